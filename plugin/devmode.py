@@ -1,0 +1,118 @@
+"""`upfront dev`: one process with embedded Redis, the app and the worker, for a laptop."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import signal
+import sys
+import time
+from collections.abc import Callable, Generator, MutableMapping
+from pathlib import Path
+
+import anyio
+import uvicorn
+
+from plugin.app import create_app
+from plugin.keys import Keys
+from plugin.logs import configure_logging
+from plugin.manifest import ManifestError
+from plugin.settings import load_settings
+from plugin.storage import open_redis
+from webhooks.worker import run_worker
+
+# Credentials the dev store emulator also uses; real ones from the environment always win.
+DEV_CREDENTIALS = {
+    "SHOPIFY_API_SECRET": "dev-shopify-secret",
+    "BIGCOMMERCE_CLIENT_SECRET": "dev-bigcommerce-secret",
+}
+
+
+def _dev_secret_key(data_dir: Path) -> str:
+    """A random key kept in the data dir, so signed links and encrypted tokens survive dev restarts."""
+    path = data_dir / "dev-secret-key"
+    if path.is_file():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def apply_dev_environment(env: MutableMapping[str, str], host: str, port: int) -> None:
+    data_dir = Path(env.get("UPFRONT_DATA_DIR", ".upfront"))
+    env.setdefault("UPFRONT_SECRET_KEY", _dev_secret_key(data_dir))
+    env.setdefault("UPFRONT_APP_URL", f"http://{host}:{port}")
+    for name, value in DEV_CREDENTIALS.items():
+        env.setdefault(name, value)
+
+
+class _DevServer(uvicorn.Server):
+    """Leaves signals to `upfront dev`, which stops the worker and Redis in order after the server."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+def _step(label: str) -> Callable[[], None]:
+    print(f"  {label} ...", end="", flush=True)
+    started = time.perf_counter()
+    return lambda: print(f" ok ({(time.perf_counter() - started) * 1000:.0f} ms)", flush=True)
+
+
+async def _announce_when_started(server: uvicorn.Server, base: str) -> None:
+    done = _step(f"starting server on {base}")
+    while not server.started and not server.should_exit:
+        await anyio.sleep(0.05)
+    if server.started:
+        done()
+        print(f"\nReady. Open {base}/readyz (health) and {base}/openapi.json (API). Ctrl-C stops.\n", flush=True)
+
+
+async def _exit_on_signal(server: uvicorn.Server) -> None:
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async for _ in signals:
+            print("\nStopping ...", flush=True)
+            server.should_exit = True
+            return
+
+
+async def _serve(host: str, port: int) -> None:
+    settings = load_settings()
+    print(f"Upfront dev — data in {settings.data_dir.resolve()}/", flush=True)
+    done = _step("starting embedded Redis" if settings.redis_url is None else "connecting to Redis")
+    async with open_redis(settings) as redis:
+        done()
+        config = uvicorn.Config(
+            create_app(settings, redis=redis),
+            host=host,
+            port=port,
+            log_config=None,
+            timeout_graceful_shutdown=5,
+        )
+        server = _DevServer(config)
+        stop_worker = anyio.Event()
+        async with anyio.create_task_group() as worker_group:
+            worker_group.start_soon(run_worker, redis, Keys(settings.key_prefix), stop_worker)
+            async with anyio.create_task_group() as server_group:
+                server_group.start_soon(_exit_on_signal, server)
+                server_group.start_soon(_announce_when_started, server, f"http://{host}:{port}")
+                await server.serve()
+                server_group.cancel_scope.cancel()
+            stop_worker.set()
+    print("Stopped; embedded Redis shut down cleanly.", flush=True)
+
+
+def run_dev(host: str, port: int) -> int:
+    apply_dev_environment(os.environ, host, port)
+    try:
+        load_settings()
+    except ManifestError as exc:
+        print(f"upfront: {exc}", file=sys.stderr)
+        return 1
+    configure_logging(os.environ.get("UPFRONT_LOG_LEVEL", "WARNING"))
+    anyio.run(_serve, host, port)
+    return 0

@@ -1,0 +1,86 @@
+"""The one Redis key-naming scheme: every key the app writes is built here.
+
+Layout (``up`` is the configurable prefix, ``UPFRONT_KEY_PREFIX``):
+
+    up:{shopify:x.myshopify.com}:<family>[:<part>...]   data of one shop
+    up:global:<family>[:<part>...]                      data shared by every shop
+    up:{events}:<family>[:<part>...]                    the webhook event stream and its dedupe markers
+    up:{jobs}:<family>[:<part>...]                      scheduled jobs (due-time index and job bodies)
+
+A shop's keys carry the shop in a hash tag (``{platform:id}``) so on Redis Cluster they all live in one slot:
+multi-key operations and Lua scripts over one shop stay legal, and shops spread evenly over the cluster.
+Deleting a shop is ``SCAN MATCH up:{platform:id}:*``. Global keys are few and small (the shop registry,
+the webhook stream index); they never hold personal data.
+
+The event stream and its dedupe markers share the ``{events}`` hash tag, so the enqueue script that
+touches both is legal on a cluster.
+
+Families in use:
+
+    token              encrypted platform access/refresh tokens
+    shop               shop facts (name, currency, timezone, policies)
+    settings           merchant settings per widget
+    events:stream      normalized webhook events awaiting the worker
+    dedupe:<id>        delivery ids already accepted (expiring)
+    lock:<name>        short-lived locks (token refresh, sync)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_PLATFORMS = frozenset({"shopify", "bigcommerce"})
+_SAFE_PART = re.compile(r"^[A-Za-z0-9._@\-]+$")
+
+
+@dataclass(frozen=True, order=True)
+class ShopRef:
+    """A shop, whatever its platform: Shopify by myshopify domain, BigCommerce by store hash."""
+
+    platform: str
+    id: str
+
+    def __post_init__(self) -> None:
+        if self.platform not in _PLATFORMS:
+            raise ValueError(f"unknown platform {self.platform!r}")
+        if not _SAFE_PART.match(self.id):
+            raise ValueError(f"shop id {self.id!r} has characters not allowed in a key")
+
+    @property
+    def tag(self) -> str:
+        return f"{self.platform}:{self.id}"
+
+    @classmethod
+    def parse(cls, tag: str) -> ShopRef:
+        platform, _, shop_id = tag.partition(":")
+        return cls(platform, shop_id)
+
+
+@dataclass(frozen=True)
+class Keys:
+    prefix: str = "up"
+
+    def __post_init__(self) -> None:
+        if not _SAFE_PART.match(self.prefix) or ":" in self.prefix:
+            raise ValueError(f"key prefix {self.prefix!r} must be letters, digits, '.', '_' or '-'")
+
+    def shop(self, shop: ShopRef, family: str, *parts: str) -> str:
+        return ":".join((self.prefix, "{" + shop.tag + "}", family, *parts))
+
+    def shop_pattern(self, shop: ShopRef) -> str:
+        """SCAN pattern for every key of one shop (used by shop deletion)."""
+        tag = shop.tag.replace("[", "\\[").replace("]", "\\]").replace("*", "\\*").replace("?", "\\?")
+        return f"{self.prefix}:{{{tag}}}:*"
+
+    def global_(self, family: str, *parts: str) -> str:
+        return ":".join((self.prefix, "global", family, *parts))
+
+    def events(self, family: str, *parts: str) -> str:
+        return ":".join((self.prefix, "{events}", family, *parts))
+
+    def jobs(self, family: str, *parts: str) -> str:
+        return ":".join((self.prefix, "{jobs}", family, *parts))
+
+    def all_pattern(self) -> str:
+        return f"{self.prefix}:*"

@@ -1,0 +1,107 @@
+"""The one interface between the app and a commerce platform. Webhooks and widgets use only this; the
+concrete adapters (plugin.shopify, plugin.bigcommerce) are wired in by the composition root."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from plugin.events import PlatformEvent
+from plugin.keys import ShopRef
+
+
+class WebhookRejected(Exception):
+    """A delivery that must not be accepted: `status` is the HTTP answer (401 forged, 400 malformed)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ShopFacts:
+    """What the widgets need to know about a shop, whatever its platform."""
+
+    shop: ShopRef
+    name: str
+    currency: str
+    timezone: str
+    country: str
+    money_format: str = "{{amount}}"
+    locale: str = "en"
+    email: str | None = None
+    domains: tuple[str, ...] = ()
+    ship_to_countries: tuple[str, ...] = ()
+    payment_methods: tuple[str, ...] = ()
+    refund_policy_url: str | None = None
+    refund_policy_days: int | None = None
+    shipping_policy_url: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    title: str
+    quantity: int
+    sku: str | None = None
+    product_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Shipment:
+    id: str
+    status: str  # internal: pending, in_transit, out_for_delivery, delivered, failed, cancelled
+    carrier: str | None = None
+    tracking_number: str | None = None
+    tracking_url: str | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Order:
+    """The internal order model both adapters map into."""
+
+    shop: ShopRef
+    id: str
+    name: str
+    created_at: datetime
+    updated_at: datetime
+    currency: str
+    total: Decimal
+    status: str  # internal: open, cancelled, fulfilled, partially_fulfilled
+    customer_id: str | None = None
+    email: str | None = None
+    first_name: str | None = None
+    locale: str | None = None
+    email_marketing_consent: str | None = None  # subscribed / not_subscribed / pending / unsubscribed / ...
+    lines: tuple[OrderLine, ...] = ()
+    shipments: tuple[Shipment, ...] = ()
+    note_attributes: Mapping[str, str] = field(default_factory=dict)
+
+
+class Platform(Protocol):
+    """What every adapter offers. Methods that call the platform raise `plugin.errors.PlatformError`."""
+
+    name: str
+
+    def webhook_topics(self) -> tuple[str, ...]:
+        """Platform topic names this app subscribes to (from app.toml)."""
+        ...
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> PlatformEvent | None:
+        """Verify the raw delivery and normalize it; None for a topic we do not handle. Raises WebhookRejected."""
+        ...
+
+    async def fetch_shop_facts(self, shop: ShopRef) -> ShopFacts: ...
+
+    async def fetch_order(self, shop: ShopRef, order_id: str) -> Order: ...
+
+    async def list_recent_orders(self, shop: ShopRef, since: datetime) -> list[Order]: ...
+
+    async def ensure_installation(self, shop: ShopRef) -> list[str]:
+        """Check webhooks and storefront script/app embed; repair what is missing; return what was repaired."""
+        ...

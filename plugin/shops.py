@@ -1,0 +1,78 @@
+"""The shop registry: which shops installed us, their state, and their platform tokens (encrypted at rest)."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+from redis.asyncio import Redis
+
+from plugin.crypto import Cipher
+from plugin.keys import Keys, ShopRef
+from plugin.storage import as_optional_text, as_text
+
+ShopStatus = Literal["active", "uninstalled"]
+
+
+@dataclass(frozen=True)
+class StoredToken:
+    """A platform access token. Expiry fields are epoch seconds; None means the token does not expire."""
+
+    access_token: str
+    scope: str
+    expires_at: float | None = None
+    refresh_token: str | None = None
+    refresh_expires_at: float | None = None
+
+    def expires_within(self, seconds: float, now: float | None = None) -> bool:
+        if self.expires_at is None:
+            return False
+        return self.expires_at - (time.time() if now is None else now) <= seconds
+
+
+class ShopRegistry:
+    def __init__(self, redis: Redis, keys: Keys, cipher: Cipher) -> None:
+        self.redis = redis
+        self.keys = keys
+        self.cipher = cipher
+
+    def _record_key(self, shop: ShopRef) -> str:
+        return self.keys.shop(shop, "shop")
+
+    def _token_key(self, shop: ShopRef) -> str:
+        return self.keys.shop(shop, "token")
+
+    async def save_token(self, shop: ShopRef, token: StoredToken) -> None:
+        sealed = self.cipher.encrypt(json.dumps(asdict(token)), associated=shop.tag)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(self._token_key(shop), sealed)
+            pipe.hset(self._record_key(shop), mapping={"status": "active", "installed_at": str(time.time())})
+            pipe.sadd(self.keys.global_("shops"), shop.tag)
+            await pipe.execute()
+
+    async def load_token(self, shop: ShopRef) -> StoredToken | None:
+        sealed = as_optional_text(await self.redis.get(self._token_key(shop)))
+        if sealed is None:
+            return None
+        return StoredToken(**json.loads(self.cipher.decrypt(sealed, associated=shop.tag)))
+
+    async def status(self, shop: ShopRef) -> ShopStatus | None:
+        found = as_optional_text(await self.redis.hget(self._record_key(shop), "status"))
+        return "active" if found == "active" else ("uninstalled" if found == "uninstalled" else None)
+
+    async def is_active(self, shop: ShopRef) -> bool:
+        return await self.status(shop) == "active"
+
+    async def mark_uninstalled(self, shop: ShopRef) -> None:
+        """Stops everything for the shop at once: the token is gone and every feature checks `is_active`."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(self._token_key(shop))
+            pipe.hset(self._record_key(shop), mapping={"status": "uninstalled", "uninstalled_at": str(time.time())})
+            await pipe.execute()
+
+    async def active_shops(self) -> list[ShopRef]:
+        tags = sorted(as_text(tag) for tag in await self.redis.smembers(self.keys.global_("shops")))
+        shops = [ShopRef.parse(tag) for tag in tags]
+        return [shop for shop in shops if await self.is_active(shop)]

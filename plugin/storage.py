@@ -1,0 +1,44 @@
+"""Opening the Redis store: the configured server, or the embedded one when no URL is set."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio.to_thread
+from redis.asyncio import Redis
+
+from plugin.embedded_redis import EmbeddedRedis
+from plugin.settings import Settings
+
+
+def connect(url: str) -> Redis:
+    # health_check_interval re-validates idle pooled connections, so a Redis restart is survived transparently.
+    return Redis.from_url(url, decode_responses=True, health_check_interval=15)
+
+
+@asynccontextmanager
+async def open_redis(settings: Settings) -> AsyncIterator[Redis]:
+    """Yield a connection pool; start (and finally stop) the embedded server if no URL is configured."""
+    embedded: EmbeddedRedis | None = None
+    url = settings.redis_url
+    if url is None:
+        embedded = EmbeddedRedis(settings.data_dir)
+        url = await anyio.to_thread.run_sync(embedded.start)
+    redis = connect(url)
+    try:
+        await redis.ping()
+        yield redis
+    finally:
+        await redis.aclose()
+        if embedded is not None:
+            await anyio.to_thread.run_sync(embedded.stop)
+
+
+def as_text(value: bytes | str) -> str:
+    """Values come back as str (the pool decodes responses); redis-py's types also allow bytes."""
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def as_optional_text(value: bytes | str | None) -> str | None:
+    return None if value is None else as_text(value)

@@ -1,0 +1,105 @@
+"""Shared fixtures: one real embedded Redis for the session, an isolated key prefix per test, in-process apps."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+from starlette.applications import Starlette
+from starlette.types import Receive, Scope, Send
+
+from plugin.app import create_app
+from plugin.embedded_redis import EmbeddedRedis
+from plugin.settings import Settings, load_settings
+from plugin.storage import connect
+
+TEST_SECRET_KEY = "test-secret-key-" + "k" * 32
+SHOPIFY_SECRET = "test-shopify-secret"
+SHOPIFY_API_KEY = "test-shopify-api-key"
+BIGCOMMERCE_SECRET = "test-bigcommerce-secret"
+BIGCOMMERCE_CLIENT_ID = "test-bigcommerce-client-id"
+APP_URL = "https://upfront.test"
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+def key_prefix() -> str:
+    return "t" + uuid.uuid4().hex[:12]
+
+
+@pytest.fixture
+def test_env(redis_url: str, key_prefix: str, tmp_path: Path) -> dict[str, str]:
+    """The environment a test app runs with; tests may add or change entries before building settings."""
+    return {
+        "UPFRONT_SECRET_KEY": TEST_SECRET_KEY,
+        "UPFRONT_APP_URL": APP_URL,
+        "UPFRONT_REDIS_URL": redis_url,
+        "UPFRONT_KEY_PREFIX": key_prefix,
+        "UPFRONT_DATA_DIR": str(tmp_path / "data"),
+        "SHOPIFY_API_KEY": SHOPIFY_API_KEY,
+        "SHOPIFY_API_SECRET": SHOPIFY_SECRET,
+        "BIGCOMMERCE_CLIENT_ID": BIGCOMMERCE_CLIENT_ID,
+        "BIGCOMMERCE_CLIENT_SECRET": BIGCOMMERCE_SECRET,
+    }
+
+
+@pytest.fixture
+def settings(test_env: dict[str, str]) -> Settings:
+    return load_settings(test_env)
+
+
+@pytest.fixture
+async def redis(redis_url: str, key_prefix: str) -> AsyncIterator[Redis]:
+    client = connect(redis_url)
+    yield client
+    keys = [key async for key in client.scan_iter(match=f"{key_prefix}:*", count=1000)]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
+
+
+@asynccontextmanager
+async def serve_in_process(app: Starlette, base_url: str = APP_URL) -> AsyncIterator[httpx.AsyncClient]:
+    """Run the app's lifespan and hand out an httpx client that talks to it in-process, as a server would."""
+    async with app.router.lifespan_context(app) as state:
+
+        async def with_state(scope: Scope, receive: Receive, send: Send) -> None:
+            scope["state"] = dict(state or {})
+            await app(scope, receive, send)
+
+        transport = httpx.ASGITransport(app=with_state)
+        async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
+            yield client
+
+
+AppClientFactory = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
+@pytest.fixture
+def app_client(settings: Settings, redis: Redis) -> AppClientFactory:
+    """`async with app_client() as client:` — the full app on the test's Redis prefix.
+    Pass `http=` to route the app's outbound calls (e.g. to the dev store emulator)."""
+
+    def factory(*, http: httpx.AsyncClient | None = None, app_settings: Settings | None = None) -> (
+        AbstractAsyncContextManager[httpx.AsyncClient]
+    ):
+        return serve_in_process(create_app(app_settings or settings, redis=redis, http=http))
+
+    return factory

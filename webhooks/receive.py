@@ -1,0 +1,44 @@
+"""The webhook endpoint: verify the raw bytes through the platform, enqueue durably, answer fast."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from plugin.platform import WebhookRejected
+from plugin.services import services
+from webhooks.ingest import enqueue_event
+
+log = logging.getLogger(__name__)
+
+MAX_WEBHOOK_BYTES = 5 * 1024 * 1024
+
+
+def webhook_endpoint(platform_name: str) -> Callable[[Request], Awaitable[Response]]:
+    async def receive(request: Request) -> Response:
+        svc = services(request)
+        platform = svc.platforms[platform_name]
+        declared = request.headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > MAX_WEBHOOK_BYTES):
+            return JSONResponse({"error": "payload too large"}, status_code=413)
+        body = await request.body()
+        if len(body) > MAX_WEBHOOK_BYTES:
+            return JSONResponse({"error": "payload too large"}, status_code=413)
+        try:
+            event = platform.verify_webhook(request.headers, body)
+        except WebhookRejected as rejected:
+            log.info("webhook rejected", extra={"platform": platform.name, "reason": rejected.reason})
+            return JSONResponse({"error": rejected.reason}, status_code=rejected.status)
+        if event is None:
+            return JSONResponse({"status": "ignored"})
+        entry = await enqueue_event(svc.redis, svc.keys, event)
+        log.info(
+            "webhook accepted" if entry else "webhook duplicate",
+            extra={"platform": platform.name, "type": event.type, "shop": event.shop.tag},
+        )
+        return JSONResponse({"status": "queued" if entry else "duplicate"})
+
+    return receive
