@@ -34,6 +34,11 @@ def app_version() -> str:
         return "0.0.0"
 
 
+def outbound_client() -> httpx.AsyncClient:
+    """The one HTTP client for calls to platforms and SMTP-less integrations; shared, pooled."""
+    return httpx.AsyncClient(timeout=HTTP_TIMEOUT, headers={"User-Agent": f"Upfront/{app_version()}"})
+
+
 def build_routes() -> list[BaseRoute]:
     return [
         *health.routes,
@@ -72,13 +77,7 @@ def create_app(settings: Settings, *, redis: Redis | None = None, http: httpx.As
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Services]]:
         async with AsyncExitStack() as stack:
             store = redis if redis is not None else await stack.enter_async_context(open_redis(settings))
-            client = (
-                http
-                if http is not None
-                else await stack.enter_async_context(
-                    httpx.AsyncClient(timeout=HTTP_TIMEOUT, headers={"User-Agent": f"Upfront/{app_version()}"})
-                )
-            )
+            client = http if http is not None else await stack.enter_async_context(outbound_client())
             yield {"services": build_services(settings, store, client)}
 
     routes = build_routes()

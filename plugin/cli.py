@@ -11,10 +11,9 @@ from collections.abc import Callable, Sequence
 import anyio
 import uvicorn
 
-from plugin.app import create_app
+from plugin.app import build_job_handlers, build_services, create_app, outbound_client
 from plugin.check import run_check
 from plugin.devmode import run_dev
-from plugin.keys import Keys
 from plugin.logs import configure_logging
 from plugin.manifest import ManifestError
 from plugin.settings import Settings, load_settings
@@ -57,7 +56,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 async def _worker_main(settings: Settings) -> None:
     stop = anyio.Event()
-    async with open_redis(settings) as redis, anyio.create_task_group() as tasks:
+    async with open_redis(settings) as redis, outbound_client() as http, anyio.create_task_group() as tasks:
 
         async def stop_on_signal() -> None:
             with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
@@ -66,7 +65,7 @@ async def _worker_main(settings: Settings) -> None:
                     return
 
         tasks.start_soon(stop_on_signal)
-        await run_worker(redis, Keys(settings.key_prefix), stop)
+        await run_worker(build_services(settings, redis, http), build_job_handlers(), stop)
         tasks.cancel_scope.cancel()
 
 

@@ -14,8 +14,7 @@ from pathlib import Path
 import anyio
 import uvicorn
 
-from plugin.app import create_app
-from plugin.keys import Keys
+from plugin.app import build_job_handlers, build_services, create_app, outbound_client
 from plugin.logs import configure_logging
 from plugin.manifest import ManifestError
 from plugin.settings import load_settings
@@ -84,10 +83,10 @@ async def _serve(host: str, port: int) -> None:
     settings = load_settings()
     print(f"Upfront dev — data in {settings.data_dir.resolve()}/", flush=True)
     done = _step("starting embedded Redis" if settings.redis_url is None else "connecting to Redis")
-    async with open_redis(settings) as redis:
+    async with open_redis(settings) as redis, outbound_client() as http:
         done()
         config = uvicorn.Config(
-            create_app(settings, redis=redis),
+            create_app(settings, redis=redis, http=http),
             host=host,
             port=port,
             log_config=None,
@@ -96,7 +95,9 @@ async def _serve(host: str, port: int) -> None:
         server = _DevServer(config)
         stop_worker = anyio.Event()
         async with anyio.create_task_group() as worker_group:
-            worker_group.start_soon(run_worker, redis, Keys(settings.key_prefix), stop_worker)
+            worker_group.start_soon(
+                run_worker, build_services(settings, redis, http), build_job_handlers(), stop_worker
+            )
             async with anyio.create_task_group() as server_group:
                 server_group.start_soon(_exit_on_signal, server)
                 server_group.start_soon(_announce_when_started, server, f"http://{host}:{port}")

@@ -97,9 +97,9 @@ def app_client(settings: Settings, redis: Redis) -> AppClientFactory:
     """`async with app_client() as client:` — the full app on the test's Redis prefix.
     Pass `http=` to route the app's outbound calls (e.g. to the dev store emulator)."""
 
-    def factory(*, http: httpx.AsyncClient | None = None, app_settings: Settings | None = None) -> (
-        AbstractAsyncContextManager[httpx.AsyncClient]
-    ):
+    def factory(
+        *, http: httpx.AsyncClient | None = None, app_settings: Settings | None = None
+    ) -> AbstractAsyncContextManager[httpx.AsyncClient]:
         return serve_in_process(create_app(app_settings or settings, redis=redis, http=http))
 
     return factory

@@ -1,28 +1,35 @@
-"""The worker process: consumes queued platform events until asked to stop."""
+"""The worker process: runs due scheduled jobs (and, with the event pipeline, queued events) until stopped."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 import anyio
-from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
-from plugin.keys import Keys
+from plugin.jobs import JobHandler, run_due_jobs
+from plugin.services import Services
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_SECONDS = 30.0
+IDLE_POLL_SECONDS = 1.0
+REDIS_RETRY_SECONDS = 2.0
 
 
-async def run_worker(redis: Redis, keys: Keys, stop: anyio.Event) -> None:
-    """Run until `stop` is set. The event pipeline plugs its consumer loop in here; until then it only
-    proves Redis is reachable and reports it is alive, so operators can deploy the process already."""
-    await redis.ping()
-    log.info("worker started", extra={"prefix": keys.prefix})
+async def run_worker(services: Services, jobs: Mapping[str, JobHandler], stop: anyio.Event) -> None:
+    """Run until `stop` is set. A job in hand is finished before stopping; a Redis outage is waited out."""
+    log.info("worker started", extra={"jobs": sorted(jobs)})
     while not stop.is_set():
-        with anyio.move_on_after(HEARTBEAT_SECONDS):
-            await stop.wait()
-        if not stop.is_set():
-            await redis.ping()
-            log.debug("worker alive")
+        try:
+            ran = await run_due_jobs(services, jobs)
+        except (RedisError, OSError) as exc:
+            log.warning("redis unavailable, retrying", extra={"error": type(exc).__name__})
+            ran = 0
+            pause = REDIS_RETRY_SECONDS
+        else:
+            pause = IDLE_POLL_SECONDS
+        if ran == 0:
+            with anyio.move_on_after(pause):
+                await stop.wait()
     log.info("worker stopped")

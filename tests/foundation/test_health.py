@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from tests.conftest import AppClientFactory
+from plugin.app import create_app
+from plugin.settings import Settings
+from plugin.storage import connect
+from tests.conftest import AppClientFactory, serve_in_process
 
 pytestmark = pytest.mark.anyio
 
@@ -31,3 +36,11 @@ async def test_every_response_carries_a_request_id_and_keeps_a_sane_incoming_one
     assert len(minted.headers["x-request-id"]) == 16
     assert kept.headers["x-request-id"] == "req-abcdef123"
     assert refused.headers["x-request-id"] != "bad id\twith spaces"
+
+
+async def test_readyz_answers_503_when_redis_is_down(settings: Settings, tmp_path: Path) -> None:
+    dead = connect(f"unix://{tmp_path}/no-redis.sock")
+    async with serve_in_process(create_app(settings, redis=dead)) as client:
+        response = await client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "redis": "down"}

@@ -1,0 +1,158 @@
+"""The `upfront` command as an operator runs it: real processes, real embedded Redis, real HTTP."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+
+from plugin.embedded_redis import EmbeddedRedis
+from tests.conftest import BIGCOMMERCE_SECRET, SHOPIFY_SECRET, TEST_SECRET_KEY
+
+REPO = Path(__file__).resolve().parents[2]
+UPFRONT = [sys.executable, "-m", "plugin.cli"]
+START_TIMEOUT = 60.0
+
+
+def _env(data_dir: Path, **overrides: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("UPFRONT_", "SHOPIFY_", "BIGCOMMERCE_"))}
+    env.update(
+        UPFRONT_SECRET_KEY=TEST_SECRET_KEY,
+        SHOPIFY_API_SECRET=SHOPIFY_SECRET,
+        BIGCOMMERCE_CLIENT_SECRET=BIGCOMMERCE_SECRET,
+        UPFRONT_DATA_DIR=str(data_dir),
+        UPFRONT_APP_URL="https://upfront.test",
+    )
+    env.update(overrides)
+    return env
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_ready(base: str, process: subprocess.Popen[str]) -> httpx.Response:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"process exited early: {process.communicate()[0]}")
+        try:
+            response = httpx.get(f"{base}/readyz", timeout=1.0)
+            if response.status_code == 200:
+                return response
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"{base} not ready within {START_TIMEOUT:.0f}s")
+
+
+@contextmanager
+def _running(args: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
+    process = subprocess.Popen(
+        [*UPFRONT, *args], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def test_check_names_a_missing_shopify_secret_and_exits_1(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    del env["SHOPIFY_API_SECRET"]
+    result = subprocess.run([*UPFRONT, "check"], cwd=REPO, env=env, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "SHOPIFY_API_SECRET is not set" in result.stdout
+
+
+def test_check_summarises_a_complete_setup_without_printing_secrets(tmp_path: Path) -> None:
+    result = subprocess.run([*UPFRONT, "check"], cwd=REPO, env=_env(tmp_path), capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+    assert "ready to run" in result.stdout
+    assert "embedded" in result.stdout
+    for secret in (TEST_SECRET_KEY, SHOPIFY_SECRET, BIGCOMMERCE_SECRET):
+        assert secret not in result.stdout
+
+
+def test_check_reports_an_unreachable_redis(tmp_path: Path) -> None:
+    env = _env(tmp_path, UPFRONT_REDIS_URL=f"unix://{tmp_path}/nothing-here.sock")
+    result = subprocess.run([*UPFRONT, "check"], cwd=REPO, env=env, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "UPFRONT_REDIS_URL does not answer" in result.stdout
+
+
+def test_serve_refuses_to_start_without_secrets(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    del env["UPFRONT_SECRET_KEY"]
+    result = subprocess.run([*UPFRONT, "serve"], cwd=REPO, env=env, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1
+    assert "UPFRONT_SECRET_KEY is not set" in result.stderr
+
+
+def test_serve_without_a_redis_url_uses_embedded_redis_and_data_survives_a_restart(tmp_path: Path) -> None:
+    port = _free_port()
+    env = _env(tmp_path / "data")
+    socket_path = EmbeddedRedis(tmp_path / "data").socket_path
+    with _running(["serve", "--port", str(port)], env) as process:
+        assert _wait_ready(f"http://127.0.0.1:{port}", process).json()["redis"] == "up"
+        redis.Redis(unix_socket_path=str(socket_path)).set("survives", "yes")
+    assert process.returncode == 0 or process.returncode == -signal.SIGINT
+    assert not socket_path.exists(), "the embedded Redis must shut down with the server"
+    with _running(["serve", "--port", str(port)], env) as process:
+        _wait_ready(f"http://127.0.0.1:{port}", process)
+        assert redis.Redis(unix_socket_path=str(socket_path)).get("survives") == b"yes"
+
+
+def test_dev_serves_health_and_readiness_and_stops_cleanly(tmp_path: Path) -> None:
+    port = _free_port()
+    env = _env(tmp_path / "data")
+    for name in ("UPFRONT_SECRET_KEY", "SHOPIFY_API_SECRET", "BIGCOMMERCE_CLIENT_SECRET", "UPFRONT_APP_URL"):
+        del env[name]  # dev fills in development credentials by itself
+    with _running(["dev", "--port", str(port)], env) as process:
+        base = f"http://127.0.0.1:{port}"
+        _wait_ready(base, process)
+        assert httpx.get(f"{base}/healthz").json() == {"status": "ok"}
+    output = process.stdout.read() if process.stdout else ""
+    assert process.returncode == 0, output
+    assert "starting embedded Redis ... ok" in output
+    assert "Stopped; embedded Redis shut down cleanly." in output
+    assert not (tmp_path / "data" / "redis.sock").exists()
+
+
+@pytest.mark.parametrize("command", ["--help", "serve --help", "worker --help", "check --help", "dev --help"])
+def test_every_command_explains_itself(command: str) -> None:
+    result = subprocess.run([*UPFRONT, *command.split()], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0
+    assert "usage: upfront" in result.stdout
+
+
+def test_worker_runs_until_sigterm_and_exits_cleanly(tmp_path: Path) -> None:
+    with _running(["worker"], _env(tmp_path / "data", UPFRONT_LOG_LEVEL="INFO")) as process:
+        deadline = time.monotonic() + START_TIMEOUT
+        socket_path = EmbeddedRedis(tmp_path / "data").socket_path
+        while not socket_path.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)
+        process.send_signal(signal.SIGTERM)
+        process.wait(20)
+    output = process.stdout.read() if process.stdout else ""
+    assert process.returncode == 0, output
+    assert '"msg": "worker started"' in output and '"msg": "worker stopped"' in output

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from plugin.app import build_services
+from plugin.errors import PermanentError, RetryableError
+from plugin.events import ORDER_CREATED, PlatformEvent
+from plugin.jobs import Job, JobHandler, pending_jobs, run_due_jobs, schedule_job
+from plugin.keys import ShopRef
+from plugin.services import Services
+from plugin.settings import Settings
+from webhooks.ingest import enqueue_event, event_stream_key
+
+pytestmark = pytest.mark.anyio
+SHOP = ShopRef("shopify", "demo.myshopify.com")
+
+
+@pytest.fixture
+async def svc(settings: Settings, redis: Redis) -> Services:
+    return build_services(settings, redis, httpx.AsyncClient())
+
+
+def _event(delivery_id: str) -> PlatformEvent:
+    return PlatformEvent(
+        shop=SHOP,
+        type=ORDER_CREATED,
+        delivery_id=delivery_id,
+        occurred_at=datetime(2026, 11, 20, 12, 0, tzinfo=UTC),
+        source_topic="orders/create",
+        payload={"id": 1001, "email": "ada@example.com"},
+    )
+
+
+async def test_a_redelivered_event_is_queued_once(svc: Services) -> None:
+    first = await enqueue_event(svc.redis, svc.keys, _event("evt-1"))
+    again = await enqueue_event(svc.redis, svc.keys, _event("evt-1"))
+    other = await enqueue_event(svc.redis, svc.keys, _event("evt-2"))
+    assert first is not None and other is not None and again is None
+    entries = await svc.redis.xrange(event_stream_key(svc.keys))
+    assert len(entries) == 2
+    assert PlatformEvent.from_fields(entries[0][1]) == _event("evt-1")
+
+
+async def test_scheduling_a_job_twice_runs_it_once(svc: Services) -> None:
+    calls: list[Mapping[str, Any]] = []
+
+    async def record(services: Services, shop: ShopRef, args: Mapping[str, Any]) -> None:
+        calls.append(args)
+
+    job = Job("test.record", SHOP, job_id="install:demo", args={"step": 1})
+    await schedule_job(svc.redis, svc.keys, job)
+    await schedule_job(svc.redis, svc.keys, job)
+    assert await run_due_jobs(svc, {"test.record": record}) == 1
+    assert calls == [{"step": 1}]
+    assert await pending_jobs(svc.redis, svc.keys) == 0
+
+
+async def test_delayed_jobs_wait_for_their_time(svc: Services) -> None:
+    await schedule_job(svc.redis, svc.keys, Job("test.noop", SHOP, job_id="later"), delay_seconds=3600)
+    handlers: dict[str, JobHandler] = {"test.noop": _noop}
+    assert await run_due_jobs(svc, handlers) == 0
+    assert await pending_jobs(svc.redis, svc.keys) == 1
+
+
+async def test_retryable_failures_are_rescheduled_and_permanent_ones_are_parked(svc: Services) -> None:
+    async def flaky(services: Services, shop: ShopRef, args: Mapping[str, Any]) -> None:
+        raise RetryableError("platform timed out", retry_after=120)
+
+    async def broken(services: Services, shop: ShopRef, args: Mapping[str, Any]) -> None:
+        raise PermanentError("403 forbidden")
+
+    await schedule_job(svc.redis, svc.keys, Job("flaky", SHOP, job_id="a"))
+    await schedule_job(svc.redis, svc.keys, Job("broken", SHOP, job_id="b"))
+    assert await run_due_jobs(svc, {"flaky": flaky, "broken": broken}) == 2
+    due = dict(await svc.redis.zrange(svc.keys.jobs("due"), 0, -1, withscores=True))
+    assert set(due) == {"a"}, "the permanent failure must leave the queue"
+    assert await svc.redis.smembers(svc.keys.jobs("failed")) == {"b"}
+    assert await run_due_jobs(svc, {"flaky": flaky}) == 0, "the retry waits for its delay"
+
+
+async def _noop(services: Services, shop: ShopRef, args: Mapping[str, Any]) -> None:
+    return None
