@@ -1,0 +1,261 @@
+"""The estimator's entry point: validate a shopper's destination and cart, then estimate cost and delivery."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from babel import Locale
+from babel.numbers import is_currency
+
+from plugin.rates import ShippingSetup
+from widgets.estimator.delivery import ShippingCalendar, delivery_window, plan_dispatch
+from widgets.estimator.matching import MatchLevel, ZoneIndex
+from widgets.estimator.money import minor_units, round_money
+from widgets.estimator.pricing import Cart, FreeShippingProgress, quote_zone
+
+MAX_WEIGHT_G = 1_000_000
+MAX_ITEMS = 10_000
+
+
+class EstimateInputError(ValueError):
+    """A shopper-supplied value we cannot estimate for; `reason` is safe to show back."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class EstimateRequest:
+    country: str
+    subtotal: Decimal
+    currency: str
+    weight_g: int = 0
+    item_count: int = 1
+    province: str | None = None
+    postcode: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EstimateOption:
+    method_id: str
+    name: str
+    cost: Decimal | None  # None: calculated at checkout
+    handling: Decimal
+    free: bool
+    computable: bool
+    earliest: date | None  # None when no transit time is known for the method
+    latest: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    ships_here: bool
+    currency: str
+    options: tuple[EstimateOption, ...] = ()
+    free_shipping: FreeShippingProgress | None = None
+    calculated_at_checkout: tuple[str, ...] = ()
+    zone_name: str | None = None
+    match: MatchLevel | None = None
+    ship_date: date | None = None
+    order_within: timedelta | None = None  # "order within 2 h 13 min to ship today"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe: amounts as strings, dates ISO, the countdown in whole seconds."""
+
+        def amount(value: Decimal | None) -> str | None:
+            return None if value is None else format(value, "f")
+
+        return {
+            "ships_here": self.ships_here,
+            "currency": self.currency,
+            "zone": self.zone_name,
+            "match": None if self.match is None else self.match.label,
+            "ship_date": None if self.ship_date is None else self.ship_date.isoformat(),
+            "order_within_s": None if self.order_within is None else int(self.order_within.total_seconds()),
+            "options": [
+                {
+                    "id": o.method_id,
+                    "name": o.name,
+                    "cost": amount(o.cost),
+                    "handling": amount(o.handling),
+                    "free": o.free,
+                    "computable": o.computable,
+                    "earliest": None if o.earliest is None else o.earliest.isoformat(),
+                    "latest": None if o.latest is None else o.latest.isoformat(),
+                }
+                for o in self.options
+            ],
+            "free_shipping": None
+            if self.free_shipping is None
+            else {
+                "threshold": amount(self.free_shipping.threshold),
+                "remaining": amount(self.free_shipping.remaining),
+            },
+            "calculated_at_checkout": list(self.calculated_at_checkout),
+        }
+
+
+class CompiledSetup:
+    """A setup with its lookup index and calendar built once, to be reused for every estimate."""
+
+    __slots__ = ("setup", "index", "calendar")
+
+    def __init__(self, setup: ShippingSetup) -> None:
+        if setup.origin_country.upper() not in known_countries():
+            raise ValueError(f"unknown origin country {setup.origin_country!r}")
+        minor_units(setup.currency)  # raises on an unknown currency
+        self.setup = setup
+        self.index = ZoneIndex(setup.zones)
+        self.calendar = ShippingCalendar(
+            setup.origin_country.upper(),
+            setup.timezone,
+            subdivision=setup.origin_subdivision,
+            closures=setup.closures,
+        )
+
+
+def compile_setup(setup: ShippingSetup) -> CompiledSetup:
+    return CompiledSetup(setup)
+
+
+def estimate(setup: CompiledSetup | ShippingSetup, request: EstimateRequest, now: datetime) -> Estimate:
+    """Shipping options, costs and delivery windows for one destination and cart, as of `now` (aware)."""
+    compiled = setup if isinstance(setup, CompiledSetup) else CompiledSetup(setup)
+    shop = compiled.setup
+    if request.currency != shop.currency:
+        raise EstimateInputError("currency", f"prices are in {shop.currency}, not {request.currency}")
+    found = compiled.index.match(request.country, request.province, request.postcode)
+    if found is None or not found.zone.methods:
+        return Estimate(ships_here=False, currency=shop.currency)
+    cart = Cart(request.subtotal, request.weight_g, request.item_count)
+    quotes, progress = quote_zone(found.zone, cart, shop.currency)
+    dispatch = plan_dispatch(compiled.calendar, now, processing_days=shop.processing_days, cutoff=shop.cutoff)
+    windows: dict[tuple[int, int], tuple[date, date]] = {}
+    options = []
+    for quote in quotes:
+        transit = quote.transit_days or shop.default_transit_days
+        window: tuple[date | None, date | None] = (None, None)
+        if transit is not None:
+            if transit not in windows:
+                windows[transit] = delivery_window(compiled.calendar, dispatch.ship_date, transit)
+            window = windows[transit]
+        options.append(
+            EstimateOption(
+                quote.method_id, quote.name, quote.cost, quote.handling, quote.free, quote.computable, *window
+            )
+        )
+    return Estimate(
+        ships_here=True,
+        currency=shop.currency,
+        options=tuple(options),
+        free_shipping=progress,
+        calculated_at_checkout=tuple(q.name for q in quotes if q.cost is None),
+        zone_name=found.zone.name,
+        match=found.level,
+        ship_date=dispatch.ship_date,
+        order_within=dispatch.order_within,
+    )
+
+
+# --- raw input validation ---------------------------------------------------------------------------------
+
+# Territory codes CLDR lists that are not ISO 3166-1 countries (continents, unions, pseudo-locales).
+_NOT_COUNTRIES = frozenset({"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "ZZ"})
+
+
+@cache
+def known_countries() -> frozenset[str]:
+    codes = (code for code in Locale("en").territories if isinstance(code, str))
+    return frozenset(c for c in codes if len(c) == 2 and c.isalpha() and c not in _NOT_COUNTRIES)
+
+
+# Shapes for the busiest destinations; elsewhere only a generic sanity check.
+_POSTCODE_SHAPES: dict[str, re.Pattern[str]] = {
+    "US": re.compile(r"\d{5}(-\d{4})?"),
+    "DE": re.compile(r"\d{5}"),
+    "FR": re.compile(r"\d{5}"),
+    "IT": re.compile(r"\d{5}"),
+    "ES": re.compile(r"\d{5}"),
+    "AU": re.compile(r"\d{4}"),
+    "AT": re.compile(r"\d{4}"),
+    "CH": re.compile(r"\d{4}"),
+    "NL": re.compile(r"\d{4} ?[A-Z]{2}"),
+    "CA": re.compile(r"[A-Z]\d[A-Z] ?\d[A-Z]\d"),
+    "GB": re.compile(r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}"),
+    "JP": re.compile(r"\d{3}-?\d{4}"),
+}
+# Postcodes whose last three characters form a separate part that zone ranges must not run into.
+_INWARD_CODE_COUNTRIES = frozenset({"GB", "CA"})
+_GENERIC_POSTCODE = re.compile(r"[A-Z0-9][A-Z0-9 -]{1,9}")
+_PROVINCE = re.compile(r"[A-Z0-9]{1,3}(-[A-Z0-9]{1,3})?")
+# Plain digits only: Decimal() and int() would also take "1_000", "1e9999" and "NaN".
+_AMOUNT = re.compile(r"-?\d{1,12}(\.\d{1,12})?")
+_WHOLE = re.compile(r"-?\d+")
+
+
+def parse_estimate_request(raw: Mapping[str, str | None], *, shop_currency: str) -> EstimateRequest:
+    """Turn query parameters (country, province, postcode, subtotal, weight_g, item_count, currency) into a
+    request, or raise EstimateInputError naming the first bad field and why."""
+    country = (raw.get("country") or "").strip().upper()
+    if not country:
+        raise EstimateInputError("country", "a destination country is required")
+    if country not in known_countries():
+        raise EstimateInputError("country", f"unknown country code {country!r}")
+
+    currency = (raw.get("currency") or shop_currency).strip().upper()
+    if not is_currency(currency):
+        raise EstimateInputError("currency", f"unknown currency {currency!r}")
+
+    subtotal = _decimal(raw.get("subtotal"), "subtotal")
+    if subtotal < 0:
+        raise EstimateInputError("subtotal", "must not be negative")
+    if subtotal != round_money(subtotal, currency):
+        raise EstimateInputError("subtotal", f"has more decimals than {currency} allows")
+
+    weight_g = _integer(raw.get("weight_g"), "weight_g", default=0)
+    if weight_g < 0:
+        raise EstimateInputError("weight_g", "must not be negative")
+    if weight_g > MAX_WEIGHT_G:
+        raise EstimateInputError("weight_g", f"over {MAX_WEIGHT_G:,} g is not a parcel we can estimate")
+
+    item_count = _integer(raw.get("item_count"), "item_count", default=1)
+    if not 1 <= item_count <= MAX_ITEMS:
+        raise EstimateInputError("item_count", f"must be between 1 and {MAX_ITEMS:,}")
+
+    province = (raw.get("province") or "").strip().upper() or None
+    if province is not None and not _PROVINCE.fullmatch(province):
+        raise EstimateInputError("province", f"malformed province code {province!r}")
+
+    postcode = " ".join((raw.get("postcode") or "").upper().split()) or None
+    if postcode is not None and country in _INWARD_CODE_COUNTRIES and " " not in postcode and len(postcode) > 4:
+        postcode = f"{postcode[:-3]} {postcode[-3:]}"
+    if postcode is not None:
+        shape = _POSTCODE_SHAPES.get(country, _GENERIC_POSTCODE)
+        if not shape.fullmatch(postcode):
+            raise EstimateInputError("postcode", f"{postcode!r} is not a valid postcode for {country}")
+
+    return EstimateRequest(country, subtotal, currency, weight_g, item_count, province, postcode)
+
+
+def _decimal(value: str | None, field: str) -> Decimal:
+    if value is None or not value.strip():
+        raise EstimateInputError(field, "is required")
+    if not _AMOUNT.fullmatch(value.strip()):
+        raise EstimateInputError(field, f"{value!r} is not a plain decimal number")
+    return Decimal(value.strip())
+
+
+def _integer(value: str | None, field: str, *, default: int) -> int:
+    if value is None or not value.strip():
+        return default
+    if not _WHOLE.fullmatch(value.strip()):
+        raise EstimateInputError(field, f"{value!r} is not a whole number")
+    return int(value.strip())
