@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 
-from plugin import health
+from plugin import events, health
 from plugin.crypto import Cipher
 from plugin.jobs import JobHandler
 from plugin.keys import Keys
@@ -23,6 +23,23 @@ from plugin.services import Services
 from plugin.settings import Settings
 from plugin.shops import ShopRegistry
 from plugin.storage import open_redis
+from webhooks import stats as queue_stats
+from webhooks.handlers.lifecycle import app_uninstalled
+from webhooks.handlers.orders import refresh_order
+from webhooks.reconcile import reconcile_shop
+from webhooks.registry import EventRegistry
+
+ORDER_EVENTS = (
+    events.ORDER_CREATED,
+    events.ORDER_UPDATED,
+    events.ORDER_CANCELLED,
+    events.ORDER_STATUS_UPDATED,
+    events.FULFILLMENT_CREATED,
+    events.FULFILLMENT_UPDATED,
+    events.FULFILLMENT_EVENT_CREATED,
+    events.SHIPMENT_CREATED,
+    events.SHIPMENT_UPDATED,
+)
 
 HTTP_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 
@@ -42,13 +59,24 @@ def outbound_client() -> httpx.AsyncClient:
 def build_routes() -> list[BaseRoute]:
     return [
         *health.routes,
+        *queue_stats.routes,
         Route("/openapi.json", openapi_json, methods=["GET"]),
     ]
 
 
 def build_job_handlers() -> dict[str, JobHandler]:
     """Every scheduled job the worker knows, by name."""
-    return {}
+    return {
+        "events.reconcile": reconcile_shop,
+    }
+
+
+def build_event_handlers() -> EventRegistry:
+    """Internal event type -> handler. Adapters subscribe only to platform topics that map to these."""
+    return {
+        **dict.fromkeys(ORDER_EVENTS, refresh_order),
+        events.APP_UNINSTALLED: app_uninstalled,
+    }
 
 
 def build_platforms(settings: Settings, http: httpx.AsyncClient, shops: ShopRegistry) -> dict[str, Platform]:

@@ -7,17 +7,19 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from functools import partial
 
 import anyio
 import uvicorn
 
-from plugin.app import build_job_handlers, build_services, create_app, outbound_client
+from plugin.app import build_event_handlers, build_job_handlers, build_services, create_app, outbound_client
 from plugin.check import run_check
 from plugin.devmode import run_dev
 from plugin.logs import configure_logging
 from plugin.manifest import ManifestError
 from plugin.settings import Settings, load_settings
 from plugin.storage import open_redis
+from webhooks.queue_cli import print_stats, replay
 from webhooks.worker import run_worker
 
 
@@ -65,7 +67,7 @@ async def _worker_main(settings: Settings) -> None:
                     return
 
         tasks.start_soon(stop_on_signal)
-        await run_worker(build_services(settings, redis, http), build_job_handlers(), stop)
+        await run_worker(build_services(settings, redis, http), build_job_handlers(), build_event_handlers(), stop)
         tasks.cancel_scope.cancel()
 
 
@@ -78,6 +80,16 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     return run_check(os.environ, out=sys.stdout)
+
+
+def cmd_queue_stats(args: argparse.Namespace) -> int:
+    settings = _settings_or_exit(require_complete=False)
+    return anyio.run(partial(print_stats, settings, sys.stdout, as_json=args.json))
+
+
+def cmd_queue_replay(args: argparse.Namespace) -> int:
+    settings = _settings_or_exit(require_complete=False)
+    return anyio.run(partial(replay, settings, sys.stdout, dead=args.dead, entry_id=args.id))
 
 
 def cmd_dev(args: argparse.Namespace) -> int:
@@ -101,6 +113,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     add("worker", cmd_worker, "process queued platform events and scheduled jobs")
     add("check", cmd_check, "validate app.toml and the environment")
+    queue = commands.add_parser("queue", help="inspect and replay the event queue")
+    queue_commands = queue.add_subparsers(dest="queue_command", required=True, metavar="ACTION")
+    stats = queue_commands.add_parser("stats", help="received, duplicates, pending, retrying, dead, oldest age")
+    stats.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+    stats.set_defaults(handler=cmd_queue_stats)
+    replay_parser = queue_commands.add_parser("replay", help="send dead-lettered events back to the workers")
+    replay_parser.add_argument("--dead", action="store_true", help="replay every dead letter")
+    replay_parser.add_argument("id", nargs="?", help="the id of one dead letter")
+    replay_parser.set_defaults(handler=cmd_queue_replay)
     dev = add("dev", cmd_dev, "embedded Redis + server + worker + dev store, for local development")
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=8000)

@@ -14,7 +14,7 @@ from pathlib import Path
 import anyio
 import uvicorn
 
-from plugin.app import build_job_handlers, build_services, create_app, outbound_client
+from plugin.app import build_event_handlers, build_job_handlers, build_services, create_app, outbound_client
 from plugin.logs import configure_logging
 from plugin.manifest import ManifestError
 from plugin.settings import load_settings
@@ -96,7 +96,11 @@ async def _serve(host: str, port: int) -> None:
         stop_worker = anyio.Event()
         async with anyio.create_task_group() as worker_group:
             worker_group.start_soon(
-                run_worker, build_services(settings, redis, http), build_job_handlers(), stop_worker
+                run_worker,
+                build_services(settings, redis, http),
+                build_job_handlers(),
+                build_event_handlers(),
+                stop_worker,
             )
             async with anyio.create_task_group() as server_group:
                 server_group.start_soon(_exit_on_signal, server)

@@ -57,6 +57,8 @@ class PlatformEvent:
     occurred_at: datetime
     source_topic: str
     payload: dict[str, Any] = field(default_factory=dict)
+    # The platform's id of the order this event concerns, when it concerns one (set by the adapter).
+    order_id: str | None = None
 
     def __post_init__(self) -> None:
         if self.type not in EVENT_TYPES:
@@ -73,6 +75,7 @@ class PlatformEvent:
             "occurred_at": self.occurred_at.astimezone(UTC).isoformat(),
             "source_topic": self.source_topic,
             "payload": json.dumps(self.payload, separators=(",", ":")),
+            "order_id": self.order_id or "",
         }
 
     @classmethod
@@ -84,4 +87,5 @@ class PlatformEvent:
             occurred_at=datetime.fromisoformat(fields["occurred_at"]),
             source_topic=fields["source_topic"],
             payload=json.loads(fields["payload"]),
+            order_id=fields.get("order_id") or None,
         )

@@ -35,6 +35,11 @@ def _secret(environ: Mapping[str, str], name: str) -> Secret | None:
     return Secret(value) if value else None
 
 
+def _optional_int(environ: Mapping[str, str], name: str) -> int | None:
+    value = environ.get(name, "").strip()
+    return int(value) if value.isdigit() else None
+
+
 @dataclass(frozen=True)
 class Settings:
     manifest: Manifest
@@ -54,6 +59,7 @@ class Settings:
     bigcommerce_api_origin: str
     bigcommerce_login_origin: str
     key_prefix: str = "up"
+    redis_waitaof_replicas: int | None = None
     log_level: str = "INFO"
 
     def with_overrides(self, **changes: object) -> Settings:
@@ -120,5 +126,6 @@ def load_settings(environ: Mapping[str, str] | None = None, manifest: Manifest |
             "/"
         ),
         key_prefix=env.get("UPFRONT_KEY_PREFIX", "up"),
+        redis_waitaof_replicas=_optional_int(env, "UPFRONT_REDIS_WAITAOF"),
         log_level=env.get("UPFRONT_LOG_LEVEL", "INFO").upper(),
     )

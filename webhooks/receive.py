@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -34,7 +35,14 @@ def webhook_endpoint(platform_name: str) -> Callable[[Request], Awaitable[Respon
             return JSONResponse({"error": rejected.reason}, status_code=rejected.status)
         if event is None:
             return JSONResponse({"status": "ignored"})
-        entry = await enqueue_event(svc.redis, svc.keys, event)
+        try:
+            entry = await enqueue_event(
+                svc.redis, svc.keys, event, waitaof_replicas=svc.settings.redis_waitaof_replicas
+            )
+        except (RedisError, ConnectionError, OSError) as exc:
+            # Not durable, so not acknowledged: the platform's retry will bring it again.
+            log.error("webhook not stored", extra={"platform": platform.name, "error": type(exc).__name__})
+            return JSONResponse({"error": "storage unavailable, retry later"}, status_code=503)
         log.info(
             "webhook accepted" if entry else "webhook duplicate",
             extra={"platform": platform.name, "type": event.type, "shop": event.shop.tag},

@@ -1,0 +1,1 @@
+"""Event handlers. Each is idempotent: the pipeline delivers at least once."""

@@ -1,0 +1,68 @@
+"""Keeps each order's latest known state, whatever order the platform's deliveries arrive in."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict
+
+from plugin.events import PlatformEvent
+from plugin.keys import Keys, ShopRef
+from plugin.platform import Order
+from plugin.services import Services
+
+log = logging.getLogger(__name__)
+
+# Write only when newer: an older update (redelivered late, or fetched before a newer one) never overwrites.
+_WRITE_IF_NEWER = """
+local current = tonumber(redis.call('HGET', KEYS[1], 'updated_ms') or '-1')
+if current > tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'updated_ms', ARGV[1], 'status', ARGV[2], 'state', ARGV[3])
+return 1
+"""
+
+
+def order_key(keys: Keys, shop: ShopRef, order_id: str) -> str:
+    return keys.shop(shop, "order", order_id)
+
+
+def order_state(order: Order) -> dict[str, object]:
+    """What the app keeps about an order: status and shipments, no personal data (fetched again when needed)."""
+    return {
+        "id": order.id,
+        "name": order.name,
+        "status": order.status,
+        "currency": order.currency,
+        "total": str(order.total),
+        "created_at": order.created_at.isoformat(),
+        "updated_at": order.updated_at.isoformat(),
+        "customer_id": order.customer_id,
+        "shipments": [
+            {**asdict(shipment), "updated_at": shipment.updated_at.isoformat() if shipment.updated_at else None}
+            for shipment in order.shipments
+        ],
+    }
+
+
+async def record_order(services: Services, order: Order) -> bool:
+    """Store `order` unless a newer state is already stored; True when written."""
+    updated_ms = int(order.updated_at.timestamp() * 1000)
+    written = await services.redis.eval(
+        _WRITE_IF_NEWER,
+        1,
+        order_key(services.keys, order.shop, order.id),
+        updated_ms,
+        order.status,
+        json.dumps(order_state(order)),
+    )
+    return bool(written)
+
+
+async def refresh_order(services: Services, event: PlatformEvent) -> None:
+    """Fetch the order's current state through the platform and keep it if it is the newest we have."""
+    if event.order_id is None or not await services.shops.is_active(event.shop):
+        return
+    platform = services.platforms[event.shop.platform]
+    order = await platform.fetch_order(event.shop, event.order_id)
+    if not await record_order(services, order):
+        log.info("older order state ignored", extra={"shop": event.shop.tag, "order": order.id})

@@ -1,0 +1,208 @@
+"""The event stream's moving parts: consumer group reads, acknowledgement, release, reclaim, retry, dead letter.
+
+Every state change is one Lua script or one MULTI over keys sharing the `{events}` hash tag, so an event is
+always in exactly one place: the stream (unread or pending for a consumer), the retry set, or the dead letters.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
+from plugin.keys import Keys
+from plugin.storage import as_text
+
+GROUP = "workers"
+
+Entry = tuple[str, dict[str, str]]
+
+
+@dataclass(frozen=True)
+class StreamKeys:
+    stream: str
+    retry_due: str
+    retry_body: str
+    dead: str
+    counters: str
+
+    @classmethod
+    def of(cls, keys: Keys) -> StreamKeys:
+        return cls(
+            stream=keys.events("stream"),
+            retry_due=keys.events("retry", "due"),
+            retry_body=keys.events("retry", "body"),
+            dead=keys.events("dead"),
+            counters=keys.events("counters"),
+        )
+
+
+def retry_delay(attempt: int, *, base: float = 2.0, cap: float = 3600.0) -> float:
+    """Exponential backoff with full jitter: spreads a burst of failures instead of retrying in lockstep."""
+    return random.uniform(0, min(cap, base * 2 ** (attempt - 1)))
+
+
+def _decode(entries: list[tuple[bytes | str, dict[bytes | str, bytes | str]]] | None) -> list[Entry]:
+    return [
+        (as_text(entry_id), {as_text(k): as_text(v) for k, v in fields.items()}) for entry_id, fields in entries or []
+    ]
+
+
+async def ensure_group(redis: Redis, sk: StreamKeys) -> None:
+    try:
+        await redis.xgroup_create(sk.stream, GROUP, id="0", mkstream=True)
+    except ResponseError as exc:
+        if "BUSYGROUP" not in str(exc):
+            raise
+
+
+async def read_new(redis: Redis, sk: StreamKeys, consumer: str, *, count: int, block_ms: int) -> list[Entry]:
+    response: Any = await redis.xreadgroup(GROUP, consumer, {sk.stream: ">"}, count=count, block=block_ms)
+    if not response:
+        return []
+    return _decode(response[0][1])
+
+
+async def reclaim_idle(redis: Redis, sk: StreamKeys, consumer: str, *, min_idle_ms: int, count: int) -> list[Entry]:
+    """Take over entries a dead (or stuck) consumer read but never acknowledged."""
+    response: Any = await redis.xautoclaim(sk.stream, GROUP, consumer, min_idle_ms, start_id="0-0", count=count)
+    return _decode(response[1])
+
+
+# Done: acknowledge and delete in one step, so handled entries never pile up in the stream.
+_ACK = """
+redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+redis.call('XDEL', KEYS[1], ARGV[2])
+redis.call('HINCRBY', KEYS[2], 'handled', 1)
+return 1
+"""
+
+
+async def acknowledge(redis: Redis, sk: StreamKeys, entry_id: str) -> None:
+    await redis.eval(_ACK, 2, sk.stream, sk.counters, GROUP, entry_id)
+
+
+# Put an unstarted entry back for any consumer (graceful shutdown): copy to the stream's end, drop the original.
+_RELEASE = """
+if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 1 then
+  redis.call('XDEL', KEYS[1], ARGV[2])
+  redis.call('XADD', KEYS[1], '*', unpack(ARGV, 3))
+end
+return 1
+"""
+
+
+async def release(redis: Redis, sk: StreamKeys, entry: Entry) -> None:
+    entry_id, fields = entry
+    flat = [part for pair in fields.items() for part in pair]
+    await redis.eval(_RELEASE, 1, sk.stream, GROUP, entry_id, *flat)
+
+
+# Retry later: move the entry from the stream into the retry set, with its attempt count, atomically.
+_SCHEDULE_RETRY = """
+if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 1 then
+  redis.call('XDEL', KEYS[1], ARGV[2])
+  redis.call('HSET', KEYS[3], ARGV[3], ARGV[4])
+  redis.call('ZADD', KEYS[2], ARGV[5], ARGV[3])
+  redis.call('HINCRBY', KEYS[4], 'retried', 1)
+end
+return 1
+"""
+
+
+async def schedule_retry(redis: Redis, sk: StreamKeys, entry: Entry, *, attempt: int, delay: float) -> None:
+    entry_id, fields = entry
+    body = json.dumps({**fields, "attempt": str(attempt)})
+    retry_id = f"{fields['shop']}|{fields['delivery_id']}"
+    await redis.eval(
+        _SCHEDULE_RETRY,
+        4,
+        sk.stream,
+        sk.retry_due,
+        sk.retry_body,
+        sk.counters,
+        GROUP,
+        entry_id,
+        retry_id,
+        body,
+        time.time() + delay,
+    )
+
+
+# Give up: move the entry into the dead-letter stream with the reason, atomically.
+_DEAD_LETTER = """
+if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 1 then
+  redis.call('XDEL', KEYS[1], ARGV[2])
+  redis.call('XADD', KEYS[2], '*', unpack(ARGV, 3))
+  redis.call('HINCRBY', KEYS[3], 'dead', 1)
+end
+return 1
+"""
+
+
+async def dead_letter(redis: Redis, sk: StreamKeys, entry: Entry, *, attempt: int, error: str) -> None:
+    entry_id, fields = entry
+    record = {**fields, "attempt": str(attempt), "error": error[:500], "failed_at": str(time.time())}
+    flat = [part for pair in record.items() for part in pair]
+    await redis.eval(_DEAD_LETTER, 3, sk.stream, sk.dead, sk.counters, GROUP, entry_id, *flat)
+
+
+# Due retries go back to the stream, keeping their attempt count; ZREM first makes it safe for many workers.
+_PROMOTE_DUE = """
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
+local moved = 0
+for _, retry_id in ipairs(due) do
+  if redis.call('ZREM', KEYS[1], retry_id) == 1 then
+    local body = redis.call('HGET', KEYS[2], retry_id)
+    redis.call('HDEL', KEYS[2], retry_id)
+    if body then
+      local fields = cjson.decode(body)
+      local flat = {}
+      for k, v in pairs(fields) do flat[#flat + 1] = k; flat[#flat + 1] = v end
+      redis.call('XADD', KEYS[3], '*', unpack(flat))
+      moved = moved + 1
+    end
+  end
+end
+return moved
+"""
+
+
+async def promote_due_retries(redis: Redis, sk: StreamKeys, *, limit: int = 100) -> int:
+    moved = await redis.eval(_PROMOTE_DUE, 3, sk.retry_due, sk.retry_body, sk.stream, time.time(), limit)
+    return int(moved)
+
+
+# Replay dead letters (all, or one by id) into the stream with a fresh attempt count.
+_REPLAY = """
+local entries
+if ARGV[1] == '' then
+  entries = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', ARGV[2])
+else
+  entries = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])
+end
+local moved = 0
+for _, entry in ipairs(entries) do
+  local flat = {}
+  local fields = entry[2]
+  for i = 1, #fields, 2 do
+    local k = fields[i]
+    if k ~= 'attempt' and k ~= 'error' and k ~= 'failed_at' then
+      flat[#flat + 1] = k; flat[#flat + 1] = fields[i + 1]
+    end
+  end
+  redis.call('XADD', KEYS[2], '*', unpack(flat))
+  redis.call('XDEL', KEYS[1], entry[1])
+  moved = moved + 1
+end
+return moved
+"""
+
+
+async def replay_dead(redis: Redis, sk: StreamKeys, entry_id: str | None = None, *, limit: int = 10_000) -> int:
+    return int(await redis.eval(_REPLAY, 2, sk.dead, sk.stream, entry_id or "", limit))
