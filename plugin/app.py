@@ -13,6 +13,9 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 
 from plugin import events, health
+from plugin.bigcommerce import callbacks as bigcommerce_callbacks
+from plugin.bigcommerce import jobs as bigcommerce_jobs
+from plugin.bigcommerce.adapter import BigCommercePlatform
 from plugin.crypto import Cipher
 from plugin.jobs import JobHandler
 from plugin.keys import Keys
@@ -26,6 +29,7 @@ from plugin.storage import open_redis
 from webhooks import stats as queue_stats
 from webhooks.handlers.lifecycle import app_uninstalled
 from webhooks.handlers.orders import refresh_order
+from webhooks.receive import webhook_endpoint
 from webhooks.reconcile import reconcile_shop
 from webhooks.registry import EventRegistry
 
@@ -61,6 +65,7 @@ def build_routes() -> list[BaseRoute]:
         *health.routes,
         *queue_stats.routes,
         Route("/openapi.json", openapi_json, methods=["GET"]),
+        *bigcommerce_callbacks.routes(webhook_receiver=webhook_endpoint("bigcommerce")),
     ]
 
 
@@ -68,6 +73,7 @@ def build_job_handlers() -> dict[str, JobHandler]:
     """Every scheduled job the worker knows, by name."""
     return {
         "events.reconcile": reconcile_shop,
+        **bigcommerce_jobs.job_handlers(),
     }
 
 
@@ -80,7 +86,9 @@ def build_event_handlers() -> EventRegistry:
 
 
 def build_platforms(settings: Settings, http: httpx.AsyncClient, shops: ShopRegistry) -> dict[str, Platform]:
-    return {}
+    return {
+        "bigcommerce": BigCommercePlatform(settings, http, shops),
+    }
 
 
 def build_services(settings: Settings, redis: Redis, http: httpx.AsyncClient) -> Services:

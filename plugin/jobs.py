@@ -38,7 +38,7 @@ class Job:
     args: Mapping[str, Any] = field(default_factory=dict)
 
 
-def _queue_key(keys: Keys) -> str:
+def due_key(keys: Keys) -> str:
     return keys.jobs("due")
 
 
@@ -65,11 +65,11 @@ return due[1]
 async def schedule_job(redis: Redis, keys: Keys, job: Job, *, delay_seconds: float = 0.0) -> None:
     payload = json.dumps({"name": job.name, "shop": job.shop.tag, "args": dict(job.args)})
     due = time.time() + delay_seconds
-    await redis.eval(_SCHEDULE, 2, _queue_key(keys), _job_key(keys, job.job_id), due, payload, job.job_id)
+    await redis.eval(_SCHEDULE, 2, due_key(keys), _job_key(keys, job.job_id), due, payload, job.job_id)
 
 
 async def pending_jobs(redis: Redis, keys: Keys) -> int:
-    return int(await redis.zcard(_queue_key(keys)))
+    return int(await redis.zcard(due_key(keys)))
 
 
 async def run_due_jobs(services: Services, handlers: Mapping[str, JobHandler], *, limit: int = 100) -> int:
@@ -77,14 +77,14 @@ async def run_due_jobs(services: Services, handlers: Mapping[str, JobHandler], *
     redis, keys = services.redis, services.keys
     ran = 0
     while ran < limit:
-        claimed = await redis.eval(_CLAIM, 1, _queue_key(keys), time.time(), CLAIM_SECONDS)
+        claimed = await redis.eval(_CLAIM, 1, due_key(keys), time.time(), CLAIM_SECONDS)
         if not claimed:
             break
         job_id = as_text(claimed)
         ran += 1
         raw = await redis.hget(_job_key(keys, job_id), "payload")
         if raw is None:
-            await redis.zrem(_queue_key(keys), job_id)
+            await redis.zrem(due_key(keys), job_id)
             continue
         spec = json.loads(as_text(raw))
         handler = handlers.get(spec["name"])
@@ -103,7 +103,7 @@ async def run_due_jobs(services: Services, handlers: Mapping[str, JobHandler], *
 
 async def _finish(redis: Redis, keys: Keys, job_id: str) -> None:
     async with redis.pipeline(transaction=True) as pipe:
-        pipe.zrem(_queue_key(keys), job_id)
+        pipe.zrem(due_key(keys), job_id)
         pipe.delete(_job_key(keys, job_id))
         await pipe.execute()
 
@@ -115,11 +115,11 @@ async def _retry_or_drop(redis: Redis, keys: Keys, job_id: str, name: str, exc: 
         log.error("job failed for good", extra={"job": name, "attempts": attempts, "error": type(exc).__name__})
         await redis.hset(_job_key(keys, job_id), "error", f"{type(exc).__name__}: {exc}")
         async with redis.pipeline(transaction=True) as pipe:
-            pipe.zrem(_queue_key(keys), job_id)
+            pipe.zrem(due_key(keys), job_id)
             pipe.sadd(keys.jobs("failed"), job_id)
             await pipe.execute()
         return
     hinted = exc.retry_after if isinstance(exc, PlatformError) else None
     delay = hinted if hinted is not None else min(3600.0, 5.0 * 2**attempts)
     log.warning("job will retry", extra={"job": name, "attempts": attempts, "delay_s": delay})
-    await redis.zadd(_queue_key(keys), {job_id: time.time() + delay}, xx=True)
+    await redis.zadd(due_key(keys), {job_id: time.time() + delay}, xx=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass
-from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
@@ -12,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from plugin.jobs import pending_jobs
+from plugin.jobs import due_key
 from plugin.keys import Keys
 from plugin.openapi import documented
 from plugin.services import services
@@ -34,15 +33,25 @@ class QueueStats:
 
 
 async def collect_stats(redis: Redis, keys: Keys) -> QueueStats:
+    """One consistent snapshot: the reads run in one MULTI, so an event moving between the stream and the retry
+    set is never counted twice or missed."""
     sk = StreamKeys.of(keys)
-    counters = {as_text(k): int(v) for k, v in (await redis.hgetall(sk.counters)).items()}
-    in_stream = int(await redis.xlen(sk.stream))
     try:
-        summary: Any = await redis.xpending(sk.stream, GROUP)
-        processing = int(summary["pending"]) if summary else 0
-    except ResponseError:  # no consumer group yet: no worker has ever run
-        processing = 0
-    oldest: Any = await redis.xrange(sk.stream, "-", "+", count=1)
+        await redis.xgroup_create(sk.stream, GROUP, id="0", mkstream=True)
+    except ResponseError as exc:  # the usual case: the group exists
+        if "BUSYGROUP" not in str(exc):
+            raise
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.hgetall(sk.counters)
+        pipe.xlen(sk.stream)
+        pipe.xpending(sk.stream, GROUP)
+        pipe.xrange(sk.stream, "-", "+", count=1)
+        pipe.zcard(sk.retry_due)
+        pipe.xlen(sk.dead)
+        pipe.zcard(due_key(keys))
+        raw_counters, in_stream, summary, oldest, retrying, dead, jobs = await pipe.execute()
+    counters = {as_text(k): int(v) for k, v in raw_counters.items()}
+    processing = int(summary["pending"]) if summary else 0
     age = 0.0
     if oldest:
         created_ms = int(as_text(oldest[0][0]).split("-")[0])
@@ -51,11 +60,11 @@ async def collect_stats(redis: Redis, keys: Keys) -> QueueStats:
         received=counters.get("received", 0),
         duplicates=counters.get("duplicates", 0),
         handled=counters.get("handled", 0),
-        pending=in_stream - processing,
+        pending=int(in_stream) - processing,
         processing=processing,
-        retrying=int(await redis.zcard(sk.retry_due)),
-        dead=int(await redis.xlen(sk.dead)),
-        scheduled_jobs=await pending_jobs(redis, keys),
+        retrying=int(retrying),
+        dead=int(dead),
+        scheduled_jobs=int(jobs),
         oldest_pending_age_s=round(age, 3),
     )
 

@@ -1,0 +1,248 @@
+"""The BigCommerce callbacks (auth, load, uninstall, remove-user) and the routes that expose them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from redis.exceptions import RedisError
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from plugin.bigcommerce.admin_session import issue_admin_session
+from plugin.bigcommerce.jobs import install_state_key, schedule_post_install, schedule_repair, schedule_shop_redact
+from plugin.bigcommerce.oauth import GrantRefused, LoginUnavailable, exchange_code
+from plugin.bigcommerce.pages import ChecklistItem, message_page, panel_page
+from plugin.bigcommerce.signed_payload import (
+    SignedPayload,
+    SignedPayloadError,
+    StaffUser,
+    shop_from_context,
+    verify_signed_payload,
+)
+from plugin.bigcommerce.users import StoreUser, StoreUsers
+from plugin.keys import ShopRef
+from plugin.openapi import QueryParam, documented
+from plugin.services import Services, services
+from plugin.shop_data import load_facts
+from plugin.shops import StoredToken
+from plugin.storage import as_text
+
+log = logging.getLogger(__name__)
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+TAG = "bigcommerce"
+_REOPEN = "Open Upfront again from Apps > My Apps in your BigCommerce control panel."
+_SIGNED_PAYLOAD = QueryParam("signed_payload_jwt", "JWT signed by BigCommerce with the app's client secret", True)
+
+
+def _not_configured() -> HTMLResponse:
+    return message_page(
+        503, "Upfront is not configured", "This Upfront server has no BigCommerce client secret set.", _REOPEN
+    )
+
+
+def _unavailable() -> HTMLResponse:
+    return message_page(503, "Please try again", "Upfront could not reach its storage just now.", _REOPEN)
+
+
+async def _render_panel(svc: Services, shop: ShopRef, user: StoreUser, *, just_installed: bool) -> HTMLResponse:
+    facts = await load_facts(svc.redis, svc.keys, shop)
+    state = {as_text(k): as_text(v) for k, v in (await svc.redis.hgetall(install_state_key(svc.keys, shop))).items()}
+    installed = "installation_checked_at" in state
+    zones = state.get("shipping_zones", "0")
+    checklist = [
+        ChecklistItem("Store details", facts is not None, "Name, currency and time zone read from your store."),
+        ChecklistItem("Order and shipment updates", installed, "Webhooks so customers hear about their orders."),
+        ChecklistItem("Storefront script", installed, "Shows shipping costs and delivery dates on product pages."),
+        ChecklistItem(
+            "Shipping zones",
+            "shipping_synced_at" in state,
+            f"{zones} zone(s) copied for the estimator." if "shipping_synced_at" in state else "Copying your zones.",
+        ),
+    ]
+    return panel_page(
+        store_name=facts.name if facts else shop.id,
+        store_hash=shop.id,
+        user_label=user.email or f"user {user.id}",
+        checklist=checklist,
+        just_installed=just_installed,
+    )
+
+
+@documented(
+    "BigCommerce install callback: exchange the code, store the token, show the admin panel",
+    {
+        200: "admin panel (HTML)",
+        400: "missing parameters or the code was refused",
+        502: "BigCommerce's login service failed",
+        503: "not configured or storage unavailable",
+    },
+    tag=TAG,
+    query=[
+        QueryParam("code", "single-use authorization code", True),
+        QueryParam("scope", "granted OAuth scopes", True),
+        QueryParam("context", "stores/{store hash}", True),
+        QueryParam("account_uuid", "the merchant's account"),
+    ],
+)
+async def auth_callback(request: Request) -> Response:
+    svc = services(request)
+    code, scope, context = (request.query_params.get(name, "") for name in ("code", "scope", "context"))
+    if not (code and scope and context):
+        return message_page(
+            400,
+            "Installation could not start",
+            "The link is missing its code, scope or context: it did not come from BigCommerce.",
+            "Install Upfront from the BigCommerce marketplace or Apps > My Apps.",
+        )
+    try:
+        shop = shop_from_context(context)
+    except ValueError:
+        return message_page(400, "Installation could not start", "The store context is not valid.", _REOPEN)
+    secret = svc.settings.bigcommerce_client_secret
+    if secret is None:
+        return _not_configured()
+    try:
+        grant = await exchange_code(
+            svc.http, svc.settings, client_secret=str(secret), code=code, scope=scope, context=context
+        )
+    except GrantRefused:
+        return message_page(
+            400,
+            "Installation code refused",
+            "BigCommerce refused the installation code; it may have expired or been used already.",
+            "Start the installation again from your BigCommerce control panel.",
+        )
+    except LoginUnavailable as exc:
+        log.warning("bigcommerce install failed", extra={"store": shop.id, "reason": str(exc)})
+        return message_page(
+            502, "BigCommerce did not answer", "We could not complete the installation with BigCommerce.", _REOPEN
+        )
+    if grant.context != context:
+        log.error("bigcommerce grant for another store", extra={"store": shop.id})
+        return message_page(502, "Installation failed", "BigCommerce answered for a different store.", _REOPEN)
+    role = "owner" if grant.owner_id is None or grant.owner_id == grant.user.id else "staff"
+    user = StoreUser(grant.user.id, grant.user.email, role)
+    try:
+        await svc.shops.save_token(shop, StoredToken(access_token=grant.access_token, scope=grant.scope))
+        await StoreUsers(svc.redis, svc.keys, svc.cipher).record(shop, user)
+        await schedule_post_install(svc.redis, svc.keys, shop)
+        response = await _render_panel(svc, shop, user, just_installed=True)
+    except RedisError:
+        return _unavailable()
+    log.info("bigcommerce store installed", extra={"store": shop.id})
+    issue_admin_session(response, svc.settings, shop, user.id)
+    return response
+
+
+async def _verified(request: Request) -> SignedPayload | Response:
+    svc = services(request)
+    secret = svc.settings.bigcommerce_client_secret
+    if secret is None:
+        return _not_configured()
+    try:
+        return verify_signed_payload(
+            request.query_params.get("signed_payload_jwt", ""),
+            client_id=svc.settings.bigcommerce_client_id,
+            client_secret=str(secret),
+        )
+    except SignedPayloadError as exc:
+        log.info("bigcommerce callback refused", extra={"reason": str(exc), "path": request.url.path})
+        return message_page(
+            401, "This link could not be verified", "The request was not signed by BigCommerce, or expired.", _REOPEN
+        )
+
+
+def _staff_user(payload: SignedPayload) -> StoreUser:
+    user: StaffUser = payload.user
+    return StoreUser(user.id, user.email, "owner" if payload.user_is_owner else "staff", user.locale)
+
+
+@documented(
+    "BigCommerce load callback: a staff user opens the app",
+    {200: "admin panel (HTML)", 401: "signature invalid or expired", 403: "store not installed"},
+    tag=TAG,
+    query=[_SIGNED_PAYLOAD],
+)
+async def load_callback(request: Request) -> Response:
+    verified = await _verified(request)
+    if not isinstance(verified, SignedPayload):
+        return verified
+    svc, shop = services(request), verified.shop
+    try:
+        if not await svc.shops.is_active(shop):
+            return message_page(
+                403,
+                "Upfront is not installed for this store",
+                "Its installation was removed or never completed.",
+                "Uninstall Upfront and install it again from the BigCommerce marketplace.",
+            )
+        user = _staff_user(verified)
+        await StoreUsers(svc.redis, svc.keys, svc.cipher).record(shop, user)
+        await schedule_repair(svc.redis, svc.keys, shop)
+        response = await _render_panel(svc, shop, user, just_installed=False)
+    except RedisError:
+        return _unavailable()
+    issue_admin_session(response, svc.settings, shop, user.id)
+    return response
+
+
+@documented(
+    "BigCommerce uninstall callback: stop everything now, delete the store's data in 48 h",
+    {200: "uninstalled", 401: "signature invalid or expired"},
+    tag=TAG,
+    query=[_SIGNED_PAYLOAD],
+)
+async def uninstall_callback(request: Request) -> Response:
+    verified = await _verified(request)
+    if not isinstance(verified, SignedPayload):
+        return verified
+    svc, shop = services(request), verified.shop
+    try:
+        await svc.shops.mark_uninstalled(shop)
+        uninstalled_at = await svc.redis.hget(svc.keys.shop(shop, "shop"), "uninstalled_at")
+        await schedule_shop_redact(svc.redis, svc.keys, shop, as_text(uninstalled_at or "0"))
+    except RedisError:
+        return _unavailable()
+    log.info("bigcommerce store uninstalled", extra={"store": shop.id})
+    return message_page(
+        200, "Upfront was uninstalled", "Widgets and messages stopped. The store's data is deleted in 48 hours."
+    )
+
+
+@documented(
+    "BigCommerce remove-user callback: forget a staff user",
+    {200: "user removed", 401: "signature invalid or expired"},
+    tag=TAG,
+    query=[_SIGNED_PAYLOAD],
+)
+async def remove_user_callback(request: Request) -> Response:
+    verified = await _verified(request)
+    if not isinstance(verified, SignedPayload):
+        return verified
+    svc = services(request)
+    try:
+        await StoreUsers(svc.redis, svc.keys, svc.cipher).remove(verified.shop, verified.user.id)
+    except RedisError:
+        return _unavailable()
+    return message_page(200, "User removed", "This user no longer has access to Upfront for the store.")
+
+
+def routes(*, webhook_receiver: Endpoint) -> list[BaseRoute]:
+    """`webhook_receiver` comes from the composition root (webhooks.receive), so this package never imports it."""
+    receiver = documented(
+        "Every BigCommerce webhook scope: verified, deduplicated and queued",
+        {200: "queued, duplicate or ignored", 400: "malformed delivery", 401: "forged or stale", 413: "too large"},
+        tag=TAG,
+        request_body="BigCommerce webhook payload {scope, store_id, data, hash, created_at, producer}",
+    )(webhook_receiver)
+    return [
+        Route("/bigcommerce/auth", auth_callback, methods=["GET"]),
+        Route("/bigcommerce/load", load_callback, methods=["GET"]),
+        Route("/bigcommerce/uninstall", uninstall_callback, methods=["GET"]),
+        Route("/bigcommerce/remove-user", remove_user_callback, methods=["GET"]),
+        Route("/webhooks/bigcommerce", receiver, methods=["POST"]),
+    ]

@@ -1,0 +1,1 @@
+"""BigCommerce adapter tests, against the in-memory dev store emulator."""
