@@ -24,6 +24,10 @@ from plugin.openapi import build_document, openapi_json
 from plugin.platform import Platform
 from plugin.services import Services
 from plugin.settings import Settings
+from plugin.shopify import sync as shopify_sync
+from plugin.shopify.adapter import ShopifyPlatform
+from plugin.shopify.proxy import proxy_mount, proxy_routes
+from plugin.shopify.routes import shopify_routes
 from plugin.shops import ShopRegistry
 from plugin.storage import open_redis
 from webhooks import stats as queue_stats
@@ -66,6 +70,8 @@ def build_routes() -> list[BaseRoute]:
         *queue_stats.routes,
         Route("/openapi.json", openapi_json, methods=["GET"]),
         *bigcommerce_callbacks.routes(webhook_receiver=webhook_endpoint("bigcommerce")),
+        *shopify_routes(webhook_endpoint("shopify")),
+        proxy_mount(proxy_routes),
     ]
 
 
@@ -74,6 +80,7 @@ def build_job_handlers() -> dict[str, JobHandler]:
     return {
         "events.reconcile": reconcile_shop,
         **bigcommerce_jobs.job_handlers(),
+        **shopify_sync.JOB_HANDLERS,
     }
 
 
@@ -88,6 +95,7 @@ def build_event_handlers() -> EventRegistry:
 def build_platforms(settings: Settings, http: httpx.AsyncClient, shops: ShopRegistry) -> dict[str, Platform]:
     return {
         "bigcommerce": BigCommercePlatform(settings, http, shops),
+        "shopify": ShopifyPlatform(settings, http, shops),
     }
 
 

@@ -8,6 +8,7 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 from functools import partial
+from pathlib import Path
 
 import anyio
 import uvicorn
@@ -18,6 +19,7 @@ from plugin.devmode import run_dev
 from plugin.logs import configure_logging
 from plugin.manifest import ManifestError
 from plugin.settings import Settings, load_settings
+from plugin.shopify.config import DEFAULT_OUTPUT, write_shopify_config
 from plugin.storage import open_redis
 from webhooks.queue_cli import print_stats, replay
 from webhooks.worker import run_worker
@@ -92,6 +94,12 @@ def cmd_queue_replay(args: argparse.Namespace) -> int:
     return anyio.run(partial(replay, settings, sys.stdout, dead=args.dead, entry_id=args.id))
 
 
+def cmd_shopify_config(args: argparse.Namespace) -> int:
+    written = write_shopify_config(_settings_or_exit(require_complete=False), args.output)
+    print(f"wrote {written}; deploy it with `shopify app deploy`")
+    return 0
+
+
 def cmd_dev(args: argparse.Namespace) -> int:
     return run_dev(host=args.host, port=args.port)
 
@@ -122,6 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
     replay_parser.add_argument("--dead", action="store_true", help="replay every dead letter")
     replay_parser.add_argument("id", nargs="?", help="the id of one dead letter")
     replay_parser.set_defaults(handler=cmd_queue_replay)
+    shopify_config = add("shopify-config", cmd_shopify_config, "write shopify.app.toml from app.toml")
+    shopify_config.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="default ./shopify.app.toml")
     dev = add("dev", cmd_dev, "embedded Redis + server + worker + dev store, for local development")
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=8000)

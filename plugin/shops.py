@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Literal
 
 from redis.asyncio import Redis
@@ -32,6 +33,16 @@ class StoredToken:
         return self.expires_at - (time.time() if now is None else now) <= seconds
 
 
+# Compare with the install time and uninstall in one step, so a reinstall racing a late uninstall always wins.
+_UNINSTALL = """
+local installed = tonumber(redis.call('HGET', KEYS[1], 'installed_at') or '-1')
+if installed > tonumber(ARGV[1]) then return 0 end
+redis.call('DEL', KEYS[2])
+redis.call('HSET', KEYS[1], 'status', 'uninstalled', 'uninstalled_at', ARGV[2])
+return 1
+"""
+
+
 class ShopRegistry:
     def __init__(self, redis: Redis, keys: Keys, cipher: Cipher) -> None:
         self.redis = redis
@@ -44,8 +55,16 @@ class ShopRegistry:
     def _token_key(self, shop: ShopRef) -> str:
         return self.keys.shop(shop, "token")
 
+    def _seal(self, shop: ShopRef, token: StoredToken) -> str:
+        return self.cipher.encrypt(json.dumps(asdict(token)), associated=shop.tag)
+
+    async def replace_token(self, shop: ShopRef, token: StoredToken) -> None:
+        """A refreshed token: the install (its time and state) stays as it is."""
+        await self.redis.set(self._token_key(shop), self._seal(shop, token))
+
     async def save_token(self, shop: ShopRef, token: StoredToken) -> None:
-        sealed = self.cipher.encrypt(json.dumps(asdict(token)), associated=shop.tag)
+        """A new install (or reinstall): stores the token and marks the shop active from now."""
+        sealed = self._seal(shop, token)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.set(self._token_key(shop), sealed)
             pipe.hset(self._record_key(shop), mapping={"status": "active", "installed_at": str(time.time())})
@@ -65,12 +84,16 @@ class ShopRegistry:
     async def is_active(self, shop: ShopRef) -> bool:
         return await self.status(shop) == "active"
 
-    async def mark_uninstalled(self, shop: ShopRef) -> None:
-        """Stops everything for the shop at once: the token is gone and every feature checks `is_active`."""
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.delete(self._token_key(shop))
-            pipe.hset(self._record_key(shop), mapping={"status": "uninstalled", "uninstalled_at": str(time.time())})
-            await pipe.execute()
+    async def mark_uninstalled(self, shop: ShopRef, occurred_at: datetime | None = None) -> bool:
+        """Stops everything for the shop at once: the token is gone and every feature checks `is_active`.
+
+        An uninstall that happened before the latest install (a late redelivery) changes nothing: False.
+        """
+        happened = occurred_at.timestamp() if occurred_at else time.time()
+        done = await self.redis.eval(
+            _UNINSTALL, 2, self._record_key(shop), self._token_key(shop), happened, time.time()
+        )
+        return bool(done)
 
     async def active_shops(self) -> list[ShopRef]:
         tags = sorted(as_text(tag) for tag in await self.redis.smembers(self.keys.global_("shops")))

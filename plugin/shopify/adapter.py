@@ -1,0 +1,155 @@
+"""`ShopifyPlatform`: the `Platform` interface for Shopify, assembled from the package's pieces."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import anyio
+import httpx
+
+from plugin.errors import NotFoundError, PermanentError
+from plugin.events import APP_UNINSTALLED, PlatformEvent
+from plugin.keys import ShopRef
+from plugin.platform import Order, ShopFacts
+from plugin.rates import DELIVERY_PROFILES_QUERY, Zone, zones_from_shopify_delivery_profiles
+from plugin.services import Services
+from plugin.settings import Settings
+from plugin.shopify.graphql import ShopifyGraphQL, Sleep
+from plugin.shopify.oauth import TokenEndpoint
+from plugin.shopify.order_queries import ORDER_QUERY, RECENT_ORDERS_QUERY, order_from, order_gid
+from plugin.shopify.shop_queries import ACCESS_SCOPES_QUERY, SHOP_FACTS_QUERY, granted_scopes, shop_facts_from
+from plugin.shopify.tokens import ShopifyTokens
+from plugin.shopify.topics import COMPLIANCE_TOPICS
+from plugin.shopify.webhooks import verify_shopify_webhook
+from plugin.shops import ShopRegistry
+
+log = logging.getLogger(__name__)
+
+MAX_RECENT_ORDER_PAGES = 20
+MAX_DELIVERY_PROFILE_PAGES = 10
+
+
+def shopify_secrets(settings: Settings) -> list[str]:
+    """The client secret, then the previous one while it rotates."""
+    return [str(s) for s in (settings.shopify_api_secret, settings.shopify_api_secret_previous) if s is not None]
+
+
+class ShopifyPlatform:
+    name = "shopify"
+
+    def __init__(
+        self,
+        settings: Settings,
+        http: httpx.AsyncClient,
+        shops: ShopRegistry,
+        *,
+        sleep: Sleep = anyio.sleep,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.settings = settings
+        self.shops = shops
+        self.secrets = shopify_secrets(settings)
+        self.endpoint = TokenEndpoint(
+            http,
+            origin_template=settings.shopify_origin,
+            client_id=settings.shopify_api_key,
+            client_secret=self.secrets[0] if self.secrets else None,
+            clock=clock,
+        )
+        self.tokens = ShopifyTokens(shops, self.endpoint, sleep=sleep, clock=clock)
+        self.graphql = ShopifyGraphQL(
+            http,
+            self.tokens,
+            origin_template=settings.shopify_origin,
+            api_version=settings.manifest.shopify.api_version,
+            sleep=sleep,
+        )
+
+    def webhook_topics(self) -> tuple[str, ...]:
+        manifest = self.settings.manifest.shopify
+        return tuple(dict.fromkeys((*manifest.webhook_topics, *manifest.compliance_topics, *COMPLIANCE_TOPICS)))
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> PlatformEvent | None:
+        return verify_shopify_webhook(headers, body, self.secrets)
+
+    async def on_verified(self, services: Services, event: PlatformEvent) -> None:
+        """What cannot wait for the worker: an uninstalled shop stops at once (its token is dead already)."""
+        if event.type != APP_UNINSTALLED:
+            return
+        if await services.shops.mark_uninstalled(event.shop, occurred_at=event.occurred_at):
+            log.info("shop uninstalled the app", extra={"shop": event.shop.tag})
+        else:
+            log.info("stale uninstall ignored", extra={"shop": event.shop.tag})  # from before a reinstall
+
+    async def _query(self, shop: ShopRef, query: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        return await self.graphql.execute(shop, query, variables)
+
+    async def fetch_shop_facts(self, shop: ShopRef) -> ShopFacts:
+        try:
+            return shop_facts_from(await self._query(shop, SHOP_FACTS_QUERY), shop)
+        except ValueError as exc:
+            raise PermanentError(str(exc)) from exc
+
+    async def fetch_order(self, shop: ShopRef, order_id: str) -> Order:
+        data = await self._query(shop, ORDER_QUERY, {"id": order_gid(order_id)})
+        if not data.get("order"):
+            raise NotFoundError(f"order {order_id} not found")
+        try:
+            return order_from(data["order"], shop)
+        except ValueError as exc:
+            raise PermanentError(str(exc)) from exc
+
+    async def list_recent_orders(self, shop: ShopRef, since: datetime) -> list[Order]:
+        search = f"updated_at:>='{since.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}'"
+        orders: list[Order] = []
+        after: str | None = None
+        for _ in range(MAX_RECENT_ORDER_PAGES):
+            page = (await self._query(shop, RECENT_ORDERS_QUERY, {"query": search, "after": after}))["orders"]
+            try:
+                orders.extend(order_from(node, shop) for node in page.get("nodes") or ())
+            except ValueError as exc:
+                raise PermanentError(str(exc)) from exc
+            info = page.get("pageInfo") or {}
+            if not info.get("hasNextPage"):
+                break
+            after = info.get("endCursor")
+        return orders
+
+    async def fetch_delivery_zones(self, shop: ShopRef) -> tuple[Zone, ...]:
+        """The default delivery profile's zones (product-specific profiles need a cart: not for a product page)."""
+        profiles: list[Mapping[str, Any]] = []
+        after: str | None = None
+        for _ in range(MAX_DELIVERY_PROFILE_PAGES):
+            page = (await self._query(shop, DELIVERY_PROFILES_QUERY, {"after": after}))["deliveryProfiles"]
+            profiles.extend(page.get("nodes") or ())
+            info = page.get("pageInfo") or {}
+            if any(profile.get("default") for profile in profiles) or not info.get("hasNextPage"):
+                break
+            after = info.get("endCursor")
+        return zones_from_shopify_delivery_profiles({"deliveryProfiles": {"nodes": profiles}})
+
+    async def missing_scopes(self, shop: ShopRef) -> list[str]:
+        granted = granted_scopes(await self._query(shop, ACCESS_SCOPES_QUERY))
+        # A write scope implies its read scope.
+        granted |= {"read_" + scope[len("write_") :] for scope in granted if scope.startswith("write_")}
+        return sorted(set(self.settings.manifest.shopify.scopes) - granted)
+
+    async def ensure_installation(self, shop: ShopRef) -> list[str]:
+        """Webhook subscriptions and the app embed are declared in shopify.app.toml and deployed by Shopify CLI,
+        so nothing here can be repaired per shop; what can go missing is a scope the topics and queries need."""
+        missing = await self.missing_scopes(shop)
+        if missing:
+            log.warning("shop has not granted scopes", extra={"shop": shop.tag, "missing": missing})
+        return []
+
+
+def shopify_platform(services: Services) -> ShopifyPlatform:
+    """The wired Shopify adapter, typed: routes and jobs of this package need more than `Platform` offers."""
+    platform = services.platforms.get("shopify")
+    if not isinstance(platform, ShopifyPlatform):
+        raise RuntimeError("the Shopify adapter is not configured in build_platforms")
+    return platform

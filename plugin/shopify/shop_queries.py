@@ -1,0 +1,73 @@
+"""Admin GraphQL queries about the shop itself, and their mapping into `ShopFacts`.
+
+Field names checked against the Admin GraphQL reference: Shop (name, contactEmail, currencyCode,
+currencyFormats.moneyFormat, ianaTimezone, billingAddress.countryCodeV2, shipsToCountries, shopPolicies
+{type url}, primaryDomain {host url}, myshopifyDomain) and currentAppInstallation.accessScopes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from plugin.keys import ShopRef
+from plugin.platform import ShopFacts
+
+SHOP_FACTS_QUERY = """
+query ShopFacts {
+  shop {
+    name
+    contactEmail
+    currencyCode
+    currencyFormats { moneyFormat }
+    ianaTimezone
+    billingAddress { countryCodeV2 }
+    shipsToCountries
+    shopPolicies { type url }
+    primaryDomain { host url }
+    myshopifyDomain
+  }
+}
+""".strip()
+
+ACCESS_SCOPES_QUERY = """
+query AccessScopes {
+  currentAppInstallation { accessScopes { handle } }
+}
+""".strip()
+
+
+def _policy_url(policies: list[Mapping[str, Any]], kind: str) -> str | None:
+    found = next((policy for policy in policies if policy.get("type") == kind), None)
+    return str(found["url"]) if found and found.get("url") else None
+
+
+def shop_facts_from(data: Mapping[str, Any], shop: ShopRef) -> ShopFacts:
+    """Map a SHOP_FACTS_QUERY answer; raises ValueError when a required field is missing."""
+    node: Mapping[str, Any] = data.get("shop") or {}
+    try:
+        name, currency, timezone = str(node["name"]), str(node["currencyCode"]), str(node["ianaTimezone"])
+    except KeyError as exc:
+        raise ValueError(f"shop answer lacks {exc}") from None
+    policies = [policy for policy in node.get("shopPolicies") or () if isinstance(policy, Mapping)]
+    primary: Mapping[str, Any] = node.get("primaryDomain") or {}
+    domains = tuple(dict.fromkeys(str(host) for host in (primary.get("host"), node.get("myshopifyDomain")) if host))
+    return ShopFacts(
+        shop=shop,
+        name=name,
+        currency=currency,
+        timezone=timezone,
+        country=str((node.get("billingAddress") or {}).get("countryCodeV2") or ""),
+        money_format=str((node.get("currencyFormats") or {}).get("moneyFormat") or "{{amount}}"),
+        email=node.get("contactEmail") or None,
+        domains=domains,
+        ship_to_countries=tuple(str(code) for code in node.get("shipsToCountries") or ()),
+        refund_policy_url=_policy_url(policies, "REFUND_POLICY"),
+        shipping_policy_url=_policy_url(policies, "SHIPPING_POLICY"),
+        extra={"primary_domain_url": primary.get("url")} if primary.get("url") else {},
+    )
+
+
+def granted_scopes(data: Mapping[str, Any]) -> set[str]:
+    installation: Mapping[str, Any] = data.get("currentAppInstallation") or {}
+    return {str(scope.get("handle")) for scope in installation.get("accessScopes") or () if scope.get("handle")}

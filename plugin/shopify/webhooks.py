@@ -1,0 +1,88 @@
+"""Shopify webhook deliveries: verify the raw bytes (both header families, rotating secrets) and normalize."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from plugin.events import PlatformEvent
+from plugin.platform import WebhookRejected
+from plugin.shopify.domains import normalize_shop_domain, shopify_shop
+from plugin.shopify.signatures import verify_webhook_hmac
+from plugin.shopify.topics import event_type_for
+
+# Shopify sends `X-Shopify-Topic` and, in its newer family, `shopify-topic`: same names after the prefix.
+_PREFIXES = ("x-shopify-", "shopify-")
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    for prefix in _PREFIXES:
+        value = headers.get(prefix + name)
+        if value:
+            return value.strip()
+    return None
+
+
+def _lowercased(headers: Mapping[str, str]) -> dict[str, str]:
+    return {key.lower(): value for key, value in headers.items()}
+
+
+def _timestamp(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def verify_shopify_webhook(
+    headers: Mapping[str, str], body: bytes, secrets: Sequence[str], *, now: Callable[[], datetime] | None = None
+) -> PlatformEvent | None:
+    """The delivery as an internal event; None for a topic we do not handle. Raises WebhookRejected."""
+    found = _lowercased(headers)
+    given = _header(found, "hmac-sha256")
+    if given is None:
+        raise WebhookRejected(400, "missing HMAC header")
+    if not secrets or not verify_webhook_hmac(body, given, secrets):
+        raise WebhookRejected(401, "HMAC does not match")
+    topic = _header(found, "topic")
+    domain = _header(found, "shop-domain")
+    delivery_id = _header(found, "event-id") or _header(found, "webhook-id")
+    if topic is None or domain is None or delivery_id is None:
+        raise WebhookRejected(400, "missing topic, shop domain or delivery id header")
+    shop = normalize_shop_domain(domain)
+    if shop is None:
+        raise WebhookRejected(400, "shop domain header is not a myshopify.com domain")
+    try:
+        payload: Any = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise WebhookRejected(400, "body is not JSON") from None
+    if not isinstance(payload, dict):
+        raise WebhookRejected(400, "body is not a JSON object")
+    event_type = event_type_for(topic)
+    if event_type is None:
+        return None
+    occurred_at = (
+        _timestamp(_header(found, "triggered-at"))
+        or _timestamp(payload.get("updated_at"))
+        or (now() if now else datetime.now(UTC))
+    )
+    return PlatformEvent(
+        shop=shopify_shop(shop),
+        type=event_type,
+        delivery_id=delivery_id,
+        occurred_at=occurred_at,
+        source_topic=topic,
+        payload=payload,
+        order_id=_order_id(topic, payload),
+    )
+
+
+def _order_id(topic: str, payload: Mapping[str, Any]) -> str | None:
+    """Orders carry their id as `id`; fulfillments and fulfillment events as `order_id`."""
+    value = payload.get("id") if topic.startswith("orders/") else payload.get("order_id")
+    return str(value) if isinstance(value, int | str) and str(value).isdigit() else None

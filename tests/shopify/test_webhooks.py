@@ -1,0 +1,159 @@
+"""`POST /webhooks/shopify`: raw-byte HMAC (both header families, rotating secrets), dedupe, topic mapping, and
+app/uninstalled acting at once."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import httpx
+import pytest
+
+from plugin import events
+from plugin.devstore.shopify import DEMO_SHOP, ShopifyEmulator, create_shopify_emulator, sign_webhook
+from plugin.keys import ShopRef
+from plugin.services import Services
+from plugin.settings import load_settings
+from plugin.shopify.topics import TOPIC_EVENTS
+from plugin.shopify.webhooks import verify_shopify_webhook
+from tests.conftest import APP_URL, SHOPIFY_API_KEY, SHOPIFY_SECRET, AppClientFactory
+from tests.shopify.conftest import SHOP, SHORT_TEST_SECRET
+
+pytestmark = [pytest.mark.anyio, SHORT_TEST_SECRET]
+
+COMPLIANCE = ["customers/data_request", "customers/redact", "shop/redact"]
+
+
+async def post(app: httpx.AsyncClient, headers: dict[str, str], body: bytes) -> httpx.Response:
+    return await app.post("/webhooks/shopify", headers=headers, content=body)
+
+
+@pytest.mark.parametrize("topic", ["orders/create", *COMPLIANCE])
+async def test_bad_hmac_is_refused_with_401(
+    app_client: AppClientFactory, emulator: ShopifyEmulator, topic: str
+) -> None:
+    headers, body = emulator.webhook(topic, secret="not-the-app-secret")
+    async with app_client() as app:
+        answer = await post(app, headers, body)
+    assert answer.status_code == 401
+
+
+@pytest.mark.parametrize("topic", ["orders/create", *COMPLIANCE])
+async def test_a_body_changed_after_signing_is_refused(
+    app_client: AppClientFactory, emulator: ShopifyEmulator, topic: str
+) -> None:
+    headers, body = emulator.webhook(topic)
+    async with app_client() as app:
+        answer = await post(app, headers, body.replace(b"}", b', "x": 1}', 1))
+    assert answer.status_code == 401
+
+
+async def test_good_delivery_is_queued_once_and_its_redelivery_is_a_duplicate(
+    app_client: AppClientFactory, emulator: ShopifyEmulator
+) -> None:
+    headers, body = emulator.webhook("orders/create")
+    async with app_client() as app:
+        first = await post(app, headers, body)
+        again = await post(app, headers, body)
+    assert first.json() == {"status": "queued"}
+    assert again.json() == {"status": "duplicate"}
+
+
+async def test_lowercase_header_family_is_accepted(app_client: AppClientFactory, emulator: ShopifyEmulator) -> None:
+    headers, body = emulator.webhook("fulfillments/update", lowercase_headers=True)
+    assert "shopify-hmac-sha256" in headers
+    async with app_client() as app:
+        answer = await post(app, headers, body)
+    assert answer.json() == {"status": "queued"}
+
+
+async def test_previous_secret_is_accepted_during_rotation(
+    app_client: AppClientFactory, emulator: ShopifyEmulator, test_env: dict[str, str]
+) -> None:
+    rotated = load_settings(
+        {**test_env, "SHOPIFY_API_SECRET": "rotated", "SHOPIFY_API_SECRET_PREVIOUS": SHOPIFY_SECRET}
+    )
+    headers, body = emulator.webhook("shop/redact")  # signed with the previous secret
+    async with app_client(app_settings=rotated) as app:
+        old = await post(app, headers, body)
+        new = await post(app, *emulator.webhook("shop/redact", secret="rotated"))
+        unknown = await post(app, *emulator.webhook("shop/redact", secret="another"))
+    assert (old.status_code, new.status_code, unknown.status_code) == (200, 200, 401)
+
+
+@pytest.mark.parametrize(
+    "drop", ["X-Shopify-Hmac-Sha256", "X-Shopify-Topic", "X-Shopify-Shop-Domain"], ids=["hmac", "topic", "shop"]
+)
+async def test_missing_headers_get_400(app_client: AppClientFactory, emulator: ShopifyEmulator, drop: str) -> None:
+    headers, body = emulator.webhook("orders/create")
+    del headers[drop]
+    async with app_client() as app:
+        answer = await post(app, headers, body)
+    assert answer.status_code == 400
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b"\xff\xfe"], ids=["text", "array", "binary"])
+async def test_signed_body_that_is_not_a_json_object_gets_400(
+    app_client: AppClientFactory, emulator: ShopifyEmulator, body: bytes
+) -> None:
+    headers, _ = emulator.webhook("orders/create")
+    headers["X-Shopify-Hmac-Sha256"] = sign_webhook(SHOPIFY_SECRET, body)
+    async with app_client() as app:
+        answer = await post(app, headers, body)
+    assert answer.status_code == 400
+
+
+async def test_app_uninstalled_marks_the_shop_uninstalled_at_once(
+    app_client: AppClientFactory, installed: ShopRef, services: Services, emulator: ShopifyEmulator
+) -> None:
+    assert await services.shops.is_active(SHOP)
+    async with app_client() as app:
+        answer = await post(app, *emulator.webhook("app/uninstalled"))
+    assert answer.json() == {"status": "queued"}
+    assert not await services.shops.is_active(SHOP)
+    assert await services.shops.load_token(SHOP) is None
+
+
+async def test_a_forged_uninstall_changes_nothing(
+    app_client: AppClientFactory, installed: ShopRef, services: Services, emulator: ShopifyEmulator
+) -> None:
+    async with app_client() as app:
+        answer = await post(app, *emulator.webhook("app/uninstalled", secret="forged"))
+    assert answer.status_code == 401
+    assert await services.shops.is_active(SHOP)
+
+
+@pytest.mark.parametrize(("topic", "event_type"), sorted(TOPIC_EVENTS.items()))
+def test_every_topic_maps_to_its_internal_event(emulator: ShopifyEmulator, topic: str, event_type: str) -> None:
+    headers, body = emulator.webhook(topic, event_id="evt-1")
+    event = verify_shopify_webhook(headers, body, [SHOPIFY_SECRET])
+    assert event is not None
+    assert (event.type, event.source_topic, event.delivery_id) == (event_type, topic, "evt-1")
+    assert event.shop == ShopRef("shopify", DEMO_SHOP)
+    assert event.payload == json.loads(body)
+    if event_type in (events.ORDER_CREATED, events.FULFILLMENT_UPDATED, events.FULFILLMENT_EVENT_CREATED):
+        assert event.order_id == "450789470"
+
+
+def test_delivery_id_falls_back_to_webhook_id_and_time_to_payload(emulator: ShopifyEmulator) -> None:
+    headers, body = emulator.webhook("orders/updated")
+    webhook_id = headers["X-Shopify-Webhook-Id"]
+    del headers["X-Shopify-Event-Id"], headers["X-Shopify-Triggered-At"]
+    event = verify_shopify_webhook(headers, body, [SHOPIFY_SECRET])
+    assert event is not None
+    assert event.delivery_id == webhook_id
+    assert event.occurred_at.isoformat() == "2026-11-02T16:00:00+01:00"
+
+
+def test_unknown_topic_is_ignored_after_verification(emulator: ShopifyEmulator) -> None:
+    assert verify_shopify_webhook(*emulator.webhook("products/update"), [SHOPIFY_SECRET]) is None
+
+
+async def test_an_uninstall_from_before_the_latest_install_is_ignored(
+    app_client: AppClientFactory, installed: ShopRef, services: Services
+) -> None:
+    an_hour_ago = create_shopify_emulator(SHOPIFY_SECRET, SHOPIFY_API_KEY, APP_URL, clock=lambda: time.time() - 3600)
+    async with app_client() as app:
+        answer = await post(app, *an_hour_ago.webhook("app/uninstalled"))
+    assert answer.status_code == 200
+    assert await services.shops.is_active(SHOP)
