@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 
@@ -22,6 +22,7 @@ from plugin.keys import Keys
 from plugin.middleware.request_id import RequestIdMiddleware
 from plugin.openapi import build_document, openapi_json
 from plugin.platform import Platform
+from plugin.privacy.erasure import redact_shop
 from plugin.services import Services
 from plugin.settings import Settings
 from plugin.shopify import sync as shopify_sync
@@ -33,6 +34,7 @@ from plugin.storage import open_redis
 from webhooks import stats as queue_stats
 from webhooks.handlers.lifecycle import app_uninstalled
 from webhooks.handlers.orders import refresh_order
+from webhooks.handlers.privacy import customer_data_request, customer_erasure, shop_redact
 from webhooks.receive import webhook_endpoint
 from webhooks.reconcile import reconcile_shop
 from webhooks.registry import EventRegistry
@@ -79,7 +81,7 @@ def build_job_handlers() -> dict[str, JobHandler]:
     """Every scheduled job the worker knows, by name."""
     return {
         "events.reconcile": reconcile_shop,
-        **bigcommerce_jobs.job_handlers(),
+        **bigcommerce_jobs.job_handlers(erase_shop=redact_shop),
         **shopify_sync.JOB_HANDLERS,
     }
 
@@ -89,6 +91,10 @@ def build_event_handlers() -> EventRegistry:
     return {
         **dict.fromkeys(ORDER_EVENTS, refresh_order),
         events.APP_UNINSTALLED: app_uninstalled,
+        events.CUSTOMER_DATA_REQUEST: customer_data_request,
+        events.CUSTOMER_REDACT: customer_erasure,
+        events.CUSTOMER_DELETED: customer_erasure,
+        events.SHOP_REDACT: shop_redact,
     }
 
 
@@ -114,8 +120,15 @@ def build_services(settings: Settings, redis: Redis, http: httpx.AsyncClient) ->
     )
 
 
-def create_app(settings: Settings, *, redis: Redis | None = None, http: httpx.AsyncClient | None = None) -> Starlette:
-    """Build the ASGI app. A caller that passes `redis` or `http` owns them; otherwise the lifespan opens them."""
+def create_app(
+    settings: Settings,
+    *,
+    redis: Redis | None = None,
+    http: httpx.AsyncClient | None = None,
+    extra_routes: Sequence[BaseRoute] = (),
+) -> Starlette:
+    """Build the ASGI app. A caller that passes `redis` or `http` owns them; otherwise the lifespan opens them.
+    `extra_routes` (the dev store in `upfront dev`) are served but not part of the documented API."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Services]]:
@@ -125,6 +138,6 @@ def create_app(settings: Settings, *, redis: Redis | None = None, http: httpx.As
             yield {"services": build_services(settings, store, client)}
 
     routes = build_routes()
-    app = Starlette(routes=routes, middleware=[Middleware(RequestIdMiddleware)], lifespan=lifespan)
+    app = Starlette(routes=[*routes, *extra_routes], middleware=[Middleware(RequestIdMiddleware)], lifespan=lifespan)
     app.state.openapi = build_document(routes, title=settings.manifest.name, version=app_version())
     return app

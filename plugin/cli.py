@@ -15,7 +15,8 @@ import uvicorn
 
 from plugin.app import build_event_handlers, build_job_handlers, build_services, create_app, outbound_client
 from plugin.check import run_check
-from plugin.devmode import run_dev
+from plugin.devmode import DEV_CREDENTIALS, run_dev
+from plugin.devstore.trigger import trigger
 from plugin.logs import configure_logging
 from plugin.manifest import ManifestError
 from plugin.settings import Settings, load_settings
@@ -100,6 +101,17 @@ def cmd_shopify_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_webhook_trigger(args: argparse.Namespace) -> int:
+    # A running `upfront dev` signs with the development credentials unless real ones are set: so does this.
+    env = {**DEV_CREDENTIALS, "UPFRONT_APP_URL": "http://127.0.0.1:8000", **os.environ}
+    try:
+        settings = load_settings(env)
+    except ManifestError as exc:
+        print(f"upfront: {exc}", file=sys.stderr)
+        return 1
+    return trigger(settings, args.topic, platform=args.platform, shop=args.shop, url=args.url, out=sys.stdout)
+
+
 def cmd_dev(args: argparse.Namespace) -> int:
     return run_dev(host=args.host, port=args.port)
 
@@ -132,6 +144,18 @@ def build_parser() -> argparse.ArgumentParser:
     replay_parser.set_defaults(handler=cmd_queue_replay)
     shopify_config = add("shopify-config", cmd_shopify_config, "write shopify.app.toml from app.toml")
     shopify_config.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="default ./shopify.app.toml")
+    webhook = commands.add_parser("webhook", help="send platform webhooks to a running app")
+    webhook_commands = webhook.add_subparsers(dest="webhook_command", required=True, metavar="ACTION")
+    trigger_parser = webhook_commands.add_parser(
+        "trigger", help="post a correctly signed sample delivery (e.g. orders/create, store/order/created)"
+    )
+    trigger_parser.add_argument(
+        "topic", help="Shopify topic (orders/create) or BigCommerce scope (store/order/created)"
+    )
+    trigger_parser.add_argument("--shop", help="shop domain or store hash (default: the demo shop)")
+    trigger_parser.add_argument("--platform", choices=["shopify", "bigcommerce"], help="default: from the topic")
+    trigger_parser.add_argument("--url", help="app base URL (default: UPFRONT_APP_URL)")
+    trigger_parser.set_defaults(handler=cmd_webhook_trigger)
     dev = add("dev", cmd_dev, "embedded Redis + server + worker + dev store, for local development")
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=8000)

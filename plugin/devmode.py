@@ -15,16 +15,18 @@ import anyio
 import uvicorn
 
 from plugin.app import build_event_handlers, build_job_handlers, build_services, create_app, outbound_client
+from plugin.devstore.server import DevStore, devstore_environment
 from plugin.logs import configure_logging
 from plugin.manifest import ManifestError
+from plugin.services import Services
 from plugin.settings import load_settings
 from plugin.storage import open_redis
 from webhooks.worker import run_worker
 
 # Credentials the dev store emulator also uses; real ones from the environment always win.
 DEV_CREDENTIALS = {
-    "SHOPIFY_API_SECRET": "dev-shopify-secret",
-    "BIGCOMMERCE_CLIENT_SECRET": "dev-bigcommerce-secret",
+    "SHOPIFY_API_SECRET": "dev-shopify-secret-for-local-use-only",
+    "BIGCOMMERCE_CLIENT_SECRET": "dev-bigcommerce-secret-for-local-use-only",
 }
 
 
@@ -44,7 +46,7 @@ def apply_dev_environment(env: MutableMapping[str, str], host: str, port: int) -
     data_dir = Path(env.get("UPFRONT_DATA_DIR", ".upfront"))
     env.setdefault("UPFRONT_SECRET_KEY", _dev_secret_key(data_dir))
     env.setdefault("UPFRONT_APP_URL", f"http://{host}:{port}")
-    for name, value in DEV_CREDENTIALS.items():
+    for name, value in {**DEV_CREDENTIALS, **devstore_environment(env["UPFRONT_APP_URL"])}.items():
         env.setdefault(name, value)
 
 
@@ -62,13 +64,26 @@ def _step(label: str) -> Callable[[], None]:
     return lambda: print(f" ok ({(time.perf_counter() - started) * 1000:.0f} ms)", flush=True)
 
 
-async def _announce_when_started(server: uvicorn.Server, base: str) -> None:
+async def _announce_when_started(server: uvicorn.Server, devstore: DevStore, services: Services) -> None:
+    base = services.settings.app_url
     done = _step(f"starting server on {base}")
     while not server.started and not server.should_exit:
         await anyio.sleep(0.05)
-    if server.started:
-        done()
-        print(f"\nReady. Open {base}/readyz (health) and {base}/openapi.json (API). Ctrl-C stops.\n", flush=True)
+    if not server.started:
+        return
+    done()
+    done = _step("installing the demo shops from the dev store")
+    installed = await devstore.install_demo_shops(services, services.http)
+    done()
+    print(
+        f"\nReady. Demo shops installed: {', '.join(installed)}.\n"
+        f"  health      {base}/readyz\n"
+        f"  API         {base}/openapi.json\n"
+        f"  queue       {base}/metrics   (or `upfront queue stats`)\n"
+        f"  try         upfront webhook trigger orders/create   |   upfront webhook trigger store/order/created\n"
+        "Ctrl-C stops.\n",
+        flush=True,
+    )
 
 
 async def _exit_on_signal(server: uvicorn.Server) -> None:
@@ -85,8 +100,10 @@ async def _serve(host: str, port: int) -> None:
     done = _step("starting embedded Redis" if settings.redis_url is None else "connecting to Redis")
     async with open_redis(settings) as redis, outbound_client() as http:
         done()
+        services = build_services(settings, redis, http)
+        devstore = DevStore.create(services)
         config = uvicorn.Config(
-            create_app(settings, redis=redis, http=http),
+            create_app(settings, redis=redis, http=http, extra_routes=devstore.routes()),
             host=host,
             port=port,
             log_config=None,
@@ -104,7 +121,7 @@ async def _serve(host: str, port: int) -> None:
             )
             async with anyio.create_task_group() as server_group:
                 server_group.start_soon(_exit_on_signal, server)
-                server_group.start_soon(_announce_when_started, server, f"http://{host}:{port}")
+                server_group.start_soon(_announce_when_started, server, devstore, services)
                 await server.serve()
                 server_group.cancel_scope.cancel()
             stop_worker.set()

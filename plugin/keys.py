@@ -23,6 +23,14 @@ Families in use:
     events:stream      normalized webhook events awaiting the worker
     dedupe:<id>        delivery ids already accepted (expiring)
     lock:<name>        short-lived locks (token refresh, sync)
+    facts, shipping:setup, versions   synced shop facts, shipping setup, change versions (plugin.shop_data)
+    order:<id>         latest order state, no contact data (webhooks.handlers.orders)
+    consent:<subject>  append-only consent ledger; <subject> is a keyed hash, never an email or id
+    subjects           links a person's identifiers to one subject key (plugin.privacy)
+    export:<id>        encrypted data exports, kept 30 days
+    audit              privacy actions on the shop, without personal data
+
+Global: ``up:global:shops`` (installed shops), ``up:global:audit`` (shop erasures: shop tag and counts only).
 """
 
 from __future__ import annotations

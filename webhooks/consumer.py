@@ -81,7 +81,7 @@ class EventConsumer:
             await stream.dead_letter(redis, self.keys, entry, attempt=attempt, error=f"malformed entry: {exc}")
             return
         handler = self.registry.get(event.type)
-        if handler is None:
+        if handler is None or fields.get("redacted") == "1":  # erased personal data leaves nothing to do
             await stream.acknowledge(redis, self.keys, entry_id)
             return
         try:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from redis.asyncio import Redis
@@ -26,7 +27,6 @@ REPAIR = "bigcommerce.repair"
 SHOP_REDACT = "bigcommerce.shop_redact"
 REDACT_DELAY_SECONDS = 48 * 3600
 INSTALL_FAMILY = "install"
-_DELETE_BATCH = 500
 
 
 def install_state_key(keys: Keys, shop: ShopRef) -> str:
@@ -73,22 +73,11 @@ async def complete_installation(services: Services, shop: ShopRef, args: Mapping
     log.info("bigcommerce store set up", extra={"store": shop.id, "repaired": repaired, "zones": zones})
 
 
-async def delete_shop_data(redis: Redis, keys: Keys, shop: ShopRef) -> int:
-    """Delete every key of the shop (SCAN its hash-tagged pattern + DEL); returns how many were deleted."""
-    deleted = 0
-    batch: list[str] = []
-    async for key in redis.scan_iter(match=keys.shop_pattern(shop), count=_DELETE_BATCH):
-        batch.append(key)
-        if len(batch) >= _DELETE_BATCH:
-            deleted += int(await redis.delete(*batch))
-            batch.clear()
-    if batch:
-        deleted += int(await redis.delete(*batch))
-    await redis.srem(keys.global_("shops"), shop.tag)
-    return deleted
+ShopEraser = Callable[["Services", ShopRef], Awaitable[object]]
 
 
-async def redact_shop(services: Services, shop: ShopRef, args: Mapping[str, Any]) -> None:
+async def redact_shop(services: Services, shop: ShopRef, args: Mapping[str, Any], erase_shop: ShopEraser) -> None:
+    """BigCommerce has no shop/redact webhook: 48 h after an uninstall, erase the store as Shopify's would."""
     record = services.keys.shop(shop, "shop")  # ShopRegistry's record of the store
     status, uninstalled_at = await services.redis.hmget(record, ["status", "uninstalled_at"])
     if as_optional_text(status) == "active":
@@ -97,9 +86,14 @@ async def redact_shop(services: Services, shop: ShopRef, args: Mapping[str, Any]
     if status is not None and as_optional_text(uninstalled_at) != args.get("uninstalled_at"):
         log.info("bigcommerce redact skipped: a later uninstall has its own job", extra={"store": shop.id})
         return
-    deleted = await delete_shop_data(services.redis, services.keys, shop)
-    log.info("bigcommerce shop data deleted", extra={"store": shop.id, "keys": deleted})
+    await erase_shop(services, shop)
+    log.info("bigcommerce shop data erased", extra={"store": shop.id})
 
 
-def job_handlers() -> dict[str, JobHandler]:
-    return {POST_INSTALL: complete_installation, REPAIR: complete_installation, SHOP_REDACT: redact_shop}
+def job_handlers(erase_shop: ShopEraser) -> dict[str, JobHandler]:
+    """`erase_shop` is the app's one shop erasure (keys, queued events, jobs, audit), wired in by the app."""
+    return {
+        POST_INSTALL: complete_installation,
+        REPAIR: complete_installation,
+        SHOP_REDACT: partial(redact_shop, erase_shop=erase_shop),
+    }

@@ -346,10 +346,12 @@ def _v2_page(rows: list[dict[str, Any]], request: Request) -> Response:
     return JSONResponse(chunk) if chunk else Response(status_code=204)
 
 
-def _https_443(url: object) -> bool:
+def _https_443(url: object, *, allow_loopback_http: bool = False) -> bool:
     if not isinstance(url, str):
         return False
     parts = urlsplit(url)
+    if allow_loopback_http and parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost"):
+        return True
     return parts.scheme == "https" and bool(parts.hostname) and parts.port in (None, 443)
 
 
@@ -364,7 +366,10 @@ class BigCommerceEmulator:
         *,
         stores: list[EmulatedStore] | None = None,
         clock: Callable[[], float] = time.time,
+        allow_loopback_http: bool = False,
     ) -> None:
+        # BigCommerce only accepts https on 443; `upfront dev` serves plain http on loopback, so it opts in.
+        self.allow_loopback_http = allow_loopback_http
         self.client_id = client_id
         self.client_secret = client_secret
         self.app_url = app_url.rstrip("/")
@@ -651,7 +656,7 @@ class BigCommerceEmulator:
         problems: dict[str, str] = {}
         if not isinstance(body.get("scope"), str) or not str(body["scope"]).startswith("store/"):
             problems["scope"] = "scope must be a webhook scope like store/order/created"
-        if not _https_443(body.get("destination")):
+        if not _https_443(body.get("destination"), allow_loopback_http=self.allow_loopback_http):
             problems["destination"] = "destination must be an https URL on port 443"
         headers = body.get("headers", {})
         if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
@@ -713,7 +718,7 @@ class BigCommerceEmulator:
         }
         if not isinstance(body.get("name"), str) or not body["name"]:
             problems["name"] = "name is required"
-        if body.get("kind") == "src" and not _https_443(body.get("src")):
+        if body.get("kind") == "src" and not _https_443(body.get("src"), allow_loopback_http=self.allow_loopback_http):
             problems["src"] = "src must be an https URL"
         for entry in body.get("integrity_hashes") or ():
             if not (
@@ -763,7 +768,14 @@ class BigCommerceEmulator:
 
 
 def create_bigcommerce_emulator(
-    client_id: str, client_secret: str, app_url: str, *, stores: list[EmulatedStore] | None = None
+    client_id: str,
+    client_secret: str,
+    app_url: str,
+    *,
+    stores: list[EmulatedStore] | None = None,
+    allow_loopback_http: bool = False,
 ) -> BigCommerceEmulator:
     """The emulator with the demo store (hash `demo123`) unless `stores` says otherwise."""
-    return BigCommerceEmulator(client_id, client_secret, app_url, stores=stores)
+    return BigCommerceEmulator(
+        client_id, client_secret, app_url, stores=stores, allow_loopback_http=allow_loopback_http
+    )

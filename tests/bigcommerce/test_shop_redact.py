@@ -10,6 +10,7 @@ import pytest
 from plugin.bigcommerce.jobs import SHOP_REDACT, redact_shop
 from plugin.devstore.bigcommerce import DEMO_STORE_HASH, BigCommerceEmulator, demo_store
 from plugin.keys import ShopRef
+from plugin.privacy.erasure import redact_shop as erase_shop
 from plugin.services import Services
 from tests.bigcommerce.conftest import SHORT_TEST_SECRET, run_jobs
 from tests.conftest import AppClientFactory
@@ -80,7 +81,7 @@ async def test_a_reinstall_within_48_hours_keeps_the_data(
 async def test_a_redact_for_an_earlier_uninstall_waits_for_the_latest_one(services: Services) -> None:
     record = services.keys.shop(SHOP, "shop")
     await services.redis.hset(record, mapping={"status": "uninstalled", "uninstalled_at": "2000.0"})
-    await redact_shop(services, SHOP, {"uninstalled_at": "1000.0"})
+    await redact_shop(services, SHOP, {"uninstalled_at": "1000.0"}, erase_shop=erase_shop)
     assert await services.redis.exists(record)
-    await redact_shop(services, SHOP, {"uninstalled_at": "2000.0"})
+    await redact_shop(services, SHOP, {"uninstalled_at": "2000.0"}, erase_shop=erase_shop)
     assert await shop_keys(services, SHOP) == []

@@ -1,0 +1,72 @@
+"""The dev store inside `upfront dev`: both emulators mounted on the app's own server, demo shops installed."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import httpx
+from starlette.routing import BaseRoute, Mount
+
+from plugin.devstore.bigcommerce import DEMO_STORE_HASH, BigCommerceEmulator, create_bigcommerce_emulator
+from plugin.devstore.shopify import DEMO_SHOP, ShopifyEmulator, create_shopify_emulator
+from plugin.keys import ShopRef
+from plugin.services import Services
+from plugin.shopify.adapter import shopify_platform
+from plugin.shopify.sync import schedule_post_install
+
+log = logging.getLogger(__name__)
+
+SHOPIFY_MOUNT = "/devstore/shopify"
+BIGCOMMERCE_MOUNT = "/devstore/bigcommerce"
+
+
+def devstore_environment(base_url: str) -> dict[str, str]:
+    """Where the adapters must call so that they reach the emulators instead of the platforms."""
+    api_origin, login_origin = BigCommerceEmulator.origins(base_url + BIGCOMMERCE_MOUNT)
+    return {
+        "UPFRONT_SHOPIFY_ORIGIN": base_url + SHOPIFY_MOUNT + "/{shop}",
+        "UPFRONT_BIGCOMMERCE_API_ORIGIN": api_origin,
+        "UPFRONT_BIGCOMMERCE_LOGIN_ORIGIN": login_origin,
+    }
+
+
+@dataclass(frozen=True)
+class DevStore:
+    shopify: ShopifyEmulator
+    bigcommerce: BigCommerceEmulator
+
+    @classmethod
+    def create(cls, services: Services) -> DevStore:
+        settings = services.settings
+        return cls(
+            shopify=create_shopify_emulator(
+                str(settings.shopify_api_secret), settings.shopify_api_key, settings.app_url
+            ),
+            bigcommerce=create_bigcommerce_emulator(
+                settings.bigcommerce_client_id,
+                str(settings.bigcommerce_client_secret),
+                settings.app_url,
+                allow_loopback_http=True,
+            ),
+        )
+
+    def routes(self) -> list[BaseRoute]:
+        return [Mount(SHOPIFY_MOUNT, app=self.shopify), Mount(BIGCOMMERCE_MOUNT, app=self.bigcommerce)]
+
+    async def install_demo_shops(self, services: Services, http: httpx.AsyncClient) -> list[str]:
+        """Install both demo shops the way the platforms do it, over HTTP against the running app."""
+        done: list[str] = []
+        shop = ShopRef("shopify", DEMO_SHOP)
+        # Shopify's managed install: the embedded admin's session token is exchanged for an offline token.
+        await shopify_platform(services).tokens.ensure_from_session_token(shop, self.shopify.session_token(DEMO_SHOP))
+        await schedule_post_install(services.redis, services.keys, shop)
+        done.append(f"Shopify {DEMO_SHOP}")
+        response = await http.get(
+            services.settings.app_url + "/bigcommerce/auth", params=self.bigcommerce.authorize(DEMO_STORE_HASH)
+        )
+        if response.is_success:
+            done.append(f"BigCommerce store {DEMO_STORE_HASH}")
+        else:
+            log.warning("demo BigCommerce install failed", extra={"status": response.status_code})
+        return done

@@ -1,0 +1,1 @@
+"""Privacy: the consent ledger, the personal-data registry, data exports, erasure and their audit trail."""
