@@ -33,6 +33,8 @@ lint: $(STAMP)
 	@$(BIN)/mypy
 
 bench: $(STAMP)
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null 2>&1; } || \
+		echo "wrk is not installed and could not be installed: load figures will be skipped" >&2
 	@$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:

@@ -15,6 +15,7 @@ from pathlib import Path
 # Runnable as `python bench/bench_estimate.py` from a checkout, without installing the package.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.figures import Figure  # noqa: E402
 from plugin.rates import Handling, Method, MethodKind, Region, ShippingSetup, Tier, Zone  # noqa: E402
 from widgets.estimator.engine import EstimateRequest, compile_setup, estimate, known_countries  # noqa: E402
 
@@ -81,11 +82,7 @@ def per_call_us(run: Callable[[int], object]) -> float:
     return statistics.median(samples)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--json", action="store_true", help="also print a JSON result line")
-    args = parser.parse_args()
-
+def measure() -> Figure:
     setup, countries = build_setup()
     compiled = compile_setup(setup)
     now = datetime(2026, 6, 1, 9, 30, tzinfo=UTC)
@@ -103,19 +100,26 @@ def main() -> None:
 
     value = per_call_us(lambda i: estimate(compiled, requests[i], now))
     baseline = per_call_us(request)
-    ratio = value / baseline
-    print(
-        f"estimate: {value:.1f} µs per call ({ZONES} zones x {METHODS_PER_ZONE} methods); "
-        f"baseline (build a request): {baseline:.2f} µs; ratio {ratio:.1f}x"
+    return Figure(
+        name="estimate",
+        value=value,
+        unit="us/call",
+        baseline=baseline,
+        baseline_label="build the request",
+        ratio=value / baseline,
+        goal="< 200 us",
+        detail=f"{ZONES} zones x {METHODS_PER_ZONE} methods",
     )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--json", action="store_true", help="also print a JSON result line")
+    args = parser.parse_args()
+    figure = measure()
+    print(figure.line())
     if args.json:
-        result = {
-            "name": "estimate_us",
-            "value": round(value, 2),
-            "baseline": round(baseline, 3),
-            "ratio": round(ratio, 1),
-        }
-        print(json.dumps(result))
+        print(json.dumps(figure.to_json()))
 
 
 if __name__ == "__main__":

@@ -58,6 +58,21 @@ def _wait_ready(base: str, process: subprocess.Popen[str]) -> httpx.Response:
     raise AssertionError(f"{base} not ready within {START_TIMEOUT:.0f}s")
 
 
+def _metric(base: str, name: str) -> float:
+    for line in httpx.get(f"{base}/metrics").text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError(f"no metric {name}")
+
+
+def _wait_for_metric(base: str, name: str, value: float) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while _metric(base, name) != value:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{name} never reached {value}")
+        time.sleep(0.1)
+
+
 @contextmanager
 def _running(args: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
     process = subprocess.Popen(
@@ -130,8 +145,22 @@ def test_dev_serves_health_and_readiness_and_stops_cleanly(tmp_path: Path) -> No
         base = f"http://127.0.0.1:{port}"
         _wait_ready(base, process)
         assert httpx.get(f"{base}/healthz").json() == {"status": "ok"}
+        # The demo shops are installed from the dev store; signed sample webhooks reach them end to end.
+        _wait_for_metric(base, "upfront_jobs_scheduled", 0)
+        for topic in ("orders/create", "store/order/created"):
+            sent = subprocess.run(
+                [*UPFRONT, "webhook", "trigger", topic, "--url", base],
+                cwd=REPO,
+                env=env,
+                capture_output=True,
+                text=True,
+            )
+            assert sent.returncode == 0 and '{"status":"queued"}' in sent.stdout, sent.stdout
+        _wait_for_metric(base, "upfront_events_handled_total", 2)
+        assert _metric(base, "upfront_events_dead") == 0
     output = process.stdout.read() if process.stdout else ""
     assert process.returncode == 0, output
+    assert "Demo shops installed: Shopify upfront-demo.myshopify.com, BigCommerce store demo123" in output
     assert "starting embedded Redis ... ok" in output
     assert "Stopped; embedded Redis shut down cleanly." in output
     assert not (tmp_path / "data" / "redis.sock").exists()

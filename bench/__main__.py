@@ -1,0 +1,52 @@
+"""`make bench`: every figure with its baseline and ratio, one line each, plus JSON in bench/results/latest.json."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from bench import bench_estimate, ingest
+from bench.figures import Figure
+from bench.load import wrk_available
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def _suites(seconds: int) -> dict[str, Callable[[], list[Figure]]]:
+    return {
+        "estimate": lambda: [bench_estimate.measure()],
+        "ingest": lambda: ingest.measure(seconds=seconds),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
+    parser.add_argument("--only", action="append", help="run just these suites (estimate, ingest)")
+    parser.add_argument("--seconds", type=int, default=10, help="load duration per server (default 10)")
+    parser.add_argument("--json", action="store_true", help="print the JSON document too")
+    args = parser.parse_args(argv)
+
+    figures: list[Figure] = []
+    for name, run in _suites(args.seconds).items():
+        if args.only and name not in args.only:
+            continue
+        if name == "ingest" and not wrk_available():
+            print("ingest: skipped, `wrk` is not installed (apt-get install wrk)", file=sys.stderr)
+            continue
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        for figure in run():
+            figures.append(figure)
+            print(figure.line(), flush=True)
+    RESULTS.mkdir(exist_ok=True)
+    document = {"figures": [figure.to_json() for figure in figures]}
+    (RESULTS / "latest.json").write_text(json.dumps(document, indent=2) + "\n")
+    if args.json:
+        print(json.dumps(document))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

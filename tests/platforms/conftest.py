@@ -1,0 +1,135 @@
+"""Both platforms behind one interface: each test here runs once per adapter, against its dev store emulator."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import anyio
+import httpx
+import pytest
+from redis.asyncio import Redis
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from plugin.app import build_event_handlers, build_job_handlers, build_services
+from plugin.devstore.bigcommerce import DEMO_STORE_HASH, BigCommerceEmulator, create_bigcommerce_emulator
+from plugin.devstore.shopify import DEMO_SHOP, ShopifyEmulator, create_shopify_emulator
+from plugin.jobs import run_due_jobs
+from plugin.keys import ShopRef
+from plugin.services import Services
+from plugin.settings import Settings
+from tests.conftest import APP_URL, BIGCOMMERCE_CLIENT_ID, BIGCOMMERCE_SECRET, SHOPIFY_API_KEY, SHOPIFY_SECRET
+from webhooks.consumer import ConsumerOptions, EventConsumer
+from webhooks.stats import collect_stats
+
+DEVSTORE = "http://devstore.test"
+
+pytestmark = pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
+
+
+@dataclass
+class DevStores:
+    shopify: ShopifyEmulator
+    bigcommerce: BigCommerceEmulator
+
+
+@dataclass
+class Platform:
+    """What a test needs to drive one platform the way the platform itself would."""
+
+    name: str
+    shop: ShopRef
+    order_created_topic: str
+    known_order_id: str
+    stores: DevStores
+
+    async def install(self, client: httpx.AsyncClient) -> None:
+        if self.name == "shopify":
+            # Shopify's managed install: the embedded admin's session token is exchanged for an offline token.
+            token = self.stores.shopify.session_token(DEMO_SHOP)
+            response = await client.get("/admin/api/session", headers={"Authorization": f"Bearer {token}"})
+        else:
+            response = await client.get("/bigcommerce/auth", params=self.stores.bigcommerce.authorize(DEMO_STORE_HASH))
+        assert response.status_code == 200, response.text
+
+    async def uninstall(self, client: httpx.AsyncClient) -> None:
+        if self.name == "shopify":
+            headers, body = self.stores.shopify.webhook("app/uninstalled", DEMO_SHOP)
+            response = await client.post("/webhooks/shopify", headers=headers, content=body)
+        else:
+            jwt = self.stores.bigcommerce.signed_payload_jwt(DEMO_STORE_HASH)
+            response = await client.get("/bigcommerce/uninstall", params={"signed_payload_jwt": jwt})
+        assert response.status_code == 200, response.text
+
+    def order_webhook(self, *, forged: bool = False) -> tuple[dict[str, str], bytes]:
+        if self.name == "shopify":
+            return self.stores.shopify.webhook(
+                self.order_created_topic, DEMO_SHOP, secret="forged-secret" if forged else None
+            )
+        return self.stores.bigcommerce.webhook_delivery(
+            self.order_created_topic, DEMO_STORE_HASH, secret="forged-secret" if forged else None
+        )
+
+    @property
+    def webhook_path(self) -> str:
+        return f"/webhooks/{self.name}"
+
+
+@pytest.fixture
+def stores() -> DevStores:
+    return DevStores(
+        shopify=create_shopify_emulator(SHOPIFY_SECRET, SHOPIFY_API_KEY, APP_URL),
+        bigcommerce=create_bigcommerce_emulator(BIGCOMMERCE_CLIENT_ID, BIGCOMMERCE_SECRET, APP_URL),
+    )
+
+
+@pytest.fixture
+def test_env(test_env: dict[str, str]) -> dict[str, str]:
+    api_origin, login_origin = BigCommerceEmulator.origins(DEVSTORE + "/bigcommerce")
+    test_env.update(
+        UPFRONT_SHOPIFY_ORIGIN=DEVSTORE + "/shopify/{shop}",
+        UPFRONT_BIGCOMMERCE_API_ORIGIN=api_origin,
+        UPFRONT_BIGCOMMERCE_LOGIN_ORIGIN=login_origin,
+    )
+    return test_env
+
+
+@pytest.fixture
+async def devstore_http(stores: DevStores) -> AsyncIterator[httpx.AsyncClient]:
+    both = Starlette(routes=[Mount("/shopify", app=stores.shopify), Mount("/bigcommerce", app=stores.bigcommerce)])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=both), base_url=DEVSTORE) as client:
+        yield client
+
+
+@pytest.fixture
+def services(settings: Settings, redis: Redis, devstore_http: httpx.AsyncClient) -> Services:
+    return build_services(settings, redis, devstore_http)
+
+
+@pytest.fixture(
+    params=[
+        ("shopify", ShopRef("shopify", DEMO_SHOP), "orders/create", "450789470"),
+        ("bigcommerce", ShopRef("bigcommerce", DEMO_STORE_HASH), "store/order/created", "100"),
+    ],
+    ids=["shopify", "bigcommerce"],
+)
+def platform(request: pytest.FixtureRequest, stores: DevStores) -> Platform:
+    name, shop, topic, order_id = request.param
+    return Platform(name, shop, topic, order_id, stores)
+
+
+async def run_worker_until_idle(services: Services, seconds: float = 5.0) -> None:
+    """The production consumer and job runner, in-process, until nothing is left to do."""
+    stop = anyio.Event()
+    consumer = EventConsumer(services, build_event_handlers(), ConsumerOptions(block_ms=20, retry_base_s=0.01))
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(consumer.run, stop)
+        with anyio.move_on_after(seconds):
+            while True:
+                await run_due_jobs(services, build_job_handlers())
+                stats = await collect_stats(services.redis, services.keys)
+                if stats.pending == stats.processing == stats.retrying == stats.scheduled_jobs == 0:
+                    break
+                await anyio.sleep(0.02)
+        stop.set()
