@@ -19,6 +19,7 @@ from plugin.bigcommerce.adapter import BigCommercePlatform
 from plugin.crypto import Cipher
 from plugin.jobs import JobHandler
 from plugin.keys import Keys
+from plugin.middleware.body_limit import BodyLimitMiddleware
 from plugin.middleware.request_id import RequestIdMiddleware
 from plugin.openapi import build_document, openapi_json
 from plugin.platform import Platform
@@ -138,6 +139,7 @@ def create_app(
             yield {"services": build_services(settings, store, client)}
 
     routes = build_routes()
-    app = Starlette(routes=[*routes, *extra_routes], middleware=[Middleware(RequestIdMiddleware)], lifespan=lifespan)
+    middleware = [Middleware(RequestIdMiddleware), Middleware(BodyLimitMiddleware)]
+    app = Starlette(routes=[*routes, *extra_routes], middleware=middleware, lifespan=lifespan)
     app.state.openapi = build_document(routes, title=settings.manifest.name, version=app_version())
     return app

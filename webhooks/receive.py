@@ -15,19 +15,12 @@ from webhooks.ingest import enqueue_event
 
 log = logging.getLogger(__name__)
 
-MAX_WEBHOOK_BYTES = 5 * 1024 * 1024
-
 
 def webhook_endpoint(platform_name: str) -> Callable[[Request], Awaitable[Response]]:
     async def receive(request: Request) -> Response:
         svc = services(request)
         platform = svc.platforms[platform_name]
-        declared = request.headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > MAX_WEBHOOK_BYTES):
-            return JSONResponse({"error": "payload too large"}, status_code=413)
-        body = await request.body()
-        if len(body) > MAX_WEBHOOK_BYTES:
-            return JSONResponse({"error": "payload too large"}, status_code=413)
+        body = await request.body()  # size already bounded by BodyLimitMiddleware
         try:
             event = platform.verify_webhook(request.headers, body)
         except WebhookRejected as rejected:

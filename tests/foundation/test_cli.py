@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -18,80 +13,21 @@ import redis
 
 from plugin.embedded_redis import EmbeddedRedis
 from tests.conftest import BIGCOMMERCE_SECRET, SHOPIFY_SECRET, TEST_SECRET_KEY
-
-REPO = Path(__file__).resolve().parents[2]
-UPFRONT = [sys.executable, "-m", "plugin.cli"]
-START_TIMEOUT = 60.0
-
-
-def _env(data_dir: Path, **overrides: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("UPFRONT_", "SHOPIFY_", "BIGCOMMERCE_"))}
-    env.update(
-        UPFRONT_SECRET_KEY=TEST_SECRET_KEY,
-        SHOPIFY_API_SECRET=SHOPIFY_SECRET,
-        BIGCOMMERCE_CLIENT_SECRET=BIGCOMMERCE_SECRET,
-        UPFRONT_DATA_DIR=str(data_dir),
-        UPFRONT_APP_URL="https://upfront.test",
-    )
-    env.update(overrides)
-    return env
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_ready(base: str, process: subprocess.Popen[str]) -> httpx.Response:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"process exited early: {process.communicate()[0]}")
-        try:
-            response = httpx.get(f"{base}/readyz", timeout=1.0)
-            if response.status_code == 200:
-                return response
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"{base} not ready within {START_TIMEOUT:.0f}s")
-
-
-def _metric(base: str, name: str) -> float:
-    for line in httpx.get(f"{base}/metrics").text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    raise AssertionError(f"no metric {name}")
-
-
-def _wait_for_metric(base: str, name: str, value: float) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while _metric(base, name) != value:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{name} never reached {value}")
-        time.sleep(0.1)
-
-
-@contextmanager
-def _running(args: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
-    process = subprocess.Popen(
-        [*UPFRONT, *args], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+from tests.processes import (
+    REPO,
+    START_TIMEOUT,
+    UPFRONT,
+    free_port,
+    metric,
+    process_env,
+    running,
+    wait_for_metric,
+    wait_ready,
+)
 
 
 def test_check_names_a_missing_shopify_secret_and_exits_1(tmp_path: Path) -> None:
-    env = _env(tmp_path)
+    env = process_env(tmp_path)
     del env["SHOPIFY_API_SECRET"]
     result = subprocess.run([*UPFRONT, "check"], cwd=REPO, env=env, capture_output=True, text=True)
     assert result.returncode == 1
@@ -99,7 +35,7 @@ def test_check_names_a_missing_shopify_secret_and_exits_1(tmp_path: Path) -> Non
 
 
 def test_check_summarises_a_complete_setup_without_printing_secrets(tmp_path: Path) -> None:
-    result = subprocess.run([*UPFRONT, "check"], cwd=REPO, env=_env(tmp_path), capture_output=True, text=True)
+    result = subprocess.run([*UPFRONT, "check"], cwd=REPO, env=process_env(tmp_path), capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
     assert "ready to run" in result.stdout
     assert "embedded" in result.stdout
@@ -108,14 +44,14 @@ def test_check_summarises_a_complete_setup_without_printing_secrets(tmp_path: Pa
 
 
 def test_check_reports_an_unreachable_redis(tmp_path: Path) -> None:
-    env = _env(tmp_path, UPFRONT_REDIS_URL=f"unix://{tmp_path}/nothing-here.sock")
+    env = process_env(tmp_path, UPFRONT_REDIS_URL=f"unix://{tmp_path}/nothing-here.sock")
     result = subprocess.run([*UPFRONT, "check"], cwd=REPO, env=env, capture_output=True, text=True)
     assert result.returncode == 1
     assert "UPFRONT_REDIS_URL does not answer" in result.stdout
 
 
 def test_serve_refuses_to_start_without_secrets(tmp_path: Path) -> None:
-    env = _env(tmp_path)
+    env = process_env(tmp_path)
     del env["UPFRONT_SECRET_KEY"]
     result = subprocess.run([*UPFRONT, "serve"], cwd=REPO, env=env, capture_output=True, text=True, timeout=30)
     assert result.returncode == 1
@@ -123,30 +59,30 @@ def test_serve_refuses_to_start_without_secrets(tmp_path: Path) -> None:
 
 
 def test_serve_without_a_redis_url_uses_embedded_redis_and_data_survives_a_restart(tmp_path: Path) -> None:
-    port = _free_port()
-    env = _env(tmp_path / "data")
+    port = free_port()
+    env = process_env(tmp_path / "data")
     socket_path = EmbeddedRedis(tmp_path / "data").socket_path
-    with _running(["serve", "--port", str(port)], env) as process:
-        assert _wait_ready(f"http://127.0.0.1:{port}", process).json()["redis"] == "up"
+    with running(["serve", "--port", str(port)], env) as process:
+        assert wait_ready(f"http://127.0.0.1:{port}", process).json()["redis"] == "up"
         redis.Redis(unix_socket_path=str(socket_path)).set("survives", "yes")
     assert process.returncode == 0 or process.returncode == -signal.SIGINT
     assert not socket_path.exists(), "the embedded Redis must shut down with the server"
-    with _running(["serve", "--port", str(port)], env) as process:
-        _wait_ready(f"http://127.0.0.1:{port}", process)
+    with running(["serve", "--port", str(port)], env) as process:
+        wait_ready(f"http://127.0.0.1:{port}", process)
         assert redis.Redis(unix_socket_path=str(socket_path)).get("survives") == b"yes"
 
 
 def test_dev_serves_health_and_readiness_and_stops_cleanly(tmp_path: Path) -> None:
-    port = _free_port()
-    env = _env(tmp_path / "data")
+    port = free_port()
+    env = process_env(tmp_path / "data")
     for name in ("UPFRONT_SECRET_KEY", "SHOPIFY_API_SECRET", "BIGCOMMERCE_CLIENT_SECRET", "UPFRONT_APP_URL"):
         del env[name]  # dev fills in development credentials by itself
-    with _running(["dev", "--port", str(port)], env) as process:
+    with running(["dev", "--port", str(port)], env) as process:
         base = f"http://127.0.0.1:{port}"
-        _wait_ready(base, process)
+        wait_ready(base, process)
         assert httpx.get(f"{base}/healthz").json() == {"status": "ok"}
         # The demo shops are installed from the dev store; signed sample webhooks reach them end to end.
-        _wait_for_metric(base, "upfront_jobs_scheduled", 0)
+        wait_for_metric(base, "upfront_jobs_scheduled", 0)
         for topic in ("orders/create", "store/order/created"):
             sent = subprocess.run(
                 [*UPFRONT, "webhook", "trigger", topic, "--url", base],
@@ -156,8 +92,8 @@ def test_dev_serves_health_and_readiness_and_stops_cleanly(tmp_path: Path) -> No
                 text=True,
             )
             assert sent.returncode == 0 and '{"status":"queued"}' in sent.stdout, sent.stdout
-        _wait_for_metric(base, "upfront_events_handled_total", 2)
-        assert _metric(base, "upfront_events_dead") == 0
+        wait_for_metric(base, "upfront_events_handled_total", 2)
+        assert metric(base, "upfront_events_dead") == 0
     output = process.stdout.read() if process.stdout else ""
     assert process.returncode == 0, output
     assert "Demo shops installed: Shopify upfront-demo.myshopify.com, BigCommerce store demo123" in output
@@ -174,7 +110,7 @@ def test_every_command_explains_itself(command: str) -> None:
 
 
 def test_worker_runs_until_sigterm_and_exits_cleanly(tmp_path: Path) -> None:
-    with _running(["worker"], _env(tmp_path / "data", UPFRONT_LOG_LEVEL="INFO")) as process:
+    with running(["worker"], process_env(tmp_path / "data", UPFRONT_LOG_LEVEL="INFO")) as process:
         deadline = time.monotonic() + START_TIMEOUT
         socket_path = EmbeddedRedis(tmp_path / "data").socket_path
         while not socket_path.exists() and time.monotonic() < deadline:

@@ -1,0 +1,87 @@
+"""Running `upfront` as an operator does: real processes, free ports, readiness, metrics."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import BIGCOMMERCE_SECRET, SHOPIFY_SECRET, TEST_SECRET_KEY
+
+REPO = Path(__file__).resolve().parents[1]
+UPFRONT = [sys.executable, "-m", "plugin.cli"]
+START_TIMEOUT = 60.0
+
+
+def process_env(data_dir: Path, **overrides: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("UPFRONT_", "SHOPIFY_", "BIGCOMMERCE_"))}
+    env.update(
+        UPFRONT_SECRET_KEY=TEST_SECRET_KEY,
+        SHOPIFY_API_SECRET=SHOPIFY_SECRET,
+        BIGCOMMERCE_CLIENT_SECRET=BIGCOMMERCE_SECRET,
+        UPFRONT_DATA_DIR=str(data_dir),
+        UPFRONT_APP_URL="https://upfront.test",
+    )
+    env.update(overrides)
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_ready(base: str, process: subprocess.Popen[str]) -> httpx.Response:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"process exited early: {process.communicate()[0]}")
+        try:
+            response = httpx.get(f"{base}/readyz", timeout=1.0)
+            if response.status_code == 200:
+                return response
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"{base} not ready within {START_TIMEOUT:.0f}s")
+
+
+@contextmanager
+def running(args: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
+    process = subprocess.Popen(
+        [*UPFRONT, *args], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def metric(base: str, name: str) -> float:
+    for line in httpx.get(f"{base}/metrics").text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError(f"no metric {name}")
+
+
+def wait_for_metric(base: str, name: str, value: float) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while metric(base, name) != value:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{name} never reached {value}")
+        time.sleep(0.1)
