@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PYTEST_ARGS ?=
 
-.PHONY: dev test lint bench setup clean
+.PHONY: dev test lint bench setup clean browser-tools
 
 $(STAMP): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "Upfront needs Python 3.11 or newer on PATH" >&2; exit 1; fi
@@ -24,7 +24,22 @@ setup: $(STAMP)
 dev: $(STAMP)
 	@$(BIN)/upfront dev
 
-test: $(STAMP)
+# Browser tests drive Debian's chromium (never a browser Playwright downloads) and check the widgets with axe-core
+# from the npm registry, unpacked into the virtualenv. Without them the browser tests skip, except under CI=true.
+AXE_JS := $(VENV)/share/axe-core/axe.min.js
+
+browser-tools:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null 2>&1; } || \
+		echo "chromium is not installed and could not be installed: browser tests will skip (and fail under CI)" >&2
+
+$(AXE_JS): | $(STAMP)
+	@mkdir -p $(@D)
+	@{ command -v npm >/dev/null && cd $(@D) && npm pack --silent axe-core@4 >/dev/null 2>&1 && \
+		tar -xzf axe-core-*.tgz --strip-components=1 package/axe.min.js && rm -f axe-core-*.tgz; } || \
+		echo "axe-core could not be fetched with npm: the accessibility test will skip (and fail under CI)" >&2
+
+test: $(STAMP) browser-tools $(AXE_JS)
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -28,7 +28,7 @@ from plugin.services import Services
 from plugin.settings import Settings
 from plugin.shopify import sync as shopify_sync
 from plugin.shopify.adapter import ShopifyPlatform
-from plugin.shopify.proxy import proxy_mount, proxy_routes
+from plugin.shopify.proxy import proxy_context, proxy_mount, proxy_routes
 from plugin.shopify.routes import shopify_routes
 from plugin.shops import ShopRegistry
 from plugin.storage import open_redis
@@ -39,6 +39,7 @@ from webhooks.handlers.privacy import customer_data_request, customer_erasure, s
 from webhooks.receive import webhook_endpoint
 from webhooks.reconcile import reconcile_shop
 from webhooks.registry import EventRegistry
+from widgets.routes import proxy_widget_routes, widget_routes
 
 ORDER_EVENTS = (
     events.ORDER_CREATED,
@@ -74,7 +75,8 @@ def build_routes() -> list[BaseRoute]:
         Route("/openapi.json", openapi_json, methods=["GET"]),
         *bigcommerce_callbacks.routes(webhook_receiver=webhook_endpoint("bigcommerce")),
         *shopify_routes(webhook_endpoint("shopify")),
-        proxy_mount(proxy_routes),
+        *widget_routes(),
+        proxy_mount([*proxy_routes, *proxy_widget_routes(lambda request: proxy_context(request).shop)]),
     ]
 
 

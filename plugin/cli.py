@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -24,6 +25,7 @@ from plugin.shopify.config import DEFAULT_OUTPUT, write_shopify_config
 from plugin.storage import open_redis
 from webhooks.queue_cli import print_stats, replay
 from webhooks.worker import run_worker
+from widgets.assets import SCRIPT_FILE
 
 
 def _settings_or_exit(*, require_complete: bool) -> Settings:
@@ -97,7 +99,11 @@ def cmd_queue_replay(args: argparse.Namespace) -> int:
 
 def cmd_shopify_config(args: argparse.Namespace) -> int:
     written = write_shopify_config(_settings_or_exit(require_complete=False), args.output)
-    print(f"wrote {written}; deploy it with `shopify app deploy`")
+    # The theme app extension ships the one storefront script as its asset (served from Shopify's CDN).
+    assets = Path(args.extension) / "assets"
+    assets.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(SCRIPT_FILE, assets / SCRIPT_FILE.name)
+    print(f"wrote {written} and {assets / SCRIPT_FILE.name}; deploy them with `shopify app deploy`")
     return 0
 
 
@@ -144,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     replay_parser.set_defaults(handler=cmd_queue_replay)
     shopify_config = add("shopify-config", cmd_shopify_config, "write shopify.app.toml from app.toml")
     shopify_config.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="default ./shopify.app.toml")
+    shopify_config.add_argument(
+        "--extension", default="extensions/upfront-embed", help="theme app extension to bundle the script into"
+    )
     webhook = commands.add_parser("webhook", help="send platform webhooks to a running app")
     webhook_commands = webhook.add_subparsers(dest="webhook_command", required=True, metavar="ACTION")
     trigger_parser = webhook_commands.add_parser(

@@ -10,6 +10,7 @@ from starlette.routing import BaseRoute, Mount
 
 from plugin.devstore.bigcommerce import DEMO_STORE_HASH, BigCommerceEmulator, create_bigcommerce_emulator
 from plugin.devstore.shopify import DEMO_SHOP, ShopifyEmulator, create_shopify_emulator
+from plugin.devstore.storefront import PRODUCTS, seed_demo_shop, storefront_routes
 from plugin.keys import ShopRef
 from plugin.services import Services
 from plugin.shopify.adapter import shopify_platform
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 
 SHOPIFY_MOUNT = "/devstore/shopify"
 BIGCOMMERCE_MOUNT = "/devstore/bigcommerce"
+STOREFRONT_MOUNT = "/devstore"
 
 
 def devstore_environment(base_url: str) -> dict[str, str]:
@@ -52,7 +54,17 @@ class DevStore:
         )
 
     def routes(self) -> list[BaseRoute]:
-        return [Mount(SHOPIFY_MOUNT, app=self.shopify), Mount(BIGCOMMERCE_MOUNT, app=self.bigcommerce)]
+        # Order matters: Starlette does not fall through from one mount to the next, so /devstore comes last.
+        return [
+            Mount(SHOPIFY_MOUNT, app=self.shopify),
+            Mount(BIGCOMMERCE_MOUNT, app=self.bigcommerce),
+            Mount(STOREFRONT_MOUNT, routes=storefront_routes()),
+        ]
+
+    @staticmethod
+    def demo_pages(base_url: str) -> list[str]:
+        product = next(iter(PRODUCTS))
+        return [f"{base_url}{STOREFRONT_MOUNT}/products/{product}", f"{base_url}{STOREFRONT_MOUNT}/cart"]
 
     async def install_demo_shops(self, services: Services, http: httpx.AsyncClient) -> list[str]:
         """Install both demo shops the way the platforms do it, over HTTP against the running app."""
@@ -69,4 +81,6 @@ class DevStore:
             done.append(f"BigCommerce store {DEMO_STORE_HASH}")
         else:
             log.warning("demo BigCommerce install failed", extra={"status": response.status_code})
+        # The demo storefront pages need widget settings and facts at once, before the sync jobs have run.
+        await seed_demo_shop(services, DEMO_SHOP)
         return done

@@ -15,7 +15,7 @@ from plugin.middleware.body_limit import DEFAULT_LIMIT, LARGE_LIMIT
 from plugin.openapi import iter_routes
 from plugin.settings import Settings
 from tests.conftest import AppClientFactory
-from tests.processes import REPO, free_port, process_env, running, wait_ready
+from tests.processes import free_port, process_env, running, wait_ready
 
 pytestmark = pytest.mark.anyio
 
@@ -66,7 +66,7 @@ def test_schema_fuzzing_finds_no_server_error(tmp_path: Path) -> None:
         result = subprocess.run(
             [st, "run", f"http://127.0.0.1:{port}/openapi.json", "--checks", "not_a_server_error",
              "--max-examples", "25", "--seed", "1", "--no-color"],
-            cwd=REPO, capture_output=True, text=True, timeout=600,
+            cwd=tmp_path, capture_output=True, text=True, timeout=600,
         )  # fmt: skip
     assert result.returncode == 0, result.stdout[-4000:]
     assert "passed" in result.stdout

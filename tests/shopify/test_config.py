@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -9,6 +10,8 @@ import pytest
 
 from plugin.cli import main
 from tests.conftest import APP_URL, SHOPIFY_API_KEY
+from tests.processes import REPO
+from widgets.assets import SCRIPT_FILE
 
 
 def test_shopify_config_writes_the_app_toml(
@@ -17,8 +20,9 @@ def test_shopify_config_writes_the_app_toml(
     for name, value in test_env.items():
         monkeypatch.setenv(name, value)
     output = tmp_path / "shopify.app.toml"
+    extension = tmp_path / "upfront-embed"
 
-    assert main(["shopify-config", "--output", str(output)]) == 0
+    assert main(["shopify-config", "--output", str(output), "--extension", str(extension)]) == 0
 
     config = tomllib.loads(output.read_text())
     assert config["client_id"] == SHOPIFY_API_KEY
@@ -33,3 +37,16 @@ def test_shopify_config_writes_the_app_toml(
     assert compliance["compliance_topics"] == ["customers/data_request", "customers/redact", "shop/redact"]
     assert config["app_proxy"] == {"url": f"{APP_URL}/proxy", "subpath": "upfront", "prefix": "apps"}
     assert str(output) in capsys.readouterr().out
+
+
+def test_the_app_embed_ships_the_one_storefront_script(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, test_env: dict[str, str]
+) -> None:
+    for name, value in test_env.items():
+        monkeypatch.setenv(name, value)
+    extension = tmp_path / "upfront-embed"
+    assert main(["shopify-config", "--output", str(tmp_path / "app.toml"), "--extension", str(extension)]) == 0
+    embed = (REPO / "extensions" / "upfront-embed" / "blocks" / "app-embed.liquid").read_text()
+    asset = re.search(r"\{\{ '([^']+)' \| asset_url \}\}", embed)
+    assert asset is not None and "defer" in embed
+    assert (extension / "assets" / asset.group(1)).read_bytes() == SCRIPT_FILE.read_bytes()

@@ -1,0 +1,372 @@
+"""The dev store's storefront: a demo product page and cart rendering the app embed the way the Shopify theme
+extension does, the same pages without the app (`?app=off`) or without the theme's slots (`?slots=off`, so the
+script places its own), and Shopify's app proxy emulated on loopback.
+
+Mount it (the lead does, in `upfront dev`) with `Mount("/devstore", routes=storefront_routes(...))`:
+
+    shop      the shop whose widgets the pages show (default: the Shopify demo shop)
+    platform  "shopify": the embed's data attributes and `/devstore/apps/upfront/...`, signed like Shopify's app
+              proxy and forwarded in-process to `/proxy/...` (needs SHOPIFY_API_SECRET, which `upfront dev` sets);
+              "bigcommerce": the script from `{api_base}/static/upfront.js?platform=bigcommerce&shop=...`, talking
+              to `/storefront/bigcommerce/{shop}/...` directly
+    api_base  the app's origin for the BigCommerce variant ("" = the same origin as the pages)
+
+`seed_demo_shop(services)` writes the demo shop's facts, shipping setup and widget settings through
+plugin.shop_data when they are missing, so the widgets have something true to say before any platform sync.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+from urllib.parse import parse_qsl, quote
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
+
+from plugin.devstore.shopify import sign_proxy
+from plugin.devstore.shopify_demo import DEMO_SHOP, demo_graphql_data
+from plugin.keys import ShopRef
+from plugin.openapi import Operation, documented
+from plugin.rates import ShippingSetup, zones_from_shopify_delivery_profiles
+from plugin.services import Services, services
+from plugin.settings import PACKAGE_ROOT
+from plugin.shop_data import load_facts, load_shipping_setup, save_facts, save_shipping_setup
+from plugin.shopify.shop_queries import shop_facts_from
+from plugin.shops import StoredToken
+from plugin.storage import as_optional_text
+from widgets.assets import script_url
+from widgets.estimator.money import format_shop_money
+from widgets.settings import default_settings, save_widget_settings, settings_key
+
+TEMPLATE_DIRS = (PACKAGE_ROOT.parent / "templates", PACKAGE_ROOT / "_bundled" / "templates")
+PROXY_PREFIX = "/apps/upfront"
+CART_COOKIE = "devstore_cart"
+ATTRIBUTES_COOKIE = "devstore_cart_attributes"
+MONEY_FORMAT = "{{amount_with_comma_separator}} €"
+
+
+@dataclass(frozen=True)
+class DemoProduct:
+    handle: str
+    title: str
+    price: Decimal
+    weight_g: int
+    description: str
+    hue: int  # the placeholder picture's colour
+
+
+PRODUCTS = {
+    product.handle: product
+    for product in (
+        DemoProduct(
+            "canvas-tote",
+            "Canvas tote",
+            Decimal("24.90"),
+            400,
+            "A sturdy tote in undyed organic canvas, with an inner pocket and reinforced handles. Holds a week's "
+            "groceries or a laptop and a jumper.",
+            32,
+        ),
+        DemoProduct(
+            "merino-scarf",
+            "Merino scarf",
+            Decimal("39.00"),
+            180,
+            "Fine merino knitted in a rib that keeps its shape. Soft enough to wear against the skin all winter.",
+            205,
+        ),
+        DemoProduct(
+            "enamel-mug",
+            "Enamel camping mug",
+            Decimal("14.50"),
+            250,
+            "Steel mug with a chip-resistant enamel coat and a rolled rim. Goes on the stove and in the dishwasher.",
+            160,
+        ),
+    )
+}
+
+# The facts the Shopify demo shop's sync would produce, plus what Shopify's API does not carry (return window,
+# payment methods), as a merchant would state them.
+DEMO_EXTRA_FACTS: dict[str, Any] = {
+    "refund_policy_days": 30,
+    "payment_methods": ("Visa", "Mastercard", "PayPal", "Klarna"),
+    "locale": "en",
+}
+DEMO_WIDGET_SETTINGS: dict[str, Any] = {
+    "estimator": {
+        "processing_days": 0,
+        "cutoff": "14:00",
+        "default_transit_days": [2, 4],
+        "method_transit_days": {"Express": [1, 1], "International": [4, 8]},
+    },
+    "badges": {
+        "placements": ["product", "cart", "footer"],
+        "free_returns_confirmed": True,
+        "support_hours": "Mon–Fri 9:00–17:00",
+    },
+}
+
+
+def demo_shipping_setup(country: str, timezone: str, currency: str) -> ShippingSetup:
+    zones = zones_from_shopify_delivery_profiles(demo_graphql_data("deliveryProfiles", {}))
+    return ShippingSetup(origin_country=country, timezone=timezone, currency=currency, zones=zones)
+
+
+async def seed_demo_shop(services: Services, shop_id: str = DEMO_SHOP, *, install: bool = False) -> ShopRef:
+    """Facts, shipping setup and widget settings for the demo shop, each only if missing. `install` also
+    registers the shop as installed with a placeholder token (tests, or a dev run without the OAuth flow)."""
+    shop = ShopRef("shopify", shop_id)
+    if install and not await services.shops.is_active(shop):
+        await services.shops.save_token(shop, StoredToken(access_token="devstore-placeholder", scope=""))
+    facts = await load_facts(services.redis, services.keys, shop)
+    if facts is None:
+        facts = replace(shop_facts_from(demo_graphql_data("shop", {}), shop), **DEMO_EXTRA_FACTS)
+        await save_facts(services.redis, services.keys, facts)
+    if await load_shipping_setup(services.redis, services.keys, shop) is None:
+        setup = demo_shipping_setup(facts.country, facts.timezone, facts.currency)
+        await save_shipping_setup(services.redis, services.keys, shop, setup)
+    if as_optional_text(await services.redis.get(settings_key(services.keys, shop))) is None:
+        defaults = default_settings(services.settings.manifest.widgets)
+        await save_widget_settings(services.redis, services.keys, shop, DEMO_WIDGET_SETTINGS, defaults)
+    return shop
+
+
+# --- the cart, kept in cookies like a theme's session cart ---------------------------------------------------
+
+
+def _read_cart(request: Request) -> dict[str, int]:
+    cart: dict[str, int] = {}
+    for part in request.cookies.get(CART_COOKIE, "").split("."):
+        handle, _, quantity = part.partition("_")
+        if handle in PRODUCTS and quantity.isdigit() and int(quantity) > 0:
+            cart[handle] = min(int(quantity), 99)
+    return cart
+
+
+def _cart_cookie(cart: dict[str, int]) -> str:
+    return ".".join(f"{handle}_{quantity}" for handle, quantity in cart.items())
+
+
+def _read_attributes(request: Request) -> dict[str, str]:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(request.cookies.get(ATTRIBUTES_COOKIE, "") or "e30="))
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+@dataclass(frozen=True)
+class CartLine:
+    product: DemoProduct
+    quantity: int
+
+    @property
+    def total(self) -> Decimal:
+        return self.product.price * self.quantity
+
+
+def _lines(cart: dict[str, int]) -> list[CartLine]:
+    return [CartLine(PRODUCTS[handle], quantity) for handle, quantity in cart.items()]
+
+
+# --- pages -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StorefrontConfig:
+    shop: str
+    platform: str
+    api_base: str
+    country: str
+    locale: str
+    clock: Callable[[], float]
+
+
+def _environment() -> Environment:
+    found = [str(path) for path in TEMPLATE_DIRS if path.is_dir()]
+    return Environment(loader=FileSystemLoader(found), autoescape=True, undefined=StrictUndefined)
+
+
+def _money(amount: Decimal) -> str:
+    return format_shop_money(amount, MONEY_FORMAT)
+
+
+def storefront_routes(
+    *,
+    shop: str = DEMO_SHOP,
+    platform: str = "shopify",
+    api_base: str = "",
+    country: str = "DE",
+    locale: str = "en",
+    clock: Callable[[], float] = time.time,
+) -> list[BaseRoute]:
+    if platform not in ("shopify", "bigcommerce"):
+        raise ValueError(f"unknown platform {platform!r}")
+    config = StorefrontConfig(shop, platform, api_base.rstrip("/"), country, locale, clock)
+    templates = _environment()
+
+    def page(request: Request, template: str, **context: Any) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        cart = _read_cart(request)
+        app_on = request.query_params.get("app") != "off"
+        html = templates.get_template(template).render(
+            root=root,
+            app_on=app_on,
+            # ?slots=off: the app embed without the theme's app blocks, so the script must place its own slot.
+            slots_on=app_on and request.query_params.get("slots") != "off",
+            app_query="" if app_on else "?app=off",
+            config=config,
+            proxy=root + PROXY_PREFIX,
+            script_src=script_url(),
+            bigcommerce_src=f"{config.api_base}/static/upfront.js?platform=bigcommerce&shop={quote(config.shop)}",
+            cart_count=sum(cart.values()),
+            money=_money,
+            **context,
+        )
+        return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+
+    @documented("Demo storefront: product list", {200: "HTML"}, tag="devstore")
+    async def index(request: Request) -> Response:
+        return page(request, "widgets/devstore/index.html", products=list(PRODUCTS.values()))
+
+    @documented("Demo storefront: a product page", {200: "HTML", 404: "no such product"}, tag="devstore")
+    async def product_page(request: Request) -> Response:
+        product = PRODUCTS.get(request.path_params["handle"])
+        if product is None:
+            return HTMLResponse("<h1>Not found</h1>", status_code=404)
+        lines = _lines(_read_cart(request))
+        subtotal = sum((line.total for line in lines), Decimal(0)) + product.price
+        weight = sum(line.product.weight_g * line.quantity for line in lines) + product.weight_g
+        items = sum(line.quantity for line in lines) + 1
+        return page(
+            request,
+            "widgets/devstore/product.html",
+            product=product,
+            estimate_subtotal=format(subtotal, "f"),
+            estimate_weight=weight,
+            estimate_items=items,
+        )
+
+    @documented("Demo storefront: the cart", {200: "HTML"}, tag="devstore")
+    async def cart_page(request: Request) -> Response:
+        lines = _lines(_read_cart(request))
+        return page(
+            request,
+            "widgets/devstore/cart.html",
+            lines=lines,
+            subtotal=sum((line.total for line in lines), Decimal(0)),
+            weight=sum(line.product.weight_g * line.quantity for line in lines),
+            items=sum(line.quantity for line in lines),
+        )
+
+    @documented("Demo storefront: add to cart (form post)", {303: "to the cart"}, tag="devstore")
+    async def cart_add(request: Request) -> Response:
+        # A theme's add-to-cart form is urlencoded; parsed here without a multipart dependency.
+        form = dict(parse_qsl((await request.body()).decode("utf-8", "replace")))
+        handle = form.get("id", "")
+        quantity = form.get("quantity", "1")
+        cart = _read_cart(request)
+        if handle in PRODUCTS:
+            cart[handle] = min(cart.get(handle, 0) + (int(quantity) if quantity.isdigit() else 1), 99)
+        suffix = "" if request.query_params.get("app") != "off" else "?app=off"
+        response = RedirectResponse(request.scope.get("root_path", "") + "/cart" + suffix, status_code=303)
+        response.set_cookie(CART_COOKIE, _cart_cookie(cart), httponly=True, samesite="lax")
+        return response
+
+    def cart_json(request: Request, attributes: dict[str, str]) -> dict[str, Any]:
+        lines = _lines(_read_cart(request))
+        return {
+            "token": "devstore",
+            "currency": "EUR",
+            "item_count": sum(line.quantity for line in lines),
+            "total_price": int(sum((line.total for line in lines), Decimal(0)) * 100),
+            "total_weight": sum(line.product.weight_g * line.quantity for line in lines),
+            "attributes": attributes,
+            "items": [
+                {"handle": line.product.handle, "quantity": line.quantity, "price": int(line.product.price * 100)}
+                for line in lines
+            ],
+        }
+
+    @documented("Demo storefront: Shopify's cart.js", {200: "the cart as JSON"}, tag="devstore")
+    async def cart_js(request: Request) -> Response:
+        return JSONResponse(cart_json(request, _read_attributes(request)))
+
+    @documented("Demo storefront: Shopify's cart/update.js", {200: "the cart", 400: "bad JSON"}, tag="devstore")
+    async def cart_update_js(request: Request) -> Response:
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            return JSONResponse({"error": "body must be JSON"}, status_code=400)
+        attributes = _read_attributes(request)
+        if isinstance(body, dict) and isinstance(body.get("attributes"), dict):
+            attributes.update({str(k): str(v) for k, v in body["attributes"].items()})
+        response = JSONResponse(cart_json(request, attributes))
+        encoded = base64.urlsafe_b64encode(json.dumps(attributes).encode()).decode()
+        response.set_cookie(ATTRIBUTES_COOKIE, encoded, httponly=True, samesite="lax")
+        return response
+
+    routes: list[BaseRoute] = [
+        Route("/", index, methods=["GET"]),
+        Route("/products/{handle}", product_page, methods=["GET"]),
+        Route("/cart", cart_page, methods=["GET"]),
+        Route("/cart/add", cart_add, methods=["POST"]),
+        Route("/cart.js", cart_js, methods=["GET"]),
+        Route("/cart/update.js", cart_update_js, methods=["POST"]),
+    ]
+    if platform == "shopify":
+        routes.append(Route(PROXY_PREFIX + "/{path:path}", EmulatedAppProxy(config), methods=["GET", "POST"]))
+    return routes
+
+
+class EmulatedAppProxy:
+    """Shopify's app proxy on loopback: `/devstore/apps/upfront/x?q` -> `/proxy/x?q&shop=&...&signature=`,
+    signed with the app's Shopify secret and dispatched to the app in-process, as Shopify would forward it."""
+
+    __openapi__ = Operation("Demo storefront: Shopify's app proxy, emulated", {200: "the app's answer"}, "devstore")
+
+    def __init__(self, config: StorefrontConfig) -> None:
+        self.config = config
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        found = services(Request(scope))
+        secret = found.settings.shopify_api_secret
+        if secret is None:
+            await JSONResponse({"error": "SHOPIFY_API_SECRET is not set"}, status_code=503)(scope, receive, send)
+            return
+        reserved = {"shop", "logged_in_customer_id", "path_prefix", "timestamp", "signature"}
+        pairs = [
+            (key, value)
+            for key, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+            if key not in reserved
+        ]
+        pairs += [
+            ("shop", self.config.shop),
+            ("logged_in_customer_id", ""),
+            ("path_prefix", PROXY_PREFIX),
+            ("timestamp", str(int(self.config.clock()))),
+        ]
+        path = "/proxy/" + scope["path_params"]["path"]
+        client = scope.get("client") or ("127.0.0.1", 0)
+        headers = [(k, v) for k, v in scope["headers"] if k not in (b"x-forwarded-for", b"cookie", b"origin")]
+        headers.append((b"x-forwarded-for", str(client[0]).encode()))
+        forwarded = {
+            **scope,
+            "path": path,
+            "raw_path": path.encode(),
+            "root_path": "",
+            "query_string": sign_proxy(str(secret), pairs).encode(),
+            "headers": headers,
+            "path_params": {},
+        }
+        await scope["app"](forwarded, receive, send)

@@ -1,0 +1,233 @@
+"""Trust badges: claims the shop's facts support are shown with their facts; the rest are refused with a reason."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+
+from plugin.devstore.storefront import demo_shipping_setup
+from plugin.keys import ShopRef
+from plugin.platform import ShopFacts
+from plugin.rates import Method, MethodKind, Region, ShippingSetup, Zone
+from plugin.services import Services
+from plugin.shop_data import load_facts, save_facts
+from tests.widgets.conftest import WidgetClient
+from widgets.badges import Accepted, Badge, Refused, check_badge
+from widgets.settings import default_settings, save_widget_settings
+
+pytestmark = pytest.mark.anyio
+
+SHOP = ShopRef("shopify", "upfront-demo.myshopify.com")
+FACTS = ShopFacts(
+    SHOP,
+    "Upfront Demo",
+    "EUR",
+    "Europe/Berlin",
+    "DE",
+    email="hello@upfront-demo.example",
+    payment_methods=("Visa", "PayPal"),
+    refund_policy_url="https://upfront-demo.example/policies/refund-policy",
+    refund_policy_days=30,
+    shipping_policy_url="https://upfront-demo.example/policies/shipping-policy",
+)
+SETUP = demo_shipping_setup("DE", "Europe/Berlin", "EUR")
+BASE = "/storefront/shopify/upfront-demo.myshopify.com"
+
+
+@pytest.mark.parametrize(
+    ("badge", "facts", "setup", "claim", "values"),
+    [
+        (Badge("secure_checkout"), FACTS, SETUP, "secure_checkout", {"platform": "shopify"}),
+        (
+            Badge("secure_checkout"),
+            replace(FACTS, shop=ShopRef("bigcommerce", "x")),
+            SETUP,
+            "secure_checkout",
+            {"platform": "bigcommerce"},
+        ),
+        (Badge("free_returns", free_returns_confirmed=True), FACTS, SETUP, "free_returns", {"days": 30}),
+        (Badge("money_back"), FACTS, SETUP, "money_back", {"days": 30}),
+        (Badge("payment_methods"), FACTS, SETUP, "payment_methods", {"methods": ("Visa", "PayPal")}),
+        (
+            Badge("delivery_promise"),
+            FACTS,
+            SETUP,
+            "free_shipping_over",
+            {"country": "DE", "threshold": Decimal("50.00"), "currency": "EUR"},
+        ),
+        (
+            Badge("delivery_promise"),
+            FACTS,
+            replace(
+                SETUP,
+                default_transit_days=(2, 3),
+                zones=(Zone("z", "DE", (Region("DE"),), methods=(Method("m", "Std", MethodKind.FLAT, Decimal(5)),)),),
+            ),
+            "delivery_days",
+            {"country": "DE", "low": 3, "high": 4},
+        ),
+        (
+            Badge("support", support_hours="Mon–Fri 9–17"),
+            FACTS,
+            SETUP,
+            "support",
+            {"hours": "Mon–Fri 9–17"},
+        ),
+    ],
+    ids=["secure", "secure-bigcommerce", "free-returns", "money-back", "payments", "free-over", "transit", "support"],
+)
+def test_true_claims_are_accepted_with_the_facts_behind_them(
+    badge: Badge, facts: ShopFacts, setup: ShippingSetup, claim: str, values: dict[str, object]
+) -> None:
+    result = check_badge(facts, setup, badge)
+    assert isinstance(result, Accepted)
+    assert (result.claim, dict(result.values)) == (claim, values)
+
+
+def test_badges_link_to_the_policy_that_backs_them() -> None:
+    returns = check_badge(FACTS, SETUP, Badge("money_back"))
+    support = check_badge(FACTS, SETUP, Badge("support", support_hours="9-17"))
+    assert isinstance(returns, Accepted) and returns.link is not None
+    assert returns.link.url == FACTS.refund_policy_url
+    assert isinstance(support, Accepted) and support.link is not None
+    assert support.link.url == "mailto:hello@upfront-demo.example"
+
+
+@pytest.mark.parametrize(
+    ("badge", "facts", "setup", "reason_part"),
+    [
+        (Badge("free_returns"), FACTS, SETUP, "not confirmed that returns cost the shopper nothing"),
+        (
+            Badge("free_returns", free_returns_confirmed=True),
+            replace(FACTS, refund_policy_days=None),
+            SETUP,
+            "no return window",
+        ),
+        (Badge("money_back"), replace(FACTS, refund_policy_url=None), SETUP, "no published refund policy"),
+        (Badge("money_back"), replace(FACTS, refund_policy_url="javascript:alert(1)"), SETUP, "no published refund"),
+        (Badge("payment_methods"), replace(FACTS, payment_methods=()), SETUP, "no accepted payment methods"),
+        (Badge("delivery_promise"), FACTS, None, "no shipping rates have been synced"),
+        (
+            Badge("delivery_promise"),
+            FACTS,
+            replace(SETUP, zones=tuple(z for z in SETUP.zones if not z.name.startswith(("Germany", "Rest")))),
+            "no shipping zone covers the shop's own country (DE)",
+        ),
+        (
+            Badge("delivery_promise"),
+            FACTS,
+            replace(
+                SETUP, zones=(Zone("c", "DE", (Region("DE"),), methods=(Method("c", "DHL", MethodKind.CARRIER),)),)
+            ),
+            "calculated by a carrier",
+        ),
+        (Badge("support"), FACTS, SETUP, "set your support hours"),
+        (Badge("support", support_hours="9-17"), replace(FACTS, email=None), SETUP, "no way to reach support"),
+    ],
+    ids=[
+        "free-unconfirmed",
+        "no-window",
+        "no-policy-page",
+        "unsafe-policy-link",
+        "no-payments",
+        "no-setup",
+        "no-domestic-zone",
+        "carrier-only",
+        "no-hours",
+        "no-contact",
+    ],
+)
+def test_unsupported_claims_are_refused_with_a_reason(
+    badge: Badge, facts: ShopFacts, setup: ShippingSetup | None, reason_part: str
+) -> None:
+    result = check_badge(facts, setup, badge)
+    assert isinstance(result, Refused)
+    assert reason_part in result.reason
+
+
+def test_unknown_badges_do_not_exist() -> None:
+    with pytest.raises(ValueError, match="unknown badge"):
+        Badge("ssl_seal_by_trustco")
+
+
+async def test_the_fragment_shows_only_true_claims_worded_from_the_facts(
+    widget_client: WidgetClient, services: Services, shop: ShopRef
+) -> None:
+    defaults = default_settings(services.settings.manifest.widgets)
+    await save_widget_settings(
+        services.redis,
+        services.keys,
+        shop,
+        {"badges": {"free_returns_confirmed": False, "kinds": ["free_returns", "money_back", "delivery_promise"]}},
+        defaults,
+    )
+    async with widget_client() as client:
+        answer = await client.get(f"{BASE}/widgets/badges", params={"placement": "product", "bucket": "50"})
+    html = answer.text
+    assert answer.status_code == 200
+    assert "Free returns" not in html  # not confirmed by the merchant
+    assert "30-day money-back guarantee" in html
+    assert "Free shipping to Germany over 50,00 €" in html
+    assert 'href="https://upfront-demo.example/policies/refund-policy"' in html
+    assert 'aria-hidden="true"' in html and "<svg" in html
+    assert '<ul class="upfront-r upfront-r-product" aria-label="Why shop with us">' in html
+
+
+async def test_product_placement_shows_at_most_three_badges_the_footer_all(
+    widget_client: WidgetClient, shop: ShopRef
+) -> None:
+    async with widget_client() as client:
+        product = await client.get(f"{BASE}/widgets/badges", params={"placement": "product", "bucket": "50"})
+        footer = await client.get(f"{BASE}/widgets/badges", params={"placement": "footer", "bucket": "50"})
+    assert product.text.count("data-upfront-badge=") == 3
+    assert footer.text.count("data-upfront-badge=") == 6
+
+
+@pytest.mark.parametrize("placement", ["", "sidebar"], ids=["missing", "unknown"])
+async def test_a_bad_placement_is_refused(widget_client: WidgetClient, shop: ShopRef, placement: str) -> None:
+    async with widget_client() as client:
+        answer = await client.get(f"{BASE}/widgets/badges", params={"placement": placement})
+    assert answer.status_code == 400
+    assert answer.json()["field"] == "placement"
+
+
+async def test_a_placement_the_merchant_did_not_choose_renders_nothing(
+    widget_client: WidgetClient, services: Services, shop: ShopRef
+) -> None:
+    defaults = default_settings(services.settings.manifest.widgets)
+    await save_widget_settings(services.redis, services.keys, shop, {"badges": {"placements": ["cart"]}}, defaults)
+    async with widget_client() as client:
+        answer = await client.get(f"{BASE}/widgets/badges", params={"placement": "product"})
+    assert (answer.text, answer.headers["x-upfront-variant"]) == ("", "off")
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ['<script>alert("x")</script>', '" onerror="alert(1)', "<img src=x onerror=alert(1)>"],
+    ids=["script-tag", "attribute-break", "img-onerror"],
+)
+async def test_merchant_text_is_rendered_as_text(
+    widget_client: WidgetClient, services: Services, shop: ShopRef, hostile: str
+) -> None:
+    defaults = default_settings(services.settings.manifest.widgets)
+    await save_widget_settings(
+        services.redis,
+        services.keys,
+        shop,
+        {"estimator": {"heading": hostile}, "badges": {"kinds": ["support"], "support_hours": hostile}},
+        defaults,
+    )
+    facts = await load_facts(services.redis, services.keys, shop)
+    assert facts is not None
+    await save_facts(services.redis, services.keys, replace(facts, name=hostile))
+    async with widget_client() as client:
+        badges = await client.get(f"{BASE}/widgets/badges", params={"placement": "product", "bucket": "50"})
+        estimate = await client.get(
+            f"{BASE}/widgets/estimate", params={"subtotal": "10", "country": "DE", "bucket": "50"}
+        )
+    for html in (badges.text, estimate.text):
+        assert hostile not in html
+        assert "<script>" not in html and "<img" not in html
+        assert "&lt;" in html or "&#34;" in html

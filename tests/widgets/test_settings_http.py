@@ -1,0 +1,68 @@
+"""The admin's settings endpoints: badge verdicts with reasons, and 400 with the field for bad changes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.routing import Mount
+
+from plugin.app import build_services
+from plugin.keys import ShopRef
+from plugin.services import Services
+from plugin.settings import Settings
+from tests.conftest import serve_in_process
+from widgets.settings_http import widget_settings_routes
+
+pytestmark = pytest.mark.anyio
+
+
+@asynccontextmanager
+async def admin_client(settings: Settings, redis: Redis, shop: ShopRef) -> AsyncIterator[httpx.AsyncClient]:
+    async def authenticate(request: Request) -> ShopRef:
+        if request.headers.get("authorization") != "Bearer ok":
+            raise HTTPException(401, "sign in")
+        return shop
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Services]]:
+        async with httpx.AsyncClient() as http:
+            yield {"services": build_services(settings, redis, http)}
+
+    app = Starlette(routes=[Mount("/admin", routes=widget_settings_routes(authenticate))], lifespan=lifespan)
+    async with serve_in_process(app) as client:
+        client.headers["authorization"] = "Bearer ok"
+        yield client
+
+
+async def test_the_admin_sees_each_badge_shown_or_refused_with_its_reason(
+    settings: Settings, redis: Redis, shop: ShopRef
+) -> None:
+    async with admin_client(settings, redis, shop) as client:
+        await client.put("/admin/widgets/settings", json={"badges": {"support_hours": None}})
+        answer = await client.get("/admin/widgets/settings")
+    verdicts = {badge["kind"]: badge for badge in answer.json()["badges"]}
+    assert verdicts["money_back"] == {"kind": "money_back", "ok": True, "claim": "money_back"}
+    assert verdicts["support"]["ok"] is False
+    assert "support hours" in verdicts["support"]["reason"]
+
+
+async def test_a_bad_change_is_400_with_the_field_and_the_good_one_is_saved(
+    settings: Settings, redis: Redis, shop: ShopRef
+) -> None:
+    async with admin_client(settings, redis, shop) as client:
+        bad = await client.put("/admin/widgets/settings", json={"holdout_percent": 90})
+        not_json = await client.put("/admin/widgets/settings", content=b"{")
+        good = await client.put("/admin/widgets/settings", json={"holdout_percent": 15})
+        client.headers["authorization"] = "Bearer wrong"
+        anonymous = await client.get("/admin/widgets/settings")
+    assert (bad.status_code, bad.json()["field"]) == (400, "holdout_percent")
+    assert not_json.status_code == 400
+    assert good.json()["settings"]["holdout_percent"] == 15
+    assert anonymous.status_code == 401

@@ -1,0 +1,105 @@
+"""The trust badge fragment for one placement (product, cart, footer): accepted claims only, worded per locale."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from markupsafe import Markup
+from starlette.responses import Response
+
+from plugin.openapi import QueryParam, documented
+from widgets.badges.catalogue import Accepted, badges_from_settings, check_badge
+from widgets.badges.icons import icon
+from widgets.holdout import TREATMENT, BucketError, variant_for
+from widgets.i18n import Wording, choose_locale
+from widgets.settings import PLACEMENTS
+from widgets.shop_context import ShopUnavailable, load_storefront_shop
+from widgets.storefront import StorefrontCall, error, fragment
+
+# Product and cart slots reserve the height of this many one-line badges; the footer takes them all.
+SHOWN_PER_PLACEMENT = {"product": 3, "cart": 3, "footer": 6}
+
+
+@dataclass(frozen=True)
+class BadgeView:
+    kind: str
+    icon: Markup
+    title: str
+    detail: str | None
+    link_url: str | None
+    link_label: str | None
+
+
+def badge_view(badge: Accepted, words: Wording) -> BadgeView:
+    values = badge.values
+    detail: str | None = None
+    if badge.claim == "secure_checkout":
+        title, detail = words.t("secure_checkout"), words.t("secure_checkout_detail", platform=words.platform())
+    elif badge.claim in ("free_returns", "money_back"):
+        title = words.t(badge.claim, days=values["days"])
+    elif badge.claim == "payment_methods":
+        title, detail = words.t("payment_methods"), words.listing(list(values["methods"]))
+    elif badge.claim == "free_shipping_over":
+        threshold: Decimal = values["threshold"]
+        title = words.t(badge.claim, country=words.country(values["country"]), amount=words.money(threshold))
+    elif badge.claim in ("free_shipping_to", "delivery_days"):
+        title = words.t(badge.claim, **{**values, "country": words.country(values["country"])})
+    elif badge.claim == "ships_within":
+        title = words.plural("ships_within", values["count"])
+    else:
+        title, detail = words.t("support"), values["hours"]
+    link = badge.link
+    return BadgeView(
+        badge.kind,
+        icon(badge.kind),
+        title,
+        detail,
+        None if link is None else link.url,
+        None if link is None else words.t(link.label),
+    )
+
+
+@documented(
+    "Trust badges for a placement as an HTML fragment: only claims the shop's facts support",
+    {200: "HTML; X-Upfront-Variant says treatment, control or off", 400: "bad placement", 404: "unknown shop"},
+    tag="storefront",
+    query=(
+        QueryParam("placement", "product, cart or footer", required=True),
+        QueryParam("locale", "the storefront language"),
+        QueryParam("bucket", "the visitor's holdout bucket, 0-99", type="integer"),
+    ),
+)
+async def badges_fragment(call: StorefrontCall) -> Response:
+    placement = call.request.query_params.get("placement", "")
+    if placement not in PLACEMENTS:
+        return error(400, f"placement must be one of {', '.join(PLACEMENTS)}", "placement")
+    try:
+        shop = await load_storefront_shop(call.services, call.shop)
+    except ShopUnavailable as exc:
+        return error(exc.status, exc.reason)
+    settings = shop.settings
+    try:
+        variant = variant_for(call.request.query_params.get("bucket"), settings.holdout_percent)
+    except BucketError as exc:
+        return error(400, str(exc), "bucket")
+    if not settings.badges.enabled or placement not in settings.badges.placements:
+        return fragment("", "off")
+    if variant != TREATMENT:
+        return fragment("", variant)
+    checks = (check_badge(shop.facts, shop.setup, badge) for badge in badges_from_settings(settings.badges))
+    accepted = [check for check in checks if isinstance(check, Accepted)][: SHOWN_PER_PLACEMENT[placement]]
+    if not accepted:
+        return fragment("", "off")
+    locale = choose_locale(
+        settings.locale, call.request.query_params.get("locale"), shop.facts.locale, settings.fallback_locale
+    )
+    words = Wording(locale, shop.facts)
+    html = call.render(
+        "widgets/badges.html",
+        label=words.t("badges_label"),
+        placement=placement,
+        variant=variant,
+        badges=[badge_view(badge, words) for badge in accepted],
+    )
+    return fragment(html, variant)

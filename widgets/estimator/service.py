@@ -1,0 +1,97 @@
+"""Estimates for a storefront request, cached in Redis per (shop, data version, normalized inputs)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import OrderedDict
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from plugin.services import Services
+from widgets.estimator.engine import CompiledSetup, EstimateRequest, compile_setup, estimate
+from widgets.shop_context import StorefrontShop
+
+DEFAULT_TTL_SECONDS = 60
+COMPILED_SETUPS_KEPT = 256
+
+
+def request_digest(request: EstimateRequest) -> str:
+    """Normalized inputs -> a short stable digest: "10115" and " 10115 " share a cache entry."""
+    parts = (
+        request.country,
+        request.province or "",
+        request.postcode or "",
+        format(request.subtotal.normalize(), "f"),
+        request.currency,
+        str(request.weight_g),
+        str(request.item_count),
+    )
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
+
+
+def _seconds_until_local_midnight(now: datetime, timezone: str) -> float:
+    local = now.astimezone(ZoneInfo(timezone))
+    midnight = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), tzinfo=local.tzinfo)
+    return (midnight.astimezone(UTC) - now.astimezone(UTC)).total_seconds()
+
+
+class EstimateService:
+    """Owns the in-process compiled-setup cache (bounded, keyed by data version) and the Redis result cache."""
+
+    def __init__(self, ttl_seconds: int = DEFAULT_TTL_SECONDS) -> None:
+        self.ttl_seconds = ttl_seconds
+        self._compiled: OrderedDict[tuple[str, str], CompiledSetup | None] = OrderedDict()
+
+    def compiled(self, shop: StorefrontShop) -> CompiledSetup | None:
+        """The shop's setup with its zone index and calendar built once per data version; None when the setup
+        is missing or names an origin country or currency the engine does not know."""
+        key = (shop.shop.tag, f"{shop.version}:{shop.content}")
+        if key in self._compiled:
+            self._compiled.move_to_end(key)
+            return self._compiled[key]
+        found: CompiledSetup | None = None
+        if shop.setup is not None:
+            try:
+                found = compile_setup(shop.setup)
+            except ValueError:
+                found = None
+        self._compiled[key] = found
+        while len(self._compiled) > COMPILED_SETUPS_KEPT:
+            self._compiled.popitem(last=False)
+        return found
+
+    async def estimate(
+        self, services: Services, shop: StorefrontShop, request: EstimateRequest, now: datetime
+    ) -> dict[str, Any] | None:
+        """The estimate as cached JSON (see `Estimate.to_dict`, with `order_deadline` instead of a countdown),
+        or None when the shop has no usable shipping setup. Raises EstimateInputError (e.g. currency)."""
+        compiled = self.compiled(shop)
+        if compiled is None:
+            return None
+        key = services.keys.shop(shop.shop, "cache", "estimate", shop.version, shop.content, request_digest(request))
+        cached = await services.redis.get(key)
+        if cached is not None:
+            found: dict[str, Any] = json.loads(cached)
+            return found
+        result = estimate(compiled, request, now)
+        data = result.to_dict()
+        data.pop("order_within_s", None)
+        deadline = None if result.order_within is None else now.astimezone(UTC) + result.order_within
+        data["order_deadline"] = None if deadline is None else deadline.isoformat()
+        # Expire by the cutoff (the ship date moves then) and by local midnight (so does "today").
+        ttl = min(float(self.ttl_seconds), _seconds_until_local_midnight(now, compiled.setup.timezone))
+        if deadline is not None:
+            ttl = min(ttl, (deadline - now.astimezone(UTC)).total_seconds())
+        await services.redis.set(key, json.dumps(data, separators=(",", ":")), ex=max(1, int(ttl)))
+        return data
+
+
+def order_within(data: dict[str, Any], now: datetime) -> timedelta | None:
+    """What is left of the same-day cutoff as of `now`; None when there is none or it has passed."""
+    deadline = data.get("order_deadline")
+    if not deadline:
+        return None
+    left = datetime.fromisoformat(deadline) - now.astimezone(UTC)
+    return left if left > timedelta(0) else None

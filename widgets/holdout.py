@@ -1,0 +1,23 @@
+"""The holdout: which variant a visitor's bucket falls in. The script derives the bucket (0-99) from a visitor id
+it keeps; the server owns the split, so a merchant's new holdout share applies on the next page view."""
+
+from __future__ import annotations
+
+TREATMENT = "treatment"
+CONTROL = "control"
+VARIANTS = (TREATMENT, CONTROL)
+BUCKETS = 100
+
+
+class BucketError(ValueError):
+    pass
+
+
+def variant_for(bucket: str | None, holdout_percent: int) -> str:
+    """Buckets below the holdout share are the control group and see nothing. No bucket (an API caller, not
+    the script) means no experiment: treatment."""
+    if bucket is None or bucket == "":
+        return TREATMENT
+    if not bucket.isdigit() or not 0 <= int(bucket) < BUCKETS:
+        raise BucketError(f"bucket must be a whole number from 0 to {BUCKETS - 1}")
+    return CONTROL if int(bucket) < holdout_percent else TREATMENT

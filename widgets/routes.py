@@ -1,0 +1,69 @@
+"""Every widget endpoint is a function of one StorefrontCall (services, shop, request); here each is mounted twice:
+under `/storefront/{platform}/{shop}` (CORS-limited to the shop's domains) and behind the Shopify app proxy."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from plugin.keys import ShopRef
+from plugin.services import services
+from widgets.assets import static_routes
+from widgets.badges.http import badges_fragment
+from widgets.cors import StorefrontCors
+from widgets.estimator.http import estimate_fragment, estimate_json
+from widgets.outcomes import events_endpoint
+from widgets.shop_context import ShopUnavailable, shop_from_path
+from widgets.storefront import StorefrontCall, WidgetRuntime, error, utc_now
+
+Handler = Callable[[StorefrontCall], Awaitable[Response]]
+ShopOf = Callable[[Request], ShopRef]
+
+# (path, handler, methods): the same table feeds both mounts.
+ENDPOINTS: tuple[tuple[str, Handler, list[str]], ...] = (
+    ("/estimate", estimate_json, ["GET"]),
+    ("/widgets/estimate", estimate_fragment, ["GET"]),
+    ("/widgets/badges", badges_fragment, ["GET"]),
+    ("/events", events_endpoint, ["POST"]),
+)
+
+
+def _shop_from_path(request: Request) -> ShopRef:
+    return shop_from_path(request.path_params["platform"], request.path_params["shop"])
+
+
+def _endpoint(handler: Handler, runtime: WidgetRuntime, shop_of: ShopOf) -> Callable[[Request], Awaitable[Response]]:
+    @functools.wraps(handler)  # keeps the handler's name and its OpenAPI description
+    async def endpoint(request: Request) -> Response:
+        try:
+            shop = shop_of(request)
+        except ShopUnavailable as exc:
+            return error(exc.status, exc.reason)
+        return await handler(StorefrontCall(services(request), shop, request, runtime))
+
+    return endpoint
+
+
+def widget_routes(*, clock: Callable[[], datetime] = utc_now) -> list[BaseRoute]:
+    """The storefront script and `/storefront/{platform}/{shop}/...` for BigCommerce and the dev store."""
+    runtime = WidgetRuntime(clock=clock)
+    storefront = [
+        Route(path, _endpoint(handler, runtime, _shop_from_path), methods=methods)
+        for path, handler, methods in ENDPOINTS
+    ]
+    return [
+        *static_routes(),
+        Mount("/storefront/{platform}/{shop}", routes=storefront, middleware=[Middleware(StorefrontCors)]),
+    ]
+
+
+def proxy_widget_routes(shop_of: ShopOf, *, clock: Callable[[], datetime] = utc_now) -> list[BaseRoute]:
+    """The same endpoints for the `/proxy` mount; `shop_of` returns the shop the proxy signature proved."""
+    runtime = WidgetRuntime(clock=clock, behind_app_proxy=True)
+    return [Route(path, _endpoint(handler, runtime, shop_of), methods=methods) for path, handler, methods in ENDPOINTS]

@@ -1,0 +1,329 @@
+"""Per-shop widget settings (estimator, trust badges, holdout): defaults from app.toml, validation, storage."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import time
+from typing import Any
+from urllib.parse import urlsplit
+
+from redis.asyncio import Redis
+
+from plugin.keys import Keys, ShopRef
+from plugin.rates import MerchantOverrides, MethodOverride
+from plugin.shop_data import bump_version
+from plugin.storage import as_optional_text
+
+SCHEMA_VERSION = 1
+PLACEMENTS = ("product", "cart", "footer")
+LOCALES = ("en", "de")
+BADGE_KINDS = ("secure_checkout", "free_returns", "money_back", "payment_methods", "delivery_promise", "support")
+MAX_HOLDOUT_PERCENT = 50
+MAX_TEXT = 120
+MAX_PROCESSING_DAYS = 30
+MAX_TRANSIT_DAYS = 60
+
+
+class WidgetSettingsError(ValueError):
+    """A setting we refuse; `field` is its dotted path and `reason` is safe to show the merchant."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class EstimatorSettings:
+    enabled: bool = True
+    placements: tuple[str, ...] = ("product", "cart")
+    heading: str | None = None  # merchant text; None = "Shipping to <country>"
+    show_countdown: bool = True
+    processing_days: int | None = None  # None = what the platform says
+    cutoff: time | None = None
+    default_transit_days: tuple[int, int] | None = None
+    method_transit_days: Mapping[str, tuple[int, int]] | None = None  # method name or id -> [min, max]
+
+    def overrides(self) -> MerchantOverrides:
+        methods = tuple(
+            MethodOverride(method=name, transit_days=days) for name, days in (self.method_transit_days or {}).items()
+        )
+        return MerchantOverrides(
+            processing_days=self.processing_days,
+            cutoff=self.cutoff,
+            default_transit_days=self.default_transit_days,
+            methods=methods,
+        )
+
+
+@dataclass(frozen=True)
+class BadgeSettings:
+    enabled: bool = True
+    placements: tuple[str, ...] = ("product", "cart")
+    kinds: tuple[str, ...] = BADGE_KINDS
+    free_returns_confirmed: bool = False  # the merchant states returns cost the shopper nothing
+    support_hours: str | None = None  # merchant text, e.g. "Mon–Fri 9:00–17:00"
+    support_url: str | None = None
+
+
+@dataclass(frozen=True)
+class WidgetSettings:
+    holdout_percent: int = 10
+    locale: str | None = None  # None = the storefront's language, then the shop's
+    fallback_locale: str = "en"
+    estimator: EstimatorSettings = EstimatorSettings()
+    badges: BadgeSettings = BadgeSettings()
+
+
+# --- defaults from app.toml [widgets] ---------------------------------------------------------------------
+
+
+def default_settings(manifest_widgets: Mapping[str, Any]) -> WidgetSettings:
+    """The app-wide defaults; a malformed [widgets] table fails loudly here, at startup or in `upfront check`."""
+    estimator: Mapping[str, Any] = manifest_widgets.get("estimator") or {}
+    badges: Mapping[str, Any] = manifest_widgets.get("trust_badges") or {}
+    locale = manifest_widgets.get("locale", "en")
+    base = WidgetSettings(fallback_locale=locale if locale in LOCALES else "en")
+    return settings_from_dict(
+        {
+            "holdout_percent": manifest_widgets.get("holdout_percent", base.holdout_percent),
+            "estimator": {
+                "enabled": estimator.get("enabled", True),
+                "processing_days": estimator.get("processing_days"),
+                "cutoff": estimator.get("cutoff_time"),
+            },
+            "badges": {
+                "enabled": badges.get("enabled", True),
+                "placements": badges.get("placement", list(base.badges.placements)),
+            },
+        },
+        base,
+    )
+
+
+# --- validation -------------------------------------------------------------------------------------------
+
+
+def _known_keys(data: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
+    for key in data:
+        if key not in allowed:
+            raise WidgetSettingsError(f"{where}{key}", "is not a setting")
+
+
+def _table(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, Mapping):
+        raise WidgetSettingsError(key, "must be an object")
+    return value
+
+
+def _flag(value: object, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise WidgetSettingsError(field, "must be true or false")
+    return value
+
+
+def _whole(value: object, field: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise WidgetSettingsError(field, "must be a whole number")
+    if not low <= value <= high:
+        raise WidgetSettingsError(field, f"must be between {low} and {high}")
+    return value
+
+
+def _text(value: object, field: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise WidgetSettingsError(field, "must be text")
+    cleaned = " ".join(value.split())
+    if len(cleaned) > MAX_TEXT:
+        raise WidgetSettingsError(field, f"must be at most {MAX_TEXT} characters")
+    return cleaned or None
+
+
+def _choices(value: object, field: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
+        raise WidgetSettingsError(field, "must be a list of names")
+    for item in value:
+        if item not in allowed:
+            raise WidgetSettingsError(field, f"{item!r} is not one of {', '.join(allowed)}")
+    return tuple(dict.fromkeys(value))
+
+
+def _cutoff(value: object, field: str) -> time | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise WidgetSettingsError(field, 'must be a time like "14:00"')
+    try:
+        parsed = time.fromisoformat(value)
+    except ValueError:
+        raise WidgetSettingsError(field, f'{value!r} is not a time like "14:00"') from None
+    if parsed.tzinfo is not None or parsed.second or parsed.microsecond:
+        raise WidgetSettingsError(field, 'must be hours and minutes in shop time, like "14:00"')
+    return parsed
+
+
+def _transit(value: object, field: str) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        raise WidgetSettingsError(field, "must be [fewest, most] business days")
+    low = _whole(value[0], field, 0, MAX_TRANSIT_DAYS)
+    high = _whole(value[1], field, 0, MAX_TRANSIT_DAYS)
+    if low > high:
+        raise WidgetSettingsError(field, "the fewest days must not exceed the most")
+    return low, high
+
+
+def _https_url(value: object, field: str) -> str | None:
+    text = _text(value, field)
+    if text is None:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme not in ("https", "mailto") or not (parts.netloc or parts.scheme == "mailto"):
+        raise WidgetSettingsError(field, "must be an https:// or mailto: link")
+    return text
+
+
+def _estimator(data: Mapping[str, Any], base: EstimatorSettings) -> EstimatorSettings:
+    where = "estimator."
+    allowed = (
+        "enabled",
+        "placements",
+        "heading",
+        "show_countdown",
+        "processing_days",
+        "cutoff",
+        "default_transit_days",
+        "method_transit_days",
+    )
+    _known_keys(data, allowed, where)
+    processing = data.get("processing_days", base.processing_days)
+    if processing is not None:
+        processing = _whole(processing, where + "processing_days", 0, MAX_PROCESSING_DAYS)
+    methods_raw = data.get("method_transit_days", base.method_transit_days)
+    methods: dict[str, tuple[int, int]] | None = None
+    if methods_raw is not None:
+        if not isinstance(methods_raw, Mapping):
+            raise WidgetSettingsError(where + "method_transit_days", "must map method names to [fewest, most]")
+        methods = {}
+        for name, days in methods_raw.items():
+            label = _text(name, where + "method_transit_days")
+            found = _transit(days, f"{where}method_transit_days.{name}")
+            if label and found:
+                methods[label] = found
+    return EstimatorSettings(
+        enabled=_flag(data.get("enabled", base.enabled), where + "enabled"),
+        placements=_choices(data.get("placements", base.placements), where + "placements", PLACEMENTS),
+        heading=_text(data.get("heading", base.heading), where + "heading"),
+        show_countdown=_flag(data.get("show_countdown", base.show_countdown), where + "show_countdown"),
+        processing_days=processing,
+        cutoff=_cutoff(data["cutoff"], where + "cutoff") if "cutoff" in data else base.cutoff,
+        default_transit_days=_transit(
+            data.get("default_transit_days", base.default_transit_days), where + "default_transit_days"
+        ),
+        method_transit_days=methods,
+    )
+
+
+def _badges(data: Mapping[str, Any], base: BadgeSettings) -> BadgeSettings:
+    where = "badges."
+    allowed = ("enabled", "placements", "kinds", "free_returns_confirmed", "support_hours", "support_url")
+    _known_keys(data, allowed, where)
+    return BadgeSettings(
+        enabled=_flag(data.get("enabled", base.enabled), where + "enabled"),
+        placements=_choices(data.get("placements", base.placements), where + "placements", PLACEMENTS),
+        kinds=_choices(data.get("kinds", base.kinds), where + "kinds", BADGE_KINDS),
+        free_returns_confirmed=_flag(
+            data.get("free_returns_confirmed", base.free_returns_confirmed), where + "free_returns_confirmed"
+        ),
+        support_hours=_text(data.get("support_hours", base.support_hours), where + "support_hours"),
+        support_url=_https_url(data.get("support_url", base.support_url), where + "support_url"),
+    )
+
+
+def settings_from_dict(data: Mapping[str, Any], base: WidgetSettings) -> WidgetSettings:
+    """Apply `data` over `base` (missing keys keep their value); raises WidgetSettingsError on the first fault."""
+    if not isinstance(data, Mapping):
+        raise WidgetSettingsError("settings", "must be an object")
+    _known_keys(data, ("version", "holdout_percent", "locale", "estimator", "badges"), "")
+    if data.get("version", SCHEMA_VERSION) != SCHEMA_VERSION:
+        raise WidgetSettingsError("version", f"unsupported settings version {data.get('version')!r}")
+    locale = data.get("locale", base.locale)
+    if locale is not None and locale not in LOCALES:
+        raise WidgetSettingsError("locale", f"must be one of {', '.join(LOCALES)} or null (follow the storefront)")
+    return replace(
+        base,
+        holdout_percent=_whole(
+            data.get("holdout_percent", base.holdout_percent), "holdout_percent", 0, MAX_HOLDOUT_PERCENT
+        ),
+        locale=locale,
+        estimator=_estimator(_table(data, "estimator"), base.estimator),
+        badges=_badges(_table(data, "badges"), base.badges),
+    )
+
+
+def settings_to_dict(settings: WidgetSettings) -> dict[str, Any]:
+    est, badges = settings.estimator, settings.badges
+    return {
+        "version": SCHEMA_VERSION,
+        "holdout_percent": settings.holdout_percent,
+        "locale": settings.locale,
+        "estimator": {
+            "enabled": est.enabled,
+            "placements": list(est.placements),
+            "heading": est.heading,
+            "show_countdown": est.show_countdown,
+            "processing_days": est.processing_days,
+            "cutoff": None if est.cutoff is None else est.cutoff.strftime("%H:%M"),
+            "default_transit_days": None if est.default_transit_days is None else list(est.default_transit_days),
+            "method_transit_days": None
+            if est.method_transit_days is None
+            else {name: list(days) for name, days in est.method_transit_days.items()},
+        },
+        "badges": {
+            "enabled": badges.enabled,
+            "placements": list(badges.placements),
+            "kinds": list(badges.kinds),
+            "free_returns_confirmed": badges.free_returns_confirmed,
+            "support_hours": badges.support_hours,
+            "support_url": badges.support_url,
+        },
+    }
+
+
+# --- storage ----------------------------------------------------------------------------------------------
+
+
+def settings_key(keys: Keys, shop: ShopRef) -> str:
+    return keys.shop(shop, "settings", "widgets")
+
+
+def parse_stored(text: str | None, defaults: WidgetSettings) -> WidgetSettings:
+    """Stored settings over the current defaults; unreadable data falls back to the defaults (never a 500)."""
+    if text is None:
+        return defaults
+    try:
+        return settings_from_dict(json.loads(text), defaults)
+    except (ValueError, TypeError):
+        return defaults
+
+
+async def load_widget_settings(redis: Redis, keys: Keys, shop: ShopRef, defaults: WidgetSettings) -> WidgetSettings:
+    return parse_stored(as_optional_text(await redis.get(settings_key(keys, shop))), defaults)
+
+
+async def save_widget_settings(
+    redis: Redis, keys: Keys, shop: ShopRef, changes: Mapping[str, Any], defaults: WidgetSettings
+) -> WidgetSettings:
+    """Validate `changes` over the shop's current settings, store them whole, and bump the settings version
+    (cached estimates and fragments key on it). Raises WidgetSettingsError before writing anything."""
+    current = await load_widget_settings(redis, keys, shop, defaults)
+    updated = settings_from_dict(changes, current)
+    await redis.set(settings_key(keys, shop), json.dumps(settings_to_dict(updated), separators=(",", ":")))
+    await bump_version(redis, keys, shop, "settings")
+    return updated

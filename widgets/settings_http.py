@@ -1,0 +1,81 @@
+"""The admin's view of widget settings: read them with each badge's verdict, and change them (400 with reasons).
+
+The admin panel mounts `widget_settings_routes(authenticate)` behind its own auth (Shopify session token or the
+BigCommerce signed session): `authenticate(request)` returns the shop or raises an HTTPException.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
+
+from plugin.keys import ShopRef
+from plugin.openapi import documented
+from plugin.services import services
+from widgets.badges import Accepted, badges_from_settings, check_badge
+from widgets.settings import WidgetSettingsError, default_settings, save_widget_settings, settings_to_dict
+from widgets.shop_context import ShopUnavailable, StorefrontShop, load_storefront_shop
+
+Authenticate = Callable[[Request], Awaitable[ShopRef]]
+MAX_BODY_BYTES = 16_384
+
+
+def _document(shop: StorefrontShop) -> dict[str, Any]:
+    verdicts = []
+    for badge in badges_from_settings(shop.settings.badges):
+        check = check_badge(shop.facts, shop.setup, badge)
+        if isinstance(check, Accepted):
+            verdicts.append({"kind": check.kind, "ok": True, "claim": check.claim})
+        else:
+            verdicts.append({"kind": check.kind, "ok": False, "reason": check.reason})
+    return {"settings": settings_to_dict(shop.settings), "badges": verdicts}
+
+
+def widget_settings_routes(authenticate: Authenticate) -> list[BaseRoute]:
+    @documented(
+        "Widget settings and each badge's verdict (shown, or refused with the reason)",
+        {200: "{settings, badges: [{kind, ok, claim|reason}]}", 401: "not signed in", 404: "shop not installed"},
+        tag="admin",
+    )
+    async def read(request: Request) -> JSONResponse:
+        shop = await authenticate(request)
+        try:
+            return JSONResponse(_document(await load_storefront_shop(services(request), shop)))
+        except ShopUnavailable as exc:
+            return JSONResponse({"error": exc.reason}, status_code=exc.status)
+
+    @documented(
+        "Change widget settings (missing keys keep their value)",
+        {200: "the new settings and badge verdicts", 400: "the first bad field and why", 401: "not signed in"},
+        tag="admin",
+        request_body="a partial settings object, as GET returns it",
+    )
+    async def change(request: Request) -> JSONResponse:
+        shop = await authenticate(request)
+        body = await request.body()
+        if len(body) > MAX_BODY_BYTES:
+            return JSONResponse({"error": "settings body too large"}, status_code=413)
+        try:
+            changes = json.loads(body)
+        except ValueError:
+            return JSONResponse({"error": "the body must be JSON"}, status_code=400)
+        found = services(request)
+        defaults = default_settings(found.settings.manifest.widgets)
+        try:
+            await save_widget_settings(found.redis, found.keys, shop, changes, defaults)
+        except WidgetSettingsError as exc:
+            return JSONResponse({"error": exc.reason, "field": exc.field}, status_code=400)
+        try:
+            return JSONResponse(_document(await load_storefront_shop(found, shop)))
+        except ShopUnavailable as exc:
+            return JSONResponse({"error": exc.reason}, status_code=exc.status)
+
+    return [
+        Route("/widgets/settings", read, methods=["GET"]),
+        Route("/widgets/settings", change, methods=["PUT"]),
+    ]
