@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import bench_estimate, ingest, storefront
+from bench import bench_estimate, ingest, messages, storefront
 from bench.figures import Figure
 from bench.load import wrk_available
 
@@ -20,12 +20,15 @@ def _suites(seconds: int) -> dict[str, Callable[[], list[Figure]]]:
         "estimate": lambda: [bench_estimate.measure()],
         "ingest": lambda: ingest.measure(seconds=seconds),
         "storefront": storefront.measure,
+        "messages": messages.measure,
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
-    parser.add_argument("--only", action="append", help="run just these suites (estimate, ingest, storefront)")
+    parser.add_argument(
+        "--only", action="append", help="run just these suites (estimate, ingest, storefront, messages)"
+    )
     parser.add_argument("--seconds", type=int, default=10, help="load duration per server (default 10)")
     parser.add_argument("--json", action="store_true", help="print the JSON document too")
     args = parser.parse_args(argv)

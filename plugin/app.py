@@ -17,6 +17,9 @@ from plugin.bigcommerce import callbacks as bigcommerce_callbacks
 from plugin.bigcommerce import jobs as bigcommerce_jobs
 from plugin.bigcommerce.adapter import BigCommercePlatform
 from plugin.crypto import Cipher
+from plugin.email.mailer import ConfiguredMailer
+from plugin.email.routes import email_routes
+from plugin.email.transport import Mailer
 from plugin.jobs import JobHandler
 from plugin.keys import Keys
 from plugin.middleware.body_limit import BodyLimitMiddleware
@@ -34,8 +37,9 @@ from plugin.shops import ShopRegistry
 from plugin.storage import open_redis
 from webhooks import stats as queue_stats
 from webhooks.handlers.lifecycle import app_uninstalled
-from webhooks.handlers.orders import refresh_order
 from webhooks.handlers.privacy import customer_data_request, customer_erasure, shop_redact
+from webhooks.journey.advance import refresh_and_advance
+from webhooks.journey.send import journey_job_handlers
 from webhooks.receive import webhook_endpoint
 from webhooks.reconcile import reconcile_shop
 from webhooks.registry import EventRegistry
@@ -76,13 +80,15 @@ def build_routes() -> list[BaseRoute]:
         *bigcommerce_callbacks.routes(webhook_receiver=webhook_endpoint("bigcommerce")),
         *shopify_routes(webhook_endpoint("shopify")),
         *widget_routes(),
+        *email_routes(),
         proxy_mount([*proxy_routes, *proxy_widget_routes(lambda request: proxy_context(request).shop)]),
     ]
 
 
-def build_job_handlers() -> dict[str, JobHandler]:
-    """Every scheduled job the worker knows, by name."""
+def build_job_handlers(mailer: Mailer | None = None) -> dict[str, JobHandler]:
+    """Every scheduled job the worker knows, by name. `mailer`: this worker's SMTP connection (or dev outbox)."""
     return {
+        **journey_job_handlers(mailer or ConfiguredMailer()),
         "events.reconcile": reconcile_shop,
         **bigcommerce_jobs.job_handlers(erase_shop=redact_shop),
         **shopify_sync.JOB_HANDLERS,
@@ -92,7 +98,7 @@ def build_job_handlers() -> dict[str, JobHandler]:
 def build_event_handlers() -> EventRegistry:
     """Internal event type -> handler. Adapters subscribe only to platform topics that map to these."""
     return {
-        **dict.fromkeys(ORDER_EVENTS, refresh_order),
+        **dict.fromkeys(ORDER_EVENTS, refresh_and_advance),
         events.APP_UNINSTALLED: app_uninstalled,
         events.CUSTOMER_DATA_REQUEST: customer_data_request,
         events.CUSTOMER_REDACT: customer_erasure,

@@ -29,6 +29,12 @@ Families in use:
     subjects           links a person's identifiers to one subject key (plugin.privacy)
     export:<id>        encrypted data exports, kept 30 days
     audit              privacy actions on the shop, without personal data
+    journey:<ref>      an order's post-purchase journey (stages reached, sent); <ref> is a keyed hash
+    message:<ref>      one message's record: state, class, consent decision and its basis
+    email:settings     journey stages, texts per locale, delays, quiet hours, caps
+    email:outbox       the dev outbox when no SMTP server is configured (capped, expiring)
+    email:cap|hold|issues:<subject>   marketing frequency cap, marketing hold, open support issues
+    survey:response:<subject>, survey:tally:<kind>   CSAT/NPS answers and their aggregates
 
 Global: ``up:global:shops`` (installed shops), ``up:global:audit`` (shop erasures: shop tag and counts only).
 """

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from plugin.email.privacy import EmailContextStore, EmailJourneyStore, EmailOutboxStore
 from plugin.keys import ShopRef
 from plugin.privacy.consent import ConsentLedgerStore
 from plugin.privacy.exports import ExportsStore
@@ -33,5 +34,8 @@ def personal_data_stores() -> list[PersonalDataStore]:
         OrderProjectionStore(),
         ExportsStore(),
         EventPipelineStore(),
+        EmailJourneyStore(),
+        EmailOutboxStore(),
+        EmailContextStore(),
         SubjectIndexStore(),
     ]

@@ -60,6 +60,9 @@ async def test_a_data_request_leaves_a_sealed_expiring_export_for_the_merchant(
     assert audit["action"] == "customer.export" and audit["export_id"] == export_id
     assert audit["counts"] == {
         "consent_ledger": 1,
+        "email_context": 0,
+        "email_journeys": 0,
+        "email_outbox": 0,
         "event_pipeline": 1,
         "exports": 0,
         "orders": 2,

@@ -1,0 +1,1 @@
+"""Post-purchase email: stages and their settings, rendering, signed links, SMTP delivery and the dev outbox."""

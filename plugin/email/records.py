@@ -1,0 +1,240 @@
+"""Journey and message records: what each order's journey reached and what happened to each (order, stage) message.
+
+Keys name no order or person: an order's journey is ``journey:<ref>`` and its stage messages ``message:<ref>``,
+where a ref is an HMAC of (shop, order id, stage) under the app secret. The same ref is the stable Message-ID, so a
+message keeps its id through retries and redeliveries. Inside, records keep the order id and pseudonymous subject
+keys (for erasure) and the decision taken with its basis; never an email address or a name.
+
+A message record is created once (the marker of its (order, stage)) and moves forward only:
+``scheduled -> sending -> sent | failed``, or ``scheduled -> skipped``. The move to ``sending`` is a compare-and-set,
+so of any number of workers holding the same job exactly one talks to the SMTP server. A worker that dies while
+sending leaves ``sending``; the message is then marked ``interrupted`` and never sent again (at most once).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from redis.typing import EncodableT, FieldT
+
+from plugin.email.stages import Stage, stage_class
+from plugin.keys import ShopRef
+from plugin.services import Services
+from plugin.storage import as_text
+
+JOURNEY_FAMILY = "journey"
+MESSAGE_FAMILY = "message"
+SENDING_STALE_SECONDS = 600  # longer than any SMTP conversation: a `sending` this old belongs to a dead worker
+_DEVELOPMENT_SECRET = "insecure-development-key"
+
+_CREATE = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV))
+return 1
+"""
+
+# ARGV: now, stale seconds. Returns 1 when claimed, 0 when not scheduled, -1 when found abandoned mid-send.
+_CLAIM = """
+local state = redis.call('HGET', KEYS[1], 'state')
+if state == 'scheduled' then
+  redis.call('HSET', KEYS[1], 'state', 'sending', 'sending_at', ARGV[1])
+  return 1
+end
+local since = tonumber(redis.call('HGET', KEYS[1], 'sending_at') or '0')
+if state == 'sending' and tonumber(ARGV[1]) - since > tonumber(ARGV[2]) then
+  redis.call('HSET', KEYS[1], 'state', 'interrupted', 'reason', 'a worker stopped while sending; not sent again')
+  return -1
+end
+return 0
+"""
+
+# Move from one state to another, with extra fields; returns 1 when the record was in `from`.
+_MOVE = """
+if redis.call('HGET', KEYS[1], 'state') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'state', ARGV[2], unpack(ARGV, 3))
+return 1
+"""
+
+# Journey progress only grows: rank is the max seen; flags once set stay set. Returns the previous rank (-1 if new).
+_ADVANCE = """
+local previous = tonumber(redis.call('HGET', KEYS[1], 'rank') or '-1')
+if previous < 0 then
+  redis.call('HSET', KEYS[1], 'order_id', ARGV[1], 'created_at', ARGV[5], 'rank', '0')
+end
+if tonumber(ARGV[2]) > math.max(previous, 0) then redis.call('HSET', KEYS[1], 'rank', ARGV[2]) end
+if ARGV[3] == '1' then redis.call('HSET', KEYS[1], 'cancelled', '1') end
+if ARGV[4] ~= '' then redis.call('HSETNX', KEYS[1], 'customer_key', ARGV[4]) end
+return previous
+"""
+
+
+def _secret(services: Services) -> bytes:
+    secret = (services.settings.secret_keys() or [_DEVELOPMENT_SECRET])[0]
+    return hmac.new(secret.encode(), b"upfront message ref", hashlib.sha256).digest()
+
+
+def reference(services: Services, shop: ShopRef, order_id: str, part: str) -> str:
+    """The opaque, stable ref of an order's journey (`part` = "journey") or of one stage's message."""
+    return hmac.new(_secret(services), f"{shop.tag}\n{order_id}\n{part}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def journey_ref(services: Services, shop: ShopRef, order_id: str) -> str:
+    return reference(services, shop, order_id, "journey")
+
+
+def journey_key_for_ref(services: Services, shop: ShopRef, ref: str) -> str:
+    return services.keys.shop(shop, JOURNEY_FAMILY, ref)
+
+
+def journey_key(services: Services, shop: ShopRef, order_id: str) -> str:
+    return journey_key_for_ref(services, shop, journey_ref(services, shop, order_id))
+
+
+def message_key(services: Services, shop: ShopRef, ref: str) -> str:
+    return services.keys.shop(shop, MESSAGE_FAMILY, ref)
+
+
+def message_ref(services: Services, shop: ShopRef, order_id: str, stage: Stage) -> str:
+    return reference(services, shop, order_id, stage.value)
+
+
+@dataclass(frozen=True)
+class Journey:
+    order_id: str
+    rank: int
+    cancelled: bool
+    delivery_problem: bool
+    delivered_at: float | None
+    customer_key: str | None
+    fields: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class MessageRecord:
+    ref: str
+    order_id: str
+    stage: Stage
+    state: str
+    fields: Mapping[str, str]
+
+    def get(self, name: str, default: str = "") -> str:
+        return self.fields.get(name, default)
+
+
+def _decoded(raw: Mapping[Any, Any]) -> dict[str, str]:
+    return {as_text(k): as_text(v) for k, v in raw.items()}
+
+
+async def advance_journey_record(
+    services: Services, shop: ShopRef, order_id: str, *, rank: int, cancelled: bool, customer_key: str | None
+) -> int:
+    """Raise the journey's rank to `rank` (never lower it); returns the rank before, -1 for a new journey."""
+    previous = await services.redis.eval(
+        _ADVANCE,
+        1,
+        journey_key(services, shop, order_id),
+        order_id,
+        rank,
+        "1" if cancelled else "0",
+        customer_key or "",
+        f"{time.time():.3f}",
+    )
+    return int(previous)
+
+
+async def set_journey_fields(services: Services, shop: ShopRef, order_id: str, **fields: str) -> None:
+    mapping: dict[FieldT, EncodableT] = {name: value for name, value in fields.items()}
+    await services.redis.hset(journey_key(services, shop, order_id), mapping=mapping)
+
+
+async def set_journey_field_once(services: Services, shop: ShopRef, order_id: str, name: str, value: str) -> bool:
+    return bool(await services.redis.hsetnx(journey_key(services, shop, order_id), name, value))
+
+
+async def load_journey(services: Services, shop: ShopRef, order_id: str) -> Journey | None:
+    return await load_journey_by_ref(services, shop, journey_ref(services, shop, order_id))
+
+
+async def load_journey_by_ref(services: Services, shop: ShopRef, ref: str) -> Journey | None:
+    fields = _decoded(await services.redis.hgetall(journey_key_for_ref(services, shop, ref)))
+    if not fields or "order_id" not in fields:
+        return None
+    delivered = fields.get("delivered_at")
+    return Journey(
+        order_id=fields["order_id"],
+        rank=int(fields.get("rank", "0")),
+        cancelled=fields.get("cancelled") == "1",
+        delivery_problem=bool(fields.get("delivery_problem")),
+        delivered_at=float(delivered) if delivered else None,
+        customer_key=fields.get("customer_key") or None,
+        fields=fields,
+    )
+
+
+async def create_message(
+    services: Services, shop: ShopRef, order_id: str, stage: Stage, *, state: str, due: float, reason: str = ""
+) -> tuple[str, bool]:
+    """Create the (order, stage) marker unless it exists; returns (ref, created). Only its creator schedules it."""
+    ref = message_ref(services, shop, order_id, stage)
+    fields = {
+        "order_id": order_id,
+        "stage": stage.value,
+        "class": stage_class(stage).value,
+        "state": state,
+        "due": f"{due:.3f}",
+        "first_due": f"{due:.3f}",
+        "created_at": f"{time.time():.3f}",
+        "attempts": "0",
+        "deferrals": "0",
+    }
+    if reason:
+        fields["reason"] = reason
+    flat = [part for pair in fields.items() for part in pair]
+    created = await services.redis.eval(_CREATE, 1, message_key(services, shop, ref), *flat)
+    return ref, bool(created)
+
+
+async def load_message(services: Services, shop: ShopRef, ref: str) -> MessageRecord | None:
+    fields = _decoded(await services.redis.hgetall(message_key(services, shop, ref)))
+    if not fields or "stage" not in fields:
+        return None
+    return MessageRecord(ref, fields.get("order_id", ""), Stage(fields["stage"]), fields.get("state", ""), fields)
+
+
+async def claim_for_sending(services: Services, shop: ShopRef, ref: str) -> int:
+    """1: this worker sends now; 0: someone else did or it is not due; -1: abandoned mid-send, now interrupted."""
+    return int(
+        await services.redis.eval(_CLAIM, 1, message_key(services, shop, ref), time.time(), SENDING_STALE_SECONDS)
+    )
+
+
+async def move_message(
+    services: Services, shop: ShopRef, ref: str, from_state: str, to_state: str, **fields: str
+) -> bool:
+    flat = [part for pair in fields.items() for part in pair]
+    moved = await services.redis.eval(_MOVE, 1, message_key(services, shop, ref), from_state, to_state, *flat)
+    return bool(moved)
+
+
+async def update_message(services: Services, shop: ShopRef, ref: str, **fields: str) -> None:
+    mapping: dict[FieldT, EncodableT] = {name: value for name, value in fields.items()}
+    await services.redis.hset(message_key(services, shop, ref), mapping=mapping)
+
+
+async def increment_message(services: Services, shop: ShopRef, ref: str, name: str) -> int:
+    return int(await services.redis.hincrby(message_key(services, shop, ref), name, 1))
+
+
+async def order_messages(services: Services, shop: ShopRef, order_id: str) -> list[MessageRecord]:
+    """Every stage message of an order that exists, in stage order (for the admin's order view)."""
+    found: list[MessageRecord] = []
+    for stage in Stage:
+        record = await load_message(services, shop, message_ref(services, shop, order_id, stage))
+        if record is not None:
+            found.append(record)
+    return found
