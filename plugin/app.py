@@ -38,11 +38,12 @@ from plugin.storage import open_redis
 from webhooks import stats as queue_stats
 from webhooks.handlers.lifecycle import app_uninstalled
 from webhooks.handlers.privacy import customer_data_request, customer_erasure, shop_redact
+from webhooks.handlers.shop import shop_updated
 from webhooks.journey.advance import refresh_and_advance
 from webhooks.journey.send import journey_job_handlers
 from webhooks.receive import webhook_endpoint
 from webhooks.reconcile import reconcile_shop
-from webhooks.registry import EventRegistry
+from webhooks.registry import EventRegistry, handled_event_types
 from widgets.routes import proxy_widget_routes, widget_routes
 
 ORDER_EVENTS = (
@@ -100,6 +101,7 @@ def build_event_handlers() -> EventRegistry:
     return {
         **dict.fromkeys(ORDER_EVENTS, refresh_and_advance),
         events.APP_UNINSTALLED: app_uninstalled,
+        events.SHOP_UPDATED: shop_updated,
         events.CUSTOMER_DATA_REQUEST: customer_data_request,
         events.CUSTOMER_REDACT: customer_erasure,
         events.CUSTOMER_DELETED: customer_erasure,
@@ -107,10 +109,16 @@ def build_event_handlers() -> EventRegistry:
     }
 
 
+def handled_events() -> frozenset[str]:
+    """The event types with a handler: adapters subscribe only to platform topics that map to these."""
+    return handled_event_types(build_event_handlers())
+
+
 def build_platforms(settings: Settings, http: httpx.AsyncClient, shops: ShopRegistry) -> dict[str, Platform]:
+    handled = handled_events()
     return {
-        "bigcommerce": BigCommercePlatform(settings, http, shops),
-        "shopify": ShopifyPlatform(settings, http, shops),
+        "bigcommerce": BigCommercePlatform(settings, http, shops, handled_events=handled),
+        "shopify": ShopifyPlatform(settings, http, shops, handled_events=handled),
     }
 
 

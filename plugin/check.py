@@ -15,6 +15,7 @@ from plugin.embedded_redis import redis_server_executable
 from plugin.manifest import ManifestError
 from plugin.settings import Settings, default_manifest_path, load_settings
 from plugin.storage import connect
+from plugin.subscriptions import unhandled_topics
 
 REDIS_CHECK_TIMEOUT = 3.0
 
@@ -94,6 +95,25 @@ def run_check(environ: Mapping[str, str], out: TextIO) -> int:
     print(f"  secrets       {secrets}", file=out)
     print(f"  Redis         {redis}", file=out)
     print(f"  email         {smtp}, from {settings.mail_from}", file=out)
-    for warning in settings.warnings():
+    for warning in [*settings.warnings(), *_unhandled_topic_warnings(settings)]:
         print(f"  ! {warning}", file=out)
     return 0
+
+
+def _unhandled_topic_warnings(settings: Settings) -> list[str]:
+    """Declared topics whose events nothing handles are not subscribed: say so, so app.toml can be corrected."""
+    from plugin.app import handled_events  # the composition root knows the handlers; imported late to stay light
+    from plugin.bigcommerce.topics import SCOPE_EVENTS
+    from plugin.shopify.topics import TOPIC_EVENTS
+
+    handled = handled_events()
+    manifest = settings.manifest
+    found = [
+        f"shopify.webhook_topics: {topic} has no handler, so it is not subscribed"
+        for topic in unhandled_topics(manifest.shopify.webhook_topics, TOPIC_EVENTS, handled)
+    ]
+    found += [
+        f"bigcommerce.webhook_scopes: {scope} has no handler, so it is not subscribed"
+        for scope in unhandled_topics(manifest.bigcommerce.webhook_scopes, SCOPE_EVENTS, handled)
+    ]
+    return found

@@ -14,7 +14,14 @@ from pathlib import Path
 import anyio
 import uvicorn
 
-from plugin.app import build_event_handlers, build_job_handlers, build_services, create_app, outbound_client
+from plugin.app import (
+    build_event_handlers,
+    build_job_handlers,
+    build_services,
+    create_app,
+    handled_events,
+    outbound_client,
+)
 from plugin.check import run_check
 from plugin.devmode import DEV_CREDENTIALS, run_dev
 from plugin.devstore.trigger import trigger
@@ -98,7 +105,7 @@ def cmd_queue_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_shopify_config(args: argparse.Namespace) -> int:
-    written = write_shopify_config(_settings_or_exit(require_complete=False), args.output)
+    written = write_shopify_config(_settings_or_exit(require_complete=False), args.output, handled_events())
     # The theme app extension ships the one storefront script as its asset (served from Shopify's CDN).
     assets = Path(args.extension) / "assets"
     assets.mkdir(parents=True, exist_ok=True)

@@ -19,9 +19,9 @@ from plugin.settings import Settings, load_settings
 from plugin.storage import connect
 
 TEST_SECRET_KEY = "test-secret-key-" + "k" * 32
-SHOPIFY_SECRET = "test-shopify-secret"
+SHOPIFY_SECRET = "test-shopify-secret-0123456789abcdef"
 SHOPIFY_API_KEY = "test-shopify-api-key"
-BIGCOMMERCE_SECRET = "test-bigcommerce-secret"
+BIGCOMMERCE_SECRET = "test-bigcommerce-secret-" + "0123456789abcdef" * 3  # long enough for HS512 too
 BIGCOMMERCE_CLIENT_ID = "test-bigcommerce-client-id"
 APP_URL = "https://upfront.test"
 

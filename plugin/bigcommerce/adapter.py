@@ -13,7 +13,7 @@ import httpx
 from plugin.bigcommerce.installation import InstallTarget, ensure_installation
 from plugin.bigcommerce.mapping import order_from_bigcommerce, shop_facts_from_store
 from plugin.bigcommerce.rest import BigCommerceRest, RetryPolicy, Sleep, StoreApi
-from plugin.bigcommerce.topics import event_from_delivery
+from plugin.bigcommerce.topics import SCOPE_EVENTS, event_from_delivery
 from plugin.bigcommerce.webhook_auth import authenticate_delivery
 from plugin.errors import AuthError, NotFoundError, PermanentError
 from plugin.events import PlatformEvent
@@ -21,6 +21,7 @@ from plugin.keys import ShopRef
 from plugin.platform import Order, ShopFacts, WebhookRejected
 from plugin.settings import Settings
 from plugin.shops import ShopRegistry
+from plugin.subscriptions import subscribed_topics
 
 
 class BigCommercePlatform:
@@ -35,8 +36,10 @@ class BigCommercePlatform:
         sleep: Sleep = anyio.sleep,
         clock: Callable[[], float] = time.time,
         retry: RetryPolicy | None = None,
+        handled_events: frozenset[str] | None = None,
     ) -> None:
         self.settings = settings
+        self.handled_events = handled_events
         self.shops = shops
         self.clock = clock
         self.rest = BigCommerceRest(http, settings.bigcommerce_api_origin, sleep=sleep, policy=retry)
@@ -49,10 +52,12 @@ class BigCommercePlatform:
     def install_target(self) -> InstallTarget:
         if self.client_secret is None:
             raise PermanentError("BIGCOMMERCE_CLIENT_SECRET is not set")
-        return InstallTarget.from_settings(self.settings, self.client_secret)
+        return InstallTarget.from_settings(self.settings, self.client_secret, self.webhook_topics())
 
     def webhook_topics(self) -> tuple[str, ...]:
-        return self.settings.manifest.bigcommerce.webhook_scopes
+        """The scopes declared in app.toml whose events the app handles (the hooks post-install creates)."""
+        declared = self.settings.manifest.bigcommerce.webhook_scopes
+        return subscribed_topics(declared, SCOPE_EVENTS, self.handled_events)
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> PlatformEvent | None:
         if self.client_secret is None:

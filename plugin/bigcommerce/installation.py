@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from plugin.bigcommerce.rest import StoreApi
 from plugin.bigcommerce.webhook_auth import SECRET_HEADER, webhook_secret_for
@@ -34,11 +35,11 @@ class InstallTarget:
     script_file: Path = SCRIPT_FILE
 
     @classmethod
-    def from_settings(cls, settings: Settings, client_secret: str) -> InstallTarget:
+    def from_settings(cls, settings: Settings, client_secret: str, webhook_scopes: tuple[str, ...]) -> InstallTarget:
         return cls(
             app_url=settings.app_url,
             client_secret=client_secret,
-            webhook_scopes=settings.manifest.bigcommerce.webhook_scopes,
+            webhook_scopes=webhook_scopes,
             script_name=settings.manifest.name,
             consent_category=settings.manifest.bigcommerce.script_consent_category,
         )
@@ -47,9 +48,9 @@ class InstallTarget:
     def destination(self) -> str:
         return self.app_url + WEBHOOK_PATH
 
-    @property
-    def script_src(self) -> str:
-        return self.app_url + SCRIPT_PATH
+    def script_src(self, store_hash: str) -> str:
+        """The script names its store, so it never has to guess it from the theme's markup."""
+        return f"{self.app_url}{SCRIPT_PATH}?{urlencode({'platform': 'bigcommerce', 'shop': store_hash})}"
 
 
 def script_integrity(path: Path) -> str | None:
@@ -90,12 +91,12 @@ async def ensure_webhooks(api: StoreApi, target: InstallTarget) -> list[str]:
     return repaired
 
 
-def _script_body(target: InstallTarget) -> dict[str, Any]:
+def _script_body(target: InstallTarget, store_hash: str) -> dict[str, Any]:
     body: dict[str, Any] = {
         "name": target.script_name,
         "description": f"{target.script_name}: shipping costs, delivery dates and help, up front",
         "kind": "src",
-        "src": target.script_src,
+        "src": target.script_src(store_hash),
         "load_method": "defer",
         "location": "footer",
         "visibility": "storefront",
@@ -109,8 +110,8 @@ def _script_body(target: InstallTarget) -> dict[str, Any]:
     return body
 
 
-def _is_ours(script: Mapping[str, Any], target: InstallTarget) -> bool:
-    return script.get("src") == target.script_src or script.get("name") == target.script_name
+def _is_ours(script: Mapping[str, Any], target: InstallTarget, store_hash: str) -> bool:
+    return script.get("src") == target.script_src(store_hash) or script.get("name") == target.script_name
 
 
 def _stale_fields(script: Mapping[str, Any], wanted: Mapping[str, Any]) -> Sequence[str]:
@@ -125,8 +126,9 @@ def _stale_fields(script: Mapping[str, Any], wanted: Mapping[str, Any]) -> Seque
 
 
 async def ensure_script(api: StoreApi, target: InstallTarget) -> list[str]:
-    wanted = _script_body(target)
-    ours = [script for script in await api.v3_list("/v3/content/scripts") if _is_ours(script, target)]
+    wanted = _script_body(target, api.store_hash)
+    scripts = await api.v3_list("/v3/content/scripts")
+    ours = [script for script in scripts if _is_ours(script, target, api.store_hash)]
     if not ours:
         await api.v3_data("POST", "/v3/content/scripts", wanted)
         return ["storefront script created"]

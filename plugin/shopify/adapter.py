@@ -23,7 +23,7 @@ from plugin.shopify.oauth import TokenEndpoint
 from plugin.shopify.order_queries import ORDER_QUERY, RECENT_ORDERS_QUERY, order_from, order_gid
 from plugin.shopify.shop_queries import ACCESS_SCOPES_QUERY, SHOP_FACTS_QUERY, granted_scopes, shop_facts_from
 from plugin.shopify.tokens import ShopifyTokens
-from plugin.shopify.topics import COMPLIANCE_TOPICS
+from plugin.shopify.topics import compliance_topics, subscribed_webhook_topics
 from plugin.shopify.webhooks import verify_shopify_webhook
 from plugin.shops import ShopRegistry
 
@@ -49,9 +49,11 @@ class ShopifyPlatform:
         *,
         sleep: Sleep = anyio.sleep,
         clock: Callable[[], float] = time.time,
+        handled_events: frozenset[str] | None = None,
     ) -> None:
         self.settings = settings
         self.shops = shops
+        self.handled_events = handled_events
         self.secrets = shopify_secrets(settings)
         self.endpoint = TokenEndpoint(
             http,
@@ -70,8 +72,8 @@ class ShopifyPlatform:
         )
 
     def webhook_topics(self) -> tuple[str, ...]:
-        manifest = self.settings.manifest.shopify
-        return tuple(dict.fromkeys((*manifest.webhook_topics, *manifest.compliance_topics, *COMPLIANCE_TOPICS)))
+        """Declared topics whose events the app handles, plus the mandatory compliance topics."""
+        return subscribed_webhook_topics(self.settings, self.handled_events) + compliance_topics(self.settings)
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> PlatformEvent | None:
         return verify_shopify_webhook(headers, body, self.secrets)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from plugin import events
+from plugin.settings import Settings
+from plugin.subscriptions import subscribed_topics
 
 TOPIC_EVENTS: dict[str, str] = {
     "orders/create": events.ORDER_CREATED,
@@ -19,6 +21,15 @@ TOPIC_EVENTS: dict[str, str] = {
 }
 
 COMPLIANCE_TOPICS = ("customers/data_request", "customers/redact", "shop/redact")
+
+
+def subscribed_webhook_topics(settings: Settings, handled: frozenset[str] | None) -> tuple[str, ...]:
+    return subscribed_topics(settings.manifest.shopify.webhook_topics, TOPIC_EVENTS, handled)
+
+
+def compliance_topics(settings: Settings) -> tuple[str, ...]:
+    """Mandatory for every public app, whatever the manifest says."""
+    return tuple(dict.fromkeys((*settings.manifest.shopify.compliance_topics, *COMPLIANCE_TOPICS)))
 
 
 def event_type_for(topic: str) -> str | None:

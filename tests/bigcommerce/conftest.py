@@ -17,9 +17,6 @@ from tests.conftest import APP_URL, BIGCOMMERCE_CLIENT_ID, BIGCOMMERCE_SECRET
 
 EMULATOR_BASE = "http://bigcommerce.emulator"
 
-# The test client secret is shorter than PyJWT likes; real BigCommerce secrets are long enough.
-SHORT_TEST_SECRET = pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
-
 
 class RecordingSleep:
     """Injected instead of anyio.sleep: records each wait and returns at once."""

@@ -13,10 +13,10 @@ from plugin.bigcommerce.signed_payload import SignedPayloadError, verify_signed_
 from plugin.devstore.bigcommerce import DEMO_STORE_HASH, BigCommerceEmulator
 from plugin.keys import ShopRef
 from plugin.services import Services
-from tests.bigcommerce.conftest import EMULATOR_BASE, SHORT_TEST_SECRET
+from tests.bigcommerce.conftest import EMULATOR_BASE
 from tests.conftest import BIGCOMMERCE_CLIENT_ID, BIGCOMMERCE_SECRET, AppClientFactory
 
-pytestmark = [pytest.mark.anyio, SHORT_TEST_SECRET]
+pytestmark = pytest.mark.anyio
 
 SHOP = ShopRef("bigcommerce", DEMO_STORE_HASH)
 Mint = Callable[[BigCommerceEmulator], str]

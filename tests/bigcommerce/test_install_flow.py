@@ -21,11 +21,11 @@ from plugin.keys import ShopRef
 from plugin.rates import setup_from_dict
 from plugin.services import Services
 from plugin.shop_data import data_version, facts_key, load_facts, shipping_setup_key
-from tests.bigcommerce.conftest import SHORT_TEST_SECRET, run_jobs
+from tests.bigcommerce.conftest import run_jobs
 from tests.conftest import APP_URL, BIGCOMMERCE_SECRET, AppClientFactory
 from webhooks.ingest import event_stream_key
 
-pytestmark = [pytest.mark.anyio, SHORT_TEST_SECRET]
+pytestmark = pytest.mark.anyio
 
 SHOP = ShopRef("bigcommerce", DEMO_STORE_HASH)
 STAFF = {"id": 5150, "email": "staff@demo.example", "locale": "en-GB"}
@@ -97,7 +97,7 @@ async def test_post_install_creates_hooks_and_script_exactly_once_and_syncs_the_
         assert hook["destination"] == f"{APP_URL}/webhooks/bigcommerce"
         assert hook["is_active"] is True and hook["headers"] == {SECRET_HEADER: secret}
     [script] = store.scripts
-    assert script["src"] == f"{APP_URL}/static/upfront.js"
+    assert script["src"] == f"{APP_URL}/static/upfront.js?platform=bigcommerce&shop={SHOP.id}"
     assert (script["kind"], script["load_method"], script["location"], script["visibility"]) == (
         "src",
         "defer",

@@ -12,10 +12,10 @@ from plugin.devstore.bigcommerce import DEMO_STORE_HASH, BigCommerceEmulator, de
 from plugin.keys import ShopRef
 from plugin.privacy.erasure import redact_shop as erase_shop
 from plugin.services import Services
-from tests.bigcommerce.conftest import SHORT_TEST_SECRET, run_jobs
+from tests.bigcommerce.conftest import run_jobs
 from tests.conftest import AppClientFactory
 
-pytestmark = [pytest.mark.anyio, SHORT_TEST_SECRET]
+pytestmark = pytest.mark.anyio
 
 SHOP = ShopRef("bigcommerce", DEMO_STORE_HASH)
 OTHER = ShopRef("bigcommerce", "other456")

@@ -20,11 +20,11 @@ from plugin.email.transport import SmtpMailer
 from plugin.keys import ShopRef
 from plugin.services import Services
 from plugin.shops import StoredToken
-from tests.bigcommerce.conftest import SHORT_TEST_SECRET, emulator, emulator_http, services
+from tests.bigcommerce.conftest import emulator, emulator_http, services
 from tests.conftest import AppClientFactory
 from tests.journey.conftest import Inbox, drain_events, run_jobs
 
-pytestmark = [pytest.mark.anyio, SHORT_TEST_SECRET]
+pytestmark = pytest.mark.anyio
 __all__ = ["emulator", "emulator_http", "services"]  # fixtures shared with the BigCommerce tests
 SHOP = ShopRef("bigcommerce", "demo123")
 ADA = "ada@customer.example"

@@ -30,9 +30,9 @@ from plugin.shop_data import load_shipping_setup, save_shipping_setup
 from plugin.shopify.sync import sync_shipping_zones, sync_shop_facts
 from tests.conftest import AppClientFactory
 from tests.journey.conftest import Inbox, drain_events, run_jobs
-from tests.shopify.conftest import EMULATOR_BASE, SHORT_TEST_SECRET, emulator, emulator_http, installed, services
+from tests.shopify.conftest import EMULATOR_BASE, emulator, emulator_http, installed, services
 
-pytestmark = [pytest.mark.anyio, SHORT_TEST_SECRET]
+pytestmark = pytest.mark.anyio
 __all__ = ["emulator", "emulator_http", "installed", "services"]  # fixtures shared with the Shopify tests
 ORDER_ID = "450789470"
 CUSTOMER_EMAIL = "customer1@example.com"

@@ -25,8 +25,6 @@ from webhooks.stats import collect_stats
 
 DEVSTORE = "http://devstore.test"
 
-pytestmark = pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
-
 
 @dataclass
 class DevStores:

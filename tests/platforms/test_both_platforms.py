@@ -14,7 +14,7 @@ from webhooks.handlers.orders import order_key
 from webhooks.reconcile import reconcile_shop
 from webhooks.stats import collect_stats
 
-pytestmark = [pytest.mark.anyio, pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")]
+pytestmark = pytest.mark.anyio
 
 
 async def test_install_syncs_facts_and_shipping_then_an_order_webhook_stores_the_order(

@@ -19,9 +19,6 @@ from tests.conftest import APP_URL, SHOPIFY_API_KEY, SHOPIFY_SECRET
 EMULATOR_BASE = "http://shopify.emulator"
 SHOP = ShopRef("shopify", DEMO_SHOP)
 
-# The test client secret is shorter than PyJWT likes; real Shopify secrets are long enough.
-SHORT_TEST_SECRET = pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
-
 
 class RecordingSleep:
     """Injected instead of anyio.sleep: records each wait and returns at once."""

@@ -14,9 +14,9 @@ from plugin.keys import ShopRef
 from plugin.services import Services
 from plugin.settings import Settings
 from plugin.shopify.adapter import ShopifyPlatform
-from tests.shopify.conftest import EMULATOR_BASE, SHOP, SHORT_TEST_SECRET, RecordingSleep
+from tests.shopify.conftest import EMULATOR_BASE, SHOP, RecordingSleep
 
-pytestmark = [pytest.mark.anyio, SHORT_TEST_SECRET]
+pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture

@@ -24,9 +24,9 @@ from plugin.shop_data import load_facts, shipping_setup_key
 from plugin.shopify.adapter import shopify_platform
 from plugin.shopify.install import STATE_COOKIE
 from tests.conftest import APP_URL, SHOPIFY_API_KEY, AppClientFactory
-from tests.shopify.conftest import EMULATOR_BASE, SHOP, SHORT_TEST_SECRET
+from tests.shopify.conftest import EMULATOR_BASE, SHOP
 
-pytestmark = [pytest.mark.anyio, SHORT_TEST_SECRET]
+pytestmark = pytest.mark.anyio
 
 
 async def start_install(app: httpx.AsyncClient, emulator: ShopifyEmulator, shopify: httpx.AsyncClient) -> str:

@@ -10,9 +10,8 @@ import pytest
 
 from plugin.devstore.shopify import DEMO_SHOP, ShopifyEmulator
 from tests.conftest import SHOPIFY_API_KEY, AppClientFactory
-from tests.shopify.conftest import SHORT_TEST_SECRET
 
-pytestmark = [pytest.mark.anyio, SHORT_TEST_SECRET]
+pytestmark = pytest.mark.anyio
 
 
 def forged(**changes: object) -> str:

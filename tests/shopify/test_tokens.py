@@ -19,9 +19,9 @@ from plugin.settings import Settings
 from plugin.shopify.adapter import ShopifyPlatform, shopify_platform
 from plugin.shops import ShopRegistry, StoredToken
 from tests.conftest import AppClientFactory
-from tests.shopify.conftest import SHOP, SHORT_TEST_SECRET
+from tests.shopify.conftest import SHOP
 
-pytestmark = [pytest.mark.anyio, SHORT_TEST_SECRET]
+pytestmark = pytest.mark.anyio
 
 
 async def expire_soon(services: Services) -> StoredToken:

@@ -17,9 +17,9 @@ from plugin.settings import load_settings
 from plugin.shopify.topics import TOPIC_EVENTS
 from plugin.shopify.webhooks import verify_shopify_webhook
 from tests.conftest import APP_URL, SHOPIFY_API_KEY, SHOPIFY_SECRET, AppClientFactory
-from tests.shopify.conftest import SHOP, SHORT_TEST_SECRET
+from tests.shopify.conftest import SHOP
 
-pytestmark = [pytest.mark.anyio, SHORT_TEST_SECRET]
+pytestmark = pytest.mark.anyio
 
 COMPLIANCE = ["customers/data_request", "customers/redact", "shop/redact"]
 
