@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,7 +45,7 @@ def wait_ready(base: str, process: subprocess.Popen[str]) -> httpx.Response:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"process exited early: {process.communicate()[0]}")
+            raise AssertionError(f"process exited early: {output_of(process)}")
         try:
             response = httpx.get(f"{base}/readyz", timeout=1.0)
             if response.status_code == 200:
@@ -57,9 +58,10 @@ def wait_ready(base: str, process: subprocess.Popen[str]) -> httpx.Response:
 
 @contextmanager
 def running(args: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
-    process = subprocess.Popen(
-        [*UPFRONT, *args], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+    """Output goes to a file, never an unread pipe (a full pipe would freeze the process); see `output_of`."""
+    log = tempfile.NamedTemporaryFile(mode="w+", prefix="upfront-", suffix=".log", delete=False)  # noqa: SIM115
+    process = subprocess.Popen([*UPFRONT, *args], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+    _LOGS[process.pid] = Path(log.name)
     try:
         yield process
     finally:
@@ -70,6 +72,13 @@ def running(args: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[s
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+_LOGS: dict[int, Path] = {}
+
+
+def output_of(process: subprocess.Popen[str]) -> str:
+    return _LOGS[process.pid].read_text()
 
 
 def metric(base: str, name: str) -> float:

@@ -30,7 +30,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from plugin.devstore.shopify_demo import DEMO_SHOP, demo_graphql_data, sample_webhook_payload
+from plugin.devstore.shopify_demo import DEMO_SHOP, demo_graphql_data, demo_orders, sample_webhook_payload
 
 __all__ = ["DEMO_SHOP", "ShopifyEmulator", "create_shopify_emulator"]
 
@@ -94,6 +94,7 @@ class ShopifyEmulator:
         self.legacy_tokens: dict[str, _Grant] = {}
         self.grants: list[str] = []  # grant types answered with a token, in order
         self.graphql_calls = 0
+        self.orders = demo_orders()  # the demo shop's orders; tests may add more
         self.bucket_available: float | None = None  # reported on successful answers; None: nearly full
         self.token_latency = 0.0  # seconds the token endpoint takes, to make concurrent refreshes overlap
         self._throttle_next = 0
@@ -284,7 +285,7 @@ class ShopifyEmulator:
                 "extensions": {"cost": _cost(cost, available=cost / 2, actual=None)},
             }
             return JSONResponse(throttled, headers=headers)
-        data = demo_graphql_data(root, variables)
+        data = demo_graphql_data(root, variables, self.orders)
         available = 2000 - cost if self.bucket_available is None else self.bucket_available
         return JSONResponse({"data": data, "extensions": {"cost": _cost(cost, available=available, actual=cost)}})
 

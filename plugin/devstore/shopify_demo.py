@@ -154,24 +154,32 @@ _ORDERS = [
 ]
 
 
-def _orders_since(search: str) -> list[dict[str, Any]]:
+def demo_orders() -> list[dict[str, Any]]:
+    """A fresh copy of the demo shop's orders (GraphQL shape), for one emulator to own and extend."""
+    return copy.deepcopy(_ORDERS)
+
+
+def _orders_since(orders: list[dict[str, Any]], search: str) -> list[dict[str, Any]]:
     match = re.search(r"updated_at:>='?([0-9TZ:\-.+]+)'?", search)
     if not match:
-        return list(_ORDERS)
+        return list(orders)
     since = datetime.fromisoformat(match.group(1))
-    return [order for order in _ORDERS if datetime.fromisoformat(order["updatedAt"]) >= since]
+    return [order for order in orders if datetime.fromisoformat(order["updatedAt"]) >= since]
 
 
-def demo_graphql_data(root: str, variables: dict[str, Any]) -> dict[str, Any]:
-    """The `data` of an answer whose root field is `root`."""
+def demo_graphql_data(
+    root: str, variables: dict[str, Any], orders: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The `data` of an answer whose root field is `root`; `orders` defaults to the demo shop's."""
+    orders = _ORDERS if orders is None else orders
     if root == "deliveryProfiles":
         return {"deliveryProfiles": copy.deepcopy(_DELIVERY_PROFILES)}
     if root == "orders":
-        nodes = _orders_since(str(variables.get("query") or ""))
+        nodes = _orders_since(orders, str(variables.get("query") or ""))
         return {"orders": {"pageInfo": {"hasNextPage": False, "endCursor": None}, "nodes": copy.deepcopy(nodes)}}
     if root == "order":
         wanted = str(variables.get("id", "")).rsplit("/", 1)[-1]
-        return {"order": copy.deepcopy(next((o for o in _ORDERS if o["legacyResourceId"] == wanted), None))}
+        return {"order": copy.deepcopy(next((o for o in orders if o["legacyResourceId"] == wanted), None))}
     if root == "currentAppInstallation":
         scopes = ["read_orders", "read_fulfillments", "read_shipping", "read_products", "read_customers"]
         return {"currentAppInstallation": {"accessScopes": [{"handle": s} for s in [*scopes, "read_legal_policies"]]}}

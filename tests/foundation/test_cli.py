@@ -19,6 +19,7 @@ from tests.processes import (
     UPFRONT,
     free_port,
     metric,
+    output_of,
     process_env,
     running,
     wait_for_metric,
@@ -94,7 +95,7 @@ def test_dev_serves_health_and_readiness_and_stops_cleanly(tmp_path: Path) -> No
             assert sent.returncode == 0 and '{"status":"queued"}' in sent.stdout, sent.stdout
         wait_for_metric(base, "upfront_events_handled_total", 2)
         assert metric(base, "upfront_events_dead") == 0
-    output = process.stdout.read() if process.stdout else ""
+    output = output_of(process)
     assert process.returncode == 0, output
     assert "Demo shops installed: Shopify upfront-demo.myshopify.com, BigCommerce store demo123" in output
     assert "starting embedded Redis ... ok" in output
@@ -118,6 +119,6 @@ def test_worker_runs_until_sigterm_and_exits_cleanly(tmp_path: Path) -> None:
         time.sleep(0.5)
         process.send_signal(signal.SIGTERM)
         process.wait(20)
-    output = process.stdout.read() if process.stdout else ""
+    output = output_of(process)
     assert process.returncode == 0, output
     assert '"msg": "worker started"' in output and '"msg": "worker stopped"' in output
