@@ -85,9 +85,10 @@ def test_env(test_env: dict[str, str]) -> dict[str, str]:
 
 
 @pytest.fixture
-def demo_order(monkeypatch: pytest.MonkeyPatch) -> DemoOrder:
+def demo_order(emulator: ShopifyEmulator) -> DemoOrder:
+    """The emulator's first order, which the test moves through its life (the emulator reads it live)."""
     order = DemoOrder()
-    monkeypatch.setattr(shopify_demo, "_ORDERS", [order.node, *shopify_demo._ORDERS[1:]])
+    emulator.orders = [order.node, *emulator.orders[1:]]
     return order
 
 
