@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import bench_estimate, ingest, messages, storefront
+from bench import bench_estimate, ingest, messages, storefront, storefront_api
 from bench.figures import Figure
 from bench.load import wrk_available
 
@@ -20,6 +20,7 @@ def _suites(seconds: int) -> dict[str, Callable[[], list[Figure]]]:
         "estimate": lambda: [bench_estimate.measure()],
         "ingest": lambda: ingest.measure(seconds=seconds),
         "storefront": storefront.measure,
+        "storefront_api": lambda: storefront_api.measure(seconds=seconds),
         "messages": messages.measure,
     }
 
@@ -37,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, run in _suites(args.seconds).items():
         if args.only and name not in args.only:
             continue
-        if name == "ingest" and not wrk_available():
+        if name in ("ingest", "storefront_api") and not wrk_available():
             print("ingest: skipped, `wrk` is not installed (apt-get install wrk)", file=sys.stderr)
             continue
         print(f"running {name} ...", file=sys.stderr, flush=True)

@@ -49,7 +49,7 @@ class ShopRegistry:
         self.keys = keys
         self.cipher = cipher
 
-    def _record_key(self, shop: ShopRef) -> str:
+    def record_key(self, shop: ShopRef) -> str:
         return self.keys.shop(shop, "shop")
 
     def _token_key(self, shop: ShopRef) -> str:
@@ -67,7 +67,7 @@ class ShopRegistry:
         sealed = self._seal(shop, token)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.set(self._token_key(shop), sealed)
-            pipe.hset(self._record_key(shop), mapping={"status": "active", "installed_at": str(time.time())})
+            pipe.hset(self.record_key(shop), mapping={"status": "active", "installed_at": str(time.time())})
             pipe.sadd(self.keys.global_("shops"), shop.tag)
             await pipe.execute()
 
@@ -78,7 +78,7 @@ class ShopRegistry:
         return StoredToken(**json.loads(self.cipher.decrypt(sealed, associated=shop.tag)))
 
     async def status(self, shop: ShopRef) -> ShopStatus | None:
-        found = as_optional_text(await self.redis.hget(self._record_key(shop), "status"))
+        found = as_optional_text(await self.redis.hget(self.record_key(shop), "status"))
         return "active" if found == "active" else ("uninstalled" if found == "uninstalled" else None)
 
     async def is_active(self, shop: ShopRef) -> bool:
@@ -90,9 +90,7 @@ class ShopRegistry:
         An uninstall that happened before the latest install (a late redelivery) changes nothing: False.
         """
         happened = occurred_at.timestamp() if occurred_at else time.time()
-        done = await self.redis.eval(
-            _UNINSTALL, 2, self._record_key(shop), self._token_key(shop), happened, time.time()
-        )
+        done = await self.redis.eval(_UNINSTALL, 2, self.record_key(shop), self._token_key(shop), happened, time.time())
         return bool(done)
 
     async def active_shops(self) -> list[ShopRef]:

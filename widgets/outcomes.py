@@ -108,7 +108,7 @@ def _shop_day(call: StorefrontCall, timezone: str) -> date:
 )
 async def events_endpoint(call: StorefrontCall) -> Response:
     try:
-        shop = await load_storefront_shop(call.services, call.shop)
+        shop = await load_storefront_shop(call.services, call.shop, call.runtime.shops)
     except ShopUnavailable as exc:
         return error(exc.status, exc.reason)
     secret = (call.services.settings.secret_keys() or ["upfront"])[0]

@@ -1,9 +1,14 @@
-"""What a storefront request needs to know about its shop, loaded in one Redis round trip (plus the status)."""
+"""What a storefront request needs to know about its shop: one small Redis round trip on the hot path.
+
+Every write to a shop's facts, shipping setup or settings bumps its data version (plugin.shop_data), so a
+process keeps parsed shops in memory and reuses one while its version stands: a request reads only the shop's
+status and versions, and loads and parses the rest only after a change.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import json
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from plugin.keys import ShopRef
@@ -21,9 +26,6 @@ class StorefrontShop:
     setup: ShippingSetup | None  # None until the shipping setup has been synced; merchant overrides applied
     settings: WidgetSettings
     version: str  # plugin.shop_data.data_version: changes whenever facts, shipping or settings change
-    # Digest of the stored facts, setup and settings themselves: caches stay right even after a write that
-    # did not bump the version (it costs one hash of a few KB per request).
-    content: str = ""
 
     @property
     def shop(self) -> ShopRef:
@@ -52,18 +54,55 @@ def _versions_token(raw: dict[str, str]) -> str:
     return ".".join(f"{kind}{raw[kind]}" for kind in sorted(raw)) or "v0"
 
 
-async def load_storefront_shop(services: Services, shop: ShopRef) -> StorefrontShop:
+class StorefrontShops:
+    """Parsed shops of this process, each kept while its data version stands (bounded, least recently used)."""
+
+    def __init__(self, kept: int = 1024) -> None:
+        self.kept = kept
+        self._entries: OrderedDict[str, StorefrontShop] = OrderedDict()
+
+    def get(self, shop: ShopRef, version: str) -> StorefrontShop | None:
+        found = self._entries.get(shop.tag)
+        if found is None or found.version != version:
+            return None
+        self._entries.move_to_end(shop.tag)
+        return found
+
+    def put(self, loaded: StorefrontShop) -> None:
+        self._entries[loaded.shop.tag] = loaded
+        self._entries.move_to_end(loaded.shop.tag)
+        while len(self._entries) > self.kept:
+            self._entries.popitem(last=False)
+
+
+async def load_storefront_shop(
+    services: Services, shop: ShopRef, cache: StorefrontShops | None = None
+) -> StorefrontShop:
     """Facts, shipping setup (with the merchant's overrides), widget settings and data version of an installed
     shop. Raises ShopUnavailable: 404 for an unknown or uninstalled shop, 503 while its facts are not synced."""
-    if not await services.shops.is_active(shop):
+    keys = services.keys
+    async with services.redis.pipeline(transaction=False) as pipe:
+        pipe.hget(services.shops.record_key(shop), "status")
+        pipe.hgetall(versions_key(keys, shop))
+        status, versions = await pipe.execute()
+    if as_optional_text(status) != "active":
         raise ShopUnavailable(404, "no such shop, or the app is not installed there")
+    version = _versions_token({as_text(k): as_text(v) for k, v in (versions or {}).items()})
+    if cache is not None and (cached := cache.get(shop, version)) is not None:
+        return cached
+    loaded = await _load(services, shop, version)
+    if cache is not None:
+        cache.put(loaded)
+    return loaded
+
+
+async def _load(services: Services, shop: ShopRef, version: str) -> StorefrontShop:
     keys = services.keys
     async with services.redis.pipeline(transaction=False) as pipe:
         pipe.get(facts_key(keys, shop))
         pipe.get(shipping_setup_key(keys, shop))
         pipe.get(settings_key(keys, shop))
-        pipe.hgetall(versions_key(keys, shop))
-        facts_text, setup_text, settings_text, versions = await pipe.execute()
+        facts_text, setup_text, settings_text = await pipe.execute()
     facts_json = as_optional_text(facts_text)
     if facts_json is None:
         raise ShopUnavailable(503, "the shop's details have not been synced yet")
@@ -79,8 +118,5 @@ async def load_storefront_shop(services: Services, shop: ShopRef) -> StorefrontS
         facts = facts_from_json(facts_json)
     except (ValueError, TypeError, KeyError):
         raise ShopUnavailable(503, "the shop's details could not be read; they are synced again shortly") from None
-    version = _versions_token({as_text(k): as_text(v) for k, v in (versions or {}).items()})
-    content = hashlib.sha256(
-        "\x1e".join(text or "" for text in (facts_json, setup_json, as_optional_text(settings_text))).encode()
-    ).hexdigest()[:16]
-    return StorefrontShop(facts, setup, settings, version, content)
+    # The versions are read before the data, so data at least as new as `version` is cached under it.
+    return StorefrontShop(facts, setup, settings, version)

@@ -18,6 +18,7 @@ from plugin.keys import ShopRef
 from plugin.services import Services
 from plugin.settings import PACKAGE_ROOT
 from widgets.estimator.service import EstimateService
+from widgets.shop_context import StorefrontShops
 
 TEMPLATE_DIRS = (PACKAGE_ROOT.parent / "templates", PACKAGE_ROOT / "_bundled" / "templates")
 FRAGMENT_MAX_AGE = 60
@@ -39,6 +40,7 @@ class WidgetRuntime:
 
     clock: Callable[[], datetime] = utc_now
     estimates: EstimateService = field(default_factory=EstimateService)
+    shops: StorefrontShops = field(default_factory=StorefrontShops)
     behind_app_proxy: bool = False
     templates: Environment = field(default_factory=_environment)
 

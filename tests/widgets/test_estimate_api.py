@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from plugin.keys import ShopRef
-from plugin.rates import Method, MethodKind, Region, Zone, setup_to_dict
+from plugin.rates import Method, MethodKind, Region, Zone
 from plugin.services import Services
 from plugin.shop_data import facts_key, load_shipping_setup, save_shipping_setup, shipping_setup_key
 from tests.widgets.conftest import Clock, WidgetClient
@@ -193,33 +193,35 @@ async def test_answers_are_cached_until_a_rate_changes(
     pattern = services.keys.shop(shop, "cache", "*")
     async with widget_client() as client:
         first = (await client.get(f"{BASE}/estimate", params=CART)).json()
-        [entry] = [key async for key in services.redis.scan_iter(match=pattern)]
-        assert 0 < await services.redis.ttl(entry) <= 60
-        # Mark the cached answer: an equivalent request (inputs spelled differently) must be served from it.
-        stored = await services.redis.get(entry)
-        assert stored is not None
-        marked = json.loads(stored)
-        marked["options"][0]["cost"] = "1.23"
-        await services.redis.set(entry, json.dumps(marked), keepttl=True)
-        cached = (await client.get(f"{BASE}/estimate", params={**CART, "weight_g": " 400 ", "country": "de"})).json()
+    [entry] = [key async for key in services.redis.scan_iter(match=pattern)]
+    assert 0 < await services.redis.ttl(entry) <= 60
+    # Mark the cached answer: another process (a fresh app, nothing in memory) must be served from it for an
+    # equivalent request (inputs spelled differently).
+    stored = await services.redis.get(entry)
+    assert stored is not None
+    marked = json.loads(stored)
+    marked["options"][0]["cost"] = "1.23"
+    await services.redis.set(entry, json.dumps(marked), keepttl=True)
+    async with widget_client() as other_process:
+        cached = (
+            await other_process.get(f"{BASE}/estimate", params={**CART, "weight_g": " 400 ", "country": "de"})
+        ).json()
         await save_shipping_setup(services.redis, services.keys, shop, cheaper)
-        fresh = (await client.get(f"{BASE}/estimate", params=CART)).json()
+        fresh = (await other_process.get(f"{BASE}/estimate", params=CART)).json()
     assert first["options"][0]["cost"] == "4.90"
     assert cached["options"][0]["cost"] == "1.23"
     assert fresh["options"][0]["cost"] == "3.50"
 
 
-async def test_a_setup_written_without_a_version_bump_is_still_seen(
+async def test_a_resynced_setup_replaces_the_parsed_shop_kept_in_memory(
     widget_client: WidgetClient, services: Services, shop: ShopRef
 ) -> None:
     setup = await load_shipping_setup(services.redis, services.keys, shop)
     assert setup is not None
     async with widget_client() as client:
         before = (await client.get(f"{BASE}/estimate", params=CART)).json()
-        # As a sync that sets the key directly would: the content digest still moves the cache on.
-        await services.redis.set(
-            shipping_setup_key(services.keys, shop), json.dumps(setup_to_dict(replace(setup, zones=())))
-        )
+        # As a platform sync does: plugin.shop_data writes the setup and bumps the shop's data version.
+        await save_shipping_setup(services.redis, services.keys, shop, replace(setup, zones=()))
         after = (await client.get(f"{BASE}/estimate", params=CART)).json()
     assert before["status"] == "quoted"
     assert after["status"] == "not_shipped"

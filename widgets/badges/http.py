@@ -75,7 +75,7 @@ async def badges_fragment(call: StorefrontCall) -> Response:
     if placement not in PLACEMENTS:
         return error(400, f"placement must be one of {', '.join(PLACEMENTS)}", "placement")
     try:
-        shop = await load_storefront_shop(call.services, call.shop)
+        shop = await load_storefront_shop(call.services, call.shop, call.runtime.shops)
     except ShopUnavailable as exc:
         return error(exc.status, exc.reason)
     settings = shop.settings

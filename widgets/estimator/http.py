@@ -88,7 +88,7 @@ class EstimateAnswer:
 
 async def answer_estimate(call: StorefrontCall) -> EstimateAnswer:
     """Raises ShopUnavailable or EstimateInputError; everything else is an honest answer."""
-    shop = await load_storefront_shop(call.services, call.shop)
+    shop = await load_storefront_shop(call.services, call.shop, call.runtime.shops)
     query = dict(call.request.query_params)
     destination = resolve_destination(query, call.request.headers, shop.facts)
     query["country"] = destination.country

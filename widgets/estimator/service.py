@@ -15,6 +15,7 @@ from widgets.shop_context import StorefrontShop
 
 DEFAULT_TTL_SECONDS = 60
 COMPILED_SETUPS_KEPT = 256
+ANSWERS_KEPT = 4096
 
 
 def request_digest(request: EstimateRequest) -> str:
@@ -38,16 +39,32 @@ def _seconds_until_local_midnight(now: datetime, timezone: str) -> float:
 
 
 class EstimateService:
-    """Owns the in-process compiled-setup cache (bounded, keyed by data version) and the Redis result cache."""
+    """Owns the in-process compiled-setup cache (bounded, keyed by data version) and the result caches: Redis,
+    shared by every process, with a small in-process layer in front that keeps each answer no longer than Redis
+    does."""
 
     def __init__(self, ttl_seconds: int = DEFAULT_TTL_SECONDS) -> None:
         self.ttl_seconds = ttl_seconds
         self._compiled: OrderedDict[tuple[str, str], CompiledSetup | None] = OrderedDict()
+        self._answers: OrderedDict[str, tuple[datetime, dict[str, Any]]] = OrderedDict()
+
+    def _remember(self, key: str, data: dict[str, Any], expires: datetime) -> None:
+        self._answers[key] = (expires, data)
+        self._answers.move_to_end(key)
+        while len(self._answers) > ANSWERS_KEPT:
+            self._answers.popitem(last=False)
+
+    def _recall(self, key: str, now: datetime) -> dict[str, Any] | None:
+        found = self._answers.get(key)
+        if found is None or found[0] <= now:
+            return None
+        self._answers.move_to_end(key)
+        return found[1]
 
     def compiled(self, shop: StorefrontShop) -> CompiledSetup | None:
         """The shop's setup with its zone index and calendar built once per data version; None when the setup
         is missing or names an origin country or currency the engine does not know."""
-        key = (shop.shop.tag, f"{shop.version}:{shop.content}")
+        key = (shop.shop.tag, shop.version)
         if key in self._compiled:
             self._compiled.move_to_end(key)
             return self._compiled[key]
@@ -70,10 +87,16 @@ class EstimateService:
         compiled = self.compiled(shop)
         if compiled is None:
             return None
-        key = services.keys.shop(shop.shop, "cache", "estimate", shop.version, shop.content, request_digest(request))
-        cached = await services.redis.get(key)
+        key = services.keys.shop(shop.shop, "cache", "estimate", shop.version, request_digest(request))
+        if (remembered := self._recall(key, now)) is not None:
+            return remembered
+        async with services.redis.pipeline(transaction=False) as pipe:
+            pipe.get(key)
+            pipe.pttl(key)
+            cached, left_ms = await pipe.execute()
         if cached is not None:
             found: dict[str, Any] = json.loads(cached)
+            self._remember(key, found, now + timedelta(milliseconds=max(0, int(left_ms))))
             return found
         result = estimate(compiled, request, now)
         data = result.to_dict()
@@ -85,6 +108,7 @@ class EstimateService:
         if deadline is not None:
             ttl = min(ttl, (deadline - now.astimezone(UTC)).total_seconds())
         await services.redis.set(key, json.dumps(data, separators=(",", ":")), ex=max(1, int(ttl)))
+        self._remember(key, data, now + timedelta(seconds=max(1, int(ttl))))
         return data
 
 

@@ -1,0 +1,61 @@
+"""The estimate endpoint on a cache hit, at 64 connections, against a bare Starlette endpoint served alike."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import anyio
+import httpx
+
+from bench.figures import Figure
+from bench.load import run_wrk
+from bench.servers import serve
+from plugin.app import build_services
+from plugin.devstore.shopify import DEMO_SHOP
+from plugin.devstore.storefront import seed_demo_shop
+from plugin.embedded_redis import EmbeddedRedis
+from plugin.settings import load_settings
+from plugin.storage import connect
+
+ESTIMATE_PATH = f"/storefront/shopify/{DEMO_SHOP}/estimate?country=DE&postcode=10115&subtotal=24.90&currency=EUR"
+GET_SCRIPT = "-- plain GETs of the same URL: every answer after the first is a cache hit\n"
+
+
+async def _seed(env: dict[str, str], data_dir: str) -> None:
+    # The app process started the embedded Redis in data_dir; join it to seed the demo shop.
+    settings = load_settings({**env, "UPFRONT_REDIS_URL": EmbeddedRedis(Path(data_dir)).url})
+    redis = connect(str(settings.redis_url))
+    async with httpx.AsyncClient() as http:
+        await seed_demo_shop(build_services(settings, redis, http), install=True)
+    await redis.aclose()
+
+
+def measure(seconds: int = 10, connections: int = 64) -> list[Figure]:
+    with tempfile.TemporaryDirectory() as data_dir:
+        env = {
+            "SHOPIFY_API_SECRET": "bench-shopify-secret-0123456789abcdef",
+            "BIGCOMMERCE_CLIENT_SECRET": "bench-bigcommerce-secret-0123456789abcdef",
+            "UPFRONT_SECRET_KEY": "bench-" + "k" * 40,
+            "UPFRONT_DATA_DIR": data_dir,
+            "UPFRONT_LOG_LEVEL": "WARNING",
+        }
+        with serve("bench.app_factory:create", env) as base:
+            anyio.run(_seed, env, data_dir)
+            first = httpx.get(base + ESTIMATE_PATH, timeout=10)
+            first.raise_for_status()
+            app = run_wrk(base + ESTIMATE_PATH, GET_SCRIPT, connections=connections, seconds=seconds)
+    with serve("bench.baseline_app:create", {}) as base:
+        bare = run_wrk(base + ESTIMATE_PATH, GET_SCRIPT, connections=connections, seconds=seconds)
+    return [
+        Figure(
+            name="estimate endpoint (cached)",
+            value=app.requests_per_s,
+            unit="req/s",
+            baseline=bare.requests_per_s,
+            baseline_label="bare Starlette",
+            ratio=app.requests_per_s / bare.requests_per_s,
+            goal=">= 0.80",
+            detail=f"p50 {app.p50_ms:.1f} ms, p99 {app.p99_ms:.1f} ms; errors {app.errors}",
+        )
+    ]
