@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from starlette.datastructures import Secret
 
 from plugin.manifest import Manifest, load_manifest
+from plugin.retention import DEFAULT_RETENTION_DAYS, MIN_RETENTION_DAYS
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 MIN_SECRET_KEY_LENGTH = 32
@@ -60,6 +61,7 @@ class Settings:
     bigcommerce_login_origin: str
     key_prefix: str = "up"
     redis_waitaof_replicas: int | None = None
+    retention_days: int = DEFAULT_RETENTION_DAYS
     log_level: str = "INFO"
 
     def with_overrides(self, **changes: object) -> Settings:
@@ -86,6 +88,8 @@ class Settings:
             found.append("UPFRONT_REDIS_URL must start with redis://, rediss:// or unix://")
         if self.smtp_url and urlsplit(str(self.smtp_url)).scheme not in ("smtp", "smtps"):
             found.append("UPFRONT_SMTP_URL must start with smtp:// or smtps://")
+        if self.retention_days < MIN_RETENTION_DAYS:
+            found.append(f"UPFRONT_RETENTION_DAYS must be at least {MIN_RETENTION_DAYS} (journeys wait that long)")
         if "{shop}" not in self.shopify_origin:
             found.append("UPFRONT_SHOPIFY_ORIGIN must contain {shop}, e.g. https://{shop}")
         return found
@@ -127,5 +131,6 @@ def load_settings(environ: Mapping[str, str] | None = None, manifest: Manifest |
         ),
         key_prefix=env.get("UPFRONT_KEY_PREFIX", "up"),
         redis_waitaof_replicas=_optional_int(env, "UPFRONT_REDIS_WAITAOF"),
+        retention_days=_optional_int(env, "UPFRONT_RETENTION_DAYS") or DEFAULT_RETENTION_DAYS,
         log_level=env.get("UPFRONT_LOG_LEVEL", "INFO").upper(),
     )

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from plugin.keys import ShopRef
+from plugin.retention import retain
 from plugin.services import Services
 from plugin.storage import as_text
 
@@ -42,6 +43,7 @@ async def mark_open_issue(
     """Mark an open help request (e.g. kind "help_request") for the person with subject key `subject`."""
     record = {"opened_at": datetime.now(UTC).isoformat(), "reference": (reference or "")[:MAX_REFERENCE]}
     await services.redis.hset(issues_key(services, shop, subject), _check_kind(kind), json.dumps(record))
+    await retain(services, issues_key(services, shop, subject))
 
 
 async def resolve_issue(services: Services, shop: ShopRef, subject: str, kind: str) -> bool:
@@ -61,6 +63,7 @@ async def open_issues(services: Services, shop: ShopRef, subjects: Iterable[str]
 async def hold_marketing(services: Services, shop: ShopRef, subject: str, reason: str) -> None:
     record = {"reason": reason, "at": datetime.now(UTC).isoformat()}
     await services.redis.set(hold_key(services, shop, subject), json.dumps(record))
+    await retain(services, hold_key(services, shop, subject))
 
 
 async def release_marketing_hold(services: Services, shop: ShopRef, subject: str) -> bool:

@@ -24,6 +24,7 @@ from redis.typing import EncodableT, FieldT
 
 from plugin.email.stages import Stage, stage_class
 from plugin.keys import ShopRef
+from plugin.retention import retain
 from plugin.services import Services
 from plugin.storage import as_text
 
@@ -144,12 +145,14 @@ async def advance_journey_record(
         customer_key or "",
         f"{time.time():.3f}",
     )
+    await retain(services, journey_key(services, shop, order_id))
     return int(previous)
 
 
 async def set_journey_fields(services: Services, shop: ShopRef, order_id: str, **fields: str) -> None:
     mapping: dict[FieldT, EncodableT] = {name: value for name, value in fields.items()}
     await services.redis.hset(journey_key(services, shop, order_id), mapping=mapping)
+    await retain(services, journey_key(services, shop, order_id))
 
 
 async def set_journey_field_once(services: Services, shop: ShopRef, order_id: str, name: str, value: str) -> bool:
@@ -196,6 +199,7 @@ async def create_message(
         fields["reason"] = reason
     flat = [part for pair in fields.items() for part in pair]
     created = await services.redis.eval(_CREATE, 1, message_key(services, shop, ref), *flat)
+    await retain(services, message_key(services, shop, ref))
     return ref, bool(created)
 
 
@@ -218,12 +222,14 @@ async def move_message(
 ) -> bool:
     flat = [part for pair in fields.items() for part in pair]
     moved = await services.redis.eval(_MOVE, 1, message_key(services, shop, ref), from_state, to_state, *flat)
+    await retain(services, message_key(services, shop, ref))
     return bool(moved)
 
 
 async def update_message(services: Services, shop: ShopRef, ref: str, **fields: str) -> None:
     mapping: dict[FieldT, EncodableT] = {name: value for name, value in fields.items()}
     await services.redis.hset(message_key(services, shop, ref), mapping=mapping)
+    await retain(services, message_key(services, shop, ref))
 
 
 async def increment_message(services: Services, shop: ShopRef, ref: str, name: str) -> int:

@@ -18,6 +18,7 @@ from typing import Any
 from plugin.jobs import Job
 from plugin.keys import ShopRef
 from plugin.privacy.sealing import seal, unseal
+from plugin.retention import retain
 from plugin.services import Services
 from plugin.storage import as_optional_text, as_text
 
@@ -138,6 +139,7 @@ async def record_answer(
         moment.astimezone(UTC).date().isoformat(),
         _seal(services, shop, subject, ref, record),
     )
+    await retain(services, response_key(services, shop, subject))
     return int(changed) > 0
 
 
@@ -147,6 +149,7 @@ async def add_comment(services: Services, shop: ShopRef, *, subject: str, ref: s
         return False
     record["comment"] = comment.strip()[:MAX_COMMENT]
     await services.redis.hset(response_key(services, shop, subject), ref, _seal(services, shop, subject, ref, record))
+    await retain(services, response_key(services, shop, subject))
     return True
 
 

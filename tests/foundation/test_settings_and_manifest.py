@@ -89,3 +89,10 @@ def test_problems_name_each_missing_secret() -> None:
     assert "UPFRONT_SECRET_KEY is shorter than 32" in problems
     assert "SHOPIFY_API_SECRET is not set" in problems
     assert "BIGCOMMERCE_CLIENT_SECRET is not set" in problems
+
+
+def test_a_retention_shorter_than_a_journey_is_refused() -> None:
+    manifest = load_manifest(REPO_MANIFEST)
+    assert load_settings({}, manifest=manifest).retention_days == 365
+    short = load_settings({"UPFRONT_RETENTION_DAYS": "30"}, manifest=manifest)
+    assert any("UPFRONT_RETENTION_DAYS must be at least 60" in problem for problem in short.problems())

@@ -17,6 +17,7 @@ from plugin.email.outbox import OutboxMailer, list_outbox
 from plugin.privacy.erasure import erase_subject
 from plugin.privacy.export import export_subject
 from plugin.privacy.subjects import DataSubject, subject_key
+from plugin.retention import retention_seconds
 from plugin.services import Services
 from plugin.settings import Settings
 from tests.conftest import AppClientFactory
@@ -102,3 +103,24 @@ async def test_an_erased_customer_leaves_no_trace_in_the_journey_stores(
     await erase_subject(services, SHOP, DataSubject(email=GUEST.email))
     final = await trace.dump(services.redis, services.cipher, services.keys.prefix)
     assert [hit for hit in trace.hits(final, GUEST) if ":order:" not in hit.key] == []
+
+
+async def test_everything_a_journey_keeps_about_a_person_expires_after_the_retention_period(
+    shop: tuple[Services, MemoryPlatform], app_client: AppClientFactory
+) -> None:
+    services, platform = shop
+    jobs = build_job_handlers(OutboxMailer())
+    order_id = ZOE.order_ids[0]
+    await observe(services, platform, order_at(order_id, 4, email=ZOE.email, customer_id=ZOE.customer_id))
+    await run_jobs(services, jobs)
+    await run_jobs(services, jobs, fast_forward=True)
+    await mark_open_issue(services, SHOP, subject_key(services, SHOP, customer_id=ZOE.customer_id), "help_request")
+
+    limit = retention_seconds(services.settings.retention_days)
+    dump = await trace.dump(services.redis, services.cipher, services.keys.prefix)
+    holders = {hit.key for hit in trace.hits(dump, ZOE)}
+    # The consent ledger and the subject index prove consent (GDPR Art. 7(1)): kept until erasure.
+    expiring = {key for key in holders if key.split("}:", 1)[1].split(":")[0] not in {"consent", "subjects"}}
+    assert {key.split("}:", 1)[1].split(":")[0] for key in expiring} >= {"journey", "message", "order", "email"}
+    for key in expiring:
+        assert 0 < await services.redis.ttl(key) <= limit, key

@@ -9,6 +9,7 @@ from dataclasses import asdict
 from plugin.events import PlatformEvent
 from plugin.keys import Keys, ShopRef
 from plugin.platform import Order
+from plugin.retention import retention_seconds
 from plugin.services import Services
 
 log = logging.getLogger(__name__)
@@ -18,6 +19,7 @@ _WRITE_IF_NEWER = """
 local current = tonumber(redis.call('HGET', KEYS[1], 'updated_ms') or '-1')
 if current > tonumber(ARGV[1]) then return 0 end
 redis.call('HSET', KEYS[1], 'updated_ms', ARGV[1], 'status', ARGV[2], 'state', ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
 return 1
 """
 
@@ -54,6 +56,7 @@ async def record_order(services: Services, order: Order) -> bool:
         updated_ms,
         order.status,
         json.dumps(order_state(order)),
+        retention_seconds(services.settings.retention_days),
     )
     return bool(written)
 
