@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import bench_estimate, ingest, messages, storefront, storefront_api
+from bench import bench_estimate, ingest, messages, storage, storefront, storefront_api
 from bench.figures import Figure
 from bench.load import wrk_available
 
@@ -22,6 +22,7 @@ def _suites(seconds: int) -> dict[str, Callable[[], list[Figure]]]:
         "storefront": storefront.measure,
         "storefront_api": lambda: storefront_api.measure(seconds=seconds),
         "messages": messages.measure,
+        "storage": storage.measure,
     }
 
 
