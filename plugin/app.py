@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
+from functools import partial
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 import httpx
 from redis.asyncio import Redis
@@ -13,6 +15,8 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 
 from plugin import events, health
+from plugin.admin.conversions import with_order_conversions
+from plugin.admin.routes import admin_mount
 from plugin.bigcommerce import callbacks as bigcommerce_callbacks
 from plugin.bigcommerce import jobs as bigcommerce_jobs
 from plugin.bigcommerce.adapter import BigCommercePlatform
@@ -21,7 +25,7 @@ from plugin.email.mailer import ConfiguredMailer
 from plugin.email.routes import email_routes
 from plugin.email.transport import Mailer
 from plugin.jobs import JobHandler
-from plugin.keys import Keys
+from plugin.keys import Keys, ShopRef
 from plugin.middleware.body_limit import BodyLimitMiddleware
 from plugin.middleware.request_id import RequestIdMiddleware
 from plugin.openapi import build_document, openapi_json
@@ -44,6 +48,7 @@ from webhooks.journey.send import journey_job_handlers
 from webhooks.receive import webhook_endpoint
 from webhooks.reconcile import reconcile_shop
 from webhooks.registry import EventRegistry, handled_event_types
+from widgets.help.forward import help_job_handlers
 from widgets.routes import proxy_widget_routes, widget_routes
 
 ORDER_EVENTS = (
@@ -80,6 +85,7 @@ def build_routes() -> list[BaseRoute]:
         Route("/openapi.json", openapi_json, methods=["GET"]),
         *bigcommerce_callbacks.routes(webhook_receiver=webhook_endpoint("bigcommerce")),
         *shopify_routes(webhook_endpoint("shopify")),
+        admin_mount(),  # after /admin/api/session: a mount never falls through to later routes
         *widget_routes(),
         *email_routes(),
         proxy_mount([*proxy_routes, *proxy_widget_routes(lambda request: proxy_context(request).shop)]),
@@ -88,18 +94,34 @@ def build_routes() -> list[BaseRoute]:
 
 def build_job_handlers(mailer: Mailer | None = None) -> dict[str, JobHandler]:
     """Every scheduled job the worker knows, by name. `mailer`: this worker's SMTP connection (or dev outbox)."""
-    return {
-        **journey_job_handlers(mailer or ConfiguredMailer()),
+    sender = mailer or ConfiguredMailer()
+    handlers: dict[str, JobHandler] = {
+        **journey_job_handlers(sender),
+        **help_job_handlers(sender),
         "events.reconcile": reconcile_shop,
         **bigcommerce_jobs.job_handlers(erase_shop=redact_shop),
         **shopify_sync.JOB_HANDLERS,
     }
+    handlers["shop.resync"] = partial(_resync_shop, handlers)
+    return handlers
+
+
+# Re-syncing a shop (facts, shipping rates, installation) means running its adapter's own install-time jobs.
+RESYNC_JOBS = {"shopify": shopify_sync.POST_INSTALL_JOBS, "bigcommerce": (bigcommerce_jobs.REPAIR,)}
+
+
+async def _resync_shop(
+    handlers: Mapping[str, JobHandler], services: Services, shop: ShopRef, args: Mapping[str, Any]
+) -> None:
+    for name in RESYNC_JOBS[shop.platform]:
+        await handlers[name](services, shop, args)
 
 
 def build_event_handlers() -> EventRegistry:
     """Internal event type -> handler. Adapters subscribe only to platform topics that map to these."""
     return {
         **dict.fromkeys(ORDER_EVENTS, refresh_and_advance),
+        events.ORDER_CREATED: with_order_conversions(refresh_and_advance),  # orders per holdout variant
         events.APP_UNINSTALLED: app_uninstalled,
         events.SHOP_UPDATED: shop_updated,
         events.CUSTOMER_DATA_REQUEST: customer_data_request,

@@ -78,6 +78,7 @@ async def _announce_when_started(server: uvicorn.Server, devstore: DevStore, ser
     print(
         f"\nReady. Demo shops installed: {', '.join(installed)}.\n"
         f"  storefront  {'   '.join(devstore.demo_pages(base))}   (add ?app=off to compare)\n"
+        f"  admin       {devstore.admin_url(base)}\n"
         f"  health      {base}/readyz\n"
         f"  API         {base}/openapi.json\n"
         f"  queue       {base}/metrics   (or `upfront queue stats`)\n"

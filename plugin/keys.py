@@ -35,6 +35,12 @@ Families in use:
     email:outbox       the dev outbox when no SMTP server is configured (capped, expiring)
     email:cap|hold|issues:<subject>   marketing frequency cap, marketing hold, open support issues
     survey:response:<subject>, survey:tally:<kind>   CSAT/NPS answers and their aggregates
+    settings:widgets, settings:help   merchant settings per feature (saving bumps the data version)
+    help:request:<id>, help:requests, help:reply_times   help requests (sealed, expiring) and their index
+    outcomes:*, conversions:*   storefront outcome counts and orders per holdout variant (no personal data)
+    cache:estimate:<version>:<digest>   cached estimates, keyed by the shop's data version
+    users, admin:*     staff users of the store, admin bookkeeping
+    ratelimit:*        public endpoint limits, keyed by a pseudonym of the client
 
 Global: ``up:global:shops`` (installed shops), ``up:global:audit`` (shop erasures: shop tag and counts only).
 """

@@ -47,12 +47,28 @@ async def reconcile_shop(services: Services, shop: ShopRef, args: Mapping[str, A
     log.info("reconciled", extra={"shop": shop.tag, "orders": len(orders), "queued": queued})
 
 
-async def schedule_reconciliation(services: Services) -> int:
-    """Schedule one reconcile job per active shop for the current window; every worker may call this."""
-    window = int(time.time() // RECONCILE_EVERY_S)
+RESYNC_EVERY_S = 6 * 3600
+
+
+async def schedule_per_shop(services: Services, job_name: str, every_s: int) -> int:
+    """One `job_name` job per active shop per window of `every_s` seconds. Every worker calls this; the first
+    one per window does it (a marker that expires with the window), and the job ids make it idempotent."""
+    window = int(time.time() // every_s)
+    claimed = await services.redis.set(
+        services.keys.jobs("window", job_name, str(window)), "1", nx=True, ex=every_s * 2
+    )
+    if not claimed:
+        return 0
     shops = await services.shops.active_shops()
     for shop in shops:
-        await schedule_job(
-            services.redis, services.keys, Job("events.reconcile", shop, f"reconcile:{shop.tag}:{window}")
-        )
+        await schedule_job(services.redis, services.keys, Job(job_name, shop, f"{job_name}:{shop.tag}:{window}"))
     return len(shops)
+
+
+async def schedule_reconciliation(services: Services) -> int:
+    return await schedule_per_shop(services, "events.reconcile", RECONCILE_EVERY_S)
+
+
+async def schedule_resync(services: Services) -> int:
+    """Shop facts and shipping rates change in the platform's admin without a webhook: sync them regularly."""
+    return await schedule_per_shop(services, "shop.resync", RESYNC_EVERY_S)

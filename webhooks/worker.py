@@ -11,7 +11,7 @@ from redis.exceptions import RedisError
 from plugin.jobs import JobHandler, run_due_jobs
 from plugin.services import Services
 from webhooks.consumer import ConsumerOptions, EventConsumer
-from webhooks.reconcile import schedule_reconciliation
+from webhooks.reconcile import schedule_reconciliation, schedule_resync
 from webhooks.registry import EventRegistry
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,7 @@ async def run_worker(
 
     async def reconcile() -> float:
         await schedule_reconciliation(services)
+        await schedule_resync(services)
         return RECONCILE_CHECK_SECONDS
 
     async with anyio.create_task_group() as tasks:

@@ -18,6 +18,8 @@ from widgets.assets import static_routes
 from widgets.badges.http import badges_fragment
 from widgets.cors import StorefrontCors
 from widgets.estimator.http import estimate_fragment, estimate_json
+from widgets.help.events import help_events
+from widgets.help.http import help_prompt, help_request, help_rules
 from widgets.outcomes import events_endpoint
 from widgets.shop_context import ShopUnavailable, shop_from_path
 from widgets.storefront import StorefrontCall, WidgetRuntime, error, utc_now
@@ -31,6 +33,10 @@ ENDPOINTS: tuple[tuple[str, Handler, list[str]], ...] = (
     ("/widgets/estimate", estimate_fragment, ["GET"]),
     ("/widgets/badges", badges_fragment, ["GET"]),
     ("/events", events_endpoint, ["POST"]),
+    ("/help/rules", help_rules, ["GET"]),
+    ("/help/prompt", help_prompt, ["GET"]),
+    ("/help/requests", help_request, ["POST"]),
+    ("/help/events", help_events, ["POST"]),
 )
 
 

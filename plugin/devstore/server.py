@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import httpx
 from starlette.routing import BaseRoute, Mount
@@ -65,6 +66,12 @@ class DevStore:
     def demo_pages(base_url: str) -> list[str]:
         product = next(iter(PRODUCTS))
         return [f"{base_url}{STOREFRONT_MOUNT}/products/{product}", f"{base_url}{STOREFRONT_MOUNT}/cart"]
+
+    def admin_url(self, base_url: str) -> str:
+        """The merchant admin of the demo BigCommerce store, opened the way its control panel does (valid 24 h).
+        The Shopify admin needs Shopify's own App Bridge in a real Shopify admin, so it is not offered here."""
+        jwt = self.bigcommerce.signed_payload_jwt(DEMO_STORE_HASH)
+        return f"{base_url}/bigcommerce/load?{urlencode({'signed_payload_jwt': jwt})}"
 
     async def install_demo_shops(self, services: Services, http: httpx.AsyncClient) -> list[str]:
         """Install both demo shops the way the platforms do it, over HTTP against the running app."""

@@ -11,7 +11,7 @@ Mount it (the lead does, in `upfront dev`) with `Mount("/devstore", routes=store
               to `/storefront/bigcommerce/{shop}/...` directly
     api_base  the app's origin for the BigCommerce variant ("" = the same origin as the pages)
 
-`seed_demo_shop(services)` writes the demo shop's facts, shipping setup and widget settings through
+`seed_demo_shop(services)` writes the demo shop's facts, shipping setup, widget and help settings through
 plugin.shop_data when they are missing, so the widgets have something true to say before any platform sync.
 """
 
@@ -45,6 +45,7 @@ from plugin.shops import StoredToken
 from plugin.storage import as_optional_text
 from widgets.assets import script_url
 from widgets.estimator.money import format_shop_money
+from widgets.help.settings import default_help_settings, help_settings_key, save_help_settings
 from widgets.settings import default_settings, save_widget_settings, settings_key
 
 TEMPLATE_DIRS = (PACKAGE_ROOT.parent / "templates", PACKAGE_ROOT / "_bundled" / "templates")
@@ -116,6 +117,47 @@ DEMO_WIDGET_SETTINGS: dict[str, Any] = {
     },
 }
 
+# Help prompts: a person is reachable by email, phone and WhatsApp on weekdays and Saturday mornings (Berlin time);
+# the answers to shipping and returns come from the facts above, never from hand-written copy.
+DEMO_HELP_SETTINGS: dict[str, Any] = {
+    "reply_minutes": 120,
+    "channels": [
+        {"kind": "email", "value": "hello@upfront-demo.example"},
+        {"kind": "phone", "value": "+49 30 1234567"},
+        {"kind": "whatsapp", "value": "+49 151 2345678"},
+    ],
+    "hours": {
+        "weekly": {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
+        | {"sat": [["10:00", "14:00"]]},
+        "public_holidays": "DE-BE",
+        "closures": [
+            {
+                "from": "2026-12-24",
+                "to": "2026-12-26",
+                "note": {"en": "We're closed for Christmas.", "de": "Wir haben über Weihnachten geschlossen."},
+            }
+        ],
+    },
+    "faq": [
+        {"id": "shipping", "source": "shipping"},
+        {"id": "returns", "source": "returns"},
+        {
+            "id": "care",
+            "question": {"en": "How do I care for it?", "de": "Wie pflege ich es?"},
+            "answer": {
+                "en": "Wash the tote and the scarf at 30 °C and dry them flat. The mug goes in the dishwasher.",
+                "de": "Tasche und Schal bei 30 °C waschen und liegend trocknen. Der Becher darf in die Spülmaschine.",
+            },
+            "pages": ["product"],
+        },
+    ],
+    "rules": [
+        {"id": "not-shipped", "trigger": {"type": "shipping_estimate", "not_shipped": True}},
+        {"id": "leaving", "trigger": {"type": "exit_intent"}, "where": {"pages": ["product", "cart"]}},
+        {"id": "hesitating", "trigger": {"type": "idle", "seconds": 45}, "where": {"pages": ["product", "cart"]}},
+    ],
+}
+
 
 def demo_shipping_setup(country: str, timezone: str, currency: str) -> ShippingSetup:
     zones = zones_from_shopify_delivery_profiles(demo_graphql_data("deliveryProfiles", {}))
@@ -138,6 +180,9 @@ async def seed_demo_shop(services: Services, shop_id: str = DEMO_SHOP, *, instal
     if as_optional_text(await services.redis.get(settings_key(services.keys, shop))) is None:
         defaults = default_settings(services.settings.manifest.widgets)
         await save_widget_settings(services.redis, services.keys, shop, DEMO_WIDGET_SETTINGS, defaults)
+    if as_optional_text(await services.redis.get(help_settings_key(services.keys, shop))) is None:
+        help_defaults = default_help_settings(services.settings.manifest.widgets)
+        await save_help_settings(services.redis, services.keys, shop, DEMO_HELP_SETTINGS, help_defaults, facts.timezone)
     return shop
 
 

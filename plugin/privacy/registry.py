@@ -15,6 +15,7 @@ from plugin.privacy.order_projection import OrderProjectionStore
 from plugin.privacy.pipeline import EventPipelineStore
 from plugin.privacy.subjects import DataSubject, SubjectIndexStore
 from plugin.services import Services
+from widgets.help.privacy import HelpRequestStore
 
 
 class PersonalDataStore(Protocol):
@@ -37,5 +38,6 @@ def personal_data_stores() -> list[PersonalDataStore]:
         EmailJourneyStore(),
         EmailOutboxStore(),
         EmailContextStore(),
+        HelpRequestStore(),
         SubjectIndexStore(),
     ]

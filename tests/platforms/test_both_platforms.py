@@ -11,7 +11,7 @@ from plugin.shop_data import load_facts, load_shipping_setup
 from tests.conftest import AppClientFactory
 from tests.platforms.conftest import Platform, run_worker_until_idle
 from webhooks.handlers.orders import order_key
-from webhooks.reconcile import reconcile_shop
+from webhooks.reconcile import reconcile_shop, schedule_resync
 from webhooks.stats import collect_stats
 
 pytestmark = pytest.mark.anyio
@@ -90,3 +90,20 @@ async def test_reconciliation_queues_orders_the_webhooks_missed(
 
     await reconcile_shop(services, platform.shop, {})
     assert (await collect_stats(services.redis, services.keys)).received == stats.received, "nothing queued twice"
+
+
+async def test_the_periodic_resync_fetches_facts_and_rates_again(
+    platform: Platform, services, app_client: AppClientFactory, devstore_http
+) -> None:
+    async with app_client(http=devstore_http) as client:
+        await platform.install(client)
+        await run_worker_until_idle(services)
+    # Rates and facts change in the platform's admin without a webhook; here: what we had is gone.
+    await services.redis.delete(
+        services.keys.shop(platform.shop, "facts"), services.keys.shop(platform.shop, "shipping", "setup")
+    )
+    assert await schedule_resync(services) == 1
+    assert await schedule_resync(services) == 0, "once per window, however many workers ask"
+    await run_worker_until_idle(services)
+    assert await load_facts(services.redis, services.keys, platform.shop) is not None
+    assert await load_shipping_setup(services.redis, services.keys, platform.shop) is not None

@@ -65,6 +65,7 @@ async def test_a_data_request_leaves_a_sealed_expiring_export_for_the_merchant(
         "email_outbox": 0,
         "event_pipeline": 1,
         "exports": 0,
+        "help_requests": 0,
         "orders": 2,
         "subject_index": 1,
     }

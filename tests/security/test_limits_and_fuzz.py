@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -26,7 +27,7 @@ def _post_paths(settings: Settings) -> list[str]:
     for path, route in iter_routes(app.routes):
         if isinstance(route, Route) and "POST" in (route.methods or set()):
             concrete = path.replace("{platform}", "shopify").replace("{shop}", "demo.myshopify.com")
-            paths.append(concrete.split("{")[0])
+            paths.append(re.sub(r"\{[^}]+\}", "x", concrete))  # any other path parameter
     assert paths, "the app has POST routes"
     return paths
 

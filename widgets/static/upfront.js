@@ -1,6 +1,7 @@
 /* Upfront storefront script. Loaded with `defer`; fills the theme's reserved slots
    (<div data-upfront-slot="estimate|badges">) with widgets the app renders, keeps the visitor's holdout variant,
-   and only with analytics consent reports outcome counts and tags the cart with the variant.
+   and only with analytics consent reports outcome counts and tags the cart with the variant. Help prompts: the
+   shop's rules arrive as JSON and their triggers are evaluated here; the prompt is a fragment fetched on trigger.
    Config: the tag's data-upfront-* attributes (Shopify app embed), else ?shop=&platform= on its src (BigCommerce
    Script Manager), else the store hash in BigCommerce's CDN links. */
 (function (w, d) {
@@ -24,6 +25,14 @@
   var memoryId = null;
   var cartInfo = null;
   var KEY = "upfront_vid";
+  var help = null;
+  var box = null;
+  var wantEstimate = 0;
+  var lastEstimate = null;
+  var returning = 0; // an id kept from an earlier visit: it exists only with analytics consent
+  try {
+    returning = !sessionStorage.getItem(KEY) && localStorage.getItem(KEY) ? 1 : 0;
+  } catch (e) {}
   w.UpfrontWidgets = { refresh: start };
 
   function storeHash() {
@@ -131,6 +140,7 @@
     if (kind !== "estimate" && kind !== "badges") return Promise.resolve();
     return query(slot, kind)
       .then(function (p) {
+        if (kind === "estimate") lastEstimate = p;
         return fetch(base + "/widgets/" + kind + "?" + p, { headers: { Accept: "text/html" } });
       })
       .then(function (r) {
@@ -144,6 +154,7 @@
             slot.classList.add("upfront-in");
             wire(slot, kind);
           }
+          if (kind === "estimate") estimateEvent(lastEstimate); // once the widget (and its closed form) is in
           if ((v === "control" || (v === "treatment" && html)) && !seen[kind]) {
             seen[kind] = 1;
             track(kind, "impression");
@@ -230,6 +241,16 @@
       main.appendChild(slot);
       return null;
     }
+    var wrap = floating(function () {
+      wrap.remove();
+    });
+    wrap.append(slot);
+    slot.upfrontFloat = wrap; // attached only once it has content: a box that grows would move
+    return slot;
+  }
+
+  // A box floating above the page (position: fixed, so nothing moves) with a close button.
+  function floating(onclose) {
     var wrap = d.createElement("div");
     var close = d.createElement("button");
     wrap.className = "upfront-fixed";
@@ -237,12 +258,9 @@
     close.className = "upfront-x";
     close.setAttribute("aria-label", /^de/i.test(locale) ? "Schließen" : "Close");
     close.textContent = "×";
-    close.onclick = function () {
-      wrap.remove();
-    };
-    wrap.append(close, slot);
-    slot.upfrontFloat = wrap; // attached only once it has content: a box that grows would move
-    return slot;
+    close.onclick = onclose;
+    wrap.append(close);
+    return wrap;
   }
 
   function style() {
@@ -262,7 +280,7 @@
       ".upfront-a,.upfront-x{font:inherit;color:var(--a);background:none;border:0;padding:0;cursor:pointer;text-decoration:underline}" +
       ".upfront-w :focus-visible,.upfront-x:focus-visible{outline:2px solid var(--a);outline-offset:2px}" +
       ".upfront-f{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end;margin-top:.5rem}.upfront-f label{display:grid}" +
-      ".upfront-f select,.upfront-f input{font:inherit;padding:.25rem .375rem;border:1px solid #767676;border-radius:4px;" +
+      ".upfront-f select,.upfront-f input,.upfront-f textarea{font:inherit;padding:.25rem .375rem;border:1px solid #767676;border-radius:4px;" +
       "background:#fff;color:#111}.upfront-f button{font:inherit;padding:.3rem .75rem;border:0;border-radius:4px;" +
       "background:var(--a);color:var(--upfront-accent-text,#fff);cursor:pointer}" +
       ".upfront-r{display:grid;gap:.375rem}.upfront-r-footer{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem}" +
@@ -270,7 +288,9 @@
       ".upfront-w .upfront-i{flex:none;width:20px;height:20px;margin:0;color:var(--a)}" +
       ".upfront-bd{font-size:.875em}.upfront-bd a{color:var(--a)}" +
       ".upfront-fixed{position:fixed;right:1rem;bottom:1rem;z-index:2147483000;width:min(24rem,calc(100vw - 2rem));" +
-      "background:var(--upfront-bg,#fff);border-radius:8px;box-shadow:0 4px 16px rgba(0,0,0,.2)}.upfront-fixed .upfront-w{padding-right:2rem}" +
+      "background:var(--upfront-bg,#fff);border-radius:8px;box-shadow:0 4px 16px rgba(0,0,0,.2);max-height:calc(100vh - 2rem);overflow:auto}" +
+      ".upfront-fixed .upfront-w{padding-right:2rem}.upfront-hf label{flex:1 1 100%}.upfront-hf .upfront-ck{display:flex;gap:.5rem}" +
+      ".upfront-w details{margin:.25rem 0}.upfront-w summary{cursor:pointer;color:var(--a)}" +
       ".upfront-fixed [data-upfront-slot]{min-height:0}" +
       ".upfront-x{position:absolute;top:.25rem;right:.5rem;text-decoration:none;font-size:1.25rem;line-height:1}" +
       ".upfront-in{animation:upfront-fade .2s ease-out}@keyframes upfront-fade{from{opacity:0}}" +
@@ -278,11 +298,256 @@
     d.head.appendChild(el);
   }
 
+  // The estimate as an event (the help prompt's shipping trigger listens): fetched as JSON only when something
+  // listens, from the same cached answer the widget shows.
+  function estimateEvent(p) {
+    if (wantEstimate && p)
+      fetch(base + "/estimate?" + p)
+        .then(function (r) {
+          return r.json();
+        })
+        .then(function (j) {
+          var cost = Math.min.apply(
+            0,
+            j.options.map(function (o) {
+              return o.cost === null ? Infinity : +o.cost;
+            })
+          );
+          d.dispatchEvent(new CustomEvent("upfront:estimate", { detail: { status: j.status, cost: cost } }));
+        })
+        .catch(function () {});
+  }
+
+  // --- Help prompts (widgets/help): the first matching rule wins. Storage is for the caps only: upfront_hs in
+  // sessionStorage, upfront_hl in localStorage only when the shop caps per N days.
+  function keep(local, value) {
+    try {
+      var area = local ? localStorage : sessionStorage;
+      var key = local ? "upfront_hl" : "upfront_hs";
+      if (!value) return JSON.parse(area.getItem(key)) || {};
+      area.setItem(key, JSON.stringify(value));
+    } catch (e) {}
+    return {};
+  }
+
+  function helpPage() {
+    return page || (/\/polic/.test(location.pathname) ? "policy" : location.pathname === "/" ? "home" : "other");
+  }
+
+  function mobile() {
+    return matchMedia("(pointer:coarse)").matches;
+  }
+
+  function policy(path, kind) {
+    return (kind !== "returns" && /shipping/i.test(path)) || (kind !== "shipping" && /refund|return/i.test(path));
+  }
+
+  function helpStart() {
+    if (/checkout/.test(page + location.pathname)) return;
+    var s = keep();
+    var views = (s.p = s.p || {});
+    var path = location.pathname;
+    if (s.r === undefined) s.r = returning;
+    if (page === "product") views[path] = (views[path] || 0) + 1;
+    keep(0, s);
+    var country = saved().country || cfg.upfrontCountry || "";
+    var p = new URLSearchParams({ locale: locale, bucket: bucket(), country: country });
+    fetch(base + "/help/rules?" + p)
+      .then(function (r) {
+        return r.json();
+      })
+      .then(function (j) {
+        if (!j.rules.length) return;
+        help = j;
+        setVariant(j.variant);
+        j.rules.forEach(function (r) {
+          var url = r.url && RegExp("^" + r.url.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*") + "$");
+          if (
+            (!r.pages || r.pages.indexOf(helpPage()) >= 0) &&
+            (!url || url.test(path)) &&
+            (!r.device || (r.device === "mobile") === mobile()) &&
+            (!r.visitor || (r.visitor === "returning") === !!s.r)
+          )
+            arm(r, views[path]);
+        });
+      })
+      .catch(function () {});
+  }
+
+  function arm(r, views) {
+    var on = r.on;
+    var timer;
+    var mark = { y: 0, t: 0 };
+    var go = function () {
+      fire(r);
+    };
+    var listen = function (target, type, handler) {
+      target.addEventListener(type, handler, { passive: true });
+    };
+    if (on === "time_on_page") setTimeout(go, r.s * 1e3);
+    if (on === "idle") {
+      var reset = function () {
+        clearTimeout(timer);
+        timer = setTimeout(go, r.s * 1e3);
+      };
+      ["mousemove", "keydown", "scroll", "touchstart", "click"].forEach(function (type) {
+        listen(w, type, reset);
+      });
+      reset();
+    }
+    // Exit intent: the mouse leaving through the top; on a phone, a fast scroll back up (half a screen in 0.6 s).
+    if (on === "exit_intent" && !mobile())
+      listen(d, "mouseout", function (e) {
+        if (!e.relatedTarget && e.clientY <= 0) go();
+      });
+    if (on === "exit_intent" && mobile())
+      listen(w, "scroll", function () {
+        var now = Date.now();
+        if (mark.y - scrollY > innerHeight / 2 && now - mark.t < 600) go();
+        if (scrollY > mark.y || now - mark.t > 600) mark = { y: scrollY, t: now };
+      });
+    if (on === "repeat_product" && views >= r.views) setTimeout(go, 3e3);
+    if (on === "policy_open") {
+      if (policy(location.pathname, r.policy)) go();
+      listen(d, "click", function (e) {
+        var a = e.target.closest && e.target.closest("a[href]");
+        if (a && policy(a.pathname, r.policy)) go();
+      });
+    }
+    if (on === "shipping_estimate") {
+      listen(d, "upfront:estimate", function (e) {
+        var x = e.detail;
+        if ((r.unshipped && x.status === "not_shipped") || (r.above && x.cost > r.above && x.cost < Infinity)) go();
+      });
+      if (!wantEstimate++) estimateEvent(lastEstimate);
+    }
+  }
+
+  function fire(r) {
+    var caps = help.caps;
+    var s = keep();
+    var l = keep(1);
+    var now = Date.now();
+    var a = d.activeElement;
+    if (box || s.x || s.n >= caps.session) return;
+    if (now - (l.s || 0) < caps.days * 864e5 || now - (l.d || 0) < caps.dismiss * 864e5) return;
+    // Never over the shopper's typing, nor over a dialog or form that is open.
+    if (/^(INPUT|TEXTAREA|SELECT)$/.test(a && a.tagName)) return;
+    if (d.querySelector("dialog[open],[aria-modal=true],[data-upfront-form]:not([hidden])")) return;
+    box = 1;
+    var sub = cfg.upfrontSubtotal;
+    (!r.cart_above && !r.cart_below ? Promise.resolve(0) : sub ? Promise.resolve({ total_price: sub * 100 }) : cart())
+      .then(function (c) {
+        var t = c && c.total_price / 100;
+        if (c === null || (r.cart_above && t <= r.cart_above) || (r.cart_below && t >= r.cart_below)) throw 0;
+        s.n = (s.n || 0) + 1;
+        keep(0, s);
+        if (caps.days) keep(1, ((l.s = now), l));
+        seen.help = 1;
+        track("help", "impression");
+        if (help.variant !== "treatment") throw 0;
+        return query({ dataset: {} }, "estimate");
+      })
+      .then(function (p) {
+        p.set("rule", r.id);
+        p.set("page", helpPage());
+        p.set("tz", Intl.DateTimeFormat().resolvedOptions().timeZone);
+        return fetch(base + "/help/prompt?" + p);
+      })
+      .then(function (res) {
+        return res.ok && res.text();
+      })
+      .then(function (html) {
+        if (!html) throw 0;
+        box = floating(dismiss);
+        box.className += " upfront-in";
+        box.setAttribute("aria-live", "polite");
+        d.body.appendChild(box);
+        box.insertAdjacentHTML("beforeend", html); // once attached, so screen readers announce it
+        box.onkeydown = function (e) {
+          if (e.key === "Escape") dismiss();
+        };
+        box.onclick = function (e) {
+          if (e.target.closest("[data-upfront-escalate]")) beacon("escalated");
+          else if (e.target.closest("summary,a")) track("help", "interaction");
+        };
+        box.onsubmit = function (e) {
+          e.preventDefault();
+          send(e.target, r);
+        };
+      })
+      .catch(function () {
+        if (box === 1) box = null;
+      });
+  }
+
+  function dismiss() {
+    var s = keep();
+    var l = keep(1);
+    keep(0, ((s.x = 1), s));
+    if (help.caps.dismiss) keep(1, ((l.d = Date.now()), l));
+    if (!box.sent) beacon("dismissed");
+    box.remove();
+    box = null;
+  }
+
+  function send(f, r) {
+    var q = f.elements;
+    var out = f.querySelector("[role=status]");
+    var body = {
+      email: q.email.value.trim(),
+      question: q.question.value,
+      website: q.website.value,
+      page: location.pathname,
+      rule: r.id,
+      locale: locale,
+      tz: Intl.DateTimeFormat().resolvedOptions().timeZone,
+      cart_consent: !!(q.cart_consent && q.cart_consent.checked),
+    };
+    (body.cart_consent ? cart() : Promise.resolve())
+      .then(function (c) {
+        if (c)
+          body.cart = {
+            total: (c.total_price / 100).toFixed(2),
+            currency: c.currency,
+            lines: c.items.map(function (i) {
+              var title = i.product_title || i.title || i.handle;
+              return { title: title, quantity: i.quantity, price: (i.price / 100).toFixed(2) };
+            }),
+          };
+        return fetch(base + "/help/requests", {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify(body),
+        });
+      })
+      .then(function (res) {
+        return res.json().then(function (j) {
+          out.textContent = j.message || j.error;
+          if (!res.ok) return q[j.field] && q[j.field].focus();
+          box.sent = 1;
+          beacon("request_sent");
+          f.replaceChildren(out);
+          out.tabIndex = -1;
+          out.focus();
+        });
+      })
+      .catch(function () {});
+  }
+
+  // The three help outcomes the shared /events vocabulary has no word for; the same consent rule.
+  function beacon(type) {
+    var events = [{ widget: "help", variant: variant, type: type }];
+    if (variant && consent() && navigator.sendBeacon)
+      navigator.sendBeacon(base + "/help/events", JSON.stringify({ consent: "analytics", events: events }));
+  }
+
   function start() {
     style();
     var own = autoSlot();
     var slots = Array.prototype.slice.call(d.querySelectorAll("[data-upfront-slot]"));
     if (own) slots.push(own);
+    if (!help) helpStart();
     return Promise.all(slots.map(fill));
   }
 

@@ -1,0 +1,1 @@
+"""The merchant admin panel: one sign-in resolver for both platforms, server-rendered pages, the dashboard."""

@@ -1,0 +1,79 @@
+"""Webhook and queue health for one shop: the global figures (counts only, no other shop's data), the shop's own
+dead letters and retries, and replaying the shop's own dead letters."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from redis.asyncio import Redis
+
+from plugin.keys import Keys, ShopRef
+from plugin.storage import as_text
+from webhooks.stream import StreamKeys, replay_dead
+
+DEAD_LETTERS_SCANNED = 10_000  # the newest dead letters looked through for the shop's own
+ENTRY_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
+
+
+def _decoded(entries: Any) -> list[tuple[str, dict[str, str]]]:
+    return [
+        (as_text(entry_id), {as_text(k): as_text(v) for k, v in (fields or {}).items()})
+        for entry_id, fields in entries or []
+    ]
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    id: str
+    type: str
+    topic: str
+    order_id: str
+    attempt: str
+    error: str
+    failed_at: str
+
+
+async def shop_dead_letters(redis: Redis, keys: Keys, shop: ShopRef) -> list[DeadLetter]:
+    """The shop's dead letters, newest first. Other shops' entries are skipped unread beyond their shop field."""
+    raw: Any = await redis.xrevrange(StreamKeys.of(keys).dead, count=DEAD_LETTERS_SCANNED)
+    entries = _decoded(raw)
+    return [
+        DeadLetter(
+            id=entry_id,
+            type=fields.get("type", ""),
+            topic=fields.get("source_topic", ""),
+            order_id=fields.get("order_id", ""),
+            attempt=fields.get("attempt", ""),
+            error=fields.get("error", ""),
+            failed_at=fields.get("failed_at", ""),
+        )
+        for entry_id, fields in entries
+        if fields.get("shop") == shop.tag
+    ]
+
+
+async def shop_retrying(redis: Redis, keys: Keys, shop: ShopRef) -> int:
+    retry_body = StreamKeys.of(keys).retry_body
+    return len([field async for field, _ in redis.hscan_iter(retry_body, match=f"{shop.tag}|*", count=1000)])
+
+
+async def _owned(redis: Redis, keys: Keys, shop: ShopRef, entry_id: str) -> bool:
+    raw: Any = await redis.xrange(StreamKeys.of(keys).dead, min=entry_id, max=entry_id)
+    found = _decoded(raw)
+    return bool(found) and found[0][1].get("shop") == shop.tag
+
+
+async def replay_shop_dead_letters(redis: Redis, keys: Keys, shop: ShopRef, entry_id: str | None = None) -> int:
+    """Send the shop's dead letters (one by id, or all of them) back to the workers; returns how many moved.
+    An id that is unknown or another shop's moves nothing, exactly alike."""
+    stream_keys = StreamKeys.of(keys)
+    if entry_id is not None:
+        if not ENTRY_ID.match(entry_id) or not await _owned(redis, keys, shop, entry_id):
+            return 0
+        return await replay_dead(redis, stream_keys, entry_id)
+    moved = 0
+    for letter in await shop_dead_letters(redis, keys, shop):
+        moved += await replay_dead(redis, stream_keys, letter.id)
+    return moved

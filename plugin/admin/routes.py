@@ -1,0 +1,114 @@
+"""The admin panel's routes under `/admin`: a page shell per page, and the authenticated API under `/admin/api`.
+
+The composition root adds `admin_mount()` after `/admin/api/session` (a Starlette mount never falls through, so
+that route must come first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from plugin.admin.auth import authenticated_shop, issue_csrf_token
+from plugin.admin.dashboard_routes import dashboard_routes
+from plugin.admin.email_routes import email_admin_routes
+from plugin.admin.privacy_routes import privacy_routes
+from plugin.admin.setup_routes import setup_routes
+from plugin.admin.web import NO_STORE, PAGES, page_url, render
+from plugin.admin.widget_pages import widget_page_routes
+from plugin.bigcommerce.admin_session import read_admin_session
+from plugin.bigcommerce.pages import FRAME_ANCESTORS as BIGCOMMERCE_FRAME_ANCESTORS
+from plugin.openapi import QueryParam, documented
+from plugin.services import services
+from plugin.settings import Settings
+from plugin.shopify.domains import normalize_shop_domain, shop_origin
+from widgets.help.admin import help_admin_routes
+from widgets.settings_http import widget_settings_routes
+from widgets.storefront import WidgetRuntime, utc_now
+
+SHOPIFY_ADMIN = "https://admin.shopify.com"
+TITLES = dict(PAGES)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def shopify_frame_ancestors(settings: Settings, shop_param: str | None) -> str:
+    """Shopify requires the admin and the shop's own domain as the only framing origins."""
+    shop = normalize_shop_domain(shop_param) if shop_param else None
+    if shop is None:
+        return f"{SHOPIFY_ADMIN} https://*.myshopify.com"
+    return f"{SHOPIFY_ADMIN} {_origin(shop_origin(settings.shopify_origin, shop))}"
+
+
+def render_shell(request: Request, page: str) -> HTMLResponse:
+    svc = services(request)
+    settings = svc.settings
+    cookie = read_admin_session(request, settings)
+    context = {
+        "page": page,
+        "title": TITLES[page],
+        "nav": [(key, label, page_url(key)) for key, label in PAGES],
+        "identity": None,
+        "api_key": settings.shopify_api_key,
+    }
+    if cookie is not None:  # BigCommerce: the cookie decides how the page script authenticates, nothing else
+        html = render(
+            "admin/shell.html",
+            auth="bigcommerce",
+            csrf=issue_csrf_token(settings, cookie.shop, cookie.user_id),
+            **context,
+        )
+        ancestors = BIGCOMMERCE_FRAME_ANCESTORS
+    else:
+        html = render("admin/shell.html", auth="shopify", csrf="", **context)
+        ancestors = shopify_frame_ancestors(settings, request.query_params.get("shop"))
+    return HTMLResponse(
+        html,
+        headers={
+            **NO_STORE,
+            "Content-Security-Policy": f"frame-ancestors {ancestors}",
+            "Referrer-Policy": "strict-origin-when-cross-origin",
+        },
+    )
+
+
+@documented(
+    "An admin page: the shell that loads the page's content with the signed-in session",
+    {200: "HTML (no shop data: the content is fetched with the session)", 404: "no such page"},
+    tag="admin",
+    query=(QueryParam("shop", "Shopify: the shop domain, only to allow its admin to frame the page"),),
+)
+async def admin_page(request: Request) -> Response:
+    page = request.path_params.get("page", "home")
+    if page not in TITLES:
+        return HTMLResponse("No such page", status_code=404, headers=NO_STORE)
+    return render_shell(request, page)
+
+
+def admin_mount(*, clock: Callable[[], datetime] = utc_now) -> Mount:
+    runtime = WidgetRuntime(clock=clock)
+    api: list[BaseRoute] = [
+        *setup_routes(),
+        *dashboard_routes(),
+        *widget_page_routes(runtime),
+        *widget_settings_routes(authenticated_shop),
+        *email_admin_routes(),
+        *privacy_routes(),
+        *help_admin_routes(authenticated_shop, clock=clock),
+    ]
+    return Mount(
+        "/admin",
+        routes=[
+            Mount("/api", routes=api),
+            Route("/", admin_page, methods=["GET"]),
+            Route("/{page}", admin_page, methods=["GET"]),
+        ],
+    )

@@ -1,0 +1,89 @@
+"""The setup page (onboarding checklist) and webhook/queue health with replay of the shop's own dead letters."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from plugin.admin.checklist import onboarding_steps
+from plugin.admin.queue import ENTRY_ID, replay_shop_dead_letters, shop_dead_letters, shop_retrying
+from plugin.admin.web import AdminCall, admin_endpoint, error, fragment, json_body
+from plugin.bigcommerce.users import StoreUsers
+from plugin.openapi import documented
+from plugin.shop_data import load_facts
+from webhooks.stats import collect_stats
+
+SECURITY = ["shopifySessionToken"]
+
+
+@admin_endpoint
+@documented(
+    "Setup (HTML fragment): the onboarding checklist, each step checked against the shop's data",
+    {200: "HTML", 401: "not signed in"},
+    tag="admin",
+    security=SECURITY,
+)
+async def home_fragment(call: AdminCall) -> Response:
+    services, shop = call.services, call.shop
+    facts = await load_facts(services.redis, services.keys, shop)
+    user = await StoreUsers(services.redis, services.keys, services.cipher).get(shop, call.session.user_id)
+    steps = await onboarding_steps(services, shop, call.now())
+    return fragment(
+        "admin/home.html",
+        store_name=facts.name if facts else shop.id,
+        user_label=(user.email if user and user.email else f"staff user {call.session.user_id}"),
+        steps=steps,
+        done=sum(step.done for step in steps),
+    )
+
+
+@admin_endpoint
+@documented(
+    "Webhook and queue health (HTML fragment): global counts, and this shop's own dead letters and retries",
+    {200: "HTML", 401: "not signed in"},
+    tag="admin",
+    security=SECURITY,
+)
+async def health_fragment(call: AdminCall) -> Response:
+    redis, keys = call.services.redis, call.services.keys
+    return fragment(
+        "admin/health.html",
+        stats=asdict(await collect_stats(redis, keys)),
+        dead=await shop_dead_letters(redis, keys, call.shop),
+        retrying=await shop_retrying(redis, keys, call.shop),
+    )
+
+
+@admin_endpoint
+@documented(
+    "Replay this shop's dead letters (one by id, or all of them) once the cause is fixed",
+    {
+        200: "{replayed}",
+        400: "malformed id",
+        401: "not signed in",
+        403: "CSRF token missing",
+        404: "no such dead letter for this shop",
+    },
+    tag="admin",
+    request_body='{"id": "<dead letter id>"} for one, {} for all of the shop\'s',
+    security=SECURITY,
+)
+async def replay(call: AdminCall) -> Response:
+    data = await json_body(call.request)
+    entry_id = data.get("id")
+    if entry_id is not None and (not isinstance(entry_id, str) or not ENTRY_ID.match(entry_id)):
+        return error(400, "id must be a dead letter id like 1700000000000-0", "id")
+    moved = await replay_shop_dead_letters(call.services.redis, call.services.keys, call.shop, entry_id)
+    if entry_id is not None and moved == 0:
+        return error(404, "no such dead letter for this shop")
+    return JSONResponse({"replayed": moved}, headers={"Cache-Control": "no-store"})
+
+
+def setup_routes() -> list[BaseRoute]:
+    return [
+        Route("/fragments/home", home_fragment, methods=["GET"]),
+        Route("/fragments/health", health_fragment, methods=["GET"]),
+        Route("/queue/replay", replay, methods=["POST"]),
+    ]

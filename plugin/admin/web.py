@@ -1,0 +1,146 @@
+"""What every admin endpoint shares: the authenticated call, its templates and its responses."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from redis.exceptions import RedisError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+
+from plugin.admin.auth import AdminSession, authenticate
+from plugin.keys import ShopRef
+from plugin.services import Services, services
+from plugin.settings import PACKAGE_ROOT
+
+log = logging.getLogger(__name__)
+
+TEMPLATE_DIRS = (PACKAGE_ROOT.parent / "templates", PACKAGE_ROOT / "_bundled" / "templates")
+NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+MAX_JSON_BYTES = 64 * 1024
+
+# (page, label): the admin's pages, in navigation order. "home" is /admin/, the others /admin/<page>.
+PAGES: tuple[tuple[str, str], ...] = (
+    ("home", "Setup"),
+    ("dashboard", "Dashboard"),
+    ("estimator", "Shipping estimator"),
+    ("badges", "Trust badges"),
+    ("emails", "Emails"),
+    ("privacy", "Privacy"),
+    ("health", "Webhooks"),
+)
+
+
+def page_url(page: str) -> str:
+    return "/admin/" if page == "home" else f"/admin/{page}"
+
+
+@dataclass(frozen=True)
+class AdminCall:
+    services: Services
+    session: AdminSession
+    request: Request
+
+    @property
+    def shop(self) -> ShopRef:
+        return self.session.shop
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+AdminHandler = Callable[[AdminCall], Awaitable[Response]]
+
+
+def error(status: int, reason: str, field: str | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
+    body = {"error": reason} if field is None else {"error": reason, "field": field}
+    return JSONResponse(body, status_code=status, headers={**NO_STORE, **(headers or {})})
+
+
+def admin_endpoint(handler: AdminHandler) -> Callable[[Request], Awaitable[Response]]:
+    """Authenticate first (the session's shop is the only shop the handler sees), then run the handler."""
+
+    @functools.wraps(handler)  # keeps the handler's name and its OpenAPI description
+    async def endpoint(request: Request) -> Response:
+        try:
+            session = await authenticate(request)
+            return await handler(AdminCall(services(request), session, request))
+        except HTTPException as exc:
+            return error(exc.status_code, str(exc.detail), headers=dict(exc.headers or {}))
+        except RedisError:
+            log.warning("admin storage unavailable", extra={"path": request.url.path})
+            return error(503, "storage is unavailable; try again", headers={"Retry-After": "5"})
+
+    return endpoint
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    """The request's JSON object; HTTPException 400/413 otherwise (caught by `admin_endpoint`)."""
+    body = await request.body()
+    if len(body) > MAX_JSON_BYTES:
+        raise HTTPException(413, f"the body must be at most {MAX_JSON_BYTES // 1024} KiB")
+    try:
+        data = json.loads(body or b"{}")
+    except ValueError:
+        raise HTTPException(400, "the body must be JSON") from None
+    if not isinstance(data, dict):
+        raise HTTPException(400, "the body must be a JSON object")
+    return data
+
+
+@lru_cache(maxsize=1)
+def templates() -> Environment:
+    found = [str(path) for path in TEMPLATE_DIRS if path.is_dir()]
+    environment = Environment(loader=FileSystemLoader(found), autoescape=True, undefined=StrictUndefined)
+    environment.filters["percent"] = format_percent
+    environment.filters["signed_percent"] = format_signed_percent
+    environment.filters["moment"] = format_moment
+    return environment
+
+
+def render(template: str, **context: Any) -> str:
+    return templates().get_template(template).render(**context)
+
+
+def fragment(template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    return HTMLResponse(render(template, **context), status_code=status_code, headers=NO_STORE)
+
+
+# --- formatting shared by templates and tests ----------------------------------------------------------------
+
+
+def format_percent(value: float | None, digits: int = 1) -> str:
+    """0.1234 -> "12.3 %"; None -> "–"."""
+    return "–" if value is None else f"{100 * value:.{digits}f} %"
+
+
+def format_signed_percent(value: float | None, digits: int = 1) -> str:
+    """Relative changes: 0.1234 -> "+12.3 %", -0.05 -> "−5.0 %"."""
+    if value is None:
+        return "–"
+    text = f"{100 * abs(value):.{digits}f} %"
+    return ("+" if value >= 0 else "−") + text
+
+
+def format_moment(value: float | str | None) -> str:
+    """Epoch seconds or an ISO time -> "2026-11-17 09:00 UTC"; missing -> "never"."""
+    if value in (None, ""):
+        return "never"
+    try:
+        moment = (
+            datetime.fromtimestamp(float(value), UTC)
+            if isinstance(value, float | int) or str(value).replace(".", "", 1).isdigit()
+            else datetime.fromisoformat(str(value))
+        )
+    except ValueError:
+        return str(value)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")

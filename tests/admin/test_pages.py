@@ -1,0 +1,256 @@
+"""The admin pages do what a merchant needs, against real stores: settings change what shoppers see, badges show
+their reasons, emails preview and send, privacy requests are answered, dead letters replay, and the dashboard's
+figures match an independent calculation."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from plugin.admin.conversions import record_order_conversion
+from plugin.admin.web import PAGES
+from plugin.app import build_event_handlers
+from plugin.devstore.shopify_demo import sample_webhook_payload
+from plugin.privacy.consent import record_consent
+from tests.admin.conftest import SHOP_A, AdminClients
+from tests.admin.dashboard_case import expected_figures, seed_dashboard, signed
+from tests.admin.support import (
+    seed_dead_letter,
+    seed_outcomes,
+)
+from tests.privacy.support import handle_next
+from webhooks.consumer import ConsumerOptions, EventConsumer
+from webhooks.stream import StreamKeys
+
+pytestmark = pytest.mark.anyio
+
+Z_95 = 1.959963984540054
+
+
+@pytest.mark.parametrize("platform", ["shopify", "bigcommerce"])
+async def test_every_page_renders_for_both_platforms(admin: AdminClients, platform: str) -> None:
+    headers = admin.shopify() if platform == "shopify" else {}
+    if platform == "bigcommerce":
+        await admin.open_bigcommerce()
+    for page, label in PAGES:
+        shell = await admin.http.get("/admin/" if page == "home" else f"/admin/{page}")
+        content = await admin.http.get(f"/admin/api/fragments/{page}", headers=headers)
+        assert shell.status_code == 200 and f"<title>{label} · Upfront</title>" in shell.text
+        assert content.status_code == 200, (page, content.text[:300])
+        assert content.headers["cache-control"] == "no-store" and "<h1>" in content.text
+
+
+async def test_an_estimator_change_shows_in_the_storefront_preview(admin: AdminClients) -> None:
+    auth = admin.shopify()
+    saved = await admin.http.put(
+        "/admin/api/widgets/settings", json={"estimator": {"heading": "Versand & Lieferung"}}, headers=auth
+    )
+    preview = await admin.http.get("/admin/api/estimator/preview", params={"country": "AT"}, headers=auth)
+    page = await admin.http.get("/admin/api/fragments/estimator", params={"country": "DE"}, headers=auth)
+    refused = await admin.http.put("/admin/api/widgets/settings", json={"holdout_percent": 90}, headers=auth)
+    assert saved.status_code == 200
+    assert "Versand &amp; Lieferung" in preview.text and "Shipping to Austria" in preview.text
+    assert 'value="Versand &amp; Lieferung"' in page.text and "Add 25,00 € more for free shipping" in page.text
+    assert (refused.status_code, refused.json()["field"]) == (400, "holdout_percent")
+    off = await admin.http.put("/admin/api/widgets/settings", json={"estimator": {"enabled": False}}, headers=auth)
+    assert off.status_code == 200
+    hidden = await admin.http.get("/admin/api/estimator/preview", headers=auth)
+    assert "The estimate is turned off" in hidden.text
+
+
+async def test_refused_badges_are_listed_with_their_reason(admin: AdminClients) -> None:
+    auth = admin.shopify()
+    await admin.http.put(
+        "/admin/api/widgets/settings",
+        json={"badges": {"support_hours": None, "free_returns_confirmed": False}},
+        headers=auth,
+    )
+    page = (await admin.http.get("/admin/api/fragments/badges", headers=auth)).text
+    support = page.split('data-badge="support"')[1].split("</tr>")[0]
+    returns = page.split('data-badge="free_returns"')[1].split("</tr>")[0]
+    money_back = page.split('data-badge="money_back"')[1].split("</tr>")[0]
+    assert 'data-shown="false"' in support and "set your support hours" in support
+    assert 'data-shown="false"' in returns and "not confirmed that returns cost the shopper nothing" in returns
+    assert 'data-shown="true"' in money_back and "30-day money-back guarantee" in money_back
+
+
+async def test_email_texts_preview_refuse_broken_templates_and_send_a_test(admin: AdminClients) -> None:
+    auth = admin.shopify()
+    text = {"stages": {"shipped": {"overrides": {"en": {"subject": "{{ order.name }} left our warehouse"}}}}}
+    saved = await admin.http.put("/admin/api/emails/settings", json=text, headers=auth)
+    broken = {"stages": {"shipped": {"overrides": {"en": {"subject": "{{ order.name "}}}}}
+    refused = await admin.http.put("/admin/api/emails/settings", json=broken, headers=auth)
+    page = await admin.http.get(
+        "/admin/api/fragments/emails", params={"stage": "shipped", "locale": "en"}, headers=auth
+    )
+    unsaved = await admin.http.post(
+        "/admin/api/emails/preview",
+        json={"stage": "delivered", "locale": "de", "subject": "Angekommen: {{ order.name }}"},
+        headers=auth,
+    )
+    sent = await admin.http.post(
+        "/admin/api/emails/test", json={"stage": "shipped", "to": "merchant@example.com"}, headers=auth
+    )
+    bad_address = await admin.http.post("/admin/api/emails/test", json={"stage": "shipped", "to": "x"}, headers=auth)
+    after = await admin.http.get("/admin/api/fragments/emails", headers=auth)
+    home = await admin.http.get("/admin/api/fragments/home", headers=auth)
+    assert saved.status_code == 200
+    assert refused.status_code == 400 and refused.json()["field"] == "stages.shipped.overrides.en.subject"
+    assert "#1001 left our warehouse" in page.text
+    assert "Angekommen: #1001" in unsaved.text
+    assert sent.json() == {"sent": True, "subject": "[Test] #1001 left our warehouse"}
+    assert bad_address.status_code == 400
+    assert "Dev outbox" in after.text and "merchant@example.com" in after.text
+    assert 'data-step="email" data-done="true"' in home.text
+
+
+async def test_the_privacy_center_shows_consent_history_and_makes_downloadable_exports(admin: AdminClients) -> None:
+    auth = admin.shopify()
+    services = admin.services
+    await record_consent(
+        services,
+        SHOP_A,
+        purpose="marketing_email",
+        granted=True,
+        source="storefront_widget",
+        channel="email",
+        text="Send me news and offers",
+        text_version="widget-3",
+        opt_in_level="single_opt_in",
+        email="ada@example.com",
+    )
+    await record_consent(
+        services,
+        SHOP_A,
+        purpose="marketing_email",
+        granted=False,
+        source="admin",
+        channel="email",
+        text="Withdrawn by phone",
+        text_version="admin-1",
+        customer_id="991",
+        email="ada@example.com",
+        recorded_by="staff 42",
+    )
+    history = await admin.http.post("/admin/api/privacy/lookup", json={"customer_id": "991"}, headers=auth)
+    empty = await admin.http.post("/admin/api/privacy/lookup", json={}, headers=auth)
+    made = await admin.http.post("/admin/api/privacy/exports", json={"email": "ADA@example.com"}, headers=auth)
+    export_id = made.json()["export_id"]
+    download = await admin.http.get(f"/admin/api/privacy/exports/{export_id}", headers=auth)
+    center = await admin.http.get("/admin/api/fragments/privacy", headers=auth)
+    rows = history.text.split("<tbody>")[1]
+    assert "Withdrawn by phone" in rows and "Send me news and offers" in rows and "storefront_widget" in rows
+    assert rows.index("Withdrawn by phone") < rows.index("Send me news and offers")  # newest first
+    assert "staff 42" in rows and 'data-purpose="marketing_email"' in history.text and "withdrawn" in history.text
+    assert empty.status_code == 400
+    assert made.status_code == 201 and made.json()["records"] >= 2
+    document = json.loads(download.text)
+    assert "attachment" in download.headers["content-disposition"]
+    assert [r["text"] for r in document["stores"]["consent_ledger"]] == [
+        "Send me news and offers",
+        "Withdrawn by phone",
+    ]
+    assert f'data-export="{export_id}"' in center.text
+    assert "customer.export" in center.text and "admin:shopify:42" in center.text
+
+
+async def test_the_shops_own_dead_letters_are_shown_and_replayed(admin: AdminClients) -> None:
+    auth = admin.shopify()
+    services = admin.services
+    dead = await seed_dead_letter(services, SHOP_A, "a-delivery-1", "order fetch failed: 404")
+    page = await admin.http.get("/admin/api/fragments/health", headers=auth)
+    replayed = await admin.http.post("/admin/api/queue/replay", json={"id": dead}, headers=auth)
+    again = await admin.http.post("/admin/api/queue/replay", json={"id": dead}, headers=auth)
+    malformed = await admin.http.post("/admin/api/queue/replay", json={"id": "x; DROP"}, headers=auth)
+    assert f'data-dead="{dead}"' in page.text and "order fetch failed: 404" in page.text
+    assert replayed.json() == {"replayed": 1}
+    assert again.status_code == 404 and malformed.status_code == 400
+    keys = StreamKeys.of(services.keys)
+    assert await services.redis.xlen(keys.dead) == 0
+    entries: Any = await services.redis.xrange(keys.stream)
+    back = [fields for _, fields in entries if fields["delivery_id"] == "a-delivery-1"]
+    assert len(back) == 1 and back[0]["shop"] == SHOP_A.tag and "error" not in back[0]
+
+
+async def test_an_order_counts_once_for_its_variant_whatever_the_redeliveries(admin: AdminClients) -> None:
+    services, day = admin.services, datetime.now(ZoneInfo("Europe/Berlin")).date()
+    counted = [
+        await record_order_conversion(services.redis, services.keys, SHOP_A, "5001", "treatment", day) for _ in range(3)
+    ]
+    assert counted == [True, False, False]
+    with pytest.raises(ValueError):
+        await record_order_conversion(services.redis, services.keys, SHOP_A, "5002", "everyone", day)
+
+
+async def test_the_dashboard_figures_match_an_independent_calculation(admin: AdminClients) -> None:
+    await seed_dashboard(admin.services, SHOP_A)
+    expected = expected_figures()
+    data = (await admin.http.get("/admin/api/dashboard", params={"days": "30"}, headers=admin.shopify())).json()
+    overall = data["overall"]
+    assert overall["reference_widget"] == "estimate"
+    assert overall["exposures"] == {"treatment": 2400, "control": 270}
+    for name, figures in (("add_to_cart", expected.atc), ("order_conversion", expected.orders)):
+        uplift, low, high = figures
+        assert overall[name]["uplift"] == pytest.approx(uplift, rel=1e-9)
+        assert overall[name]["ci95"] == [pytest.approx(low, rel=1e-9), pytest.approx(high, rel=1e-9)]
+    badges = data["widgets"]["badges"]["add_to_cart_uplift"]
+    assert badges["uplift"] == pytest.approx(expected.badges[0], rel=1e-9)
+    assert data["widgets"]["help"]["add_to_cart_uplift"]["uplift"] is None
+    assert "not enough data yet" in data["widgets"]["help"]["add_to_cart_uplift"]["reason"]
+    assert data["csat"]["value"] == pytest.approx(expected.csat) and data["csat"]["responses"] == 18
+    assert data["nps"]["value"] == pytest.approx(expected.nps) and data["nps"]["responses"] == 20
+    assert data["messages_sent"] == {
+        "confirmed": 4, "shipped": 3, "out_for_delivery": 0, "delivered": 2, "delayed": 0, "feedback": 1,
+        "recommendations": 0,
+    }  # fmt: skip
+    assert data["unsubscribes"] == 2
+
+    page = (await admin.http.get("/admin/api/fragments/dashboard", headers=admin.shopify())).text
+    atc_row = page.split('data-row="add_to_cart"')[1].split("</tr>")[0]
+    uplift, low, high = expected.atc
+    assert signed(uplift) in atc_row and f"95 % CI {signed(low)} to {signed(high)}" in atc_row
+    assert "180 of 2400" in atc_row and "14 of 270" in atc_row
+    assert f"{expected.csat:.1f} %" in page and f"{expected.nps:+.1f}" in page
+    assert "Help prompts shown 50 times, opened 9 times, escalated to a person 4 times." in page
+    assert data["widgets"]["help"]["other"] == {"escalated": 4}
+    assert page.count("<svg") == 2 and 'role="img"' in page
+
+
+async def test_below_the_minimum_the_dashboard_says_not_enough_data(admin: AdminClients) -> None:
+    today = datetime.now(ZoneInfo("Europe/Berlin")).date()
+    await seed_outcomes(
+        admin.services,
+        SHOP_A,
+        today,
+        {("estimate", "treatment", "impression"): 40, ("estimate", "control", "impression"): 4},
+    )
+    page = (await admin.http.get("/admin/api/fragments/dashboard?days=7", headers=admin.shopify())).text
+    assert "Not enough data yet" in page and "100 exposures per group needed (treatment 40, holdout 4)" in page
+    bad = await admin.http.get("/admin/api/fragments/dashboard?days=5", headers=admin.shopify())
+    assert bad.status_code == 400
+
+
+async def test_an_order_webhook_with_the_carts_variant_counts_once_toward_order_conversion(
+    admin: AdminClients,
+) -> None:
+    services = admin.services
+    payload = sample_webhook_payload("orders/create", SHOP_A.id)
+    payload["note_attributes"] = [*payload["note_attributes"], {"name": "_upfront_variant", "value": "control"}]
+    payload["created_at"] = datetime.now(ZoneInfo("Europe/Berlin")).isoformat()
+    untagged = sample_webhook_payload("orders/create", SHOP_A.id) | {"id": 450789999}
+    deliveries = [
+        admin.emulators.shopify.webhook("orders/create", SHOP_A.id, payload=payload),
+        admin.emulators.shopify.webhook("orders/create", SHOP_A.id, payload=payload),  # sent again, new event id
+        admin.emulators.shopify.webhook("orders/create", SHOP_A.id, payload=untagged),  # no consent: no variant
+    ]
+    for headers, body in deliveries:
+        assert (await admin.http.post("/webhooks/shopify", headers=headers, content=body)).status_code == 200
+    consumer = EventConsumer(services, build_event_handlers(), ConsumerOptions(block_ms=10))
+    handled = await handle_next(services, consumer)
+    assert len(handled) == 3
+    data = (await admin.http.get("/admin/api/dashboard", params={"days": "7"}, headers=admin.shopify())).json()
+    assert data["overall"]["orders"] == {"treatment": 0, "control": 1}

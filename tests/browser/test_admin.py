@@ -1,0 +1,259 @@
+"""The admin panel as merchant staff meet it, in headless Chromium against a real server on loopback with both
+platform emulators mounted: Shopify's embedded admin (App Bridge's `shopify.idToken()` answered with tokens the
+emulator mints) and BigCommerce's load callback. Admin web vitals (LCP, CLS) are measured on every page visited."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+import uvicorn
+from playwright.async_api import Browser, BrowserContext, Frame, Page
+
+from plugin.app import build_job_handlers, create_app
+from plugin.devstore.bigcommerce import DEMO_STORE_HASH
+from plugin.devstore.server import DevStore, devstore_environment
+from plugin.jobs import run_due_jobs
+from plugin.keys import ShopRef
+from plugin.services import Services
+from plugin.settings import Settings
+from tests.admin.dashboard_case import expected_figures, seed_dashboard, signed
+from tests.browser.conftest import axe_source, new_context, visitor_in
+
+pytestmark = [pytest.mark.anyio, pytest.mark.browser]
+
+SHOP = "upfront-demo.myshopify.com"
+APP_BRIDGE = "https://cdn.shopify.com/shopifycloud/app-bridge.js"
+LCP_LIMIT_MS = 2500.0
+CLS_LIMIT = 0.1
+DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 800}}
+PHONE: dict[str, Any] = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+# The phone runs as a mid-range one on a mobile network: CPU 4x slower, 150 ms latency, 1.6 Mbit/s down.
+SLOW_PHONE = {"cpu": 4, "latency_ms": 150, "down_bps": 1_600_000, "up_bps": 750_000}
+
+# Installed before any page script, in every frame: LCP as Chrome reports it, CLS as the sum of unexpected shifts.
+VITALS = """
+window.__vitals = { lcp: null, cls: 0, shifts: [] };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) window.__vitals.lcp = entry.renderTime || entry.loadTime || entry.startTime;
+}).observe({ type: "largest-contentful-paint", buffered: true });
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    if (entry.hadRecentInput) continue;
+    window.__vitals.cls += entry.value;
+    window.__vitals.shifts.push((entry.sources || []).map((s) => s.node ? s.node.nodeName : "?").join(","));
+  }
+}).observe({ type: "layout-shift", buffered: true });
+"""
+# What App Bridge provides to an embedded app: `shopify.idToken()` resolves to a fresh session token for the shop
+# and staff user, minted (and signed with the app's secret) by the dev store's Shopify emulator.
+APP_BRIDGE_STUB = """
+window.shopify = {
+  config: { apiKey: document.querySelector('meta[name="shopify-api-key"]').content },
+  idToken: function () { return window.__mintSessionToken(); }
+};
+"""
+
+
+class AdminServer:
+    """The app on loopback with the dev store (both emulators and the storefront) mounted, as `upfront dev` does."""
+
+    def __init__(self, settings: Settings, devstore: DevStore, sock: socket.socket) -> None:
+        app = create_app(settings, extra_routes=devstore.routes())
+        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
+
+    def __enter__(self) -> AdminServer:
+        self.thread.start()
+        deadline = time.monotonic() + 15
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the app did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def test_env(test_env: dict[str, str], base_url: str) -> dict[str, str]:
+    test_env.update(devstore_environment(base_url))  # the adapters call the emulators on this same server
+    return test_env
+
+
+@pytest.fixture
+def devstore(services: Services) -> DevStore:
+    return DevStore.create(services)
+
+
+@pytest.fixture
+def admin_server(settings: Settings, devstore: DevStore, listener: socket.socket, shop: ShopRef) -> Iterator[str]:
+    with AdminServer(settings, devstore, listener):
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+
+async def admin_context(browser: Browser, devstore: DevStore, **options: Any) -> BrowserContext:
+    context = await browser.new_context(**options)
+    await context.add_init_script(VITALS)
+    await context.expose_function("__mintSessionToken", lambda: devstore.shopify.session_token(SHOP, user_id="42"))
+    await context.route(APP_BRIDGE, lambda route: route.fulfill(body=APP_BRIDGE_STUB, content_type="text/javascript"))
+    return context
+
+
+async def throttle(context: BrowserContext, page: Page) -> None:
+    cdp = await context.new_cdp_session(page)
+    await cdp.send("Emulation.setCPUThrottlingRate", {"rate": SLOW_PHONE["cpu"]})
+    await cdp.send("Network.enable")
+    await cdp.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": SLOW_PHONE["latency_ms"],
+            "downloadThroughput": SLOW_PHONE["down_bps"] / 8,
+            "uploadThroughput": SLOW_PHONE["up_bps"] / 8,
+        },
+    )
+
+
+async def vitals(frame: Frame | Page, page: str) -> dict[str, Any]:
+    """LCP and CLS of the frame's current document, once its content has settled."""
+    await frame.wait_for_selector("main[aria-busy=false]")
+    await frame.wait_for_timeout(400)
+    found: dict[str, Any] = await frame.evaluate("window.__vitals")
+    print(f"admin vitals: {page:<34} LCP {found['lcp']:6.0f} ms  CLS {found['cls']:.4f}")  # shown with -s
+    assert found["lcp"] is not None, f"{page}: no LCP entry"
+    assert found["lcp"] <= LCP_LIMIT_MS, f"{page}: LCP {found['lcp']:.0f} ms"
+    assert found["cls"] <= CLS_LIMIT, f"{page}: CLS {found['cls']:.3f} from {found['shifts']}"
+    return found
+
+
+async def embedded_frame(page: Page) -> Frame:
+    await page.wait_for_selector("iframe")
+    handle = await page.query_selector("iframe")
+    assert handle is not None
+    frame = await handle.content_frame()
+    assert frame is not None
+    return frame
+
+
+async def open_page(frame: Frame, label: str) -> None:
+    async with frame.expect_navigation():
+        await frame.click(f"nav.tabs >> text={label}")
+    await frame.wait_for_selector("main[aria-busy=false] h1")
+
+
+@pytest.mark.parametrize("device", [DESKTOP, PHONE], ids=["desktop", "phone"])
+async def test_shopify_staff_change_a_setting_see_it_on_the_storefront_and_read_the_dashboard(
+    browser: Browser, services: Services, shop: ShopRef, devstore: DevStore, admin_server: str, device: dict[str, Any]
+) -> None:
+    await seed_dashboard(services, shop)
+    await services.redis.delete(services.keys.shop(shop, "token"))  # no offline token yet: the first visit gets one
+    context = await admin_context(browser, devstore, **device)
+    page = await context.new_page()
+    if device is PHONE:
+        await throttle(context, page)
+    # The Shopify admin (here its emulator) frames the app with shop, host and embedded=1.
+    await page.goto(f"{admin_server}/devstore/shopify/{SHOP}/admin/apps/{services.settings.shopify_api_key}")
+    frame = await embedded_frame(page)
+    await frame.wait_for_selector("[data-step=rates][data-done=true]")
+    assert "signed in as staff user 42" in await frame.inner_text("main")
+    kind = "phone, throttled" if device is PHONE else "desktop"
+    await vitals(frame, f"shopify setup ({kind})")
+    assert devstore.shopify.grants == ["urn:ietf:params:oauth:grant-type:token-exchange"]
+
+    await open_page(frame, "Dashboard")
+    await vitals(frame, f"shopify dashboard ({kind})")
+    expected = expected_figures()
+    atc = await frame.inner_text("[data-row=add_to_cart]")
+    uplift, low, high = expected.atc
+    assert signed(uplift) in atc and f"95 % CI {signed(low)} to {signed(high)}" in atc
+    conversion = await frame.inner_text("[data-row=conversion]")
+    uplift, low, high = expected.orders
+    assert signed(uplift) in conversion and f"95 % CI {signed(low)} to {signed(high)}" in conversion
+    assert await frame.inner_text("[data-figure=csat]") == f"{expected.csat:.1f} %"
+    assert await frame.inner_text("[data-figure=nps]") == f"{expected.nps:+.1f}"
+    assert await frame.inner_text("[data-figure=csat-n]") == str(expected.csat_n)
+    assert await frame.inner_text("[data-figure=nps-n]") == str(expected.nps_n)
+    assert await frame.locator("svg.chart[role=img]").count() == 2
+
+    await open_page(frame, "Shipping estimator")
+    await frame.fill("#est-heading", "Fast delivery to you")
+    await frame.click("form[data-method=PUT] button[type=submit]")
+    await frame.wait_for_function(
+        "document.querySelector('[data-preview-estimate]')?.textContent.includes('Fast delivery to you')"
+    )
+    assert await frame.input_value("#est-heading") == "Fast delivery to you"
+    await frame.select_option("#preview-country", "AT")
+    await frame.click("form[data-get] button[type=submit]")
+    await frame.wait_for_function(
+        "document.querySelector('[data-preview-estimate]')?.textContent.includes('Shipping to Austria')"
+    )
+    assert "9,90 €" in await frame.inner_text("[data-preview-estimate]")
+    await context.close()
+
+    shopper = await new_context(browser, consent="no", visitor=visitor_in(SHOP, control=False), **DESKTOP)
+    storefront = await shopper.new_page()
+    await storefront.goto(f"{admin_server}/devstore/products/canvas-tote")
+    await storefront.wait_for_selector("[data-upfront-widget=estimate]")
+    assert "Fast delivery to you" in await storefront.inner_text("[data-upfront-widget=estimate]")
+    await shopper.close()
+
+
+async def test_bigcommerce_staff_open_the_admin_from_the_load_callback_and_change_a_setting(
+    browser: Browser, services: Services, devstore: DevStore, admin_server: str
+) -> None:
+    import httpx
+
+    async with httpx.AsyncClient() as http:
+        installed = await http.get(
+            f"{admin_server}/bigcommerce/auth", params=devstore.bigcommerce.authorize(DEMO_STORE_HASH)
+        )
+    assert installed.status_code == 200, installed.text
+    await run_due_jobs(services, build_job_handlers())  # post-install: facts, webhooks, script, shipping zones
+    context = await admin_context(browser, devstore, **DESKTOP)
+    page = await context.new_page()
+    staff = {"id": 5150, "email": "staff@demo.example", "locale": "en-US"}
+    jwt = devstore.bigcommerce.signed_payload_jwt(DEMO_STORE_HASH, user=staff)
+    await page.goto(f"{admin_server}/bigcommerce/load?{urlencode({'signed_payload_jwt': jwt})}")
+    await page.wait_for_url(f"{admin_server}/admin/")
+    await page.wait_for_selector("[data-step=storefront][data-done=true]")
+    assert "signed in as staff@demo.example" in await page.inner_text("main")
+    await vitals(page, "bigcommerce setup")
+    assert await accessibility_violations(page) == []
+
+    await open_page(page.main_frame, "Shipping estimator")
+    await vitals(page, "bigcommerce estimator")
+    assert await accessibility_violations(page) == []
+    await page.fill("#est-heading", "Shipping, up front")
+    await page.click("form[data-method=PUT] button[type=submit]")
+    await page.wait_for_function(
+        "document.querySelector('[data-preview-estimate]')?.textContent.includes('Shipping, up front')"
+    )
+    assert "Saved" in await page.inner_text("#toast")
+    await page.fill("#est-transit", "9-2")
+    await page.click("form[data-method=PUT] button[type=submit]")
+    await page.wait_for_selector("#est-transit[aria-invalid=true]")
+    assert "fewest days must not exceed the most" in await page.inner_text(".field-error")
+    assert await page.evaluate("document.activeElement.id") == "est-transit"
+
+    for label in ("Trust badges", "Emails", "Privacy", "Webhooks", "Dashboard"):
+        await open_page(page.main_frame, label)
+        await vitals(page, f"bigcommerce {label.lower()}")
+        assert await accessibility_violations(page) == [], label
+    await context.close()
+
+
+async def accessibility_violations(page: Page) -> list[tuple[str, str, list[str]]]:
+    if not await page.evaluate("typeof window.axe !== 'undefined'"):
+        await page.add_script_tag(content=axe_source())
+    found: list[dict[str, Any]] = await page.evaluate(
+        "axe.run(document, {resultTypes: ['violations']}).then(r => r.violations)"
+    )
+    return [(v["id"], v["help"], [n["html"][:120] for n in v["nodes"]]) for v in found]

@@ -1,0 +1,58 @@
+"""The storefront's weight before the shopper interacts: the script plus everything it fetches on the demo product
+page (the estimate and badge fragments and the help rules) stays within 10 KB gzipped. The help prompt itself is
+fetched only when a rule fires."""
+
+from __future__ import annotations
+
+import gzip
+from html.parser import HTMLParser
+
+import pytest
+
+from tests.help.conftest import HelpClient
+from widgets.assets import SCRIPT_FILE
+
+pytestmark = pytest.mark.anyio
+
+BUDGET_BYTES = 10 * 1024
+PRODUCT_PAGE = "/devstore/products/canvas-tote"
+
+
+class Slots(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.proxy = ""
+        self.slots: list[dict[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {name: value or "" for name, value in attrs}
+        if tag == "script" and "data-upfront-proxy" in found:
+            self.proxy = found["data-upfront-proxy"]
+        if "data-upfront-slot" in found:
+            self.slots.append(found)
+
+
+def gzipped(body: bytes, level: int = 6) -> int:
+    return len(gzip.compress(body, compresslevel=level, mtime=0))
+
+
+async def test_everything_before_interaction_fits_in_10_kb_gzipped(help_client: HelpClient) -> None:
+    script = gzipped(SCRIPT_FILE.read_bytes(), 9)
+    fetched = []
+    async with help_client() as client:
+        page = Slots()
+        page.feed((await client.get(PRODUCT_PAGE)).text)
+        for slot in page.slots:
+            kind = slot["data-upfront-slot"]
+            params = {"locale": "en", "bucket": "99", "placement": slot.get("data-upfront-placement", "product")}
+            if kind == "estimate":
+                params.update(country="DE", subtotal=slot["data-upfront-subtotal"], currency="EUR")
+            answer = await client.get(f"{page.proxy}/widgets/{kind}", params=params)
+            assert answer.status_code == 200 and answer.text
+            fetched.append(gzipped(answer.content))
+        rules = await client.get(f"{page.proxy}/help/rules", params={"locale": "en", "bucket": "99", "country": "DE"})
+        assert rules.status_code == 200 and rules.json()["rules"]
+        fetched.append(gzipped(rules.content))
+    assert len(fetched) == 4  # estimate, two badge rows, help rules
+    total = script + sum(fetched)
+    assert total <= BUDGET_BYTES, f"script {script} B + fetched {fetched} = {total} B"
