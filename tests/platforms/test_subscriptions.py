@@ -11,12 +11,14 @@ import pytest
 from plugin import events
 from plugin.app import handled_events
 from plugin.bigcommerce.adapter import BigCommercePlatform
+from plugin.devstore.shopify import DEMO_SHOP
+from plugin.keys import ShopRef
 from plugin.settings import Settings
 from plugin.shop_data import load_facts
 from plugin.shopify.adapter import ShopifyPlatform
 from plugin.shopify.config import write_shopify_config
 from tests.conftest import AppClientFactory
-from tests.platforms.conftest import Platform, run_worker_until_idle
+from tests.platforms.conftest import DevStores, Platform, run_worker_until_idle
 
 pytestmark = pytest.mark.anyio
 ORDERS_ONLY = frozenset({events.ORDER_CREATED})
@@ -45,11 +47,11 @@ def test_shopify_config_declares_only_handled_topics(settings: Settings, tmp_pat
     assert compliance["compliance_topics"] == ["customers/data_request", "customers/redact", "shop/redact"]
 
 
-async def test_a_shop_update_refreshes_the_shop_facts(
-    platform: Platform, services, app_client: AppClientFactory, devstore_http
+async def test_a_shopify_shop_update_refreshes_the_shop_facts(
+    stores: DevStores, services, app_client: AppClientFactory, devstore_http
 ) -> None:
-    if platform.name != "shopify":
-        pytest.skip("BigCommerce has no shop update scope; its facts refresh on load")
+    # BigCommerce has no shop-update scope: its facts refresh on load and with the periodic re-sync.
+    platform = Platform("shopify", ShopRef("shopify", DEMO_SHOP), "orders/create", "450789470", stores)
     async with app_client(http=devstore_http) as client:
         await platform.install(client)
         await run_worker_until_idle(services)
