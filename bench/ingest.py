@@ -13,7 +13,7 @@ from bench.figures import Figure
 from bench.load import LoadResult, run_wrk
 from bench.servers import serve
 
-SECRET = "bench-shopify-secret"
+SECRET = "bench-shopify-secret-0123456789abcdef"
 SHOP = "bench-shop.myshopify.com"
 
 
