@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from plugin.admin.auth import authenticated_shop, issue_csrf_token
 from plugin.admin.dashboard_routes import dashboard_routes
 from plugin.admin.email_routes import email_admin_routes
+from plugin.admin.help_pages import help_page_routes
 from plugin.admin.privacy_routes import privacy_routes
 from plugin.admin.setup_routes import setup_routes
 from plugin.admin.web import NO_STORE, PAGES, page_url, render
@@ -99,6 +100,7 @@ def admin_mount(*, clock: Callable[[], datetime] = utc_now) -> Mount:
         *setup_routes(),
         *dashboard_routes(),
         *widget_page_routes(runtime),
+        *help_page_routes(runtime),
         *widget_settings_routes(authenticated_shop),
         *email_admin_routes(),
         *privacy_routes(),

@@ -34,6 +34,7 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("dashboard", "Dashboard"),
     ("estimator", "Shipping estimator"),
     ("badges", "Trust badges"),
+    ("help", "Help prompts"),
     ("emails", "Emails"),
     ("privacy", "Privacy"),
     ("health", "Webhooks"),
