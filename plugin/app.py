@@ -31,6 +31,7 @@ from plugin.middleware.request_id import RequestIdMiddleware
 from plugin.openapi import build_document, openapi_json
 from plugin.platform import Platform
 from plugin.privacy.erasure import redact_shop
+from plugin.privacy.export_notice import export_notice_jobs
 from plugin.services import Services
 from plugin.settings import Settings
 from plugin.shopify import sync as shopify_sync
@@ -98,6 +99,7 @@ def build_job_handlers(mailer: Mailer | None = None) -> dict[str, JobHandler]:
     handlers: dict[str, JobHandler] = {
         **journey_job_handlers(sender),
         **help_job_handlers(sender),
+        **export_notice_jobs(sender),
         "events.reconcile": reconcile_shop,
         **bigcommerce_jobs.job_handlers(erase_shop=redact_shop),
         **shopify_sync.JOB_HANDLERS,

@@ -12,6 +12,7 @@ from plugin.events import PlatformEvent
 from plugin.privacy.audit import audit_shop_action
 from plugin.privacy.erasure import erase_subject, redact_shop
 from plugin.privacy.export import export_id_for, export_subject
+from plugin.privacy.export_notice import schedule_export_notice
 from plugin.privacy.subjects import DataSubject
 from plugin.services import Services
 from plugin.storage import as_optional_text
@@ -72,6 +73,10 @@ async def customer_data_request(services: Services, event: PlatformEvent) -> Non
     log.info(
         "data request exported", extra={"shop": event.shop.tag, "export": result.export_id, "records": result.records}
     )
+    await schedule_export_notice(
+        services, event.shop, export_id=result.export_id, request_id=request_id or event.delivery_id,
+        records=result.records,
+    )  # fmt: skip
 
 
 async def customer_erasure(services: Services, event: PlatformEvent) -> None:
