@@ -47,7 +47,7 @@ from webhooks.handlers.shop import shop_updated
 from webhooks.journey.advance import refresh_and_advance
 from webhooks.journey.send import journey_job_handlers
 from webhooks.receive import webhook_endpoint
-from webhooks.reconcile import reconcile_shop
+from webhooks.reconcile import RESYNC_JOB, reconcile_shop
 from webhooks.registry import EventRegistry, handled_event_types
 from widgets.help.forward import help_job_handlers
 from widgets.routes import proxy_widget_routes, widget_routes
@@ -104,7 +104,7 @@ def build_job_handlers(mailer: Mailer | None = None) -> dict[str, JobHandler]:
         **bigcommerce_jobs.job_handlers(erase_shop=redact_shop),
         **shopify_sync.JOB_HANDLERS,
     }
-    handlers["shop.resync"] = partial(_resync_shop, handlers)
+    handlers[RESYNC_JOB] = partial(_resync_shop, handlers)
     return handlers
 
 

@@ -48,6 +48,7 @@ async def reconcile_shop(services: Services, shop: ShopRef, args: Mapping[str, A
 
 
 RESYNC_EVERY_S = 6 * 3600
+RESYNC_JOB = "shop.resync"
 
 
 async def schedule_per_shop(services: Services, job_name: str, every_s: int) -> int:
@@ -71,4 +72,4 @@ async def schedule_reconciliation(services: Services) -> int:
 
 async def schedule_resync(services: Services) -> int:
     """Shop facts and shipping rates change in the platform's admin without a webhook: sync them regularly."""
-    return await schedule_per_shop(services, "shop.resync", RESYNC_EVERY_S)
+    return await schedule_per_shop(services, RESYNC_JOB, RESYNC_EVERY_S)

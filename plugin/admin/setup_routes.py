@@ -11,8 +11,10 @@ from plugin.admin.checklist import onboarding_steps
 from plugin.admin.queue import ENTRY_ID, replay_shop_dead_letters, shop_dead_letters, shop_retrying
 from plugin.admin.web import AdminCall, admin_endpoint, error, fragment, json_body
 from plugin.bigcommerce.users import StoreUsers
+from plugin.jobs import Job, schedule_job
 from plugin.openapi import documented
 from plugin.shop_data import load_facts
+from webhooks.reconcile import RESYNC_JOB
 from webhooks.stats import collect_stats
 
 SECURITY = ["shopifySessionToken"]
@@ -81,9 +83,24 @@ async def replay(call: AdminCall) -> Response:
     return JSONResponse({"replayed": moved}, headers={"Cache-Control": "no-store"})
 
 
+@admin_endpoint
+@documented(
+    "Sync this shop's facts and shipping rates from the platform now (they also sync every 6 hours)",
+    {202: "{scheduled}", 401: "not signed in", 403: "CSRF token missing"},
+    tag="admin",
+    security=SECURITY,
+)
+async def sync_now(call: AdminCall) -> Response:
+    # One pending sync per shop: pressing the button twice while it waits is a no-op (the job id says so).
+    job = Job(RESYNC_JOB, call.shop, f"{RESYNC_JOB}:{call.shop.tag}:now")
+    await schedule_job(call.services.redis, call.services.keys, job)
+    return JSONResponse({"scheduled": True}, status_code=202, headers={"Cache-Control": "no-store"})
+
+
 def setup_routes() -> list[BaseRoute]:
     return [
         Route("/fragments/home", home_fragment, methods=["GET"]),
         Route("/fragments/health", health_fragment, methods=["GET"]),
         Route("/queue/replay", replay, methods=["POST"]),
+        Route("/shipping/sync", sync_now, methods=["POST"]),
     ]

@@ -150,6 +150,10 @@ CASES: dict[tuple[str, str], Attack] = {
     ("GET", "/admin/api/fragments/estimator"): lambda v: [{"params": {"shop": v.shop.id, "country": "DE"}}],
     ("GET", "/admin/api/estimator/preview"): lambda v: [{"params": {"shop": v.shop.id, "country": "DE"}}],
     ("GET", "/admin/api/fragments/badges"): lambda v: [{"params": {"shop": v.shop.id}}],
+    ("GET", "/admin/api/fragments/help"): lambda v: [
+        {"params": {"shop": v.shop.id}},
+        {"params": {"shop": v.shop.id, "status": "all", "request": v.help_request_id}},
+    ],
     ("GET", "/admin/api/widgets/settings"): lambda v: [{"params": {"shop": v.shop.id}}],
     ("PUT", "/admin/api/widgets/settings"): lambda v: [
         {"json": {"shop": v.shop.id, "estimator": {"heading": "changed"}}},
@@ -169,6 +173,10 @@ CASES: dict[tuple[str, str], Attack] = {
     ("POST", "/admin/api/privacy/exports"): lambda v: [{"json": _with_shop(v, email=BRAVO_EMAIL)}],
     ("GET", "/admin/api/privacy/exports/{export_id}"): lambda v: [
         {"path": {"export_id": v.export_id}, "params": {"shop": v.shop.id}}
+    ],
+    ("POST", "/admin/api/shipping/sync"): lambda v: [
+        {"json": _with_shop(v)},
+        {"json": {}, "params": {"shop": v.shop.id}},
     ],
     ("GET", "/admin/api/help/settings"): lambda v: [{"params": {"shop": v.shop.id}}],
     ("PUT", "/admin/api/help/settings"): lambda v: [
@@ -247,11 +255,14 @@ async def test_a_session_of_one_shop_never_reads_or_changes_another_shops_data(
         if url == "/admin/api/session" and attacker == "shopify":
             assert response.json()["shop"] == own_shop.id
     assert await snapshot(admin.services, victim) == before
+    jobs = [as_text(job) async for job in admin.services.redis.scan_iter(match=admin.services.keys.jobs("*"))]
+    assert not [job for job in jobs if victim.shop.tag in job], "no work was scheduled for shop B"
     # The attacks aimed at B's ids found nothing; the ones on the session's own shop worked.
     export_url = f"GET /admin/api/privacy/exports/{victim.export_id} null"
     assert statuses[export_url] == 404
     assert statuses[f"POST /admin/api/queue/replay {json.dumps({'id': victim.dead_letter_id})}"] == 404
     assert statuses["GET /admin/api/fragments/dashboard null"] == 200
+    assert statuses["GET /admin/api/fragments/help null"] == 200  # the session's own inbox, not B's
     resolve_b = f"POST /admin/api/help/requests/{victim.help_request_id}/resolve null"
     assert statuses[resolve_b] == 404
     created = json.dumps({"shop": SHOP_B.id, "email": BRAVO_EMAIL})

@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,6 +25,7 @@ from plugin.services import Services
 from plugin.settings import Settings
 from tests.admin.dashboard_case import expected_figures, seed_dashboard, signed
 from tests.browser.conftest import axe_source, new_context, visitor_in
+from widgets.help.requests import HelpRequestInput, load_request, store_request
 
 pytestmark = [pytest.mark.anyio, pytest.mark.browser]
 
@@ -247,6 +249,46 @@ async def test_bigcommerce_staff_open_the_admin_from_the_load_callback_and_chang
         await open_page(page.main_frame, label)
         await vitals(page, f"bigcommerce {label.lower()}")
         assert await accessibility_violations(page) == [], label
+    await context.close()
+
+
+async def test_bigcommerce_staff_resolve_a_help_request_from_the_help_page(
+    browser: Browser, services: Services, devstore: DevStore, admin_server: str
+) -> None:
+    import httpx
+
+    async with httpx.AsyncClient() as http:
+        installed = await http.get(
+            f"{admin_server}/bigcommerce/auth", params=devstore.bigcommerce.authorize(DEMO_STORE_HASH)
+        )
+    assert installed.status_code == 200, installed.text
+    await run_due_jobs(services, build_job_handlers())
+    store = ShopRef("bigcommerce", DEMO_STORE_HASH)
+    question = HelpRequestInput(email="kim@example.com", question="Is the scarf <b>wool</b>?", page="/scarf/")
+    asked = await store_request(services, store, question, now=datetime.now(UTC), retention_days=90)
+    context = await admin_context(browser, devstore, **DESKTOP)
+    page = await context.new_page()
+    jwt = devstore.bigcommerce.signed_payload_jwt(DEMO_STORE_HASH, user={"id": 5150, "email": "staff@demo.example"})
+    await page.goto(f"{admin_server}/bigcommerce/load?{urlencode({'signed_payload_jwt': jwt})}")
+    await page.wait_for_url(f"{admin_server}/admin/")
+    await open_page(page.main_frame, "Help prompts")
+    await vitals(page, "bigcommerce help prompts")
+    assert await accessibility_violations(page) == []
+
+    request = page.locator(f"[data-request='{asked.id}']")
+    assert "Is the scarf <b>wool</b>?" in await request.inner_text()  # the shopper's text, as text
+    await request.get_by_role("button", name="Mark resolved").click()  # a POST with the page's CSRF token
+    await page.wait_for_selector(f"[data-request='{asked.id}'][data-status=resolved]")
+    assert "Marked resolved" in await page.inner_text("#toast")
+    stored = await load_request(services, store, asked.id)
+    assert stored is not None and stored.status == "resolved"
+
+    await page.fill("[name='hours.weekly.mon.0.0']", "17:00")
+    await page.fill("[name='hours.weekly.mon.0.1']", "09:00")
+    await page.click("form[data-done='Hours saved.'] button[type=submit]")
+    await page.wait_for_selector("[name='hours.weekly.mon.0.0'][aria-invalid=true]")
+    assert "must close after it opens" in await page.inner_text("form[data-done='Hours saved.'] .field-error")
+    assert await page.evaluate("document.activeElement.name") == "hours.weekly.mon.0.0"
     await context.close()
 
 
