@@ -37,7 +37,8 @@ Families in use:
     survey:response:<subject>, survey:tally:<kind>   CSAT/NPS answers and their aggregates
     settings:widgets, settings:help   merchant settings per feature (saving bumps the data version)
     help:request:<id>, help:requests, help:reply_times   help requests (sealed, expiring) and their index
-    outcomes:*, conversions:*   storefront outcome counts and orders per holdout variant (no personal data)
+    outcomes:*, conversions:*   storefront outcome counts and orders per holdout variant (no personal data);
+                       conversions:cart:<id> a BigCommerce cart's variant, 30 days
     cache:estimate:<version>:<digest>   cached estimates, keyed by the shop's data version
     users, admin:*     staff users of the store, admin bookkeeping
     ratelimit:*        public endpoint limits, keyed by a pseudonym of the client

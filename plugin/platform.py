@@ -81,6 +81,7 @@ class Order:
     lines: tuple[OrderLine, ...] = ()
     shipments: tuple[Shipment, ...] = ()
     note_attributes: Mapping[str, str] = field(default_factory=dict)
+    cart_id: str | None = None  # the storefront cart it was placed from (BigCommerce), when the platform says
 
 
 class Platform(Protocol):

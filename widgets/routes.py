@@ -1,5 +1,6 @@
 """Every widget endpoint is a function of one StorefrontCall (services, shop, request); here each is mounted twice:
-under `/storefront/{platform}/{shop}` (CORS-limited to the shop's domains) and behind the Shopify app proxy."""
+under `/storefront/{platform}/{shop}` (CORS-limited to the shop's domains) and behind the Shopify app proxy.
+BigCommerce-only endpoints are mounted under `/storefront/...` alone."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from plugin.keys import ShopRef
 from plugin.services import services
 from widgets.assets import static_routes
 from widgets.badges.http import badges_fragment
+from widgets.cart_variant import cart_variant_endpoint
 from widgets.cors import StorefrontCors
 from widgets.estimator.http import estimate_fragment, estimate_json
 from widgets.help.events import help_events
@@ -38,6 +40,8 @@ ENDPOINTS: tuple[tuple[str, Handler, list[str]], ...] = (
     ("/help/requests", help_request, ["POST"]),
     ("/help/events", help_events, ["POST"]),
 )
+# Not behind the Shopify app proxy: a Shopify cart carries the variant as a cart attribute.
+STOREFRONT_ONLY: tuple[tuple[str, Handler, list[str]], ...] = (("/cart-variant", cart_variant_endpoint, ["POST"]),)
 
 
 def _shop_from_path(request: Request) -> ShopRef:
@@ -61,7 +65,7 @@ def widget_routes(*, clock: Callable[[], datetime] = utc_now) -> list[BaseRoute]
     runtime = WidgetRuntime(clock=clock)
     storefront = [
         Route(path, _endpoint(handler, runtime, _shop_from_path), methods=methods)
-        for path, handler, methods in ENDPOINTS
+        for path, handler, methods in (*ENDPOINTS, *STOREFRONT_ONLY)
     ]
     return [
         *static_routes(),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import time
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,6 +25,10 @@ MAX_HOLDOUT_PERCENT = 50
 MAX_TEXT = 120
 MAX_PROCESSING_DAYS = 30
 MAX_TRANSIT_DAYS = 60
+MAX_METHOD_COSTS = 50
+MAX_COST = Decimal(100_000)
+COST_PLACES = 2
+CENT = Decimal(1).scaleb(-COST_PLACES)
 
 
 class WidgetSettingsError(ValueError):
@@ -45,10 +50,14 @@ class EstimatorSettings:
     cutoff: time | None = None
     default_transit_days: tuple[int, int] | None = None
     method_transit_days: Mapping[str, tuple[int, int]] | None = None  # method name or id -> [min, max]
+    # method name or id -> the merchant's typical price of a carrier-calculated method, in the shop currency
+    method_typical_costs: Mapping[str, Decimal] = field(default_factory=dict)
 
     def overrides(self) -> MerchantOverrides:
+        transit, costs = self.method_transit_days or {}, self.method_typical_costs
         methods = tuple(
-            MethodOverride(method=name, transit_days=days) for name, days in (self.method_transit_days or {}).items()
+            MethodOverride(method=name, typical_cost=costs.get(name), transit_days=transit.get(name))
+            for name in dict.fromkeys([*transit, *costs])
         )
         return MerchantOverrides(
             processing_days=self.processing_days,
@@ -179,6 +188,42 @@ def _transit(value: object, field: str) -> tuple[int, int] | None:
     return low, high
 
 
+def _amount(value: object, field: str) -> Decimal:
+    """A money amount as a decimal string (or a whole number): never a float's binary approximation."""
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+        raise WidgetSettingsError(field, 'must be an amount like "9.50"')
+    try:
+        amount = Decimal(value.strip() if isinstance(value, str) else value)
+    except InvalidOperation:
+        raise WidgetSettingsError(field, f'{value!r} is not an amount like "9.50"') from None
+    if not amount.is_finite():
+        raise WidgetSettingsError(field, 'must be an amount like "9.50"')
+    if amount < 0:
+        raise WidgetSettingsError(field, "must not be negative")
+    if amount > MAX_COST:
+        raise WidgetSettingsError(field, f"must be at most {MAX_COST}")
+    if amount != amount.quantize(CENT):
+        raise WidgetSettingsError(field, f"must have at most {COST_PLACES} decimal places")
+    exponent = amount.as_tuple().exponent
+    return amount if isinstance(exponent, int) and -COST_PLACES <= exponent <= 0 else amount.quantize(CENT)
+
+
+def _method_costs(value: object, field: str) -> dict[str, Decimal]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise WidgetSettingsError(field, 'must map method names to amounts like "9.50"')
+    if len(value) > MAX_METHOD_COSTS:
+        raise WidgetSettingsError(field, f"must name at most {MAX_METHOD_COSTS} methods")
+    costs: dict[str, Decimal] = {}
+    for name, amount in value.items():
+        label = _text(name, field)
+        found = _amount(amount, f"{field}.{name}")
+        if label:
+            costs[label] = found
+    return costs
+
+
 def _https_url(value: object, field: str) -> str | None:
     text = _text(value, field)
     if text is None:
@@ -200,6 +245,7 @@ def _estimator(data: Mapping[str, Any], base: EstimatorSettings) -> EstimatorSet
         "cutoff",
         "default_transit_days",
         "method_transit_days",
+        "method_typical_costs",
     )
     _known_keys(data, allowed, where)
     processing = data.get("processing_days", base.processing_days)
@@ -227,6 +273,9 @@ def _estimator(data: Mapping[str, Any], base: EstimatorSettings) -> EstimatorSet
             data.get("default_transit_days", base.default_transit_days), where + "default_transit_days"
         ),
         method_transit_days=methods,
+        method_typical_costs=_method_costs(
+            data.get("method_typical_costs", base.method_typical_costs), where + "method_typical_costs"
+        ),
     )
 
 
@@ -284,6 +333,7 @@ def settings_to_dict(settings: WidgetSettings) -> dict[str, Any]:
             "method_transit_days": None
             if est.method_transit_days is None
             else {name: list(days) for name, days in est.method_transit_days.items()},
+            "method_typical_costs": {name: str(amount) for name, amount in est.method_typical_costs.items()},
         },
         "badges": {
             "enabled": badges.enabled,

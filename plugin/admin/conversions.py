@@ -4,7 +4,9 @@ The storefront script tags a consenting shopper's cart with `_upfront_variant` (
 order carries it in `note_attributes`). `record_order_conversion` counts an order once whatever redeliveries
 arrive (a marker per order id, set together with the count in one script); the composition root wraps the
 order-created handler with `with_order_conversions`, which reads the attribute from the webhook payload.
-No person is named: only the order id in the marker and counts per variant.
+BigCommerce carts have no attributes: the script sends the cart id with its variant (`save_cart_variant`, kept
+30 days) and `count_cart_conversion` looks it up for an order fetched with its `cart_id`.
+No person is named: only the order and cart ids in keys and counts per variant.
 """
 
 from __future__ import annotations
@@ -18,12 +20,15 @@ from redis.asyncio import Redis
 
 from plugin.events import ORDER_CREATED, PlatformEvent
 from plugin.keys import Keys, ShopRef
+from plugin.platform import Order
 from plugin.services import Services
 from plugin.shop_data import load_facts
+from plugin.storage import as_optional_text
 
 VARIANT_ATTRIBUTE = "_upfront_variant"
 VARIANTS = ("treatment", "control")
 KEEP_SECONDS = 400 * 86400
+CART_KEEP_SECONDS = 30 * 86400  # a cart older than this rarely becomes an order
 
 _COUNT_ONCE = """
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
@@ -41,6 +46,10 @@ def conversions_key(keys: Keys, shop: ShopRef, day: date) -> str:
 
 def _marker_key(keys: Keys, shop: ShopRef, order_id: str) -> str:
     return keys.shop(shop, "conversions", "order", order_id)
+
+
+def cart_variant_key(keys: Keys, shop: ShopRef, cart_id: str) -> str:
+    return keys.shop(shop, "conversions", "cart", cart_id)
 
 
 def variant_of_order(note_attributes: Mapping[str, str]) -> str | None:
@@ -70,6 +79,28 @@ async def read_conversions(redis: Redis, keys: Keys, shop: ShopRef, days: list[d
     }
 
 
+async def save_cart_variant(redis: Redis, keys: Keys, shop: ShopRef, cart_id: str, variant: str) -> None:
+    """Remember a cart's variant; the first one stays (a cart is counted in the group its shopper was in)."""
+    if variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {', '.join(VARIANTS)}")
+    await redis.set(cart_variant_key(keys, shop, cart_id), variant, nx=True, ex=CART_KEEP_SECONDS)
+
+
+async def cart_variant(redis: Redis, keys: Keys, shop: ShopRef, cart_id: str) -> str | None:
+    found = as_optional_text(await redis.get(cart_variant_key(keys, shop, cart_id)))
+    return found if found in VARIANTS else None
+
+
+async def shop_day(services: Services, shop: ShopRef, moment: datetime) -> date:
+    """The shop-local date of `moment` (a naive one is UTC; an unknown timezone falls back to UTC)."""
+    facts = await load_facts(services.redis, services.keys, shop)
+    try:
+        zone = ZoneInfo(facts.timezone if facts else "UTC")
+    except (ValueError, ZoneInfoNotFoundError):
+        zone = ZoneInfo("UTC")
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(zone).date()
+
+
 # --- from the order webhook --------------------------------------------------------------------------------------
 
 OrderHandler = Callable[[Services, PlatformEvent], Awaitable[None]]
@@ -93,16 +124,25 @@ async def count_order_conversion(services: Services, event: PlatformEvent) -> bo
     variant = variant_of_order(_attributes(event.payload))
     if variant is None:
         return False
-    facts = await load_facts(services.redis, services.keys, event.shop)
     try:
         placed = datetime.fromisoformat(str(event.payload.get("created_at") or event.occurred_at.isoformat()))
-        zone = ZoneInfo(facts.timezone if facts else "UTC")
-    except (ValueError, ZoneInfoNotFoundError):
-        placed, zone = event.occurred_at, ZoneInfo("UTC")
-    if placed.tzinfo is None:
-        placed = placed.replace(tzinfo=UTC)
-    day = placed.astimezone(zone).date()
+    except ValueError:
+        placed = event.occurred_at
+    day = await shop_day(services, event.shop, placed)
     return await record_order_conversion(services.redis, services.keys, event.shop, event.order_id, variant, day)
+
+
+async def count_cart_conversion(services: Services, order: Order) -> bool:
+    """Count a new order fetched from the platform for the variant its cart was tagged with (BigCommerce: the
+    script sent the cart id); True when counted now. An order without a cart id, or whose cart was never
+    tagged (no consent), is not counted."""
+    if order.cart_id is None:
+        return False
+    variant = await cart_variant(services.redis, services.keys, order.shop, order.cart_id)
+    if variant is None:
+        return False
+    day = await shop_day(services, order.shop, order.created_at)
+    return await record_order_conversion(services.redis, services.keys, order.shop, order.id, variant, day)
 
 
 def with_order_conversions(handler: OrderHandler) -> OrderHandler:

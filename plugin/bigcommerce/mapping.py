@@ -142,6 +142,7 @@ def order_from_bigcommerce(
         first_name=_text(billing.get("first_name")),
         locale=_text(order.get("customer_locale")),
         email_marketing_consent=consent_state(consent),
+        cart_id=_text(order.get("cart_id")),  # "" for orders not placed from a storefront cart
         lines=tuple(line_from_bigcommerce(product) for product in products),
         shipments=tuple(
             shipment_from_bigcommerce(shipment, delivered=status_id == COMPLETED_STATUS_ID) for shipment in shipments

@@ -99,12 +99,26 @@ def _address(first: str, last: str, email: str, country: str, state: str, zip_co
     }
 
 
+def demo_cart_id(store_hash: str, order_id: int) -> str:
+    """A storefront cart id as BigCommerce gives one (a UUID), stable per demo order."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"https://store-{store_hash}.mybigcommerce.com/carts/{order_id}"))
+
+
 def _order(
-    store_hash: str, order_id: int, status: tuple[int, str], customer_id: int, billing: dict[str, Any], **money: str
+    store_hash: str,
+    order_id: int,
+    status: tuple[int, str],
+    customer_id: int,
+    billing: dict[str, Any],
+    *,
+    cart_id: str | None = None,
+    **money: str,
 ) -> dict[str, Any]:
     created = datetime(2026, 11, 2, 15, 30, tzinfo=UTC) + timedelta(hours=order_id - 100)
     return {
         "id": order_id,
+        # The storefront cart the order was placed from; "" when it was not (created in the control panel or API).
+        "cart_id": demo_cart_id(store_hash, order_id) if cart_id is None else cart_id,
         "customer_id": customer_id,
         "date_created": _rfc2822(created),
         "date_modified": _rfc2822(created + timedelta(hours=2)),
@@ -223,6 +237,7 @@ def demo_store(store_hash: str = DEMO_STORE_HASH) -> EmulatedStore:
             (3, "Partially Shipped"),
             8,
             rene,
+            cart_id="",  # phoned in, entered in the control panel: no storefront cart
             subtotal="72.00",
             shipping="12.00",
             total="84.00",

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from plugin.keys import ShopRef
-from plugin.rates import Method, MethodKind, Region, Zone
+from plugin.rates import Handling, Method, MethodKind, Region, Zone
 from plugin.services import Services
 from plugin.shop_data import facts_key, load_shipping_setup, save_shipping_setup, shipping_setup_key
 from tests.widgets.conftest import Clock, WidgetClient
@@ -155,6 +155,40 @@ async def test_carrier_rates_and_a_missing_setup_say_calculated_at_checkout(
     assert carrier_answer["options"][0]["cost"] is None
     assert missing_answer["status"] == "at_checkout"
     assert missing_answer["message"] == "Shipping costs are calculated at checkout."
+
+
+@pytest.mark.parametrize(
+    ("typical_costs", "cost", "status", "at_checkout"),
+    [
+        ({"DHL Paket": "9.00"}, "10.95", "quoted", []),  # 9.00 + 1.50 fixed + 5 % of 9.00
+        ({"c": "9"}, "10.95", "quoted", []),  # by method id
+        ({"Some other carrier": "9.00"}, None, "at_checkout", ["DHL Paket"]),
+        ({}, None, "at_checkout", ["DHL Paket"]),
+    ],
+    ids=["by-name", "by-id", "another-method", "none"],
+)
+async def test_a_carriers_typical_cost_from_the_settings_is_shown_with_handling_but_not_as_a_quote(
+    widget_client: WidgetClient,
+    services: Services,
+    shop: ShopRef,
+    typical_costs: dict[str, str],
+    cost: str | None,
+    status: str,
+    at_checkout: list[str],
+) -> None:
+    setup = await load_shipping_setup(services.redis, services.keys, shop)
+    assert setup is not None
+    dhl = Method("c", "DHL Paket", MethodKind.CARRIER, handling=Handling(Decimal("1.50"), Decimal(5)))
+    carrier = Zone("dhl", "Carrier", regions=(Region("DE"),), methods=(dhl,))
+    await save_shipping_setup(services.redis, services.keys, shop, replace(setup, zones=(carrier,)))
+    defaults = default_settings(services.settings.manifest.widgets)
+    changes = {"estimator": {"method_typical_costs": typical_costs}}
+    await save_widget_settings(services.redis, services.keys, shop, changes, defaults)
+    async with widget_client() as client:
+        answer = (await client.get(f"{BASE}/estimate", params=CART)).json()
+    [option] = answer["options"]
+    assert (option["name"], option["cost"], option["computable"], option["free"]) == ("DHL Paket", cost, False, False)
+    assert (answer["status"], answer["calculated_at_checkout"]) == (status, at_checkout)
 
 
 @pytest.mark.parametrize(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import time
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from plugin.keys import ShopRef
+from plugin.rates import MethodOverride
 from plugin.services import Services
 from plugin.settings import Settings
 from plugin.shop_data import data_version
@@ -43,13 +46,38 @@ def test_settings_round_trip_through_their_json_form(settings: Settings) -> None
                 "heading": "  Versand  ",
                 "default_transit_days": [1, 2],
                 "method_transit_days": {"Express": [1, 1]},
+                "method_typical_costs": {"DHL Express": "9.5", "carrier-7": 12, "UPS": "4.500"},
             },
             "badges": {"support_hours": "Mo–Fr 9–17", "support_url": "https://help.example/contact"},
         },
         defaults,
     )
     assert changed.estimator.heading == "Versand"
-    assert settings_from_dict(settings_to_dict(changed), defaults) == changed
+    assert changed.estimator.method_typical_costs == {
+        "DHL Express": Decimal("9.5"),
+        "carrier-7": Decimal(12),
+        "UPS": Decimal("4.50"),
+    }
+    as_json = settings_to_dict(changed)
+    assert as_json["estimator"]["method_typical_costs"] == {"DHL Express": "9.5", "carrier-7": "12", "UPS": "4.50"}
+    assert settings_from_dict(json.loads(json.dumps(as_json)), defaults) == changed
+
+
+def test_typical_costs_and_transit_days_of_one_method_become_one_override(settings: Settings) -> None:
+    estimator = settings_from_dict(
+        {
+            "estimator": {
+                "method_transit_days": {"DHL Express": [1, 2], "Standard": [3, 5]},
+                "method_typical_costs": {"DHL Express": "9.00", "UPS": "12.50"},
+            }
+        },
+        default_settings(settings.manifest.widgets),
+    ).estimator
+    assert set(estimator.overrides().methods) == {
+        MethodOverride("DHL Express", typical_cost=Decimal("9.00"), transit_days=(1, 2)),
+        MethodOverride("Standard", transit_days=(3, 5)),
+        MethodOverride("UPS", typical_cost=Decimal("12.50")),
+    }
 
 
 @pytest.mark.parametrize(
@@ -71,6 +99,19 @@ def test_settings_round_trip_through_their_json_form(settings: Settings) -> None
         ({"badges": {"support_url": "javascript:alert(1)"}}, "badges.support_url", "https:// or mailto:"),
         ({"badges": {"enabled": "yes"}}, "badges.enabled", "true or false"),
         ({"version": 2}, "version", "unsupported"),
+        ({"estimator": {"method_typical_costs": ["DHL"]}}, "estimator.method_typical_costs", "must map method"),
+        (
+            {"estimator": {"method_typical_costs": {f"Carrier {n}": "5" for n in range(51)}}},
+            "estimator.method_typical_costs",
+            "at most 50 methods",
+        ),
+        ({"estimator": {"method_typical_costs": {"DHL": "-0.01"}}}, "estimator.method_typical_costs.DHL", "negative"),
+        ({"estimator": {"method_typical_costs": {"DHL": "9.999"}}}, "estimator.method_typical_costs.DHL", "2 decimal"),
+        ({"estimator": {"method_typical_costs": {"DHL": "nine"}}}, "estimator.method_typical_costs.DHL", "amount"),
+        ({"estimator": {"method_typical_costs": {"DHL": "NaN"}}}, "estimator.method_typical_costs.DHL", "amount"),
+        ({"estimator": {"method_typical_costs": {"DHL": 9.99}}}, "estimator.method_typical_costs.DHL", "amount"),
+        ({"estimator": {"method_typical_costs": {"DHL": True}}}, "estimator.method_typical_costs.DHL", "amount"),
+        ({"estimator": {"method_typical_costs": {"DHL": "1e9"}}}, "estimator.method_typical_costs.DHL", "at most"),
     ],
     ids=lambda value: value if isinstance(value, str) else None,
 )

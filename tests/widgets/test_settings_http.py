@@ -66,3 +66,15 @@ async def test_a_bad_change_is_400_with_the_field_and_the_good_one_is_saved(
     assert not_json.status_code == 400
     assert good.json()["settings"]["holdout_percent"] == 15
     assert anonymous.status_code == 401
+
+
+async def test_a_bad_typical_cost_is_400_with_the_method_and_the_reason(
+    settings: Settings, redis: Redis, shop: ShopRef
+) -> None:
+    change = {"estimator": {"method_typical_costs": {"DHL Express": "-4.00"}}}
+    async with admin_client(settings, redis, shop) as client:
+        bad = await client.put("/admin/widgets/settings", json=change)
+        good = await client.put("/admin/widgets/settings", json={"estimator": {"method_typical_costs": {"DHL": "4"}}})
+    assert bad.status_code == 400
+    assert bad.json() == {"error": "must not be negative", "field": "estimator.method_typical_costs.DHL Express"}
+    assert good.json()["settings"]["estimator"]["method_typical_costs"] == {"DHL": "4"}

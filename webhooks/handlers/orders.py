@@ -61,11 +61,13 @@ async def record_order(services: Services, order: Order) -> bool:
     return bool(written)
 
 
-async def refresh_order(services: Services, event: PlatformEvent) -> None:
-    """Fetch the order's current state through the platform and keep it if it is the newest we have."""
+async def refresh_order(services: Services, event: PlatformEvent) -> Order | None:
+    """Fetch the order's current state through the platform and keep it if it is the newest we have; the order
+    as fetched, or None when the event concerns no order of an active shop."""
     if event.order_id is None or not await services.shops.is_active(event.shop):
-        return
+        return None
     platform = services.platforms[event.shop.platform]
     order = await platform.fetch_order(event.shop, event.order_id)
     if not await record_order(services, order):
         log.info("older order state ignored", extra={"shop": event.shop.tag, "order": order.id})
+    return order

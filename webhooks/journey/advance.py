@@ -12,6 +12,7 @@ import logging
 import time
 from datetime import UTC, datetime, timedelta
 
+from plugin.admin.conversions import count_cart_conversion
 from plugin.email.journey_settings import JourneySettings, load_journey_settings
 from plugin.email.records import (
     advance_journey_record,
@@ -24,7 +25,7 @@ from plugin.email.records import (
     set_journey_fields,
 )
 from plugin.email.stages import DELIVERED_RANK, Stage
-from plugin.events import PlatformEvent
+from plugin.events import ORDER_CREATED, PlatformEvent
 from plugin.jobs import Job, schedule_job
 from plugin.keys import ShopRef
 from plugin.privacy.subjects import subject_key
@@ -189,8 +190,11 @@ async def mark_late(services: Services, shop: ShopRef, order_id: str) -> None:
 
 
 async def refresh_and_advance(services: Services, event: PlatformEvent) -> None:
-    """The order events' handler: the existing projection refresh, then the journey."""
-    await refresh_order(services, event)
+    """The order events' handler: the existing projection refresh, then the journey. A new order whose cart the
+    storefront script tagged (BigCommerce sends the cart id only with the order) is counted for its variant."""
+    order = await refresh_order(services, event)
+    if order is not None and event.type == ORDER_CREATED:
+        await count_cart_conversion(services, order)
     if event.order_id is None or not await services.shops.is_active(event.shop):
         return
     await advance_order_journey(services, event.shop, event.order_id)

@@ -202,18 +202,42 @@
     tagCart();
   }
 
-  // With consent, the variant travels with the order (Shopify cart attribute) so conversions can be compared.
-  function tagCart() {
-    if (platform !== "shopify" || !variant || !consent()) return;
+  // With consent, the variant travels with the order so conversions can be compared: a Shopify cart attribute,
+  // or the BigCommerce cart's id sent to the app (a cart exists once something is in it).
+  function tagCart(added) {
+    if (!variant || !consent()) return;
+    if (platform !== "shopify") {
+      if (added || page === "cart")
+        setTimeout(function () {
+          fetch("/api/storefront/carts", { credentials: "same-origin" })
+            .then(function (r) {
+              return r.json();
+            })
+            .then(function (c) {
+              var id = c[0] && c[0].id;
+              if (once(id))
+                navigator.sendBeacon(
+                  base + "/cart-variant",
+                  JSON.stringify({ consent: "analytics", cart_id: id, variant: variant })
+                );
+            })
+            .catch(function () {});
+        }, added && 2e3);
+    } else if (once(variant))
+      fetch(shopifyRoot() + "cart/update.js", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify({ attributes: { _upfront_variant: variant } }),
+      }).catch(function () {});
+  }
+
+  // True the first time this session tags `value`.
+  function once(value) {
     try {
-      if (sessionStorage.getItem("upfront_tagged") === variant) return;
-      sessionStorage.setItem("upfront_tagged", variant);
+      if (!value || sessionStorage.getItem("upfront_tagged") === value) return;
+      sessionStorage.setItem("upfront_tagged", value);
     } catch (e) {}
-    fetch(shopifyRoot() + "cart/update.js", {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify({ attributes: { _upfront_variant: variant } }),
-    }).catch(function () {});
+    return 1;
   }
 
   function track(widget, type) {
@@ -565,6 +589,7 @@
       if (/\/cart\/add/.test(form.action || "") || form.hasAttribute("data-cart-item-add")) {
         for (var kind in seen) track(kind, "add_to_cart");
         flush();
+        tagCart(1);
       }
     },
     true
