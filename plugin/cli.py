@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -30,9 +29,9 @@ from plugin.manifest import ManifestError
 from plugin.settings import Settings, load_settings
 from plugin.shopify.config import DEFAULT_OUTPUT, write_shopify_config
 from plugin.storage import open_redis
+from plugin.storefront_script import SCRIPT_SOURCE, served_script
 from webhooks.queue_cli import print_stats, replay
 from webhooks.worker import run_worker
-from widgets.assets import SCRIPT_FILE
 
 
 def _settings_or_exit(*, require_complete: bool) -> Settings:
@@ -109,8 +108,8 @@ def cmd_shopify_config(args: argparse.Namespace) -> int:
     # The theme app extension ships the one storefront script as its asset (served from Shopify's CDN).
     assets = Path(args.extension) / "assets"
     assets.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(SCRIPT_FILE, assets / SCRIPT_FILE.name)
-    print(f"wrote {written} and {assets / SCRIPT_FILE.name}; deploy them with `shopify app deploy`")
+    (assets / SCRIPT_SOURCE.name).write_bytes(served_script())
+    print(f"wrote {written} and {assets / SCRIPT_SOURCE.name}; deploy them with `shopify app deploy`")
     return 0
 
 

@@ -12,8 +12,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from plugin.openapi import documented
+from plugin.storefront_script import SCRIPT_SOURCE, served_script
 
-SCRIPT_FILE = Path(__file__).resolve().parent / "static" / "upfront.js"
 STABLE_MAX_AGE = 300
 IMMUTABLE = "public, max-age=31536000, immutable"
 
@@ -33,8 +33,8 @@ class Asset:
         return f"/static/upfront.{self.digest}.js"
 
 
-def load_asset(path: Path = SCRIPT_FILE) -> Asset:
-    body = path.read_bytes()
+def load_asset(path: Path = SCRIPT_SOURCE) -> Asset:
+    body = served_script(path)
     # mtime=0: the same bytes always gzip to the same bytes, so the size a budget checks is reproducible.
     return Asset(body, gzip.compress(body, compresslevel=9, mtime=0), hashlib.sha256(body).hexdigest()[:16])
 
@@ -42,7 +42,7 @@ def load_asset(path: Path = SCRIPT_FILE) -> Asset:
 class ScriptFile:
     """Re-reads the file only when it changes on disk (a dev edit); otherwise serves bytes held in memory."""
 
-    def __init__(self, path: Path = SCRIPT_FILE) -> None:
+    def __init__(self, path: Path = SCRIPT_SOURCE) -> None:
         self.path = path
         self._stamp: tuple[int, int] | None = None
         self._asset: Asset | None = None
@@ -55,7 +55,7 @@ class ScriptFile:
         return self._asset
 
 
-def script_url(path: Path = SCRIPT_FILE) -> str:
+def script_url(path: Path = SCRIPT_SOURCE) -> str:
     """The immutable URL of the current script, for pages the app renders itself (the dev store)."""
     return load_asset(path).hashed_path
 

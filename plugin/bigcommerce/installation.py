@@ -13,14 +13,14 @@ from urllib.parse import urlencode
 
 from plugin.bigcommerce.rest import StoreApi
 from plugin.bigcommerce.webhook_auth import SECRET_HEADER, webhook_secret_for
-from plugin.settings import PACKAGE_ROOT, Settings
+from plugin.settings import Settings
+from plugin.storefront_script import SCRIPT_SOURCE, served_script
 
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks/bigcommerce"
 SCRIPT_PATH = "/static/upfront.js"
 # Next to `plugin/` both in the source tree and in an installed wheel (the `widgets` package ships it).
-SCRIPT_FILE = PACKAGE_ROOT.parent / "widgets" / "static" / "upfront.js"
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class InstallTarget:
     webhook_scopes: tuple[str, ...]
     script_name: str
     consent_category: str
-    script_file: Path = SCRIPT_FILE
+    script_file: Path = SCRIPT_SOURCE
 
     @classmethod
     def from_settings(cls, settings: Settings, client_secret: str, webhook_scopes: tuple[str, ...]) -> InstallTarget:
@@ -54,10 +54,10 @@ class InstallTarget:
 
 
 def script_integrity(path: Path) -> str | None:
-    """sha384 SRI of the storefront script; None while the file does not exist (then no SRI is sent)."""
+    """sha384 SRI of the storefront script as served; None while the file does not exist (then no SRI is sent)."""
     if not path.is_file():
         return None
-    return "sha384-" + base64.b64encode(hashlib.sha384(path.read_bytes()).digest()).decode()
+    return "sha384-" + base64.b64encode(hashlib.sha384(served_script(path)).digest()).decode()
 
 
 def _hook_body(target: InstallTarget, store_hash: str, scope: str) -> dict[str, Any]:

@@ -9,8 +9,8 @@ from html.parser import HTMLParser
 
 import pytest
 
+from plugin.storefront_script import served_script
 from tests.help.conftest import HelpClient
-from widgets.assets import SCRIPT_FILE
 
 pytestmark = pytest.mark.anyio
 
@@ -37,7 +37,7 @@ def gzipped(body: bytes, level: int = 6) -> int:
 
 
 async def test_everything_before_interaction_fits_in_10_kb_gzipped(help_client: HelpClient) -> None:
-    script = gzipped(SCRIPT_FILE.read_bytes(), 9)
+    script = gzipped(served_script(), 9)
     fetched = []
     async with help_client() as client:
         page = Slots()

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from plugin.cli import main
+from plugin.storefront_script import served_script
 from tests.conftest import APP_URL, SHOPIFY_API_KEY
 from tests.processes import REPO
-from widgets.assets import SCRIPT_FILE
 
 
 def test_shopify_config_writes_the_app_toml(
@@ -49,4 +49,4 @@ def test_the_app_embed_ships_the_one_storefront_script(
     embed = (REPO / "extensions" / "upfront-embed" / "blocks" / "app-embed.liquid").read_text()
     asset = re.search(r"\{\{ '([^']+)' \| asset_url \}\}", embed)
     assert asset is not None and "defer" in embed
-    assert (extension / "assets" / asset.group(1)).read_bytes() == SCRIPT_FILE.read_bytes()
+    assert (extension / "assets" / asset.group(1)).read_bytes() == served_script()
