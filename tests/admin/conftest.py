@@ -9,28 +9,18 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from redis.asyncio import Redis
-from starlette.applications import Starlette
-from starlette.routing import Mount
 
-from plugin.app import build_job_handlers, build_services
-from plugin.devstore.bigcommerce import DEMO_STORE_HASH, BigCommerceEmulator, create_bigcommerce_emulator
-from plugin.devstore.shopify import DEMO_SHOP, ShopifyEmulator, create_shopify_emulator
+from plugin.app import build_job_handlers
+from plugin.devstore.bigcommerce import DEMO_STORE_HASH
+from plugin.devstore.shopify import DEMO_SHOP
 from plugin.devstore.storefront import seed_demo_shop
 from plugin.jobs import run_due_jobs
 from plugin.keys import ShopRef
 from plugin.services import Services
-from plugin.settings import Settings
-from tests.conftest import (
-    APP_URL,
-    BIGCOMMERCE_CLIENT_ID,
-    BIGCOMMERCE_SECRET,
-    SHOPIFY_API_KEY,
-    SHOPIFY_SECRET,
-    AppClientFactory,
-)
+from tests.conftest import AppClientFactory
+from tests.devstores import DevStores, devstore_http, services, stores, test_env
 
-DEVSTORE = "http://devstore.test"
+__all__ = ["devstore_http", "services", "stores", "test_env"]  # shared with the platform tests
 SHOP_A = ShopRef("shopify", DEMO_SHOP)
 SHOP_B = ShopRef("shopify", "bravo-other.myshopify.com")
 STORE_C = ShopRef("bigcommerce", DEMO_STORE_HASH)
@@ -39,46 +29,7 @@ CSRF_META = re.compile(r'<meta name="upfront-csrf" content="([^"]+)">')
 pytestmark = pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
 
 
-@dataclass
-class Emulators:
-    shopify: ShopifyEmulator
-    bigcommerce: BigCommerceEmulator
-
-
-@pytest.fixture
-def emulators() -> Emulators:
-    return Emulators(
-        shopify=create_shopify_emulator(SHOPIFY_SECRET, SHOPIFY_API_KEY, APP_URL),
-        bigcommerce=create_bigcommerce_emulator(BIGCOMMERCE_CLIENT_ID, BIGCOMMERCE_SECRET, APP_URL),
-    )
-
-
-@pytest.fixture
-def test_env(test_env: dict[str, str]) -> dict[str, str]:
-    api_origin, login_origin = BigCommerceEmulator.origins(DEVSTORE + "/bigcommerce")
-    test_env.update(
-        UPFRONT_SHOPIFY_ORIGIN=DEVSTORE + "/shopify/{shop}",
-        UPFRONT_BIGCOMMERCE_API_ORIGIN=api_origin,
-        UPFRONT_BIGCOMMERCE_LOGIN_ORIGIN=login_origin,
-    )
-    return test_env
-
-
-@pytest.fixture
-async def devstore_http(emulators: Emulators) -> AsyncIterator[httpx.AsyncClient]:
-    both = Starlette(
-        routes=[Mount("/shopify", app=emulators.shopify), Mount("/bigcommerce", app=emulators.bigcommerce)]
-    )
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=both), base_url=DEVSTORE) as client:
-        yield client
-
-
-@pytest.fixture
-def services(settings: Settings, redis: Redis, devstore_http: httpx.AsyncClient) -> Services:
-    return build_services(settings, redis, devstore_http)
-
-
-def shopify_auth(emulators: Emulators, shop: ShopRef = SHOP_A, user_id: str = "42") -> dict[str, str]:
+def shopify_auth(emulators: DevStores, shop: ShopRef = SHOP_A, user_id: str = "42") -> dict[str, str]:
     """What App Bridge's `shopify.idToken()` hands the page: a fresh session token, as a Bearer header."""
     return {"Authorization": f"Bearer {emulators.shopify.session_token(shop.id, user_id=user_id)}"}
 
@@ -88,7 +39,7 @@ class AdminClients:
     """One app, three ways in: Shopify shops A and B by session token, BigCommerce store C by its cookie."""
 
     http: httpx.AsyncClient
-    emulators: Emulators
+    emulators: DevStores
     services: Services
     bigcommerce_csrf: str = ""
 
@@ -108,14 +59,14 @@ class AdminClients:
 
 @pytest.fixture
 async def admin(
-    app_client: AppClientFactory, devstore_http: httpx.AsyncClient, services: Services, emulators: Emulators
+    app_client: AppClientFactory, devstore_http: httpx.AsyncClient, services: Services, stores: DevStores
 ) -> AsyncIterator[AdminClients]:
     """Shops A and B seeded as installed Shopify shops; store C installed through the BigCommerce auth callback and
     its post-install jobs (facts, shipping zones) run against the emulator."""
     async with app_client(http=devstore_http) as client:
-        installed = await client.get("/bigcommerce/auth", params=emulators.bigcommerce.authorize(DEMO_STORE_HASH))
+        installed = await client.get("/bigcommerce/auth", params=stores.bigcommerce.authorize(DEMO_STORE_HASH))
         assert installed.status_code == 200, installed.text
         await run_due_jobs(services, build_job_handlers())
         for shop in (SHOP_A, SHOP_B):
             await seed_demo_shop(services, shop.id, install=True)
-        yield AdminClients(client, emulators, services)
+        yield AdminClients(client, stores, services)

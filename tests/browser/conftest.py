@@ -19,6 +19,7 @@ import pytest
 import uvicorn
 from playwright.async_api import Browser, BrowserContext, async_playwright
 from redis.asyncio import Redis
+from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from plugin.app import build_services, create_app
@@ -85,12 +86,17 @@ async def shop(services: Services) -> ShopRef:
     return await seed_demo_shop(services, install=True)
 
 
-class LiveServer:
-    """uvicorn in a thread with its own event loop and Redis pool, as `upfront dev` runs it."""
+def storefront_app(settings: Settings) -> Starlette:
+    """The whole app with the dev storefront mounted, as `upfront dev` serves it."""
+    app = create_app(settings)
+    app.router.routes.append(Mount("/devstore", routes=storefront_routes()))
+    return app
 
-    def __init__(self, settings: Settings, sock: socket.socket) -> None:
-        app = create_app(settings)
-        app.router.routes.append(Mount("/devstore", routes=storefront_routes()))
+
+class LiveServer:
+    """uvicorn serving `app` in a thread with its own event loop and Redis pool, as `upfront dev` runs it."""
+
+    def __init__(self, app: Starlette, sock: socket.socket) -> None:
         self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
 
@@ -111,7 +117,7 @@ class LiveServer:
 @pytest.fixture
 def live_server(settings: Settings, listener: socket.socket, shop: ShopRef) -> Iterator[str]:
     """The demo shop is seeded first (the `shop` fixture); tests that change its data do so before this starts."""
-    with LiveServer(settings, listener):
+    with LiveServer(storefront_app(settings), listener):
         yield f"http://127.0.0.1:{listener.getsockname()[1]}"
 
 

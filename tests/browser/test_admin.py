@@ -5,15 +5,12 @@ emulator mints) and BigCommerce's load callback. Admin web vitals (LCP, CLS) are
 from __future__ import annotations
 
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-import uvicorn
 from playwright.async_api import Browser, BrowserContext, Frame, Page
 
 from plugin.app import build_job_handlers, create_app
@@ -24,7 +21,7 @@ from plugin.keys import ShopRef
 from plugin.services import Services
 from plugin.settings import Settings
 from tests.admin.dashboard_case import expected_figures, seed_dashboard, signed
-from tests.browser.conftest import axe_source, new_context, visitor_in
+from tests.browser.conftest import LiveServer, axe_source, new_context, visitor_in
 from widgets.help.requests import HelpRequestInput, load_request, store_request
 
 pytestmark = [pytest.mark.anyio, pytest.mark.browser]
@@ -62,28 +59,6 @@ window.shopify = {
 """
 
 
-class AdminServer:
-    """The app on loopback with the dev store (both emulators and the storefront) mounted, as `upfront dev` does."""
-
-    def __init__(self, settings: Settings, devstore: DevStore, sock: socket.socket) -> None:
-        app = create_app(settings, extra_routes=devstore.routes())
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
-
-    def __enter__(self) -> AdminServer:
-        self.thread.start()
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the app did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-
 @pytest.fixture
 def test_env(test_env: dict[str, str], base_url: str) -> dict[str, str]:
     test_env.update(devstore_environment(base_url))  # the adapters call the emulators on this same server
@@ -97,7 +72,8 @@ def devstore(services: Services) -> DevStore:
 
 @pytest.fixture
 def admin_server(settings: Settings, devstore: DevStore, listener: socket.socket, shop: ShopRef) -> Iterator[str]:
-    with AdminServer(settings, devstore, listener):
+    # The dev store (both emulators and the storefront) mounted on the app, as `upfront dev` does.
+    with LiveServer(create_app(settings, extra_routes=devstore.routes()), listener):
         yield f"http://127.0.0.1:{listener.getsockname()[1]}"
 
 

@@ -6,27 +6,24 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import threading
-import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import uvicorn
 from aiosmtpd.controller import Controller
 from playwright.async_api import Browser, BrowserContext, Page
-from starlette.routing import Mount
+from starlette.applications import Starlette
 
-from plugin.app import build_job_handlers, create_app
-from plugin.devstore.storefront import storefront_routes
+from plugin.app import build_job_handlers
 from plugin.jobs import run_due_jobs
 from plugin.keys import ShopRef
 from plugin.services import Services
 from plugin.settings import Settings
 from plugin.shopify.proxy import proxy_context, proxy_mount
-from tests.browser.conftest import axe_source, new_context, visitor_in
-from tests.help.conftest import TUESDAY_MORNING, TUESDAY_NIGHT, Clock, Inbox, change_help, free_port
+from tests.browser.conftest import LiveServer, axe_source, new_context, storefront_app, visitor_in
+from tests.help.conftest import TUESDAY_MORNING, TUESDAY_NIGHT, Clock, change_help
+from tests.smtp import Inbox, free_port
 from widgets.outcomes import read_outcomes
 from widgets.routes import proxy_widget_routes, widget_routes
 
@@ -77,33 +74,15 @@ def clock() -> Clock:
     return Clock(TUESDAY_MORNING)
 
 
-class ClockedServer:
+def clocked_app(settings: Settings, clock: Clock) -> Starlette:
     """The whole app with the dev storefront, as `upfront dev` serves it, except that the widget routes (direct and
     behind the app proxy) read the test's clock: they are placed first, so they answer before the app's own."""
-
-    def __init__(self, settings: Settings, sock: socket.socket, clock: Clock) -> None:
-        app = create_app(settings)
-        clocked = [
-            *widget_routes(clock=clock),
-            proxy_mount(proxy_widget_routes(lambda request: proxy_context(request).shop, clock=clock)),
-        ]
-        app.router.routes[:0] = clocked
-        app.router.routes.append(Mount("/devstore", routes=storefront_routes()))
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
-
-    def __enter__(self) -> ClockedServer:
-        self.thread.start()
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the app did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+    app = storefront_app(settings)
+    app.router.routes[:0] = [
+        *widget_routes(clock=clock),
+        proxy_mount(proxy_widget_routes(lambda request: proxy_context(request).shop, clock=clock)),
+    ]
+    return app
 
 
 Starter = Callable[[dict[str, Any]], Awaitable[str]]
@@ -114,11 +93,11 @@ def start(
     settings: Settings, listener: socket.socket, shop: ShopRef, services: Services, clock: Clock
 ) -> Iterator[Starter]:
     """`base = await start(changes)`: store help settings over the demo shop's, then serve the app."""
-    servers: list[ClockedServer] = []
+    servers: list[LiveServer] = []
 
     async def starter(changes: dict[str, Any]) -> str:
         await change_help(services, shop, changes)
-        server = ClockedServer(settings, listener, clock)
+        server = LiveServer(clocked_app(settings, clock), listener)
         servers.append(server.__enter__())
         return f"http://127.0.0.1:{listener.getsockname()[1]}"
 

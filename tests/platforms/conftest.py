@@ -2,34 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import anyio
 import httpx
 import pytest
-from redis.asyncio import Redis
-from starlette.applications import Starlette
-from starlette.routing import Mount
 
-from plugin.app import build_event_handlers, build_job_handlers, build_services
-from plugin.devstore.bigcommerce import DEMO_STORE_HASH, BigCommerceEmulator, create_bigcommerce_emulator
-from plugin.devstore.shopify import DEMO_SHOP, ShopifyEmulator, create_shopify_emulator
+from plugin.app import build_event_handlers, build_job_handlers
+from plugin.devstore.bigcommerce import DEMO_STORE_HASH
+from plugin.devstore.shopify import DEMO_SHOP
 from plugin.jobs import run_due_jobs
 from plugin.keys import ShopRef
 from plugin.services import Services
-from plugin.settings import Settings
-from tests.conftest import APP_URL, BIGCOMMERCE_CLIENT_ID, BIGCOMMERCE_SECRET, SHOPIFY_API_KEY, SHOPIFY_SECRET
+from tests.devstores import DevStores, devstore_http, services, stores, test_env
 from webhooks.consumer import ConsumerOptions, EventConsumer
 from webhooks.stats import collect_stats
 
-DEVSTORE = "http://devstore.test"
-
-
-@dataclass
-class DevStores:
-    shopify: ShopifyEmulator
-    bigcommerce: BigCommerceEmulator
+__all__ = ["devstore_http", "services", "stores", "test_env"]  # shared with the admin tests
 
 
 @dataclass
@@ -72,37 +61,6 @@ class Platform:
     @property
     def webhook_path(self) -> str:
         return f"/webhooks/{self.name}"
-
-
-@pytest.fixture
-def stores() -> DevStores:
-    return DevStores(
-        shopify=create_shopify_emulator(SHOPIFY_SECRET, SHOPIFY_API_KEY, APP_URL),
-        bigcommerce=create_bigcommerce_emulator(BIGCOMMERCE_CLIENT_ID, BIGCOMMERCE_SECRET, APP_URL),
-    )
-
-
-@pytest.fixture
-def test_env(test_env: dict[str, str]) -> dict[str, str]:
-    api_origin, login_origin = BigCommerceEmulator.origins(DEVSTORE + "/bigcommerce")
-    test_env.update(
-        UPFRONT_SHOPIFY_ORIGIN=DEVSTORE + "/shopify/{shop}",
-        UPFRONT_BIGCOMMERCE_API_ORIGIN=api_origin,
-        UPFRONT_BIGCOMMERCE_LOGIN_ORIGIN=login_origin,
-    )
-    return test_env
-
-
-@pytest.fixture
-async def devstore_http(stores: DevStores) -> AsyncIterator[httpx.AsyncClient]:
-    both = Starlette(routes=[Mount("/shopify", app=stores.shopify), Mount("/bigcommerce", app=stores.bigcommerce)])
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=both), base_url=DEVSTORE) as client:
-        yield client
-
-
-@pytest.fixture
-def services(settings: Settings, redis: Redis, devstore_http: httpx.AsyncClient) -> Services:
-    return build_services(settings, redis, devstore_http)
 
 
 @pytest.fixture(
