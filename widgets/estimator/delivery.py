@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -12,7 +13,9 @@ import holidays
 _ONE_DAY = timedelta(days=1)
 
 
-def _public_holidays(country: str, subdivision: str | None, year: int) -> frozenset[date]:
+@lru_cache(maxsize=128)
+def public_holidays(country: str, subdivision: str | None, year: int) -> frozenset[date]:
+    """Public holidays of a country (and subdivision, when the `holidays` package knows it) in one year."""
     for subdiv in dict.fromkeys((subdivision, None)):
         try:
             return frozenset(holidays.country_holidays(country, subdiv=subdiv, years=year))
@@ -44,7 +47,7 @@ class ShippingCalendar:
     def holidays(self, year: int) -> frozenset[date]:
         found = self._holidays.get(year)
         if found is None:
-            found = self._holidays[year] = _public_holidays(self.country, self.subdivision, year)
+            found = self._holidays[year] = public_holidays(self.country, self.subdivision, year)
         return found
 
     def is_business_day(self, day: date) -> bool:

@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
+from widgets.estimator.delivery import public_holidays as country_public_holidays
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SEARCH_DAYS = 400  # a closure longer than a year means "no known opening"
@@ -78,15 +77,10 @@ class BusinessHours:
         return any(self.weekly)
 
 
-@lru_cache(maxsize=64)
 def public_holidays(calendar: str, year: int) -> frozenset[date]:
+    """`calendar` is "DE" or "DE-BE": the same holidays the shipping calendar uses."""
     country, _, subdivision = calendar.partition("-")
-    for subdiv in dict.fromkeys((subdivision or None, None)):
-        try:
-            return frozenset(holidays.country_holidays(country, subdiv=subdiv, years=year))
-        except NotImplementedError:
-            continue  # unknown subdivision: the national holidays; unknown country: none
-    return frozenset()
+    return country_public_holidays(country, subdivision or None, year)
 
 
 def _instant(day: date, wall: time, zone: ZoneInfo) -> datetime:
