@@ -13,15 +13,17 @@ import holidays
 _ONE_DAY = timedelta(days=1)
 
 
+_SUPPORTED = holidays.list_supported_countries()  # country code -> its subdivision codes
+
+
 @lru_cache(maxsize=128)
 def public_holidays(country: str, subdivision: str | None, year: int) -> frozenset[date]:
-    """Public holidays of a country (and subdivision, when the `holidays` package knows it) in one year."""
-    for subdiv in dict.fromkeys((subdivision, None)):
-        try:
-            return frozenset(holidays.country_holidays(country, subdiv=subdiv, years=year))
-        except NotImplementedError:
-            continue  # unknown subdivision: fall back to national holidays; unknown country: none
-    return frozenset()
+    """Public holidays of a country in one year: of the subdivision when the `holidays` package knows it, else the
+    national ones; none for a country it does not know."""
+    if country not in _SUPPORTED:
+        return frozenset()
+    subdiv = subdivision if subdivision in _SUPPORTED[country] else None
+    return frozenset(holidays.country_holidays(country, subdiv=subdiv, years=year))
 
 
 class ShippingCalendar:
