@@ -9,12 +9,16 @@ import anyio.to_thread
 from redis.asyncio import Redis
 
 from plugin.embedded_redis import EmbeddedRedis
+from plugin.redis_packing import packed_in_c
 from plugin.settings import Settings
 
 
 def connect(url: str) -> Redis:
     # health_check_interval re-validates idle pooled connections, so a Redis restart is survived transparently.
-    return Redis.from_url(url, decode_responses=True, health_check_interval=15)
+    redis = Redis.from_url(url, decode_responses=True, health_check_interval=15)
+    pool = redis.connection_pool
+    pool.connection_class = packed_in_c(pool.connection_class)  # before any connection is made
+    return redis
 
 
 @asynccontextmanager
