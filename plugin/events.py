@@ -59,6 +59,8 @@ class PlatformEvent:
     payload: dict[str, Any] = field(default_factory=dict)
     # The platform's id of the order this event concerns, when it concerns one (set by the adapter).
     order_id: str | None = None
+    # The payload exactly as delivered, when the delivery's body is the payload: stored as is, not re-encoded.
+    payload_json: str | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.type not in EVENT_TYPES:
@@ -74,7 +76,7 @@ class PlatformEvent:
             "delivery_id": self.delivery_id,
             "occurred_at": self.occurred_at.astimezone(UTC).isoformat(),
             "source_topic": self.source_topic,
-            "payload": json.dumps(self.payload, separators=(",", ":")),
+            "payload": self.payload_json or json.dumps(self.payload, separators=(",", ":")),
             "order_id": self.order_id or "",
         }
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import httpx
 from redis.asyncio import Redis
 from starlette.requests import Request
 
+from plugin.batching import PipelinedRedis
 from plugin.crypto import Cipher
 from plugin.keys import Keys
 from plugin.platform import Platform
@@ -26,7 +28,12 @@ class Services:
     shops: ShopRegistry
     platforms: Mapping[str, Platform]
 
+    @cached_property
+    def pipelined(self) -> PipelinedRedis:
+        """`redis` for the hot paths: concurrent requests' commands share one pipeline per event-loop turn."""
+        return PipelinedRedis(self.redis)
+
 
 def services(request: Request) -> Services:
-    found: Services = request.state.services
+    found: Services = request.scope["state"]["services"]  # the lifespan state, without a State wrapper per request
     return found

@@ -10,10 +10,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from plugin.platform import WebhookRejected
+from plugin.responses import CannedJSON
 from plugin.services import services
 from webhooks.ingest import enqueue_event
 
 log = logging.getLogger(__name__)
+
+# The answers to nearly every delivery, encoded once.
+QUEUED = CannedJSON({"status": "queued"})
+DUPLICATE = CannedJSON({"status": "duplicate"})
+IGNORED = CannedJSON({"status": "ignored"})
 
 
 def webhook_endpoint(platform_name: str) -> Callable[[Request], Awaitable[Response]]:
@@ -21,25 +27,29 @@ def webhook_endpoint(platform_name: str) -> Callable[[Request], Awaitable[Respon
         svc = services(request)
         platform = svc.platforms[platform_name]
         body = await request.body()  # size already bounded by BodyLimitMiddleware
+        # ASGI header names arrive lowercased; a plain dict is all the adapters need.
+        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in request.scope["headers"]}
         try:
-            event = platform.verify_webhook(request.headers, body)
+            event = platform.verify_webhook(headers, body)
         except WebhookRejected as rejected:
             log.info("webhook rejected", extra={"platform": platform.name, "reason": rejected.reason})
             return JSONResponse({"error": rejected.reason}, status_code=rejected.status)
         if event is None:
-            return JSONResponse({"status": "ignored"})
+            return IGNORED.response()
         try:
+            await platform.on_verified(event)
             entry = await enqueue_event(
-                svc.redis, svc.keys, event, waitaof_replicas=svc.settings.redis_waitaof_replicas
+                svc.pipelined, svc.keys, event, waitaof_replicas=svc.settings.redis_waitaof_replicas
             )
         except (RedisError, ConnectionError, OSError) as exc:
             # Not durable, so not acknowledged: the platform's retry will bring it again.
             log.error("webhook not stored", extra={"platform": platform.name, "error": type(exc).__name__})
             return JSONResponse({"error": "storage unavailable, retry later"}, status_code=503)
-        log.info(
-            "webhook accepted" if entry else "webhook duplicate",
-            extra={"platform": platform.name, "type": event.type, "shop": event.shop.tag},
-        )
-        return JSONResponse({"status": "queued" if entry else "duplicate"})
+        if log.isEnabledFor(logging.INFO):
+            log.info(
+                "webhook accepted" if entry else "webhook duplicate",
+                extra={"platform": platform.name, "type": event.type, "shop": event.shop.tag},
+            )
+        return QUEUED.response() if entry else DUPLICATE.response()
 
     return receive

@@ -59,6 +59,9 @@ class BigCommercePlatform:
         declared = self.settings.manifest.bigcommerce.webhook_scopes
         return subscribed_topics(declared, SCOPE_EVENTS, self.handled_events)
 
+    async def on_verified(self, event: PlatformEvent) -> None:
+        """Nothing to do before queueing: the uninstall arrives as a signed callback, not as a webhook."""
+
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> PlatformEvent | None:
         if self.client_secret is None:
             raise WebhookRejected(401, "BigCommerce client secret is not configured")

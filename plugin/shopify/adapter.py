@@ -78,11 +78,11 @@ class ShopifyPlatform:
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> PlatformEvent | None:
         return verify_shopify_webhook(headers, body, self.secrets)
 
-    async def on_verified(self, services: Services, event: PlatformEvent) -> None:
-        """What cannot wait for the worker: an uninstalled shop stops at once (its token is dead already)."""
+    async def on_verified(self, event: PlatformEvent) -> None:
+        """An uninstalled shop stops at once (its token is dead already)."""
         if event.type != APP_UNINSTALLED:
             return
-        if await services.shops.mark_uninstalled(event.shop, occurred_at=event.occurred_at):
+        if await self.shops.mark_uninstalled(event.shop, occurred_at=event.occurred_at):
             log.info("shop uninstalled the app", extra={"shop": event.shop.tag})
         else:
             log.info("stale uninstall ignored", extra={"shop": event.shop.tag})  # from before a reinstall

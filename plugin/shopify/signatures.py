@@ -142,7 +142,7 @@ def verify_proxy_query(pairs: QueryPairs, secrets: Sequence[str], now: float) ->
 
 
 def webhook_hmac(secret: str, body: bytes) -> str:
-    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+    return base64.b64encode(hmac.digest(secret.encode(), body, "sha256")).decode()  # one-shot: the C fast path
 
 
 def verify_webhook_hmac(body: bytes, given: str, secrets: Sequence[str]) -> bool:

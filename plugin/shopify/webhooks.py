@@ -58,7 +58,8 @@ def verify_shopify_webhook(
     if shop is None:
         raise WebhookRejected(400, "shop domain header is not a myshopify.com domain")
     try:
-        payload: Any = json.loads(body)
+        text = body.decode()  # Shopify sends UTF-8
+        payload: Any = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise WebhookRejected(400, "body is not JSON") from None
     if not isinstance(payload, dict):
@@ -79,6 +80,7 @@ def verify_shopify_webhook(
         source_topic=topic,
         payload=payload,
         order_id=_order_id(topic, payload),
+        payload_json=text,
     )
 
 

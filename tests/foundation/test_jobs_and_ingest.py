@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,7 +17,7 @@ from plugin.jobs import Job, JobHandler, pending_jobs, run_due_jobs, schedule_jo
 from plugin.keys import ShopRef
 from plugin.services import Services
 from plugin.settings import Settings
-from webhooks.ingest import enqueue_event, event_stream_key
+from webhooks.ingest import counters_key, enqueue_event, event_stream_key
 
 pytestmark = pytest.mark.anyio
 SHOP = ShopRef("shopify", "demo.myshopify.com")
@@ -45,6 +47,35 @@ async def test_a_redelivered_event_is_queued_once(svc: Services) -> None:
     entries = await svc.redis.xrange(event_stream_key(svc.keys))
     assert len(entries) == 2
     assert PlatformEvent.from_fields(entries[0][1]) == _event("evt-1")
+
+
+async def test_concurrent_deliveries_share_one_script_call_and_a_repeat_within_it_is_a_duplicate(
+    svc: Services,
+) -> None:
+    calls_before = await _eval_calls(svc.redis)
+    ids = ["evt-a", "evt-b", "evt-a", "evt-c", "evt-b"]
+    outcomes = await asyncio.gather(*(enqueue_event(svc.pipelined, svc.keys, _event(i)) for i in ids))
+    assert await _eval_calls(svc.redis) == calls_before + 1, "one script call for the whole turn"
+    assert [outcome is not None for outcome in outcomes] == [True, True, False, True, False]
+    entries = await svc.redis.xrange(event_stream_key(svc.keys))
+    assert [PlatformEvent.from_fields(fields).delivery_id for _, fields in entries] == ["evt-a", "evt-b", "evt-c"]
+    assert [entry_id for entry_id, _ in entries] == [outcome for outcome in outcomes if outcome is not None]
+    assert await svc.redis.hgetall(counters_key(svc.keys)) == {"received": "3", "duplicates": "2"}
+    assert await enqueue_event(svc.pipelined, svc.keys, _event("evt-c")) is None, "and in a later turn too"
+
+
+async def test_a_delivery_is_stored_as_sent_when_its_body_is_the_payload(svc: Services) -> None:
+    sent = '{"id": 1001,  "email": "ada@example.com"}'  # the platform's own spacing
+    event = replace(_event("evt-raw"), payload_json=sent)
+    await enqueue_event(svc.pipelined, svc.keys, event)
+    ((_, fields),) = await svc.redis.xrange(event_stream_key(svc.keys))
+    assert fields["payload"] == sent
+    assert PlatformEvent.from_fields(fields) == _event("evt-raw")
+
+
+async def _eval_calls(redis: Redis) -> int:
+    stats = await redis.info("commandstats")
+    return int(stats.get("cmdstat_eval", {}).get("calls", 0))
 
 
 async def test_scheduling_a_job_twice_runs_it_once(svc: Services) -> None:
