@@ -19,7 +19,11 @@ from plugin.settings import load_settings
 from plugin.storage import connect
 
 ESTIMATE_PATH = f"/storefront/shopify/{DEMO_SHOP}/estimate?country=DE&postcode=10115&subtotal=24.90&currency=EUR"
-GET_SCRIPT = "-- plain GETs of the same URL: every answer after the first is a cache hit\n"
+# What a product page sends: a cross-origin GET from the shop's storefront (so CORS is checked every time).
+ORIGIN = f"https://{DEMO_SHOP}"
+GET_SCRIPT = f"""-- the same URL again and again: every answer after the first is a cache hit
+wrk.headers["Origin"] = "{ORIGIN}"
+"""
 
 
 async def _seed(env: dict[str, str], data_dir: str) -> None:
@@ -42,8 +46,10 @@ def measure(seconds: int = 10, connections: int = 64) -> list[Figure]:
         }
         with serve("bench.app_factory:create", env) as base:
             anyio.run(_seed, env, data_dir)
-            first = httpx.get(base + ESTIMATE_PATH, timeout=10)
+            first = httpx.get(base + ESTIMATE_PATH, headers={"Origin": ORIGIN}, timeout=10)
             first.raise_for_status()
+            if first.headers.get("access-control-allow-origin") != ORIGIN:
+                raise RuntimeError("the demo storefront's origin was not allowed: the load would measure refusals")
             app = run_wrk(base + ESTIMATE_PATH, GET_SCRIPT, connections=connections, seconds=seconds)
     with serve("bench.baseline_app:create", {}) as base:
         bare = run_wrk(base + ESTIMATE_PATH, GET_SCRIPT, connections=connections, seconds=seconds)

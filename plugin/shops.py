@@ -43,6 +43,11 @@ return 1
 """
 
 
+def shop_record_key(keys: Keys, shop: ShopRef) -> str:
+    """The hash with a shop's installation status (`status`: active or uninstalled) and token."""
+    return keys.shop(shop, "shop")
+
+
 class ShopRegistry:
     def __init__(self, redis: Redis, keys: Keys, cipher: Cipher) -> None:
         self.redis = redis
@@ -50,7 +55,7 @@ class ShopRegistry:
         self.cipher = cipher
 
     def record_key(self, shop: ShopRef) -> str:
-        return self.keys.shop(shop, "shop")
+        return shop_record_key(self.keys, shop)
 
     def _token_key(self, shop: ShopRef) -> str:
         return self.keys.shop(shop, "token")

@@ -10,15 +10,17 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount
 
 from plugin.app import build_services
 from plugin.devstore.storefront import seed_demo_shop, storefront_routes
 from plugin.keys import ShopRef
+from plugin.middleware.hot_routes import HotRoutes
 from plugin.services import Services
 from plugin.settings import Settings
 from plugin.shopify.proxy import proxy_context, proxy_mount
-from widgets.routes import proxy_widget_routes, widget_routes
+from widgets.routes import hot_storefront_routes, proxy_widget_routes, widget_routes
 
 TUESDAY_MORNING = datetime(2026, 11, 17, 9, 0, tzinfo=UTC)  # 10:00 in Berlin: the demo shop is open
 
@@ -47,8 +49,9 @@ async def shop(services: Services) -> ShopRef:
     return await seed_demo_shop(services, install=True)
 
 
-def widget_app(settings: Settings, redis: Redis, clock: Clock, *extra_routes: BaseRoute) -> Starlette:
-    """The widget routes (direct and behind the proxy) on `clock`, then `extra_routes`, then the dev storefront."""
+def widget_app(settings: Settings, redis: Redis, clock: Clock, *extra_routes: BaseRoute, hot: bool = True) -> Starlette:
+    """The widget routes (direct and behind the proxy) on `clock`, then `extra_routes`, then the dev storefront.
+    `hot`: the storefront's hot reads dispatched ahead of the router, as the app does (False: router only)."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Services]]:
@@ -61,4 +64,5 @@ def widget_app(settings: Settings, redis: Redis, clock: Clock, *extra_routes: Ba
         *extra_routes,
         Mount("/devstore", routes=storefront_routes()),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    middleware = [Middleware(HotRoutes, routes=hot_storefront_routes(routes))] if hot else []
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

@@ -14,7 +14,7 @@ from plugin.admin.conversions import save_cart_variant
 from plugin.openapi import documented
 from widgets.holdout import VARIANTS
 from widgets.rate_limit import over_limit, pseudonym
-from widgets.shop_context import ShopUnavailable, load_storefront_shop
+from widgets.shop_context import ShopUnavailable
 from widgets.storefront import StorefrontCall, error
 
 MAX_BODY_BYTES = 512
@@ -76,7 +76,7 @@ async def cart_variant_endpoint(call: StorefrontCall) -> Response:
     if call.shop.platform != "bigcommerce":
         return error(404, "cart variants are for BigCommerce stores (Shopify carts carry the variant themselves)")
     try:
-        await load_storefront_shop(call.services, call.shop, call.runtime.shops)
+        await call.storefront_shop()
     except ShopUnavailable as exc:
         return error(exc.status, exc.reason)
     secret = (call.services.settings.secret_keys() or ["upfront"])[0]

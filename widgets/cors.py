@@ -7,22 +7,26 @@ endpoint runs, so a foreign page cannot even make the app count an event.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from plugin.keys import ShopRef
 from plugin.services import Services
 from plugin.shop_data import load_facts
+from widgets.shop_context import CHECKED_SHOP, ShopUnavailable, StorefrontShops, load_storefront_shop, shop_from_path
 
 ALLOWED_METHODS = "GET, POST"
 ALLOWED_HEADERS = "Content-Type"
 EXPOSED_HEADERS = "X-Upfront-Variant"
 PREFLIGHT_MAX_AGE = "600"
+_EXPOSED = (b"access-control-expose-headers", EXPOSED_HEADERS.encode())
 
 
+@lru_cache(maxsize=4096)
 def origin_of(url: str) -> str:
     parts = urlsplit(url.strip().lower())
     port = parts.port
@@ -37,32 +41,43 @@ def default_storefront_domain(shop: ShopRef) -> str:
     return f"store-{shop.id}.mybigcommerce.com"
 
 
-async def allowed_origins(services: Services, shop: ShopRef) -> frozenset[str]:
-    facts = await load_facts(services.redis, services.keys, shop)
-    domains = [default_storefront_domain(shop), *(facts.domains if facts else ())]
-    return frozenset(origin_of(f"https://{domain}") for domain in domains if domain)
+@lru_cache(maxsize=4096)
+def allowed_origins(shop: ShopRef, domains: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(origin_of(f"https://{domain}") for domain in (default_storefront_domain(shop), *domains) if domain)
 
 
 class StorefrontCors:
-    def __init__(self, app: ASGIApp) -> None:
+    """Checking the origin loads the shop (status, data version, cached facts); the endpoint gets that same load
+    through the scope (CHECKED_SHOP), so a request still costs one shop check."""
+
+    def __init__(self, app: ASGIApp, shops: StorefrontShops | None = None) -> None:
         self.app = app
+        self.shops = shops or StorefrontShops()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        origin = Headers(scope=scope).get("origin")
+        origin = next((value.decode("latin-1") for name, value in scope["headers"] if name == b"origin"), None)
         services: Services = scope["state"]["services"]
         if origin is None or origin_of(origin) == origin_of(services.settings.app_url):
             await self.app(scope, receive, self._vary(send, None))
             return
         params = scope.get("path_params", {})
         try:
-            shop = ShopRef(str(params.get("platform", "")), str(params.get("shop", "")).lower())
-        except ValueError:
+            shop = shop_from_path(str(params.get("platform", "")), str(params.get("shop", "")))
+        except ShopUnavailable:
             await self.app(scope, receive, self._vary(send, None))  # the endpoint answers 404
             return
-        allowed = origin_of(origin) in await allowed_origins(services, shop)
+        try:
+            loaded = await load_storefront_shop(services, shop, self.shops)
+        except ShopUnavailable:  # the endpoint answers 404 or 503; let the shop's own pages read why
+            facts = await load_facts(services.redis, services.keys, shop)
+            domains = tuple(facts.domains) if facts else ()
+        else:
+            scope[CHECKED_SHOP] = loaded
+            domains = tuple(loaded.facts.domains)
+        allowed = origin_of(origin) in allowed_origins(shop, domains)
         preflight = scope["method"] == "OPTIONS" and "access-control-request-method" in Headers(scope=scope)
         if not allowed:
             refusal = JSONResponse(
@@ -91,13 +106,19 @@ class StorefrontCors:
 
     @staticmethod
     def _vary(send: Send, origin: str | None) -> Send:
+        # Straight on the raw header list: this runs for every storefront answer.
+        added = [] if origin is None else [(b"access-control-allow-origin", origin.encode("latin-1")), _EXPOSED]
+
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers.add_vary_header("Origin")
-                if origin is not None:
-                    headers["Access-Control-Allow-Origin"] = origin
-                    headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+                headers: list[tuple[bytes, bytes]] = []
+                vary: list[bytes] = []
+                for name, value in message.get("headers", ()):
+                    if name.lower() == b"vary":
+                        vary.append(value)
+                    elif not name.lower().startswith(b"access-control-"):
+                        headers.append((name, value))
+                message["headers"] = [*headers, (b"vary", b", ".join([*vary, b"Origin"])), *added]
             await send(message)
 
         return with_headers

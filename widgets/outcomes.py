@@ -16,7 +16,7 @@ from plugin.keys import Keys, ShopRef
 from plugin.openapi import documented
 from widgets.holdout import VARIANTS
 from widgets.rate_limit import over_limit, pseudonym
-from widgets.shop_context import ShopUnavailable, load_storefront_shop
+from widgets.shop_context import ShopUnavailable
 from widgets.storefront import StorefrontCall, error
 
 WIDGETS = ("estimate", "badges", "help")
@@ -108,7 +108,7 @@ def _shop_day(call: StorefrontCall, timezone: str) -> date:
 )
 async def events_endpoint(call: StorefrontCall) -> Response:
     try:
-        shop = await load_storefront_shop(call.services, call.shop, call.runtime.shops)
+        shop = await call.storefront_shop()
     except ShopUnavailable as exc:
         return error(exc.status, exc.reason)
     secret = (call.services.settings.secret_keys() or ["upfront"])[0]

@@ -5,7 +5,7 @@ BigCommerce-only endpoints are mounted under `/storefront/...` alone."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
 from starlette.middleware import Middleware
@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from plugin.keys import ShopRef
+from plugin.middleware.hot_routes import HotRoute, endpoint_app
 from plugin.services import services
 from widgets.assets import static_routes
 from widgets.badges.http import badges_fragment
@@ -28,6 +29,10 @@ from widgets.storefront import StorefrontCall, WidgetRuntime, error, utc_now
 
 Handler = Callable[[StorefrontCall], Awaitable[Response]]
 ShopOf = Callable[[Request], ShopRef]
+
+STOREFRONT_PREFIX = "/storefront/{platform}/{shop}"
+# What every product and cart page asks for: dispatched ahead of the router (plugin.middleware.hot_routes).
+HOT_READS = ("/estimate", "/widgets/estimate", "/widgets/badges")
 
 # (path, handler, methods): the same table feeds both mounts.
 ENDPOINTS: tuple[tuple[str, Handler, list[str]], ...] = (
@@ -69,7 +74,19 @@ def widget_routes(*, clock: Callable[[], datetime] = utc_now) -> list[BaseRoute]
     ]
     return [
         *static_routes(),
-        Mount("/storefront/{platform}/{shop}", routes=storefront, middleware=[Middleware(StorefrontCors)]),
+        Mount(STOREFRONT_PREFIX, routes=storefront, middleware=[Middleware(StorefrontCors, shops=runtime.shops)]),
+    ]
+
+
+def hot_storefront_routes(routes: Sequence[BaseRoute]) -> list[HotRoute]:
+    """The storefront mount's hot reads (HOT_READS) from `routes`, with the mount's CORS guard around each."""
+    mount = next(route for route in routes if isinstance(route, Mount) and route.path == STOREFRONT_PREFIX)
+    cors = mount.app
+    assert isinstance(cors, StorefrontCors), "the storefront mount's outermost layer is its CORS guard"
+    return [
+        HotRoute("GET", STOREFRONT_PREFIX + route.path, StorefrontCors(endpoint_app(route.endpoint), cors.shops))
+        for route in mount.routes
+        if isinstance(route, Route) and route.path in HOT_READS
     ]
 
 

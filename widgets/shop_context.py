@@ -10,14 +10,19 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
 
-from plugin.keys import ShopRef
+from plugin.keys import Keys, ShopRef
 from plugin.platform import ShopFacts
 from plugin.rates import ShippingSetup, apply_overrides, setup_from_dict
 from plugin.services import Services
 from plugin.shop_data import facts_from_json, facts_key, shipping_setup_key, versions_key
+from plugin.shops import shop_record_key
 from plugin.storage import as_optional_text, as_text
 from widgets.settings import WidgetSettings, default_settings, parse_stored, settings_key
+
+# Scope key under which a request's already checked StorefrontShop travels (see widgets.cors).
+CHECKED_SHOP = "upfront.storefront_shop"
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,7 @@ class ShopUnavailable(Exception):
         self.reason = reason
 
 
+@lru_cache(maxsize=4096)
 def shop_from_path(platform: str, shop_id: str) -> ShopRef:
     """The shop named by a `/storefront/{platform}/{shop}` path; ShopUnavailable(404) when it cannot be one."""
     try:
@@ -59,40 +65,44 @@ class StorefrontShops:
 
     def __init__(self, kept: int = 1024) -> None:
         self.kept = kept
-        self._entries: OrderedDict[str, StorefrontShop] = OrderedDict()
+        # (key prefix, shop tag) -> the versions hash it was loaded at, and the parsed shop
+        self._entries: OrderedDict[tuple[str, str], tuple[dict[str, str], StorefrontShop]] = OrderedDict()
 
-    def get(self, shop: ShopRef, version: str) -> StorefrontShop | None:
-        found = self._entries.get(shop.tag)
-        if found is None or found.version != version:
+    def get(self, keys: Keys, shop: ShopRef, versions: dict[str, str]) -> StorefrontShop | None:
+        found = self._entries.get((keys.prefix, shop.tag))
+        if found is None or found[0] != versions:
             return None
-        self._entries.move_to_end(shop.tag)
-        return found
+        self._entries.move_to_end((keys.prefix, shop.tag))
+        return found[1]
 
-    def put(self, loaded: StorefrontShop) -> None:
-        self._entries[loaded.shop.tag] = loaded
-        self._entries.move_to_end(loaded.shop.tag)
+    def put(self, keys: Keys, versions: dict[str, str], loaded: StorefrontShop) -> None:
+        self._entries[(keys.prefix, loaded.shop.tag)] = (versions, loaded)
+        self._entries.move_to_end((keys.prefix, loaded.shop.tag))
         while len(self._entries) > self.kept:
             self._entries.popitem(last=False)
+
+
+@lru_cache(maxsize=4096)
+def _state_keys(keys: Keys, shop: ShopRef) -> tuple[str, str]:
+    return shop_record_key(keys, shop), versions_key(keys, shop)
 
 
 async def load_storefront_shop(
     services: Services, shop: ShopRef, cache: StorefrontShops | None = None
 ) -> StorefrontShop:
     """Facts, shipping setup (with the merchant's overrides), widget settings and data version of an installed
-    shop. Raises ShopUnavailable: 404 for an unknown or uninstalled shop, 503 while its facts are not synced."""
-    keys = services.keys
-    async with services.redis.pipeline(transaction=False) as pipe:
-        pipe.hget(services.shops.record_key(shop), "status")
-        pipe.hgetall(versions_key(keys, shop))
-        status, versions = await pipe.execute()
+    shop. Raises ShopUnavailable: 404 for an unknown or uninstalled shop, 503 while its facts are not synced.
+    One pipelined round trip on the hot path (status and versions); the rest only after a change."""
+    record_key, versions_at = _state_keys(services.keys, shop)
+    status, raw_versions = await services.pipelined.execute(("HGET", record_key, "status"), ("HGETALL", versions_at))
     if as_optional_text(status) != "active":
         raise ShopUnavailable(404, "no such shop, or the app is not installed there")
-    version = _versions_token({as_text(k): as_text(v) for k, v in (versions or {}).items()})
-    if cache is not None and (cached := cache.get(shop, version)) is not None:
+    versions: dict[str, str] = raw_versions or {}  # compared as read; decoded only to name a new version
+    if cache is not None and (cached := cache.get(services.keys, shop, versions)) is not None:
         return cached
-    loaded = await _load(services, shop, version)
+    loaded = await _load(services, shop, _versions_token({as_text(k): as_text(v) for k, v in versions.items()}))
     if cache is not None:
-        cache.put(loaded)
+        cache.put(services.keys, versions, loaded)
     return loaded
 
 

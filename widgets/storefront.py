@@ -17,8 +17,10 @@ from starlette.responses import HTMLResponse, JSONResponse
 from plugin.keys import ShopRef
 from plugin.services import Services
 from plugin.settings import PACKAGE_ROOT
+from widgets.estimator.destination import DESTINATION_HEADERS
+from widgets.estimator.rendered import RenderedEstimates
 from widgets.estimator.service import EstimateService
-from widgets.shop_context import StorefrontShops
+from widgets.shop_context import CHECKED_SHOP, StorefrontShop, StorefrontShops, load_storefront_shop
 
 TEMPLATE_DIRS = (PACKAGE_ROOT.parent / "templates", PACKAGE_ROOT / "_bundled" / "templates")
 FRAGMENT_MAX_AGE = 60
@@ -40,6 +42,7 @@ class WidgetRuntime:
 
     clock: Callable[[], datetime] = utc_now
     estimates: EstimateService = field(default_factory=EstimateService)
+    rendered_estimates: RenderedEstimates = field(default_factory=lambda: RenderedEstimates(DESTINATION_HEADERS))
     shops: StorefrontShops = field(default_factory=StorefrontShops)
     behind_app_proxy: bool = False
     templates: Environment = field(default_factory=_environment)
@@ -54,6 +57,13 @@ class StorefrontCall:
 
     def now(self) -> datetime:
         return self.runtime.clock()
+
+    async def storefront_shop(self) -> StorefrontShop:
+        """The shop, checked once per request (the CORS guard may have done it). Raises ShopUnavailable."""
+        checked = self.request.scope.get(CHECKED_SHOP)
+        if isinstance(checked, StorefrontShop) and checked.shop == self.shop:
+            return checked
+        return await load_storefront_shop(self.services, self.shop, self.runtime.shops)
 
     def client_ip(self) -> str:
         """The shopper's address. Behind the app proxy the connection is Shopify's, which forwards the

@@ -27,8 +27,17 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        declared: bytes | None = None
+        chunked = False
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                declared = value
+            elif name == b"transfer-encoding":
+                chunked = True
+        if declared is None and not chunked and scope.get("http_version") != "2":
+            await self.app(scope, receive, send)  # HTTP/1 without either header has no body (a GET): nothing to count
+            return
         limit = LARGE_LIMIT if scope["path"].startswith(tuple(LARGE_LIMIT_PREFIXES)) else DEFAULT_LIMIT
-        declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await _too_large(send, limit)
             return

@@ -5,8 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from babel.numbers import is_currency as babel_is_currency
+from babel.numbers import list_currencies
 
-from widgets.estimator.money import format_money, format_shop_money, minor_units, round_money
+from widgets.estimator.money import format_money, format_shop_money, is_currency, minor_units, round_money
 
 NBSP = "\xa0"
 
@@ -80,3 +82,8 @@ def test_round_money_is_half_up_not_bankers() -> None:
 )
 def test_format_shop_money(money_format: str, amount: str, expected: str) -> None:
     assert format_shop_money(Decimal(amount), money_format) == expected
+
+
+def test_the_currency_check_agrees_with_babel_on_every_code_and_on_junk() -> None:
+    codes = [*list_currencies(), "", "eur", "EURO", "XXX1", "ZZZ", "€"]
+    assert [is_currency(code) for code in codes] == [babel_is_currency(code) for code in codes]

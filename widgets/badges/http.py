@@ -14,7 +14,7 @@ from widgets.badges.icons import icon
 from widgets.holdout import TREATMENT, BucketError, variant_for
 from widgets.i18n import Wording, choose_locale
 from widgets.settings import PLACEMENTS
-from widgets.shop_context import ShopUnavailable, load_storefront_shop
+from widgets.shop_context import ShopUnavailable
 from widgets.storefront import StorefrontCall, error, fragment
 
 # Product and cart slots reserve the height of this many one-line badges; the footer takes them all.
@@ -75,7 +75,7 @@ async def badges_fragment(call: StorefrontCall) -> Response:
     if placement not in PLACEMENTS:
         return error(400, f"placement must be one of {', '.join(PLACEMENTS)}", "placement")
     try:
-        shop = await load_storefront_shop(call.services, call.shop, call.runtime.shops)
+        shop = await call.storefront_shop()
     except ShopUnavailable as exc:
         return error(exc.status, exc.reason)
     settings = shop.settings

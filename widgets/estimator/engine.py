@@ -11,12 +11,11 @@ from functools import cache
 from typing import Any
 
 from babel import Locale
-from babel.numbers import is_currency
 
 from plugin.rates import ShippingSetup
 from widgets.estimator.delivery import ShippingCalendar, delivery_window, plan_dispatch
 from widgets.estimator.matching import MatchLevel, ZoneIndex
-from widgets.estimator.money import minor_units, round_money
+from widgets.estimator.money import is_currency, minor_units, round_money
 from widgets.estimator.pricing import Cart, FreeShippingProgress, quote_zone
 
 MAX_WEIGHT_G = 1_000_000

@@ -2,71 +2,31 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from plugin.openapi import QueryParam, documented
-from plugin.platform import ShopFacts
+from widgets.estimator.destination import DESTINATION_HEADERS, Destination, resolve_destination
 from widgets.estimator.engine import EstimateInputError, EstimateRequest, known_countries, parse_estimate_request
+from widgets.estimator.rendered import RenderedEstimate
 from widgets.estimator.service import order_within
 from widgets.holdout import TREATMENT, BucketError, variant_for
 from widgets.i18n import Wording, choose_locale
 from widgets.settings import PLACEMENTS
-from widgets.shop_context import ShopUnavailable, StorefrontShop, load_storefront_shop
+from widgets.shop_context import ShopUnavailable, StorefrontShop
 from widgets.storefront import StorefrontCall, error, fragment
 
-# Edge and CDN headers carrying the visitor's country; only a default, the shopper can always change it.
-COUNTRY_HEADERS = ("cf-ipcountry", "cloudfront-viewer-country", "x-vercel-ip-country", "x-country-code")
 OPTIONS_SHOWN = 2
 
 QUOTED = "quoted"
 AT_CHECKOUT = "at_checkout"
 NOT_SHIPPED = "not_shipped"
-
-
-@dataclass(frozen=True)
-class Destination:
-    country: str
-    source: str  # query, header, accept-language or shop
-
-
-def accept_language_countries(header: str) -> list[str]:
-    """Region subtags of Accept-Language in preference order: "de-AT,de;q=0.9,en-GB;q=0.8" -> ["AT", "GB"]."""
-    ranked: list[tuple[float, int, str]] = []
-    for position, part in enumerate(header.split(",")):
-        tag, _, params = part.strip().partition(";")
-        quality = 1.0
-        if params.strip().startswith("q="):
-            try:
-                quality = float(params.strip()[2:])
-            except ValueError:
-                continue
-        pieces = tag.strip().replace("_", "-").split("-")
-        region = next((p.upper() for p in pieces[1:] if len(p) == 2 and p.isalpha()), None)
-        if region and quality > 0:
-            ranked.append((-quality, position, region))
-    return [region for _, _, region in sorted(ranked)]
-
-
-def resolve_destination(query: Mapping[str, str], headers: Mapping[str, str], facts: ShopFacts) -> Destination:
-    """The shopper's country: asked for, else the edge's geolocation header, else their browser's language
-    region, else the shop's own country."""
-    if (query.get("country") or "").strip():
-        return Destination(query["country"].strip().upper(), "query")
-    countries = known_countries()
-    for name in COUNTRY_HEADERS:
-        value = (headers.get(name) or "").strip().upper()
-        if value in countries:
-            return Destination(value, "header")
-    for region in accept_language_countries(headers.get("accept-language", "")):
-        if region in countries:
-            return Destination(region, "accept-language")
-    return Destination(facts.country.upper(), "shop")
 
 
 @dataclass(frozen=True)
@@ -86,14 +46,18 @@ class EstimateAnswer:
         return QUOTED if any(option["cost"] is not None for option in self.data["options"]) else AT_CHECKOUT
 
 
-async def answer_estimate(call: StorefrontCall) -> EstimateAnswer:
-    """Raises ShopUnavailable or EstimateInputError; everything else is an honest answer."""
-    shop = await load_storefront_shop(call.services, call.shop, call.runtime.shops)
+async def answer_estimate(
+    call: StorefrontCall, shop: StorefrontShop | None = None, asked_at: datetime | None = None
+) -> EstimateAnswer:
+    """Raises ShopUnavailable or EstimateInputError; everything else is an honest answer. Answers are computed
+    as of the clock's whole second, so the same question within a second has the same answer."""
+    if shop is None:
+        shop = await call.storefront_shop()
     query = dict(call.request.query_params)
     destination = resolve_destination(query, call.request.headers, shop.facts)
     query["country"] = destination.country
     request = parse_estimate_request(query, shop_currency=shop.facts.currency)
-    now = call.now()
+    now = (asked_at or call.now()).replace(microsecond=0)
     data = await call.runtime.estimates.estimate(call.services, shop, request, now)
     return EstimateAnswer(shop, destination, request, data, now)
 
@@ -138,6 +102,10 @@ def estimate_body(answer: EstimateAnswer) -> dict[str, Any]:
     }
 
 
+def _encode(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()  # as JSONResponse
+
+
 def _refusal(exc: Exception) -> Response:
     if isinstance(exc, ShopUnavailable):
         return error(exc.status, exc.reason)
@@ -177,10 +145,18 @@ FRAGMENT_QUERY = (
 )
 async def estimate_json(call: StorefrontCall) -> Response:
     try:
-        answer = await answer_estimate(call)
+        shop = await call.storefront_shop()
+        asked_at = call.now()
+        question = call.runtime.rendered_estimates.question(shop, call.request, asked_at)
+        if (rendered := call.runtime.rendered_estimates.recall(question)) is not None:
+            return rendered.response()
+        answer = await answer_estimate(call, shop, asked_at)
     except (ShopUnavailable, EstimateInputError) as exc:
         return _refusal(exc)
-    return JSONResponse(estimate_body(answer), headers={"Cache-Control": "public, max-age=60"})
+    vary = DESTINATION_HEADERS if answer.destination.source in ("header", "accept-language") else ()
+    rendered = RenderedEstimate.of(_encode(estimate_body(answer)), vary)
+    call.runtime.rendered_estimates.remember(question, rendered)
+    return rendered.response()
 
 
 # --- the fragment -----------------------------------------------------------------------------------------

@@ -14,8 +14,8 @@ from typing import Any
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from plugin.openapi import QueryParam, documented
+from widgets.estimator.destination import resolve_destination
 from widgets.estimator.engine import EstimateInputError, parse_estimate_request
-from widgets.estimator.http import resolve_destination
 from widgets.help.answers import build_answers, pick_entries
 from widgets.help.forward import schedule_forward
 from widgets.help.presence import human_path
@@ -26,7 +26,7 @@ from widgets.help.wording import HelpWording
 from widgets.holdout import TREATMENT, BucketError, variant_for
 from widgets.i18n import Wording, choose_locale, language_of
 from widgets.rate_limit import over_limit, pseudonym
-from widgets.shop_context import ShopUnavailable, StorefrontShop, load_storefront_shop
+from widgets.shop_context import ShopUnavailable, StorefrontShop
 from widgets.storefront import VARIANT_HEADER, StorefrontCall, error
 
 MAX_REQUEST_BYTES = 16_384
@@ -42,7 +42,7 @@ class HelpContext:
 
 
 async def load_help(call: StorefrontCall) -> HelpContext:
-    shop = await load_storefront_shop(call.services, call.shop)
+    shop = await call.storefront_shop()
     defaults = default_help_settings(call.services.settings.manifest.widgets)
     found = call.services
     settings = await load_help_settings(found.redis, found.keys, call.shop, defaults, shop.facts.timezone)
