@@ -14,19 +14,23 @@ from plugin.shopify.signatures import verify_webhook_hmac
 from plugin.shopify.topics import event_type_for
 
 # Shopify sends `X-Shopify-Topic` and, in its newer family, `shopify-topic`: same names after the prefix.
-_PREFIXES = ("x-shopify-", "shopify-")
+_LEGACY, _NEWER = "x-shopify-", "shopify-"
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    for prefix in _PREFIXES:
-        value = headers.get(prefix + name)
-        if value:
-            return value.strip()
-    return None
-
-
-def _lowercased(headers: Mapping[str, str]) -> dict[str, str]:
-    return {key.lower(): value for key, value in headers.items()}
+def _shopify_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """Shopify's headers by the name after the prefix, in one pass: each the first non-empty of
+    X-Shopify-<name> and Shopify-<name>, stripped."""
+    legacy: dict[str, str] = {}
+    newer: dict[str, str] = {}
+    for key, value in headers.items():
+        if not value:
+            continue
+        name = key.lower()
+        if name.startswith(_LEGACY):
+            legacy[name[len(_LEGACY) :]] = value.strip()
+        elif name.startswith(_NEWER):
+            newer[name[len(_NEWER) :]] = value.strip()
+    return newer | legacy
 
 
 def _timestamp(value: object) -> datetime | None:
@@ -43,15 +47,15 @@ def verify_shopify_webhook(
     headers: Mapping[str, str], body: bytes, secrets: Sequence[str], *, now: Callable[[], datetime] | None = None
 ) -> PlatformEvent | None:
     """The delivery as an internal event; None for a topic we do not handle. Raises WebhookRejected."""
-    found = _lowercased(headers)
-    given = _header(found, "hmac-sha256")
+    found = _shopify_headers(headers)
+    given = found.get("hmac-sha256")
     if given is None:
         raise WebhookRejected(400, "missing HMAC header")
     if not secrets or not verify_webhook_hmac(body, given, secrets):
         raise WebhookRejected(401, "HMAC does not match")
-    topic = _header(found, "topic")
-    domain = _header(found, "shop-domain")
-    delivery_id = _header(found, "event-id") or _header(found, "webhook-id")
+    topic = found.get("topic")
+    domain = found.get("shop-domain")
+    delivery_id = found.get("event-id") or found.get("webhook-id")
     if topic is None or domain is None or delivery_id is None:
         raise WebhookRejected(400, "missing topic, shop domain or delivery id header")
     shop = normalize_shop_domain(domain)
@@ -68,7 +72,7 @@ def verify_shopify_webhook(
     if event_type is None:
         return None
     occurred_at = (
-        _timestamp(_header(found, "triggered-at"))
+        _timestamp(found.get("triggered-at"))
         or _timestamp(payload.get("updated_at"))
         or (now() if now else datetime.now(UTC))
     )
