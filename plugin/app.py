@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -198,6 +199,8 @@ def create_app(
             store = redis if redis is not None else await stack.enter_async_context(open_redis(settings))
             client = http if http is not None else await stack.enter_async_context(outbound_client())
             built = build_services(settings, store, client)
+            listening = asyncio.create_task(built.shop_changes.run(), name="shop-change-feed")
+            stack.push_async_callback(built.shop_changes.stop, listening)
             _tune_collector()
             yield {"services": built}
 

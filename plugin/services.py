@@ -15,6 +15,7 @@ from plugin.crypto import Cipher
 from plugin.keys import Keys
 from plugin.platform import Platform
 from plugin.settings import Settings
+from plugin.shop_changes import ShopChangeFeed
 from plugin.shops import ShopRegistry
 
 
@@ -32,6 +33,11 @@ class Services:
     def pipelined(self) -> PipelinedRedis:
         """`redis` for the hot paths: concurrent requests' commands share one pipeline per event-loop turn."""
         return PipelinedRedis(self.redis)
+
+    @cached_property
+    def shop_changes(self) -> ShopChangeFeed:
+        """Which shops' status and data version this process may take as current (listening in the app)."""
+        return ShopChangeFeed(self.redis, self.keys)
 
 
 def services(request: Request) -> Services:

@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 from plugin.keys import Keys, ShopRef
 from plugin.platform import ShopFacts
 from plugin.rates import ShippingSetup, setup_from_dict, setup_to_dict
+from plugin.shop_changes import announce, forget_here
 from plugin.storage import as_optional_text, as_text
 
 
@@ -49,7 +50,9 @@ async def save_facts(redis: Redis, keys: Keys, facts: ShopFacts) -> None:
     async with redis.pipeline(transaction=True) as pipe:
         pipe.set(facts_key(keys, facts.shop), facts_to_json(facts))
         pipe.hincrby(versions_key(keys, facts.shop), "facts", 1)
+        announce(pipe, keys, facts.shop)
         await pipe.execute()
+    forget_here(keys, facts.shop)
 
 
 async def load_facts(redis: Redis, keys: Keys, shop: ShopRef) -> ShopFacts | None:
@@ -61,7 +64,9 @@ async def save_shipping_setup(redis: Redis, keys: Keys, shop: ShopRef, setup: Sh
     async with redis.pipeline(transaction=True) as pipe:
         pipe.set(shipping_setup_key(keys, shop), json.dumps(setup_to_dict(setup), separators=(",", ":")))
         pipe.hincrby(versions_key(keys, shop), "shipping", 1)
+        announce(pipe, keys, shop)
         await pipe.execute()
+    forget_here(keys, shop)
 
 
 async def load_shipping_setup(redis: Redis, keys: Keys, shop: ShopRef) -> ShippingSetup | None:
@@ -70,7 +75,12 @@ async def load_shipping_setup(redis: Redis, keys: Keys, shop: ShopRef) -> Shippi
 
 
 async def bump_version(redis: Redis, keys: Keys, shop: ShopRef, kind: str) -> int:
-    return int(await redis.hincrby(versions_key(keys, shop), kind, 1))
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.hincrby(versions_key(keys, shop), kind, 1)
+        announce(pipe, keys, shop)
+        version, _ = await pipe.execute()
+    forget_here(keys, shop)
+    return int(version)
 
 
 async def data_version(redis: Redis, keys: Keys, shop: ShopRef) -> str:

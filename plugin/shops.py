@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 
 from plugin.crypto import Cipher
 from plugin.keys import Keys, ShopRef
+from plugin.shop_changes import announce, changes_channel, forget_here
 from plugin.storage import as_optional_text, as_text
 
 ShopStatus = Literal["active", "uninstalled"]
@@ -33,12 +34,14 @@ class StoredToken:
         return self.expires_at - (time.time() if now is None else now) <= seconds
 
 
-# Compare with the install time and uninstall in one step, so a reinstall racing a late uninstall always wins.
+# Compare with the install time and uninstall in one step, so a reinstall racing a late uninstall always wins;
+# the change is announced (ARGV[3] channel, ARGV[4] shop tag: plugin.shop_changes) in the same step.
 _UNINSTALL = """
 local installed = tonumber(redis.call('HGET', KEYS[1], 'installed_at') or '-1')
 if installed > tonumber(ARGV[1]) then return 0 end
 redis.call('DEL', KEYS[2])
 redis.call('HSET', KEYS[1], 'status', 'uninstalled', 'uninstalled_at', ARGV[2])
+redis.call('PUBLISH', ARGV[3], ARGV[4])
 return 1
 """
 
@@ -74,7 +77,9 @@ class ShopRegistry:
             pipe.set(self._token_key(shop), sealed)
             pipe.hset(self.record_key(shop), mapping={"status": "active", "installed_at": str(time.time())})
             pipe.sadd(self.keys.global_("shops"), shop.tag)
+            announce(pipe, self.keys, shop)
             await pipe.execute()
+        forget_here(self.keys, shop)
 
     async def load_token(self, shop: ShopRef) -> StoredToken | None:
         sealed = as_optional_text(await self.redis.get(self._token_key(shop)))
@@ -95,7 +100,11 @@ class ShopRegistry:
         An uninstall that happened before the latest install (a late redelivery) changes nothing: False.
         """
         happened = occurred_at.timestamp() if occurred_at else time.time()
-        done = await self.redis.eval(_UNINSTALL, 2, self.record_key(shop), self._token_key(shop), happened, time.time())
+        done = await self.redis.eval(
+            _UNINSTALL, 2, self.record_key(shop), self._token_key(shop),
+            happened, time.time(), changes_channel(self.keys), shop.tag,
+        )  # fmt: skip
+        forget_here(self.keys, shop)
         return bool(done)
 
     async def active_shops(self) -> list[ShopRef]:

@@ -58,9 +58,13 @@ class StorefrontCors:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        origin = next((value.decode("latin-1") for name, value in scope["headers"] if name == b"origin"), None)
+        origin = None
+        for name, value in scope["headers"]:
+            if name == b"origin":
+                origin = value.decode("latin-1")
+                break
         services: Services = scope["state"]["services"]
-        if origin is None or origin_of(origin) == origin_of(services.settings.app_url):
+        if origin is None or (asked := origin_of(origin)) == origin_of(services.settings.app_url):
             await self.app(scope, receive, self._vary(send, None))
             return
         params = scope.get("path_params", {})
@@ -77,7 +81,7 @@ class StorefrontCors:
         else:
             scope[CHECKED_SHOP] = loaded
             domains = tuple(loaded.facts.domains)
-        allowed = origin_of(origin) in allowed_origins(shop, domains)
+        allowed = asked in allowed_origins(shop, domains)
         preflight = scope["method"] == "OPTIONS" and "access-control-request-method" in Headers(scope=scope)
         if not allowed:
             refusal = JSONResponse(
@@ -114,11 +118,14 @@ class StorefrontCors:
                 headers: list[tuple[bytes, bytes]] = []
                 vary: list[bytes] = []
                 for name, value in message.get("headers", ()):
-                    if name.lower() == b"vary":
+                    lowered = name.lower()
+                    if lowered == b"vary":
                         vary.append(value)
-                    elif not name.lower().startswith(b"access-control-"):
+                    elif not lowered.startswith(b"access-control-"):
                         headers.append((name, value))
-                message["headers"] = [*headers, (b"vary", b", ".join([*vary, b"Origin"])), *added]
+                vary.append(b"Origin")
+                headers.append((b"vary", b", ".join(vary)))
+                message["headers"] = headers + added if added else headers
             await send(message)
 
         return with_headers

@@ -1,8 +1,10 @@
-"""What a storefront request needs to know about its shop: one small Redis round trip on the hot path.
+"""What a storefront request needs to know about its shop, at most one small Redis round trip on the hot path.
 
 Every write to a shop's facts, shipping setup or settings bumps its data version (plugin.shop_data), so a
 process keeps parsed shops in memory and reuses one while its version stands: a request reads only the shop's
-status and versions, and loads and parses the rest only after a change.
+status and versions (pipelined with the other requests of its event-loop turn), and loads and parses the rest
+only after a change. While the shop change feed (plugin.shop_changes) vouches that nothing changed since the
+last read, not even that.
 """
 
 from __future__ import annotations
@@ -92,18 +94,25 @@ async def load_storefront_shop(
 ) -> StorefrontShop:
     """Facts, shipping setup (with the merchant's overrides), widget settings and data version of an installed
     shop. Raises ShopUnavailable: 404 for an unknown or uninstalled shop, 503 while its facts are not synced.
-    One pipelined round trip on the hot path (status and versions); the rest only after a change."""
+    With `cache`, a shop whose status and version this process may take as current (plugin.shop_changes) costs
+    nothing; otherwise one pipelined read of both, and the rest only after a change."""
+    changes = services.shop_changes
+    known = changes.current_versions(shop)
+    if cache is not None and known is not None and (kept := cache.get(services.keys, shop, known)) is not None:
+        return kept
+    mark = changes.mark(shop)
     record_key, versions_at = _state_keys(services.keys, shop)
     status, raw_versions = await services.pipelined.execute(("HGET", record_key, "status"), ("HGETALL", versions_at))
     if as_optional_text(status) != "active":
         raise ShopUnavailable(404, "no such shop, or the app is not installed there")
     versions: dict[str, str] = raw_versions or {}  # compared as read; decoded only to name a new version
-    if cache is not None and (cached := cache.get(services.keys, shop, versions)) is not None:
-        return cached
-    loaded = await _load(services, shop, _versions_token({as_text(k): as_text(v) for k, v in versions.items()}))
-    if cache is not None:
-        cache.put(services.keys, versions, loaded)
-    return loaded
+    if cache is None:
+        return await _load(services, shop, _versions_token({as_text(k): as_text(v) for k, v in versions.items()}))
+    if (cached := cache.get(services.keys, shop, versions)) is None:
+        cached = await _load(services, shop, _versions_token({as_text(k): as_text(v) for k, v in versions.items()}))
+        cache.put(services.keys, versions, cached)
+    changes.confirm(shop, mark, versions)
+    return cached
 
 
 async def _load(services: Services, shop: ShopRef, version: str) -> StorefrontShop:

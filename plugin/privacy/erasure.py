@@ -18,6 +18,7 @@ from plugin.privacy.pipeline import purge_shop_events
 from plugin.privacy.registry import PersonalDataStore, personal_data_stores
 from plugin.privacy.subjects import DataSubject
 from plugin.services import Services
+from plugin.shop_changes import changes_channel, forget_here
 from plugin.storage import as_text
 
 _BATCH = 500
@@ -106,6 +107,8 @@ async def redact_shop(services: Services, shop: ShopRef) -> ShopErasureResult:
     )
     # A job or event handled while the keys were deleted may have written one again: sweep once more.
     extra = await _unlink_shop_keys(services, shop)
+    await services.redis.publish(changes_channel(services.keys), shop.tag)  # its status is gone with its keys
+    forget_here(services.keys, shop)
     counts = {"keys": result.keys + extra, "events": result.events, "jobs": result.jobs}
     await audit_shop_action(services, shop, action="shop.redact", counts=counts)
     return ShopErasureResult(**counts)
