@@ -87,10 +87,6 @@ class PipelinedRedis:
             found = self._custom[name] = TickBatcher(call)
         return found
 
-    async def execute_command(self, *command: str | bytes | int | float) -> Any:
-        (result,) = await self.execute(command)
-        return result
-
     async def execute(self, *commands: Command) -> list[Any]:
         """The results of `commands`, in order, sent together in this turn's pipeline."""
         results = await self._batcher(commands)

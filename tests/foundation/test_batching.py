@@ -84,11 +84,11 @@ async def test_identical_reads_in_one_turn_are_sent_once_and_writes_never_merged
     key = f"{key_prefix}:batching:counter"
     await redis.set(key, "7")
     gets_before, incrs_before = await _calls(redis, "get"), await _calls(redis, "incr")
-    reads = await asyncio.gather(*(pipelined.execute_command("GET", key) for _ in range(20)))
-    assert reads == ["7"] * 20
+    reads = await asyncio.gather(*(pipelined.execute(("GET", key)) for _ in range(20)))
+    assert reads == [["7"]] * 20
     assert await _calls(redis, "get") == gets_before + 1
-    writes = await asyncio.gather(*(pipelined.execute_command("INCR", key) for _ in range(20)))
-    assert sorted(writes) == list(range(8, 28))
+    writes = await asyncio.gather(*(pipelined.execute(("INCR", key)) for _ in range(20)))
+    assert sorted(value for (value,) in writes) == list(range(8, 28))
     assert await _calls(redis, "incr") == incrs_before + 20
 
 
@@ -111,7 +111,7 @@ async def test_a_read_sees_every_write_completed_before_it_was_asked(redis: Redi
     key = f"{key_prefix}:batching:fresh"
     for value in ("a", "b", "c"):
         await redis.set(key, value)  # through another connection
-        assert await pipelined.execute_command("GET", key) == value
+        assert await pipelined.execute(("GET", key)) == [value]
 
 
 async def test_a_named_batcher_is_made_once_per_client(redis: Redis) -> None:
