@@ -15,10 +15,9 @@ import asyncio
 import logging
 import time
 import weakref
-from typing import Any
 
 from redis.asyncio import Redis
-from redis.asyncio.client import PubSub
+from redis.asyncio.client import Pipeline, PubSub
 
 from plugin.keys import Keys, ShopRef
 from plugin.storage import as_text
@@ -38,7 +37,7 @@ def changes_channel(keys: Keys) -> str:
     return keys.global_("shop-changes")
 
 
-def announce(pipe: Any, keys: Keys, shop: ShopRef) -> None:
+def announce(pipe: Pipeline, keys: Keys, shop: ShopRef) -> None:
     """Queue the announcement in the writer's pipeline or transaction; call `forget_here` once it executed."""
     pipe.publish(changes_channel(keys), shop.tag)
 
