@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 
 class PrebuiltResponse(Response):
@@ -17,15 +17,18 @@ class PrebuiltResponse(Response):
         self.raw_headers = raw_headers
 
 
-class CannedJSON:
-    """One JSON answer, encoded once; `response()` hands out a copy of its header list (later layers may edit
-    a response's headers in place)."""
+@dataclass(frozen=True)
+class Prebuilt:
+    """A response encoded once; `response()` hands out a copy of its header list each time (later layers may
+    edit a response's headers in place)."""
 
-    def __init__(self, content: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> None:
-        built = JSONResponse(content, status_code=status_code, headers=headers)
-        self.status_code = status_code
-        self.body = bytes(built.body)
-        self.raw_headers = tuple(built.raw_headers)
+    status_code: int
+    body: bytes
+    raw_headers: tuple[tuple[bytes, bytes], ...]
+
+    @classmethod
+    def of(cls, built: Response) -> Prebuilt:
+        return cls(built.status_code, bytes(built.body), tuple(built.raw_headers))
 
     def response(self) -> Response:
         return PrebuiltResponse(self.body, list(self.raw_headers), self.status_code)

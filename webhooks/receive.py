@@ -10,16 +10,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from plugin.platform import WebhookRejected
-from plugin.responses import CannedJSON
+from plugin.responses import Prebuilt
 from plugin.services import services
 from webhooks.ingest import enqueue_event
 
 log = logging.getLogger(__name__)
 
 # The answers to nearly every delivery, encoded once.
-QUEUED = CannedJSON({"status": "queued"})
-DUPLICATE = CannedJSON({"status": "duplicate"})
-IGNORED = CannedJSON({"status": "ignored"})
+QUEUED = Prebuilt.of(JSONResponse({"status": "queued"}))
+DUPLICATE = Prebuilt.of(JSONResponse({"status": "duplicate"}))
+IGNORED = Prebuilt.of(JSONResponse({"status": "ignored"}))
 
 
 def webhook_endpoint(platform_name: str) -> Callable[[Request], Awaitable[Response]]:

@@ -97,9 +97,9 @@ async def load_storefront_shop(
     With `cache`, a shop whose status and version this process may take as current (plugin.shop_changes) costs
     nothing; otherwise one pipelined read of both, and the rest only after a change."""
     changes = services.shop_changes
-    known = changes.current_versions(shop)
-    if cache is not None and known is not None and (kept := cache.get(services.keys, shop, known)) is not None:
-        return kept
+    if cache is not None and (known := changes.current_versions(shop)) is not None:
+        if (kept := cache.get(services.keys, shop, known)) is not None:
+            return kept
     mark = changes.mark(shop)
     record_key, versions_at = _state_keys(services.keys, shop)
     status, raw_versions = await services.pipelined.execute(("HGET", record_key, "status"), ("HGETALL", versions_at))

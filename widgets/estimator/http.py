@@ -14,7 +14,7 @@ from starlette.responses import Response
 from plugin.openapi import QueryParam, documented
 from widgets.estimator.destination import DESTINATION_HEADERS, Destination, resolve_destination
 from widgets.estimator.engine import EstimateInputError, EstimateRequest, known_countries, parse_estimate_request
-from widgets.estimator.rendered import RenderedEstimate
+from widgets.estimator.rendered import rendered_estimate
 from widgets.estimator.service import order_within
 from widgets.holdout import TREATMENT, BucketError, variant_for
 from widgets.i18n import Wording, choose_locale
@@ -154,7 +154,7 @@ async def estimate_json(call: StorefrontCall) -> Response:
     except (ShopUnavailable, EstimateInputError) as exc:
         return _refusal(exc)
     vary = DESTINATION_HEADERS if answer.destination.source in ("header", "accept-language") else ()
-    rendered = RenderedEstimate.of(_encode(estimate_body(answer)), vary)
+    rendered = rendered_estimate(_encode(estimate_body(answer)), vary)
     call.runtime.rendered_estimates.remember(question, rendered)
     return rendered.response()
 

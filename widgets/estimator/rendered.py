@@ -8,13 +8,12 @@ answered with the same bytes, without parsing, estimating or encoding again. A n
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from plugin.responses import PrebuiltResponse
+from plugin.responses import Prebuilt
 from widgets.shop_context import StorefrontShop
 
 ANSWERS_PER_SECOND = 10_000  # beyond this, a second's answers are computed but not kept
@@ -23,23 +22,12 @@ CACHE_CONTROL = "public, max-age=60"
 Question = tuple[str, str, bytes, tuple[str | None, ...], int]
 
 
-@dataclass(frozen=True)
-class RenderedEstimate:
-    """A 200 JSON answer, with its headers built once for every repeat of the question."""
-
-    body: bytes
-    raw_headers: tuple[tuple[bytes, bytes], ...]
-
-    @classmethod
-    def of(cls, body: bytes, vary: Sequence[str]) -> RenderedEstimate:
-        headers = {"Cache-Control": CACHE_CONTROL}
-        if vary:
-            headers["Vary"] = ", ".join(vary)  # the request headers the answer was taken from
-        built = Response(body, media_type="application/json", headers=headers)
-        return cls(body, tuple(built.raw_headers))
-
-    def response(self) -> Response:
-        return PrebuiltResponse(self.body, list(self.raw_headers))  # a list of its own: later layers may edit it
+def rendered_estimate(body: bytes, vary: Sequence[str]) -> Prebuilt:
+    """A 200 JSON answer, its headers built once for every repeat of the question."""
+    headers = {"Cache-Control": CACHE_CONTROL}
+    if vary:
+        headers["Vary"] = ", ".join(vary)  # the request headers the answer was taken from
+    return Prebuilt.of(Response(body, media_type="application/json", headers=headers))
 
 
 class RenderedEstimates:
@@ -47,7 +35,7 @@ class RenderedEstimates:
         self.destination_headers = tuple(destination_headers)
         self._raw_names = {name.encode("latin-1"): index for index, name in enumerate(self.destination_headers)}
         self._second = -1
-        self._answers: dict[Question, RenderedEstimate] = {}
+        self._answers: dict[Question, Prebuilt] = {}
 
     def question(self, shop: StorefrontShop, request: Request, now: datetime) -> Question:
         found: list[str | None] = [None] * len(self.destination_headers)
@@ -57,10 +45,10 @@ class RenderedEstimates:
                 found[index] = value.decode("latin-1")
         return (shop.shop.tag, shop.version, request.scope["query_string"], tuple(found), int(now.timestamp()))
 
-    def recall(self, question: Question) -> RenderedEstimate | None:
+    def recall(self, question: Question) -> Prebuilt | None:
         return self._answers.get(question) if question[-1] == self._second else None
 
-    def remember(self, question: Question, rendered: RenderedEstimate) -> None:
+    def remember(self, question: Question, rendered: Prebuilt) -> None:
         second = question[-1]
         if second != self._second:
             if second < self._second:
