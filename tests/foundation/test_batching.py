@@ -74,6 +74,40 @@ async def test_a_busy_turn_is_sent_in_batches_of_at_most_max_batch() -> None:
     assert [len(batch) for batch in recorder.batches] == [4, 4, 2]
 
 
+async def test_callers_arriving_while_the_calls_are_out_go_together_when_one_returns() -> None:
+    recorder = Recorder()
+    batcher = TickBatcher(recorder, max_in_flight=1)
+    first = asyncio.ensure_future(asyncio.gather(*(batcher(item) for item in range(3))))
+    await asyncio.sleep(0.002)  # the first batch is out; these come over several turns while it is
+    later = [asyncio.ensure_future(batcher(item)) for item in range(3, 5)]
+    await asyncio.sleep(0)
+    later.append(asyncio.ensure_future(batcher(5)))
+    assert await first == [0, 2, 4]
+    assert await asyncio.gather(*later) == [6, 8, 10]
+    assert recorder.batches == [[0, 1, 2], [3, 4, 5]]
+
+
+async def test_no_more_than_max_in_flight_calls_are_out_at_once() -> None:
+    out = most = 0
+
+    async def call(items: Sequence[int]) -> list[int | Exception]:
+        nonlocal out, most
+        out += 1
+        most = max(most, out)
+        await asyncio.sleep(0.005)
+        out -= 1
+        return list(items)
+
+    batcher = TickBatcher(call, max_batch=2, max_in_flight=2)
+
+    async def caller(item: int) -> int:
+        await asyncio.sleep(item * 0.001)  # spread over many turns
+        return await batcher(item)
+
+    assert await asyncio.gather(*(caller(item) for item in range(20))) == list(range(20))
+    assert most == 2
+
+
 async def _calls(redis: Redis, command: str) -> int:
     stats = await redis.info("commandstats")
     return int(stats.get(f"cmdstat_{command}", {}).get("calls", 0))
