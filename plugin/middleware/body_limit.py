@@ -34,13 +34,19 @@ class BodyLimitMiddleware:
                 declared = value
             elif name == b"transfer-encoding":
                 chunked = True
-        if declared is None and not chunked and scope.get("http_version") != "2":
+        framed = not chunked and scope.get("http_version") != "2"
+        if declared is None and framed:
             await self.app(scope, receive, send)  # HTTP/1 without either header has no body (a GET): nothing to count
             return
         limit = LARGE_LIMIT if scope["path"].startswith(tuple(LARGE_LIMIT_PREFIXES)) else DEFAULT_LIMIT
-        if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            await _too_large(send, limit)
-            return
+        if declared is not None:
+            if not declared.isdigit() or int(declared) > limit:
+                await _too_large(send, limit)
+                return
+            if framed:
+                # HTTP/1 framing: the server hands over exactly the declared bytes, so the declaration is the count.
+                await self.app(scope, receive, send)
+                return
         received = 0
         started = False
 
