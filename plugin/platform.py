@@ -94,7 +94,8 @@ class Platform(Protocol):
         ...
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> PlatformEvent | None:
-        """Verify the raw delivery and normalize it; None for a topic we do not handle. Raises WebhookRejected."""
+        """Verify the raw delivery and normalize it; None for a topic we do not handle. Raises WebhookRejected.
+        `headers` are by lowercase name, as ASGI delivers them."""
         ...
 
     async def on_verified(self, event: PlatformEvent) -> None:

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from plugin.platform import WebhookRejected
+from plugin.request_body import read_body
 from plugin.responses import Prebuilt
 from plugin.services import services
 from webhooks.ingest import enqueue_event
@@ -26,7 +27,7 @@ def webhook_endpoint(platform_name: str) -> Callable[[Request], Awaitable[Respon
     async def receive(request: Request) -> Response:
         svc = services(request)
         platform = svc.platforms[platform_name]
-        body = await request.body()  # size already bounded by BodyLimitMiddleware
+        body = await read_body(request)  # size already bounded by BodyLimitMiddleware
         # ASGI header names arrive lowercased; a plain dict is all the adapters need.
         headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in request.scope["headers"]}
         try:

@@ -146,7 +146,8 @@ def webhook_hmac(secret: str, body: bytes) -> str:
 
 
 def verify_webhook_hmac(body: bytes, given: str, secrets: Sequence[str]) -> bool:
+    offered = given.strip().encode()
     found = False
-    for secret in secrets:
-        found |= hmac.compare_digest(webhook_hmac(secret, body).encode(), given.strip().encode())
+    for secret in secrets:  # every secret, match or not: the time taken says nothing about which one matched
+        found |= hmac.compare_digest(base64.b64encode(hmac.digest(secret.encode(), body, "sha256")), offered)
     return found

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from plugin.events import PlatformEvent
+from plugin.keys import ShopRef
 from plugin.platform import WebhookRejected
 from plugin.shopify.domains import normalize_shop_domain, shopify_shop
 from plugin.shopify.signatures import verify_webhook_hmac
@@ -17,20 +19,17 @@ from plugin.shopify.topics import event_type_for
 _LEGACY, _NEWER = "x-shopify-", "shopify-"
 
 
-def _shopify_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """Shopify's headers by the name after the prefix, in one pass: each the first non-empty of
-    X-Shopify-<name> and Shopify-<name>, stripped."""
-    legacy: dict[str, str] = {}
-    newer: dict[str, str] = {}
-    for key, value in headers.items():
-        if not value:
-            continue
-        name = key.lower()
-        if name.startswith(_LEGACY):
-            legacy[name[len(_LEGACY) :]] = value.strip()
-        elif name.startswith(_NEWER):
-            newer[name[len(_NEWER) :]] = value.strip()
-    return newer | legacy
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    """The first non-empty of X-Shopify-<name> and Shopify-<name>, stripped. Names are lowercase, as ASGI gives
+    them: looking up the few we read is cheaper than folding every header a delivery carries."""
+    value = headers.get(_LEGACY + name) or headers.get(_NEWER + name)
+    return value.strip() if value else None
+
+
+@lru_cache(maxsize=4096)  # deliveries repeat a bounded set of domains; only signed ones get this far
+def _shop(domain: str) -> ShopRef | None:
+    normalized = normalize_shop_domain(domain)
+    return None if normalized is None else shopify_shop(normalized)
 
 
 def _timestamp(value: object) -> datetime | None:
@@ -46,19 +45,19 @@ def _timestamp(value: object) -> datetime | None:
 def verify_shopify_webhook(
     headers: Mapping[str, str], body: bytes, secrets: Sequence[str], *, now: Callable[[], datetime] | None = None
 ) -> PlatformEvent | None:
-    """The delivery as an internal event; None for a topic we do not handle. Raises WebhookRejected."""
-    found = _shopify_headers(headers)
-    given = found.get("hmac-sha256")
+    """The delivery as an internal event; None for a topic we do not handle. Raises WebhookRejected.
+    `headers` by lowercase name, as ASGI delivers them."""
+    given = _header(headers, "hmac-sha256")
     if given is None:
         raise WebhookRejected(400, "missing HMAC header")
     if not secrets or not verify_webhook_hmac(body, given, secrets):
         raise WebhookRejected(401, "HMAC does not match")
-    topic = found.get("topic")
-    domain = found.get("shop-domain")
-    delivery_id = found.get("event-id") or found.get("webhook-id")
+    topic = _header(headers, "topic")
+    domain = _header(headers, "shop-domain")
+    delivery_id = _header(headers, "event-id") or _header(headers, "webhook-id")
     if topic is None or domain is None or delivery_id is None:
         raise WebhookRejected(400, "missing topic, shop domain or delivery id header")
-    shop = normalize_shop_domain(domain)
+    shop = _shop(domain)
     if shop is None:
         raise WebhookRejected(400, "shop domain header is not a myshopify.com domain")
     try:
@@ -72,12 +71,12 @@ def verify_shopify_webhook(
     if event_type is None:
         return None
     occurred_at = (
-        _timestamp(found.get("triggered-at"))
+        _timestamp(_header(headers, "triggered-at"))
         or _timestamp(payload.get("updated_at"))
         or (now() if now else datetime.now(UTC))
     )
     return PlatformEvent(
-        shop=shopify_shop(shop),
+        shop=shop,
         type=event_type,
         delivery_id=delivery_id,
         occurred_at=occurred_at,

@@ -24,6 +24,11 @@ pytestmark = pytest.mark.anyio
 COMPLIANCE = ["customers/data_request", "customers/redact", "shop/redact"]
 
 
+def as_received(headers: dict[str, str]) -> dict[str, str]:
+    """Header names as the endpoint hands them to the adapter: lowercased, as ASGI delivers them."""
+    return {name.lower(): value for name, value in headers.items()}
+
+
 async def post(app: httpx.AsyncClient, headers: dict[str, str], body: bytes) -> httpx.Response:
     return await app.post("/webhooks/shopify", headers=headers, content=body)
 
@@ -126,7 +131,7 @@ async def test_a_forged_uninstall_changes_nothing(
 @pytest.mark.parametrize(("topic", "event_type"), sorted(TOPIC_EVENTS.items()))
 def test_every_topic_maps_to_its_internal_event(emulator: ShopifyEmulator, topic: str, event_type: str) -> None:
     headers, body = emulator.webhook(topic, event_id="evt-1")
-    event = verify_shopify_webhook(headers, body, [SHOPIFY_SECRET])
+    event = verify_shopify_webhook(as_received(headers), body, [SHOPIFY_SECRET])
     assert event is not None
     assert (event.type, event.source_topic, event.delivery_id) == (event_type, topic, "evt-1")
     assert event.shop == ShopRef("shopify", DEMO_SHOP)
@@ -139,14 +144,15 @@ def test_delivery_id_falls_back_to_webhook_id_and_time_to_payload(emulator: Shop
     headers, body = emulator.webhook("orders/updated")
     webhook_id = headers["X-Shopify-Webhook-Id"]
     del headers["X-Shopify-Event-Id"], headers["X-Shopify-Triggered-At"]
-    event = verify_shopify_webhook(headers, body, [SHOPIFY_SECRET])
+    event = verify_shopify_webhook(as_received(headers), body, [SHOPIFY_SECRET])
     assert event is not None
     assert event.delivery_id == webhook_id
     assert event.occurred_at.isoformat() == "2026-11-02T16:00:00+01:00"
 
 
 def test_unknown_topic_is_ignored_after_verification(emulator: ShopifyEmulator) -> None:
-    assert verify_shopify_webhook(*emulator.webhook("products/update"), [SHOPIFY_SECRET]) is None
+    headers, body = emulator.webhook("products/update")
+    assert verify_shopify_webhook(as_received(headers), body, [SHOPIFY_SECRET]) is None
 
 
 async def test_an_uninstall_from_before_the_latest_install_is_ignored(
