@@ -24,6 +24,10 @@ MAX_BATCH = 256  # bounds one pipeline; a busier turn is sent as several
 # paying the round trip's fixed cost (~90 us of CPU) and holding a pooled connection; bounded at two, batches of
 # webhook deliveries grew from ~13 to ~21 and the app's CPU per delivery fell ~8%. At one, the app waited on fsync.
 MAX_IN_FLIGHT = 2
+# A call still out after this long is abandoned and its callers hear TimeoutError, so a connection that stopped
+# answering (a half-open socket after a failover) cannot hold a slot for good. Under the 5 s Shopify gives a
+# webhook answer: the platform hears a 503 and retries, instead of timing out.
+CALL_DEADLINE_SECONDS = 4.0
 
 
 class TickBatcher(Generic[Item, Result]):
@@ -31,11 +35,17 @@ class TickBatcher(Generic[Item, Result]):
     while `max_in_flight` calls are out, further items wait and go together when one returns."""
 
     def __init__(
-        self, call: BatchCall[Item, Result], *, max_batch: int = MAX_BATCH, max_in_flight: int = MAX_IN_FLIGHT
+        self,
+        call: BatchCall[Item, Result],
+        *,
+        max_batch: int = MAX_BATCH,
+        max_in_flight: int = MAX_IN_FLIGHT,
+        deadline_seconds: float = CALL_DEADLINE_SECONDS,
     ) -> None:
         self._call = call
         self._max_batch = max_batch
         self._max_in_flight = max_in_flight
+        self._deadline_seconds = deadline_seconds
         self._waiting: list[tuple[Item, asyncio.Future[Result]]] = []
         self._running: set[asyncio.Task[None]] = set()  # held until done: the loop keeps only weak references
 
@@ -62,12 +72,13 @@ class TickBatcher(Generic[Item, Result]):
 
     async def _run(self, batch: list[tuple[Item, asyncio.Future[Result]]]) -> None:
         try:
-            outcomes = await self._call([item for item, _ in batch])
+            async with asyncio.timeout(self._deadline_seconds):
+                outcomes = await self._call([item for item, _ in batch])
         except asyncio.CancelledError:
             for _, future in batch:
                 future.cancel()
             raise
-        except Exception as exc:  # the whole batch failed (connection lost...): every caller hears it
+        except Exception as exc:  # the whole batch failed (connection lost, deadline...): every caller hears it
             outcomes = [exc] * len(batch)
         for (_, future), outcome in zip(batch, outcomes, strict=True):
             if future.done():

@@ -108,6 +108,21 @@ async def test_no_more_than_max_in_flight_calls_are_out_at_once() -> None:
     assert most == 2
 
 
+async def test_a_call_that_never_returns_is_abandoned_and_frees_its_slot() -> None:
+    answering = False
+
+    async def call(items: Sequence[int]) -> list[int | Exception]:
+        if not answering:
+            await asyncio.Event().wait()  # a connection that stopped answering
+        return list(items)
+
+    batcher = TickBatcher(call, max_in_flight=1, deadline_seconds=0.05)
+    outcomes = await asyncio.gather(batcher(1), batcher(2), return_exceptions=True)
+    assert all(isinstance(outcome, TimeoutError) for outcome in outcomes)
+    answering = True
+    assert await batcher(3) == 3, "the slot is free again"
+
+
 async def _calls(redis: Redis, command: str) -> int:
     stats = await redis.info("commandstats")
     return int(stats.get(f"cmdstat_{command}", {}).get("calls", 0))
