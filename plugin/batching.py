@@ -1,5 +1,5 @@
 """Group commit for concurrent requests: the Redis commands they send during one turn of the event loop go out
-as one pipeline right after it, instead of one round trip each.
+as one pipeline right after it (or, while two are out, together once one returns), instead of one round trip each.
 
 Nothing is answered early or from memory: a caller's commands are sent after the caller asked, so a read sees
 every write that had completed before it was asked for, and a write is reported done only once Redis replied.
