@@ -6,7 +6,7 @@ from starlette.requests import ClientDisconnect, Request
 
 
 async def read_body(request: Request) -> bytes:
-    """The body as `await request.body()` gives it, without Starlette's stream generator (about 2 us a request
+    """The body as `await request.body()` gives it, without Starlette's stream generator (1.6 us less a request
     for the usual single message). It spends the stream: the caller keeps the bytes."""
     chunks: list[bytes] = []
     while True:
