@@ -25,6 +25,17 @@ Authenticate = Callable[[Request], Awaitable[ShopRef]]
 MAX_BODY_BYTES = 16_384
 
 
+async def settings_changes(request: Request, max_bytes: int) -> Any:
+    """The parsed JSON of a settings change (its validator checks the shape), or the 413/400 answer to send."""
+    body = await request.body()
+    if len(body) > max_bytes:
+        return JSONResponse({"error": "settings body too large"}, status_code=413)
+    try:
+        return json.loads(body)
+    except ValueError:
+        return JSONResponse({"error": "the body must be JSON"}, status_code=400)
+
+
 def _document(shop: StorefrontShop) -> dict[str, Any]:
     verdicts = []
     for badge in badges_from_settings(shop.settings.badges):
@@ -57,13 +68,9 @@ def widget_settings_routes(authenticate: Authenticate) -> list[BaseRoute]:
     )
     async def change(request: Request) -> JSONResponse:
         shop = await authenticate(request)
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            return JSONResponse({"error": "settings body too large"}, status_code=413)
-        try:
-            changes = json.loads(body)
-        except ValueError:
-            return JSONResponse({"error": "the body must be JSON"}, status_code=400)
+        changes = await settings_changes(request, MAX_BODY_BYTES)
+        if isinstance(changes, JSONResponse):
+            return changes
         found = services(request)
         defaults = default_settings(found.settings.manifest.widgets)
         try:

@@ -59,11 +59,13 @@ async def test_a_bad_change_is_400_with_the_field_and_the_good_one_is_saved(
     async with admin_client(settings, redis, shop) as client:
         bad = await client.put("/admin/widgets/settings", json={"holdout_percent": 90})
         not_json = await client.put("/admin/widgets/settings", content=b"{")
+        too_large = await client.put("/admin/widgets/settings", content=b" " * 20_000)
         good = await client.put("/admin/widgets/settings", json={"holdout_percent": 15})
         client.headers["authorization"] = "Bearer wrong"
         anonymous = await client.get("/admin/widgets/settings")
     assert (bad.status_code, bad.json()["field"]) == (400, "holdout_percent")
     assert not_json.status_code == 400
+    assert too_large.status_code == 413
     assert good.json()["settings"]["holdout_percent"] == 15
     assert anonymous.status_code == 401
 

@@ -32,6 +32,7 @@ from widgets.help.settings import (
     save_help_settings,
 )
 from widgets.help.validation import HelpSettingsError
+from widgets.settings_http import settings_changes
 from widgets.shop_context import ShopUnavailable, load_storefront_shop
 from widgets.storefront import utc_now
 
@@ -97,13 +98,9 @@ def help_admin_routes(authenticate: Authenticate, *, clock: Callable[[], datetim
     )
     async def change(request: Request) -> JSONResponse:
         shop = await authenticate(request)
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            return JSONResponse({"error": "settings body too large"}, status_code=413)
-        try:
-            changes = json.loads(body)
-        except ValueError:
-            return JSONResponse({"error": "the body must be JSON"}, status_code=400)
+        changes = await settings_changes(request, MAX_BODY_BYTES)
+        if isinstance(changes, JSONResponse):
+            return changes
         found = services(request)
         try:
             context = await load_storefront_shop(found, shop)
