@@ -100,7 +100,8 @@ async def _serve(host: str, port: int) -> None:
     settings = load_settings()
     print(f"Upfront dev — data in {settings.data_dir.resolve()}/", flush=True)
     done = _step("starting embedded Redis" if settings.redis_url is None else "connecting to Redis")
-    async with open_redis(settings) as redis, outbound_client() as http:
+    redis_stopped: list[str] = []
+    async with open_redis(settings, redis_stopped.append) as redis, outbound_client() as http:
         done()
         services = build_services(settings, redis, http)
         devstore = DevStore.create(services)
@@ -127,7 +128,7 @@ async def _serve(host: str, port: int) -> None:
                 await server.serve()
                 server_group.cancel_scope.cancel()
             stop_worker.set()
-    print("Stopped; embedded Redis shut down cleanly.", flush=True)
+    print("; ".join(["Stopped", *redis_stopped]) + ".", flush=True)
 
 
 def run_dev(host: str, port: int) -> int:

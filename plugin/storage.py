@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
@@ -22,8 +22,12 @@ def connect(url: str) -> Redis:
 
 
 @asynccontextmanager
-async def open_redis(settings: Settings) -> AsyncIterator[Redis]:
-    """Yield a connection pool; start (and finally stop) the embedded server if no URL is configured."""
+async def open_redis(settings: Settings, on_embedded_stop: Callable[[str], None] | None = None) -> AsyncIterator[Redis]:
+    """Yield a connection pool; start, adopt or join the embedded server if no URL is configured.
+
+    On exit the embedded server is shut down if this process owns it; ``on_embedded_stop`` is told what happened
+    (shut down, or left running for its owner), so what a command prints about it is true.
+    """
     embedded: EmbeddedRedis | None = None
     url = settings.redis_url
     if url is None:
@@ -37,6 +41,8 @@ async def open_redis(settings: Settings) -> AsyncIterator[Redis]:
         await redis.aclose()
         if embedded is not None:
             await anyio.to_thread.run_sync(embedded.stop)
+            if on_embedded_stop is not None and embedded.stop_summary is not None:
+                on_embedded_stop(embedded.stop_summary)
 
 
 def as_text(value: bytes | str) -> str:
