@@ -22,6 +22,7 @@ from plugin.admin.routes import admin_mount
 from plugin.bigcommerce import callbacks as bigcommerce_callbacks
 from plugin.bigcommerce import jobs as bigcommerce_jobs
 from plugin.bigcommerce.adapter import BigCommercePlatform
+from plugin.content_security import AdminContentSecurity
 from plugin.crypto import Cipher
 from plugin.email.mailer import ConfiguredMailer
 from plugin.email.routes import email_routes
@@ -213,6 +214,7 @@ def create_app(
         Middleware(RequestIdMiddleware),
         Middleware(BodyLimitMiddleware),
         Middleware(HotRoutes, routes=hot),
+        Middleware(AdminContentSecurity),  # after the hot routes: none of them is under /admin
     ]
     app = Starlette(routes=[*routes, *extra_routes], middleware=middleware, lifespan=lifespan)
     app.state.openapi = build_document(routes, title=settings.manifest.name, version=app_version())

@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 
+from plugin.content_security import INERT_POLICY
 from plugin.keys import ShopRef
 from plugin.services import Services
 from plugin.settings import PACKAGE_ROOT
@@ -90,6 +91,7 @@ def fragment(html: str, variant: str) -> HTMLResponse:
             "Cache-Control": f"public, max-age={FRAGMENT_MAX_AGE}",
             VARIANT_HEADER: variant,
             "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": INERT_POLICY,
             "Vary": "Accept-Language",
         },
     )

@@ -24,6 +24,7 @@ from plugin.admin.web import NO_STORE, PAGES, page_url, render
 from plugin.admin.widget_pages import widget_page_routes
 from plugin.bigcommerce.admin_session import read_admin_session
 from plugin.bigcommerce.pages import FRAME_ANCESTORS as BIGCOMMERCE_FRAME_ANCESTORS
+from plugin.content_security import admin_page_policy, new_nonce
 from plugin.openapi import QueryParam, documented
 from plugin.services import services
 from plugin.settings import Settings
@@ -53,7 +54,9 @@ def render_shell(request: Request, page: str) -> HTMLResponse:
     svc = services(request)
     settings = svc.settings
     cookie = read_admin_session(request, settings)
+    nonce = new_nonce()
     context = {
+        "nonce": nonce,
         "page": page,
         "title": TITLES[page],
         "nav": [(key, label, page_url(key)) for key, label in PAGES],
@@ -75,7 +78,9 @@ def render_shell(request: Request, page: str) -> HTMLResponse:
         html,
         headers={
             **NO_STORE,
-            "Content-Security-Policy": f"frame-ancestors {ancestors}",
+            "Content-Security-Policy": admin_page_policy(
+                nonce=nonce, frame_ancestors=ancestors, app_bridge=cookie is None
+            ),
             "Referrer-Policy": "strict-origin-when-cross-origin",
         },
     )

@@ -9,6 +9,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.responses import HTMLResponse
 
+from plugin.content_security import static_page_policy
 from plugin.settings import PACKAGE_ROOT
 
 TEMPLATE_DIRS = (PACKAGE_ROOT.parent / "templates", PACKAGE_ROOT / "_bundled" / "templates")
@@ -36,7 +37,7 @@ def render(template: str, status_code: int = 200, **context: Any) -> HTMLRespons
         status_code=status_code,
         headers={
             "Cache-Control": "no-store",
-            "Content-Security-Policy": f"frame-ancestors {FRAME_ANCESTORS}",
+            "Content-Security-Policy": static_page_policy(FRAME_ANCESTORS),
             "Referrer-Policy": "strict-origin-when-cross-origin",
             "X-Content-Type-Options": "nosniff",
         },

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Frame, Page
+from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Frame, Page
 
 from plugin.app import build_job_handlers, create_app
 from plugin.devstore.bigcommerce import DEMO_STORE_HASH
@@ -49,6 +49,14 @@ new PerformanceObserver((list) => {
   }
 }).observe({ type: "layout-shift", buffered: true });
 """
+# Installed in every frame: each Content-Security-Policy violation is also reported on the console, where the
+# tests collect it (with Chromium's own "Refused to ..." messages) and require none.
+CSP_WATCH = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`csp violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"} ` +
+    `at ${event.sourceFile || location.href}:${event.lineNumber}`);
+});
+"""
 # What App Bridge provides to an embedded app: `shopify.idToken()` resolves to a fresh session token for the shop
 # and staff user, minted (and signed with the app's secret) by the dev store's Shopify emulator.
 APP_BRIDGE_STUB = """
@@ -77,9 +85,19 @@ def admin_server(settings: Settings, devstore: DevStore, listener: socket.socket
         yield f"http://127.0.0.1:{listener.getsockname()[1]}"
 
 
-async def admin_context(browser: Browser, devstore: DevStore, **options: Any) -> BrowserContext:
+async def admin_context(
+    browser: Browser, devstore: DevStore, csp_violations: list[str], **options: Any
+) -> BrowserContext:
+    """A browser context for the admin; every CSP violation in any of its frames lands in ``csp_violations``."""
     context = await browser.new_context(**options)
     await context.add_init_script(VITALS)
+    await context.add_init_script(CSP_WATCH)
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.text.startswith("csp violation") or "Content Security Policy" in message.text:
+            csp_violations.append(message.text)
+
+    context.on("console", on_console)
     await context.expose_function("__mintSessionToken", lambda: devstore.shopify.session_token(SHOP, user_id="42"))
     await context.route(APP_BRIDGE, lambda route: route.fulfill(body=APP_BRIDGE_STUB, content_type="text/javascript"))
     return context
@@ -133,7 +151,8 @@ async def test_shopify_staff_change_a_setting_see_it_on_the_storefront_and_read_
 ) -> None:
     await seed_dashboard(services, shop)
     await services.redis.delete(services.keys.shop(shop, "token"))  # no offline token yet: the first visit gets one
-    context = await admin_context(browser, devstore, **device)
+    csp_violations: list[str] = []
+    context = await admin_context(browser, devstore, csp_violations, **device)
     page = await context.new_page()
     if device is PHONE:
         await throttle(context, page)
@@ -165,15 +184,16 @@ async def test_shopify_staff_change_a_setting_see_it_on_the_storefront_and_read_
     await frame.fill("#est-heading", "Fast delivery to you")
     await frame.click("form[data-method=PUT] button[type=submit]")
     await frame.wait_for_function(
-        "document.querySelector('[data-preview-estimate]')?.textContent.includes('Fast delivery to you')"
+        "() => document.querySelector('[data-preview-estimate]')?.textContent.includes('Fast delivery to you')"
     )
     assert await frame.input_value("#est-heading") == "Fast delivery to you"
     await frame.select_option("#preview-country", "AT")
     await frame.click("form[data-get] button[type=submit]")
     await frame.wait_for_function(
-        "document.querySelector('[data-preview-estimate]')?.textContent.includes('Shipping to Austria')"
+        "() => document.querySelector('[data-preview-estimate]')?.textContent.includes('Shipping to Austria')"
     )
     assert "9,90 €" in await frame.inner_text("[data-preview-estimate]")
+    assert csp_violations == []
     await context.close()
 
     shopper = await new_context(browser, consent="no", visitor=visitor_in(SHOP, control=False), **DESKTOP)
@@ -195,7 +215,8 @@ async def test_bigcommerce_staff_open_the_admin_from_the_load_callback_and_chang
         )
     assert installed.status_code == 200, installed.text
     await run_due_jobs(services, build_job_handlers())  # post-install: facts, webhooks, script, shipping zones
-    context = await admin_context(browser, devstore, **DESKTOP)
+    csp_violations: list[str] = []
+    context = await admin_context(browser, devstore, csp_violations, **DESKTOP)
     page = await context.new_page()
     staff = {"id": 5150, "email": "staff@demo.example", "locale": "en-US"}
     jwt = devstore.bigcommerce.signed_payload_jwt(DEMO_STORE_HASH, user=staff)
@@ -212,7 +233,7 @@ async def test_bigcommerce_staff_open_the_admin_from_the_load_callback_and_chang
     await page.fill("#est-heading", "Shipping, up front")
     await page.click("form[data-method=PUT] button[type=submit]")
     await page.wait_for_function(
-        "document.querySelector('[data-preview-estimate]')?.textContent.includes('Shipping, up front')"
+        "() => document.querySelector('[data-preview-estimate]')?.textContent.includes('Shipping, up front')"
     )
     assert "Saved" in await page.inner_text("#toast")
     await page.fill("#est-transit", "9-2")
@@ -225,6 +246,7 @@ async def test_bigcommerce_staff_open_the_admin_from_the_load_callback_and_chang
         await open_page(page.main_frame, label)
         await vitals(page, f"bigcommerce {label.lower()}")
         assert await accessibility_violations(page) == [], label
+    assert csp_violations == []
     await context.close()
 
 
@@ -242,7 +264,8 @@ async def test_bigcommerce_staff_resolve_a_help_request_from_the_help_page(
     store = ShopRef("bigcommerce", DEMO_STORE_HASH)
     question = HelpRequestInput(email="kim@example.com", question="Is the scarf <b>wool</b>?", page="/scarf/")
     asked = await store_request(services, store, question, now=datetime.now(UTC), retention_days=90)
-    context = await admin_context(browser, devstore, **DESKTOP)
+    csp_violations: list[str] = []
+    context = await admin_context(browser, devstore, csp_violations, **DESKTOP)
     page = await context.new_page()
     jwt = devstore.bigcommerce.signed_payload_jwt(DEMO_STORE_HASH, user={"id": 5150, "email": "staff@demo.example"})
     await page.goto(f"{admin_server}/bigcommerce/load?{urlencode({'signed_payload_jwt': jwt})}")
@@ -265,12 +288,14 @@ async def test_bigcommerce_staff_resolve_a_help_request_from_the_help_page(
     await page.wait_for_selector("[name='hours.weekly.mon.0.0'][aria-invalid=true]")
     assert "must close after it opens" in await page.inner_text("form[data-done='Hours saved.'] .field-error")
     assert await page.evaluate("document.activeElement.name") == "hours.weekly.mon.0.0"
+    assert csp_violations == []
     await context.close()
 
 
 async def accessibility_violations(page: Page) -> list[tuple[str, str, list[str]]]:
     if not await page.evaluate("typeof window.axe !== 'undefined'"):
-        await page.add_script_tag(content=axe_source())
+        # Evaluated, not added as a <script>: the admin's CSP rightly refuses an inline script without its nonce.
+        await page.evaluate(axe_source())
     found: list[dict[str, Any]] = await page.evaluate(
         "axe.run(document, {resultTypes: ['violations']}).then(r => r.violations)"
     )

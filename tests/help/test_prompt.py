@@ -14,6 +14,7 @@ import pytest
 from plugin.keys import ShopRef
 from plugin.platform import ShopFacts
 from plugin.services import Services
+from tests.csp import runs_nothing
 from tests.help.conftest import FRIDAY_NIGHT, TUESDAY_NIGHT, Clock, HelpClient, change_help, storefront
 from widgets.help.answers import shipping_lines
 from widgets.help.wording import HelpWording
@@ -155,6 +156,13 @@ async def test_merchant_text_is_shown_as_text(help_client: HelpClient, services:
         html = await prompt(client, rule="r")
     assert "<img" not in html and "<script" not in html
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in html
+
+
+async def test_the_prompt_fragment_opened_directly_runs_nothing(help_client: HelpClient) -> None:
+    async with help_client() as client:
+        answer = await client.get(storefront("/help/prompt"), params=PRODUCT)
+    assert answer.status_code == 200 and "Can we help?" in answer.text
+    assert runs_nothing(answer.headers["content-security-policy"])
 
 
 async def test_the_holdout_and_bad_input_get_no_prompt(help_client: HelpClient) -> None:

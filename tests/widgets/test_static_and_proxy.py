@@ -12,6 +12,7 @@ from plugin.devstore.shopify import sign_proxy
 from plugin.keys import ShopRef
 from plugin.storefront_script import served_script
 from tests.conftest import SHOPIFY_SECRET, AppClientFactory
+from tests.csp import runs_nothing
 from tests.widgets.conftest import WidgetClient
 from widgets.assets import load_asset
 
@@ -61,8 +62,21 @@ async def test_the_widgets_answer_behind_the_signed_app_proxy(app_client: AppCli
     assert estimate.json()["free_shipping"] == {"threshold": "50.00", "remaining": "0.00"}
     assert "Free shipping" in estimate.text
     assert badges.status_code == 200 and "upfront-bdg" in badges.text
+    assert runs_nothing(badges.headers["content-security-policy"])  # a fragment opened directly runs nothing
     assert forged.status_code in (400, 401)
     assert beacon.status_code == 204
+
+
+async def test_storefront_fragments_opened_directly_run_nothing(widget_client: WidgetClient, shop: ShopRef) -> None:
+    base = f"/storefront/{shop.platform}/{shop.id}/widgets"
+    async with widget_client() as client:
+        estimate = await client.get(f"{base}/estimate", params={"subtotal": "10", "country": "DE", "bucket": "50"})
+        badges = await client.get(f"{base}/badges", params={"placement": "product", "bucket": "50"})
+        held_out = await client.get(f"{base}/badges", params={"placement": "product", "bucket": "3"})
+    assert "upfront" in estimate.text and "upfront-bdg" in badges.text  # real fragments, not empty answers
+    for answer in (estimate, badges, held_out):
+        assert answer.status_code == 200
+        assert runs_nothing(answer.headers["content-security-policy"]), answer.request.url
 
 
 async def test_the_dev_storefront_renders_the_app_embed_like_the_theme_extension(

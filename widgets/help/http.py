@@ -13,6 +13,7 @@ from typing import Any
 
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
+from plugin.content_security import INERT_POLICY
 from plugin.openapi import QueryParam, documented
 from widgets.estimator.destination import resolve_destination
 from widgets.estimator.engine import EstimateInputError, parse_estimate_request
@@ -155,7 +156,12 @@ async def help_prompt(call: StorefrontCall) -> Response:
         return error(404, "help prompts are turned off for this shop")
     page = query.get("page") if query.get("page") in PAGE_TYPES else None
     rule = next((rule for rule in context.settings.rules if rule.id == query.get("rule")), None)
-    headers = {**NO_STORE, VARIANT_HEADER: variant, "X-Content-Type-Options": "nosniff"}
+    headers = {
+        **NO_STORE,
+        VARIANT_HEADER: variant,
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": INERT_POLICY,
+    }
     if variant != TREATMENT:
         return HTMLResponse("", headers=headers)
     words = _words(context, query.get("locale"))
