@@ -4,6 +4,7 @@ dead letters and retries, and replaying the shop's own dead letters."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,14 +66,21 @@ async def _owned(redis: Redis, keys: Keys, shop: ShopRef, entry_id: str) -> bool
     return bool(found) and found[0][1].get("shop") == shop.tag
 
 
-async def replay_shop_dead_letters(redis: Redis, keys: Keys, shop: ShopRef, entry_id: str | None = None) -> int:
-    """Send the shop's dead letters (one by id, or all of them) back to the workers; returns how many moved.
+async def replay_shop_dead_letters(redis: Redis, keys: Keys, shop: ShopRef, entry_ids: Sequence[str]) -> list[str]:
+    """Send the named dead letters of the shop back to the workers; returns the ids that moved.
     An id that is unknown or another shop's moves nothing, exactly alike."""
     stream_keys = StreamKeys.of(keys)
-    if entry_id is not None:
-        if not ENTRY_ID.match(entry_id) or not await _owned(redis, keys, shop, entry_id):
-            return 0
-        return await replay_dead(redis, stream_keys, entry_id)
+    moved: list[str] = []
+    for entry_id in dict.fromkeys(entry_ids):
+        if ENTRY_ID.match(entry_id) and await _owned(redis, keys, shop, entry_id):
+            if await replay_dead(redis, stream_keys, entry_id):
+                moved.append(entry_id)
+    return moved
+
+
+async def replay_every_shop_dead_letter(redis: Redis, keys: Keys, shop: ShopRef) -> int:
+    """Send all of the shop's dead letters back to the workers; returns how many moved."""
+    stream_keys = StreamKeys.of(keys)
     moved = 0
     for letter in await shop_dead_letters(redis, keys, shop):
         moved += await replay_dead(redis, stream_keys, letter.id)

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from plugin.admin.checklist import onboarding_steps
-from plugin.admin.queue import ENTRY_ID, replay_shop_dead_letters, shop_dead_letters, shop_retrying
+from plugin.admin.queue import (
+    ENTRY_ID,
+    replay_every_shop_dead_letter,
+    replay_shop_dead_letters,
+    shop_dead_letters,
+    shop_retrying,
+)
 from plugin.admin.web import AdminCall, admin_endpoint, error, fragment, json_body
 from plugin.bigcommerce.users import StoreUsers
 from plugin.jobs import Job, schedule_job
@@ -58,29 +66,59 @@ async def health_fragment(call: AdminCall) -> Response:
     )
 
 
+MAX_REPLAY_IDS = 100
+REPLAY_FORMS = '{"id": "<dead letter id>"}, {"ids": ["<id>", ...]} or {"all": true}'
+
+
+def _replay_choice(data: dict[str, Any]) -> list[str] | None:
+    """The dead letter ids the body names, or None for an explicit `{"all": true}`; an empty body names nothing,
+    so it is refused rather than taken as the most powerful request."""
+    unknown = sorted(set(data) - {"id", "ids", "all"})
+    if unknown:
+        raise HTTPException(400, f"unknown field {unknown[0]!r}: send {REPLAY_FORMS}")
+    named = [name for name in ("id", "ids", "all") if name in data]
+    if len(named) != 1:
+        raise HTTPException(400, f"say what to replay, one way only: {REPLAY_FORMS}")
+    if named == ["all"]:
+        if data["all"] is not True:
+            raise HTTPException(400, "all must be true to replay every failed event; name ids otherwise")
+        return None
+    ids = [data["id"]] if named == ["id"] else data["ids"]
+    if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_REPLAY_IDS:
+        raise HTTPException(400, f"ids must be a list of 1 to {MAX_REPLAY_IDS} dead letter ids")
+    if not all(isinstance(entry_id, str) and ENTRY_ID.match(entry_id) for entry_id in ids):
+        raise HTTPException(400, "id must be a dead letter id like 1700000000000-0")
+    return ids
+
+
 @admin_endpoint
 @documented(
-    "Replay this shop's dead letters (one by id, or all of them) once the cause is fixed",
+    "Replay this shop's dead letters once the cause is fixed: the ones named by id, or all of them if asked to",
     {
-        200: "{replayed}",
-        400: "malformed id",
+        200: "{replayed} (with ids: also {not_found})",
+        400: "nothing named, more than one way, or a malformed id",
         401: "not signed in",
         403: "CSRF token missing",
         404: "no such dead letter for this shop",
     },
     tag="admin",
-    request_body='{"id": "<dead letter id>"} for one, {} for all of the shop\'s',
+    request_body=REPLAY_FORMS,
     security=SECURITY,
 )
 async def replay(call: AdminCall) -> Response:
     data = await json_body(call.request)
-    entry_id = data.get("id")
-    if entry_id is not None and (not isinstance(entry_id, str) or not ENTRY_ID.match(entry_id)):
-        return error(400, "id must be a dead letter id like 1700000000000-0", "id")
-    moved = await replay_shop_dead_letters(call.services.redis, call.services.keys, call.shop, entry_id)
-    if entry_id is not None and moved == 0:
+    entry_ids = _replay_choice(data)  # an HTTPException 400 is answered by admin_endpoint
+    redis, keys = call.services.redis, call.services.keys
+    if entry_ids is None:
+        moved = await replay_every_shop_dead_letter(redis, keys, call.shop)
+        return JSONResponse({"replayed": moved}, headers={"Cache-Control": "no-store"})
+    replayed = await replay_shop_dead_letters(redis, keys, call.shop, entry_ids)
+    if not replayed:
         return error(404, "no such dead letter for this shop")
-    return JSONResponse({"replayed": moved}, headers={"Cache-Control": "no-store"})
+    body: dict[str, Any] = {"replayed": len(replayed)}
+    if "ids" in data:
+        body["not_found"] = [entry_id for entry_id in dict.fromkeys(entry_ids) if entry_id not in replayed]
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
 
 @admin_endpoint

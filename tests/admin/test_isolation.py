@@ -142,8 +142,9 @@ CASES: dict[tuple[str, str], Attack] = {
     ("GET", "/admin/api/fragments/health"): lambda v: [{"params": {"shop": v.shop.id}}],
     ("POST", "/admin/api/queue/replay"): lambda v: [
         {"json": {"id": v.dead_letter_id}},
+        {"json": {"ids": [v.dead_letter_id]}},
         {"json": {"shop": v.shop.tag}},
-        {"json": {}},
+        {"json": {"all": True}},
     ],
     ("GET", "/admin/api/fragments/dashboard"): lambda v: [{"params": {"shop": v.shop.id, "days": "7"}}],
     ("GET", "/admin/api/dashboard"): lambda v: [{"params": {"shop": v.shop.id, "days": "30"}}],
@@ -261,6 +262,7 @@ async def test_a_session_of_one_shop_never_reads_or_changes_another_shops_data(
     export_url = f"GET /admin/api/privacy/exports/{victim.export_id} null"
     assert statuses[export_url] == 404
     assert statuses[f"POST /admin/api/queue/replay {json.dumps({'id': victim.dead_letter_id})}"] == 404
+    assert statuses[f"POST /admin/api/queue/replay {json.dumps({'ids': [victim.dead_letter_id]})}"] == 404
     assert statuses["GET /admin/api/fragments/dashboard null"] == 200
     assert statuses["GET /admin/api/fragments/help null"] == 200  # the session's own inbox, not B's
     resolve_b = f"POST /admin/api/help/requests/{victim.help_request_id}/resolve null"

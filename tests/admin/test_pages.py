@@ -16,7 +16,8 @@ from plugin.admin.web import PAGES
 from plugin.app import build_event_handlers
 from plugin.devstore.shopify_demo import sample_webhook_payload
 from plugin.privacy.consent import record_consent
-from tests.admin.conftest import SHOP_A, AdminClients
+from plugin.storage import as_text
+from tests.admin.conftest import SHOP_A, SHOP_B, AdminClients
 from tests.admin.dashboard_case import expected_figures, seed_dashboard, signed
 from tests.admin.support import (
     seed_dead_letter,
@@ -174,6 +175,65 @@ async def test_the_shops_own_dead_letters_are_shown_and_replayed(admin: AdminCli
     entries: Any = await services.redis.xrange(keys.stream)
     back = [fields for _, fields in entries if fields["delivery_id"] == "a-delivery-1"]
     assert len(back) == 1 and back[0]["shop"] == SHOP_A.tag and "error" not in back[0]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        None,
+        {},
+        {"all": False},
+        {"all": "yes"},
+        {"all": True, "id": "1-0"},
+        {"ids": []},
+        {"ids": "1-0"},
+        {"ids": ["1-0", "x; DROP"]},
+        {"ids": [f"{n}-0" for n in range(101)]},
+        {"shop": "shopify:bravo-other.myshopify.com"},
+    ],
+    ids=[
+        "no-body",
+        "empty",
+        "all-false",
+        "all-not-bool",
+        "all-and-id",
+        "no-ids",
+        "ids-not-list",
+        "bad-id",
+        "too-many",
+        "unknown-field",
+    ],
+)
+async def test_a_replay_that_does_not_name_what_to_replay_is_refused_and_moves_nothing(
+    admin: AdminClients, body: dict[str, Any] | None
+) -> None:
+    auth = admin.shopify()
+    dead = await seed_dead_letter(admin.services, SHOP_A, "a-delivery-2", "order fetch failed: 404")
+    refused = await admin.http.post(
+        "/admin/api/queue/replay", content=b"" if body is None else json.dumps(body), headers=auth
+    )
+    assert refused.status_code == 400
+    assert "replay" in refused.json()["error"] or "id" in refused.json()["error"]
+    keys = StreamKeys.of(admin.services.keys)
+    assert [as_text(entry_id) for entry_id, _ in await admin.services.redis.xrange(keys.dead)] == [dead]
+
+
+async def test_replaying_all_must_be_asked_for_and_names_only_the_shops_own(admin: AdminClients) -> None:
+    auth = admin.shopify()
+    services = admin.services
+    own = [await seed_dead_letter(services, SHOP_A, f"a-delivery-all-{n}", "timeout") for n in range(2)]
+    other = await seed_dead_letter(services, SHOP_B, "b-delivery-all", "timeout")
+    some = await admin.http.post("/admin/api/queue/replay", json={"ids": [own[0], other, own[0]]}, headers=auth)
+    assert some.json() == {"replayed": 1, "not_found": [other]}
+    everything = await admin.http.post("/admin/api/queue/replay", json={"all": True}, headers=auth)
+    assert everything.json() == {"replayed": 1}  # own[1]; shop B's letter stays where it is
+    keys = StreamKeys.of(services.keys)
+    assert [as_text(entry_id) for entry_id, _ in await services.redis.xrange(keys.dead)] == [other]
+    page = await admin.http.get("/admin/api/fragments/health", headers=auth)
+    assert '<input type="hidden" name="all" value="true" data-type="json">' not in page.text  # nothing left
+    await seed_dead_letter(services, SHOP_A, "a-delivery-all-3", "timeout")
+    page = await admin.http.get("/admin/api/fragments/health", headers=auth)
+    assert '<input type="hidden" name="all" value="true" data-type="json">' in page.text  # the button says "all"
 
 
 async def test_an_order_counts_once_for_its_variant_whatever_the_redeliveries(admin: AdminClients) -> None:

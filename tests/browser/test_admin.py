@@ -21,7 +21,9 @@ from plugin.keys import ShopRef
 from plugin.services import Services
 from plugin.settings import Settings
 from tests.admin.dashboard_case import expected_figures, seed_dashboard, signed
+from tests.admin.support import seed_dead_letter
 from tests.browser.conftest import LiveServer, axe_source, new_context, visitor_in
+from webhooks.stream import StreamKeys
 from widgets.help.requests import HelpRequestInput, load_request, store_request
 
 pytestmark = [pytest.mark.anyio, pytest.mark.browser]
@@ -246,6 +248,14 @@ async def test_bigcommerce_staff_open_the_admin_from_the_load_callback_and_chang
         await open_page(page.main_frame, label)
         await vitals(page, f"bigcommerce {label.lower()}")
         assert await accessibility_violations(page) == [], label
+
+    # "Replay all" says so in its request: an empty one would be refused.
+    store = ShopRef("bigcommerce", DEMO_STORE_HASH)
+    await seed_dead_letter(services, store, "bc-failed-1", "order fetch failed: 404")
+    await open_page(page.main_frame, "Webhooks")
+    await page.get_by_role("button", name="Replay all 1").click()
+    await page.wait_for_selector("#toast:has-text('Replayed your store')")
+    assert await services.redis.xlen(StreamKeys.of(services.keys).dead) == 0
     assert csp_violations == []
     await context.close()
 
