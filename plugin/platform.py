@@ -22,6 +22,16 @@ class WebhookRejected(Exception):
         self.reason = reason
 
 
+EXCERPT_CHARS = 40
+
+
+def excerpt(untrusted: str) -> str:
+    """What a refusal may quote of the input: at most EXCERPT_CHARS characters, escaped as a Python literal
+    (control characters, quotes and non-ASCII spelled out), so an answer or log line never carries more."""
+    shown = ascii(untrusted[:EXCERPT_CHARS])
+    return shown + ("..." if len(untrusted) > EXCERPT_CHARS else "")
+
+
 @dataclass(frozen=True)
 class ShopFacts:
     """What the widgets need to know about a shop, whatever its platform."""
@@ -101,6 +111,11 @@ class Platform(Protocol):
     async def on_verified(self, event: PlatformEvent) -> None:
         """What cannot wait for the worker, done before the event is queued: if it fails, the delivery is not
         acknowledged and the platform's retry brings both again."""
+        ...
+
+    async def installation_revoked(self, shop: ShopRef) -> bool:
+        """Whether the platform confirms the app is no longer installed in `shop`: it refuses the shop's token
+        (401). False while the token works. A webhook alone never uninstalls: its claim is checked here first."""
         ...
 
     async def fetch_shop_facts(self, shop: ShopRef) -> ShopFacts: ...

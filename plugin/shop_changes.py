@@ -28,6 +28,9 @@ TRUST_SECONDS = 5.0
 RECONNECT_SECONDS = (0.1, 0.5, 2.0)
 STOP_SECONDS = 2.0
 POLL_SECONDS = 1.0  # a read's longest wait: redis-py's blocking pub/sub read does not always yield to a cancel
+# Installation statuses kept, not-installed shops included: a delivery may name any shop (the header is not
+# signed), so the oldest is dropped beyond this many.
+MAX_STATUSES = 10_000
 
 # The feeds of this process (one per running app), so that a write made here is forgotten at once.
 _feeds: weakref.WeakSet[ShopChangeFeed] = weakref.WeakSet()
@@ -61,6 +64,8 @@ class ShopChangeFeed:
         self._epochs: dict[str, int] = {}  # shop tag -> announcements seen
         # shop tag -> (generation, epoch, when, data versions) of the last read that found it active
         self._confirmed: dict[str, tuple[int, int, float, dict[str, str]]] = {}
+        # shop tag -> (generation, epoch, when, installation status: "active", "uninstalled", "" for no record)
+        self._statuses: dict[str, tuple[int, int, float, str]] = {}
         _feeds.add(self)
 
     def mark(self, shop: ShopRef) -> tuple[int, int]:
@@ -80,13 +85,32 @@ class ShopChangeFeed:
             return None
         return found[3] if time.monotonic() - found[2] < self.trust_seconds else None
 
+    def confirm_status(self, shop: ShopRef, mark: tuple[int, int], status: str) -> None:
+        """The shop's installation status (`""` when it has no record) was read by a read begun at `mark`."""
+        if self.listening and mark == self.mark(shop):
+            self._statuses.pop(shop.tag, None)  # re-inserted last: the dict's order is the age order
+            if len(self._statuses) >= MAX_STATUSES:
+                self._statuses.pop(next(iter(self._statuses)))
+            self._statuses[shop.tag] = (*mark, time.monotonic(), status)
+
+    def current_status(self, shop: ShopRef) -> str | None:
+        """The installation status last confirmed (`""`: no record), if it still stands; None: ask Redis."""
+        if self.current_versions(shop) is not None:
+            return "active"  # confirmed active by a storefront read
+        found = self._statuses.get(shop.tag)
+        if found is None or not self.listening or found[:2] != self.mark(shop):
+            return None
+        return found[3] if time.monotonic() - found[2] < self.trust_seconds else None
+
     def forget(self, tag: str) -> None:
         self._epochs[tag] = self._epochs.get(tag, 0) + 1
         self._confirmed.pop(tag, None)
+        self._statuses.pop(tag, None)
 
     def forget_all(self) -> None:
         self._generation += 1
         self._confirmed.clear()
+        self._statuses.clear()
 
     async def run(self) -> None:
         """Listen until `stop`, resubscribing after a lost connection (trusting nothing meanwhile)."""

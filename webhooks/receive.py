@@ -13,6 +13,7 @@ from plugin.platform import WebhookRejected
 from plugin.request_body import read_body
 from plugin.responses import Prebuilt
 from plugin.services import services
+from webhooks.admission import NOT_INSTALLED, refusal
 from webhooks.ingest import enqueue_event
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,8 @@ log = logging.getLogger(__name__)
 QUEUED = Prebuilt.of(JSONResponse({"status": "queued"}))
 DUPLICATE = Prebuilt.of(JSONResponse({"status": "duplicate"}))
 IGNORED = Prebuilt.of(JSONResponse({"status": "ignored"}))
+# 200 all the same, so the platform stops retrying a delivery no one here will act on.
+NOT_INSTALLED_ANSWER = Prebuilt.of(JSONResponse({"status": "ignored", "reason": NOT_INSTALLED}))
 
 
 def webhook_endpoint(platform_name: str) -> Callable[[Request], Awaitable[Response]]:
@@ -38,6 +41,9 @@ def webhook_endpoint(platform_name: str) -> Callable[[Request], Awaitable[Respon
         if event is None:
             return IGNORED.response()
         try:
+            if await refusal(svc, event) is not None:
+                log.info("webhook ignored", extra={"platform": platform.name, "reason": NOT_INSTALLED})
+                return NOT_INSTALLED_ANSWER.response()
             await platform.on_verified(event)
             entry = await enqueue_event(
                 svc.pipelined, svc.keys, event, waitaof_replicas=svc.settings.redis_waitaof_replicas

@@ -60,7 +60,20 @@ class BigCommercePlatform:
         return subscribed_topics(declared, SCOPE_EVENTS, self.handled_events)
 
     async def on_verified(self, event: PlatformEvent) -> None:
-        """Nothing to do before queueing: the uninstall arrives as a signed callback, not as a webhook."""
+        """Nothing to do before queueing: the signed uninstall callback acts at once; the `store/app/uninstalled`
+        webhook is confirmed in the worker (`installation_revoked`)."""
+
+    async def installation_revoked(self, shop: ShopRef) -> bool:
+        """BigCommerce revokes the store's token on uninstall: True when `GET /v2/store` refuses it."""
+        try:
+            await (await self.api(shop)).get("/v2/store")
+        except NotFoundError:  # the store is gone
+            return True
+        except AuthError as refused:
+            if refused.status == 403:  # a scope problem says nothing about the install: left to a person
+                raise
+            return True  # 401: the token is revoked (or none is stored)
+        return False
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> PlatformEvent | None:
         if self.client_secret is None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from plugin import events
-from plugin.bigcommerce.webhook_auth import producer_shop
+from plugin.bigcommerce.webhook_auth import producer_shop, unix_seconds
 from plugin.events import PlatformEvent
 from plugin.platform import WebhookRejected
 
@@ -20,12 +23,25 @@ SCOPE_EVENTS: Mapping[str, str] = {
     "store/app/uninstalled": events.APP_UNINSTALLED,
 }
 
+EVENT_HASH = re.compile(r"[0-9A-Za-z_-]{1,128}")  # BigCommerce's is 40 hex digits; anything else is digested
+
 
 def _occurred_at(payload: Mapping[str, Any], headers: Mapping[str, str], received_at: float) -> datetime:
     for candidate in (payload.get("created_at"), headers.get("webhook-timestamp")):
-        if isinstance(candidate, int) or (isinstance(candidate, str) and candidate.isdigit()):
-            return datetime.fromtimestamp(int(candidate), UTC)
+        seconds = unix_seconds(str(candidate)) if isinstance(candidate, int | str) else None
+        if seconds is not None and not isinstance(candidate, bool):
+            return datetime.fromtimestamp(seconds, UTC)
     return datetime.fromtimestamp(received_at, UTC)
+
+
+def delivery_id_of(payload: Mapping[str, Any]) -> str:
+    """One identity per event, whichever header family carried it (a Standard Webhooks `webhook-id` or only
+    our secret header): BigCommerce's `hash` of the event, or else a digest of what the payload says happened."""
+    given = payload.get("hash")
+    if isinstance(given, str) and EVENT_HASH.fullmatch(given):
+        return given
+    what = [payload.get(name) for name in ("scope", "producer", "created_at", "data")]
+    return "sha256:" + hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _resource_fields(scope: str, data: Mapping[str, Any]) -> dict[str, str]:
@@ -60,9 +76,7 @@ def event_from_delivery(
     event_type = SCOPE_EVENTS.get(scope)
     if event_type is None:
         return None
-    delivery_id = lowered.get("webhook-id") or payload.get("hash")
-    if not isinstance(delivery_id, str) or not delivery_id:
-        raise WebhookRejected(400, "delivery has neither webhook-id nor payload hash")
+    delivery_id = delivery_id_of(payload)
     data = payload.get("data", {} if scope == "store/app/uninstalled" else None)
     if not isinstance(data, dict):
         raise WebhookRejected(400, "payload has no data object")

@@ -6,15 +6,17 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from plugin.bigcommerce.signed_payload import shop_from_context
 from plugin.keys import ShopRef
-from plugin.platform import WebhookRejected
+from plugin.platform import WebhookRejected, excerpt
 
 SECRET_HEADER = "X-Upfront-Webhook-Secret"
 TIMESTAMP_TOLERANCE_SECONDS = 300
+UNIX_SECONDS = re.compile(r"[0-9]{1,11}")  # up to the year 5138: a longer one is no time a datetime can hold
 
 
 def webhook_secret_for(store_hash: str, client_secret: str) -> str:
@@ -28,11 +30,20 @@ def standard_signature(client_secret: str, delivery_id: str, timestamp: str, bod
     return "v1," + base64.b64encode(digest).decode()
 
 
+def unix_seconds(value: str) -> int | None:
+    """A Unix time in whole seconds as Standard Webhooks and BigCommerce write it (ASCII digits, no sign)."""
+    return int(value) if UNIX_SECONDS.fullmatch(value) else None
+
+
 def _verify_standard(headers: Mapping[str, str], body: bytes, client_secret: str, now: float) -> None:
     delivery_id = headers.get("webhook-id", "")
     timestamp = headers.get("webhook-timestamp", "")
-    if not delivery_id or not timestamp.isdigit():
-        raise WebhookRejected(401, "signed delivery lacks webhook-id or webhook-timestamp")
+    if not delivery_id:
+        raise WebhookRejected(401, "signed delivery lacks the webhook-id header")
+    if not timestamp:
+        raise WebhookRejected(401, "signed delivery lacks the webhook-timestamp header")
+    if unix_seconds(timestamp) is None:
+        raise WebhookRejected(400, f"webhook-timestamp is not a Unix time in whole seconds: {excerpt(timestamp)}")
     if abs(now - int(timestamp)) > TIMESTAMP_TOLERANCE_SECONDS:
         raise WebhookRejected(401, "webhook-timestamp is more than 5 minutes off: stale or replayed")
     expected = standard_signature(client_secret, delivery_id, timestamp, body).encode()

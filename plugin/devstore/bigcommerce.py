@@ -438,6 +438,14 @@ class BigCommerceEmulator:
         """The next `calls` API calls answer `status` (a 5xx outage, say)."""
         self._failures = [status] * calls
 
+    def uninstall_app(self, store_hash: str = DEMO_STORE_HASH) -> tuple[dict[str, str], bytes]:
+        """The merchant uninstalls the app: BigCommerce revokes the store's token (the API answers 401 to it; a
+        new install gets a new one), then sends `store/app/uninstalled`. Returns that delivery, to be posted."""
+        delivery = self.webhook_delivery("store/app/uninstalled", store_hash)
+        # The next install is granted a new token; the app's old one is refused from now on.
+        self.stores[store_hash].access_token = "bc-token-" + secrets.token_hex(16)
+        return delivery
+
     # --- what BigCommerce sends the app -----------------------------------------------------------------------
 
     def authorize(

@@ -105,6 +105,7 @@ class ShopifyEmulator:
                 Route("/{shop}/admin/oauth/access_token", self.access_token, methods=["POST"]),
                 Route("/{shop}/admin/api/{version}/graphql.json", self.graphql, methods=["POST"]),
                 Route("/{shop}/admin/apps/{api_key}", self.embedded_admin, methods=["GET"]),
+                Route("/{shop}/admin/apps/{api_key}/uninstall", self.uninstall, methods=["POST"]),
             ]
         )
 
@@ -116,6 +117,15 @@ class ShopifyEmulator:
     def throttle(self, times: int, *, retry_after: float | None = None) -> None:
         """Answer the next `times` GraphQL calls with THROTTLED (optionally with a Retry-After header)."""
         self._throttle_next, self._throttle_retry_after = times, retry_after
+
+    def uninstall_app(self, shop: str = DEMO_SHOP) -> tuple[dict[str, str], bytes]:
+        """The merchant removes the app: Shopify revokes every token of the shop at once (the Admin API answers
+        401, a refresh is refused), then sends `app/uninstalled`. Returns that delivery, for the caller to post."""
+        for grants in (self.access_tokens, self.refresh_tokens, self.legacy_tokens):
+            for grant in grants.values():
+                if grant.shop == shop:
+                    grant.used = True
+        return self.webhook("app/uninstalled", shop)
 
     def issue_legacy_token(self, shop: str = DEMO_SHOP) -> str:
         """A non-expiring offline token, as apps held before expiring tokens (to exercise the migration)."""
@@ -288,6 +298,14 @@ class ShopifyEmulator:
         data = demo_graphql_data(root, variables, self.orders)
         available = 2000 - cost if self.bucket_available is None else self.bucket_available
         return JSONResponse({"data": data, "extensions": {"cost": _cost(cost, available=available, actual=cost)}})
+
+    async def uninstall(self, request: Request) -> Response:
+        """The merchant's "Uninstall" button (dev store only; not a Shopify API): revokes the shop's tokens and
+        answers with the signed `app/uninstalled` delivery Shopify would now send, for the caller to post."""
+        if request.path_params["api_key"] != self.api_key:
+            return JSONResponse({"errors": "Not Found"}, status_code=404)
+        headers, body = self.uninstall_app(request.path_params["shop"])
+        return JSONResponse({"headers": headers, "body": body.decode()})
 
     async def embedded_admin(self, request: Request) -> Response:
         """The Shopify admin around an embedded app, reduced to the iframe."""

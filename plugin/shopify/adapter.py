@@ -11,8 +11,8 @@ from typing import Any
 import anyio
 import httpx
 
-from plugin.errors import NotFoundError, PermanentError
-from plugin.events import APP_UNINSTALLED, PlatformEvent
+from plugin.errors import AuthError, NotFoundError, PermanentError
+from plugin.events import PlatformEvent
 from plugin.keys import ShopRef
 from plugin.platform import Order, ShopFacts
 from plugin.rates import DELIVERY_PROFILES_QUERY, Zone, zones_from_shopify_delivery_profiles
@@ -79,13 +79,17 @@ class ShopifyPlatform:
         return verify_shopify_webhook(headers, body, self.secrets)
 
     async def on_verified(self, event: PlatformEvent) -> None:
-        """An uninstalled shop stops at once (its token is dead already)."""
-        if event.type != APP_UNINSTALLED:
-            return
-        if await self.shops.mark_uninstalled(event.shop, occurred_at=event.occurred_at):
-            log.info("shop uninstalled the app", extra={"shop": event.shop.tag})
-        else:
-            log.info("stale uninstall ignored", extra={"shop": event.shop.tag})  # from before a reinstall
+        """Nothing acts before queueing: the HMAC covers only the body, so an uninstall is confirmed with
+        Shopify in the worker (`installation_revoked`) before anything stops."""
+
+    async def installation_revoked(self, shop: ShopRef) -> bool:
+        """Ask Shopify with the shop's token: True when it is refused (an uninstall revokes it at once), False
+        when it still opens the Admin API (the app is installed). Raises RetryableError when Shopify cannot say."""
+        try:
+            await self._query(shop, ACCESS_SCOPES_QUERY)
+        except (AuthError, NotFoundError):  # 401 for a revoked token (or none left to refresh), 404 for a closed shop
+            return True
+        return False
 
     async def _query(self, shop: ShopRef, query: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
         return await self.graphql.execute(shop, query, variables)

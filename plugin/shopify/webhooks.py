@@ -4,19 +4,34 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 from plugin.events import PlatformEvent
 from plugin.keys import ShopRef
-from plugin.platform import WebhookRejected
+from plugin.platform import WebhookRejected, excerpt
 from plugin.shopify.domains import normalize_shop_domain, shopify_shop
 from plugin.shopify.signatures import verify_webhook_hmac
 from plugin.shopify.topics import event_type_for
 
 # Shopify sends `X-Shopify-Topic` and, in its newer family, `shopify-topic`: same names after the prefix.
 _LEGACY, _NEWER = "x-shopify-", "shopify-"
+
+# The HMAC covers the body only: the headers can be rewritten by anyone who holds one signed body. A delivery
+# may claim a time this far ahead of our clock (clock skew), no further: a future time would otherwise win over
+# every later install when deliveries are ordered.
+TRIGGERED_AT_SKEW = timedelta(minutes=5)
+
+# Topics whose body names its shop, and where: the shop object (app/uninstalled, shop/update) carries its
+# `myshopify_domain`; the compliance payloads carry `shop_domain`. For these the body must name the header's shop.
+BODY_SHOP_FIELDS: Mapping[str, str] = {
+    "app/uninstalled": "myshopify_domain",
+    "shop/update": "myshopify_domain",
+    "customers/data_request": "shop_domain",
+    "customers/redact": "shop_domain",
+    "shop/redact": "shop_domain",
+}
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
@@ -70,11 +85,10 @@ def verify_shopify_webhook(
     event_type = event_type_for(topic)
     if event_type is None:
         return None
-    occurred_at = (
-        _timestamp(_header(headers, "triggered-at"))
-        or _timestamp(payload.get("updated_at"))
-        or (now() if now else datetime.now(UTC))
-    )
+    _check_body_names_the_shop(topic, payload, shop)
+    received_at = now() if now else datetime.now(UTC)
+    triggered_at = _triggered_at(_header(headers, "triggered-at"), received_at)
+    occurred_at = triggered_at or _timestamp(payload.get("updated_at")) or received_at
     return PlatformEvent(
         shop=shop,
         type=event_type,
@@ -85,6 +99,30 @@ def verify_shopify_webhook(
         order_id=_order_id(topic, payload),
         payload_json=text,
     )
+
+
+def _triggered_at(value: str | None, received_at: datetime) -> datetime | None:
+    """The delivery's `Triggered-At`; a time ahead of ours by more than the allowed skew is refused."""
+    if value is None:
+        return None
+    triggered_at = _timestamp(value)
+    if triggered_at is None:
+        raise WebhookRejected(400, f"Triggered-At header is not an ISO 8601 time: {excerpt(value)}")
+    if triggered_at - received_at > TRIGGERED_AT_SKEW:
+        raise WebhookRejected(400, "Triggered-At header is more than 5 minutes in the future")
+    return triggered_at
+
+
+def _check_body_names_the_shop(topic: str, payload: Mapping[str, Any], shop: ShopRef) -> None:
+    """The shop header is not signed: for a topic whose signed body names its shop, both must agree."""
+    field = BODY_SHOP_FIELDS.get(topic)
+    if field is None:
+        return
+    named = payload.get(field)
+    if not isinstance(named, str) or not named:
+        raise WebhookRejected(400, f"body of a {topic} delivery has no {field}")
+    if normalize_shop_domain(named.strip()) != shop.id:
+        raise WebhookRejected(401, f"body's {field} is not the shop in the shop domain header")
 
 
 def _order_id(topic: str, payload: Mapping[str, Any]) -> str | None:

@@ -1,15 +1,34 @@
-"""App lifecycle events: an uninstall stops every widget and message of the shop at once."""
+"""App lifecycle events: an uninstall the platform confirms stops every widget and message of the shop."""
 
 from __future__ import annotations
 
 import logging
 
 from plugin.events import PlatformEvent
+from plugin.privacy.audit import audit_shop_action
 from plugin.services import Services
 
 log = logging.getLogger(__name__)
 
+UNINSTALL_REFUSED = "app.uninstalled.refused_installed"
+
 
 async def app_uninstalled(services: Services, event: PlatformEvent) -> None:
-    if not await services.shops.mark_uninstalled(event.shop, occurred_at=event.occurred_at):
-        log.info("stale uninstall ignored", extra={"shop": event.shop.tag})  # from before the latest install
+    """A webhook alone is not proof (Shopify signs only the body; any signed body can be re-sent with an
+    uninstall topic): the platform is asked with the shop's token. Revoked -> uninstalled; still working -> the
+    delivery is refused and audited. Platform errors propagate, so the consumer retries."""
+    shop = event.shop
+    if await services.shops.status(shop) != "active":
+        return  # already uninstalled, or never installed: nothing to stop
+    if not await services.platforms[shop.platform].installation_revoked(shop):
+        # No personal data: the shop, the delivery and the claimed time only.
+        log.warning(
+            "uninstall refused: the platform still accepts the shop's token",
+            extra={"shop": shop.tag, "delivery": event.delivery_id, "claimed_at": event.occurred_at.isoformat()},
+        )
+        await audit_shop_action(services, shop, action=UNINSTALL_REFUSED, counts={})
+        return
+    if await services.shops.mark_uninstalled(shop, occurred_at=event.occurred_at):
+        log.info("shop uninstalled the app", extra={"shop": shop.tag})
+    else:
+        log.info("stale uninstall ignored", extra={"shop": shop.tag})  # from before the latest install
