@@ -8,15 +8,18 @@ import time
 import httpx
 import pytest
 
-from plugin.bigcommerce.webhook_auth import SECRET_HEADER, standard_signature, webhook_secret_for
+from plugin.bigcommerce.webhook_auth import SECRET_HEADER, standard_signature, unix_seconds, webhook_secret_for
 from plugin.devstore.bigcommerce import DEMO_STORE_HASH, BigCommerceEmulator
+from plugin.keys import ShopRef
 from plugin.platform import Platform
 from plugin.services import Services
+from plugin.shops import StoredToken
 from tests.conftest import BIGCOMMERCE_SECRET, AppClientFactory
 
 pytestmark = pytest.mark.anyio
 
 SECRET_VALUE = webhook_secret_for(DEMO_STORE_HASH, BIGCOMMERCE_SECRET)
+SHOP = ShopRef("bigcommerce", DEMO_STORE_HASH)
 
 
 def payload(scope: str = "store/order/created", **changes: object) -> dict[str, object]:
@@ -71,7 +74,7 @@ async def test_scopes_map_to_internal_events(
         DEMO_STORE_HASH,
         scope,
     )
-    assert event.delivery_id == headers["webhook-id"]
+    assert event.delivery_id == json.loads(body)["hash"]  # the event's identity, not the header family's
     assert event.payload["data"] == data
 
 
@@ -82,11 +85,66 @@ async def test_every_subscribed_scope_is_handled(services: Services) -> None:
         assert platform.verify_webhook({SECRET_HEADER: SECRET_VALUE}, body) is not None, scope
 
 
+@pytest.fixture
+async def installed(services: Services, emulator: BigCommerceEmulator) -> None:
+    await services.shops.save_token(SHOP, StoredToken(emulator.store().access_token, "store_v2_orders_read_only"))
+
+
+@pytest.mark.usefixtures("installed")
 async def test_secret_header_delivery_dedupes_on_payload_hash(app_client: AppClientFactory) -> None:
     body = json.dumps(payload()).encode()
     first = await post(app_client, {SECRET_HEADER: SECRET_VALUE}, body)
     second = await post(app_client, {SECRET_HEADER: SECRET_VALUE}, body)
     assert first.json() == {"status": "queued"} and second.json() == {"status": "duplicate"}
+
+
+def signed_headers(body: bytes) -> dict[str, str]:
+    delivery_id, timestamp = "msg_" + str(time.time_ns()), str(int(time.time()))
+    return {
+        "webhook-id": delivery_id,
+        "webhook-timestamp": timestamp,
+        "webhook-signature": standard_signature(BIGCOMMERCE_SECRET, delivery_id, timestamp, body),
+    }
+
+
+@pytest.mark.usefixtures("installed")
+@pytest.mark.parametrize(
+    "event", [payload(), {k: v for k, v in payload().items() if k != "hash"}], ids=["with-hash", "without-hash"]
+)
+async def test_one_event_is_one_delivery_whichever_header_family_carried_it(
+    app_client: AppClientFactory, services: Services, event: dict[str, object]
+) -> None:
+    body = json.dumps(event).encode()
+    standard = await post(app_client, {**signed_headers(body), SECRET_HEADER: SECRET_VALUE}, body)
+    secret_only = await post(app_client, {SECRET_HEADER: SECRET_VALUE}, body)
+    resigned = await post(app_client, signed_headers(body), body)  # a retry carries a new webhook-id
+    assert [answer.json()["status"] for answer in (standard, secret_only, resigned)] == [
+        "queued",
+        "duplicate",
+        "duplicate",
+    ]
+    assert await services.redis.xlen(services.keys.events("stream")) == 1
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "reason"),
+    [
+        ("soon", "webhook-timestamp is not a Unix time in whole seconds: 'soon'"),
+        ("1.7e9", "webhook-timestamp is not a Unix time in whole seconds: '1.7e9'"),
+        ("-5", "webhook-timestamp is not a Unix time in whole seconds: '-5'"),
+        ("9" * 5000, "webhook-timestamp is not a Unix time in whole seconds: '" + "9" * 40 + "'..."),
+        ("", "signed delivery lacks the webhook-timestamp header"),
+    ],
+    ids=["word", "float", "signed", "huge", "empty"],
+)
+async def test_a_bad_webhook_timestamp_is_told_exactly_what_is_wrong(
+    app_client: AppClientFactory, timestamp: str, reason: str
+) -> None:
+    body = json.dumps(payload()).encode()
+    headers = {**signed_headers(body), "webhook-timestamp": timestamp}
+    response = await post(app_client, headers, body)
+    assert response.status_code in (400, 401)
+    assert response.json() == {"error": reason}
 
 
 async def test_one_valid_signature_among_several_is_enough(
@@ -161,11 +219,11 @@ async def test_malformed_signed_deliveries_get_400(app_client: AppClientFactory,
     assert response.status_code == 400
 
 
-@pytest.mark.parametrize(
-    "body",
-    [b"{oops", json.dumps({k: v for k, v in payload().items() if k != "hash"}).encode()],
-    ids=["not-json", "no-dedupe-id"],
-)
-async def test_malformed_deliveries_with_the_secret_header_get_400(app_client: AppClientFactory, body: bytes) -> None:
-    response = await post(app_client, {SECRET_HEADER: SECRET_VALUE}, body)
+async def test_malformed_deliveries_with_the_secret_header_get_400(app_client: AppClientFactory) -> None:
+    response = await post(app_client, {SECRET_HEADER: SECRET_VALUE}, b"{oops")
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("text", ["\u00b2", "\u0661\u0662", "1" * 12, " 1", "1_000"])
+def test_only_plain_ascii_seconds_are_a_unix_time(text: str) -> None:
+    assert unix_seconds(text) is None  # str.isdigit() accepts these; int() or datetime would then fail

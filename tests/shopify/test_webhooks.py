@@ -1,5 +1,5 @@
-"""`POST /webhooks/shopify`: raw-byte HMAC (both header families, rotating secrets), dedupe, topic mapping, and
-app/uninstalled acting at once."""
+"""`POST /webhooks/shopify`: raw-byte HMAC (both header families, rotating secrets), dedupe, topic mapping, the
+unsigned headers bound to the body, and app/uninstalled acting only once Shopify confirms it."""
 
 from __future__ import annotations
 
@@ -12,11 +12,13 @@ import pytest
 from plugin import events
 from plugin.devstore.shopify import DEMO_SHOP, ShopifyEmulator, create_shopify_emulator, sign_webhook
 from plugin.keys import ShopRef
+from plugin.platform import WebhookRejected
 from plugin.services import Services
 from plugin.settings import load_settings
 from plugin.shopify.topics import TOPIC_EVENTS
 from plugin.shopify.webhooks import verify_shopify_webhook
 from tests.conftest import APP_URL, SHOPIFY_API_KEY, SHOPIFY_SECRET, AppClientFactory
+from tests.platforms.conftest import run_worker_until_idle
 from tests.shopify.conftest import SHOP
 
 pytestmark = pytest.mark.anyio
@@ -54,7 +56,7 @@ async def test_a_body_changed_after_signing_is_refused(
 
 
 async def test_good_delivery_is_queued_once_and_its_redelivery_is_a_duplicate(
-    app_client: AppClientFactory, emulator: ShopifyEmulator
+    app_client: AppClientFactory, emulator: ShopifyEmulator, installed: ShopRef
 ) -> None:
     headers, body = emulator.webhook("orders/create")
     async with app_client() as app:
@@ -64,7 +66,9 @@ async def test_good_delivery_is_queued_once_and_its_redelivery_is_a_duplicate(
     assert again.json() == {"status": "duplicate"}
 
 
-async def test_lowercase_header_family_is_accepted(app_client: AppClientFactory, emulator: ShopifyEmulator) -> None:
+async def test_lowercase_header_family_is_accepted(
+    app_client: AppClientFactory, emulator: ShopifyEmulator, installed: ShopRef
+) -> None:
     headers, body = emulator.webhook("fulfillments/update", lowercase_headers=True)
     assert "shopify-hmac-sha256" in headers
     async with app_client() as app:
@@ -108,13 +112,14 @@ async def test_signed_body_that_is_not_a_json_object_gets_400(
     assert answer.status_code == 400
 
 
-async def test_app_uninstalled_marks_the_shop_uninstalled_at_once(
+async def test_a_genuine_uninstall_stops_the_shop_once_shopify_confirms_it(
     app_client: AppClientFactory, installed: ShopRef, services: Services, emulator: ShopifyEmulator
 ) -> None:
     assert await services.shops.is_active(SHOP)
     async with app_client() as app:
-        answer = await post(app, *emulator.webhook("app/uninstalled"))
+        answer = await post(app, *emulator.uninstall_app())  # Shopify revokes the token, then delivers
     assert answer.json() == {"status": "queued"}
+    await run_worker_until_idle(services)
     assert not await services.shops.is_active(SHOP)
     assert await services.shops.load_token(SHOP) is None
 
@@ -162,4 +167,61 @@ async def test_an_uninstall_from_before_the_latest_install_is_ignored(
     async with app_client() as app:
         answer = await post(app, *an_hour_ago.webhook("app/uninstalled"))
     assert answer.status_code == 200
+    await run_worker_until_idle(services)
     assert await services.shops.is_active(SHOP)
+
+
+@pytest.mark.parametrize("topic", ["app/uninstalled", "shop/update", *COMPLIANCE])
+def test_a_body_naming_another_shop_is_refused(emulator: ShopifyEmulator, topic: str) -> None:
+    """The shop header is not signed: a body signed for one shop cannot be pinned on another."""
+    headers, body = emulator.webhook(topic, "other-shop.myshopify.com")
+    headers["X-Shopify-Shop-Domain"] = DEMO_SHOP
+    with pytest.raises(WebhookRejected, match="not the shop in the shop domain header") as refused:
+        verify_shopify_webhook(as_received(headers), body, [SHOPIFY_SECRET])
+    assert refused.value.status == 401
+
+
+def test_a_body_that_names_no_shop_where_shopify_always_names_one_is_refused(emulator: ShopifyEmulator) -> None:
+    headers, body = emulator.webhook("app/uninstalled", payload={"id": 548380009, "name": "Upfront Demo"})
+    with pytest.raises(WebhookRejected, match="has no myshopify_domain"):
+        verify_shopify_webhook(as_received(headers), body, [SHOPIFY_SECRET])
+
+
+@pytest.mark.parametrize(
+    ("triggered_at", "accepted"),
+    [("2020-01-01T00:00:00Z", True), ("2099-01-01T00:00:00Z", False), ("yesterday", False)],
+    ids=["far-past", "far-future", "not-a-time"],
+)
+def test_triggered_at_may_be_old_but_not_ahead_of_our_clock(
+    emulator: ShopifyEmulator, triggered_at: str, accepted: bool
+) -> None:
+    headers, body = emulator.webhook("orders/updated")
+    headers["X-Shopify-Triggered-At"] = triggered_at
+    if accepted:
+        event = verify_shopify_webhook(as_received(headers), body, [SHOPIFY_SECRET])
+        assert event is not None and event.occurred_at.year == 2020
+    else:
+        with pytest.raises(WebhookRejected, match="Triggered-At") as refused:
+            verify_shopify_webhook(as_received(headers), body, [SHOPIFY_SECRET])
+        assert refused.value.status == 400
+
+
+def test_triggered_at_within_the_clock_skew_is_accepted() -> None:
+    two_minutes_ahead = create_shopify_emulator(
+        SHOPIFY_SECRET, SHOPIFY_API_KEY, APP_URL, clock=lambda: time.time() + 120
+    )
+    headers, body = two_minutes_ahead.webhook("orders/updated")
+    assert verify_shopify_webhook(as_received(headers), body, [SHOPIFY_SECRET]) is not None
+
+
+async def test_deliveries_for_a_shop_that_never_installed_are_answered_and_not_queued(
+    app_client: AppClientFactory, emulator: ShopifyEmulator, services: Services
+) -> None:
+    async with app_client() as app:
+        answers = [
+            (await post(app, *emulator.webhook(topic))).json()
+            for topic in ("orders/create", "app/uninstalled", "shop/update", *COMPLIANCE)
+        ]
+    assert answers == [{"status": "ignored", "reason": "shop not installed"}] * len(answers)
+    assert await services.shops.status(SHOP) is None  # app/uninstalled created no shop record
+    assert [key async for key in services.redis.scan_iter(match=f"{services.keys.prefix}:*")] == []
