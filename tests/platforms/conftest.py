@@ -41,8 +41,10 @@ class Platform:
         assert response.status_code == 200, response.text
 
     async def uninstall(self, client: httpx.AsyncClient) -> None:
+        """As the platform does it: Shopify's webhook (acted on once the worker confirms it), BigCommerce's
+        signed callback (acted on at once)."""
         if self.name == "shopify":
-            headers, body = self.stores.shopify.webhook("app/uninstalled", DEMO_SHOP)
+            headers, body = self.stores.shopify.uninstall_app(DEMO_SHOP)  # revokes the token, then delivers
             response = await client.post("/webhooks/shopify", headers=headers, content=body)
         else:
             jwt = self.stores.bigcommerce.signed_payload_jwt(DEMO_STORE_HASH)

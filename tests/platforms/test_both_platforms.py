@@ -56,14 +56,17 @@ async def test_a_forged_webhook_is_refused_and_changes_nothing(
     assert (await collect_stats(services.redis, services.keys)).received == 0
 
 
-async def test_uninstall_stops_the_shop_at_once_and_later_events_are_not_applied(
+async def test_uninstall_stops_the_shop_and_later_events_are_not_applied(
     platform: Platform, services, app_client: AppClientFactory, devstore_http
 ) -> None:
     async with app_client(http=devstore_http) as client:
         await platform.install(client)
         await run_worker_until_idle(services)
         await platform.uninstall(client)
-        assert not await services.shops.is_active(platform.shop), "stopped before any worker runs"
+        if platform.name == "shopify":  # a webhook: the worker first confirms it with Shopify
+            assert await services.shops.is_active(platform.shop), "nothing stops on a webhook alone"
+            await run_worker_until_idle(services)
+        assert not await services.shops.is_active(platform.shop)
         assert await services.shops.load_token(platform.shop) is None
         headers, body = platform.order_webhook()
         await client.post(platform.webhook_path, headers=headers, content=body)

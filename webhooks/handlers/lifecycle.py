@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from plugin.events import PlatformEvent
 from plugin.privacy.audit import audit_shop_action
@@ -20,6 +21,10 @@ async def app_uninstalled(services: Services, event: PlatformEvent) -> None:
     shop = event.shop
     if await services.shops.status(shop) != "active":
         return  # already uninstalled, or never installed: nothing to stop
+    # What is acted on is the platform's answer, as of when it was asked: an install stored after that moment
+    # (a reinstall racing this check) wins. The delivery's own time is not needed: a stale uninstall from
+    # before a reinstall meets a working token.
+    asked_at = datetime.now(UTC)
     if not await services.platforms[shop.platform].installation_revoked(shop):
         # No personal data: the shop, the delivery and the claimed time only.
         log.warning(
@@ -28,7 +33,7 @@ async def app_uninstalled(services: Services, event: PlatformEvent) -> None:
         )
         await audit_shop_action(services, shop, action=UNINSTALL_REFUSED, counts={})
         return
-    if await services.shops.mark_uninstalled(shop, occurred_at=event.occurred_at):
+    if await services.shops.mark_uninstalled(shop, occurred_at=asked_at):
         log.info("shop uninstalled the app", extra={"shop": shop.tag})
     else:
-        log.info("stale uninstall ignored", extra={"shop": shop.tag})  # from before the latest install
+        log.info("uninstall overtaken by a reinstall", extra={"shop": shop.tag})
