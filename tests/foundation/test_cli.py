@@ -95,6 +95,15 @@ def test_dev_serves_health_and_readiness_and_stops_cleanly(tmp_path: Path) -> No
             assert sent.returncode == 0 and '{"status":"queued"}' in sent.stdout, sent.stdout
         wait_for_metric(base, "upfront_events_handled_total", 2)
         assert metric(base, "upfront_events_dead") == 0
+        # The demo shop uninstalls the app in the dev store (its token revoked, as Shopify does): the worker
+        # confirms the delivery with the dev store, and the storefront stops.
+        badges = f"{base}/storefront/shopify/upfront-demo.myshopify.com/widgets/badges?placement=product"
+        assert httpx.get(badges).status_code == 200
+        uninstall = [*UPFRONT, "webhook", "trigger", "app/uninstalled", "--url", base]
+        sent = subprocess.run(uninstall, cwd=REPO, env=env, capture_output=True, text=True)
+        assert sent.returncode == 0 and '{"status":"queued"}' in sent.stdout, sent.stdout
+        wait_for_metric(base, "upfront_events_handled_total", 3)
+        assert httpx.get(badges).status_code == 404
     output = output_of(process)
     assert process.returncode == 0, output
     assert "Demo shops installed: Shopify upfront-demo.myshopify.com, BigCommerce store demo123" in output
