@@ -9,6 +9,7 @@ import json
 import secrets
 import tempfile
 
+from bench.app_factory import BENCH_SHOP_VARIABLE
 from bench.figures import Figure
 from bench.load import LoadResult, run_wrk
 from bench.servers import serve
@@ -52,6 +53,7 @@ def measure(seconds: int = 10, connections: int = 64) -> list[Figure]:
             "UPFRONT_SECRET_KEY": "bench-" + "k" * 40,
             "UPFRONT_DATA_DIR": data_dir,
             "UPFRONT_LOG_LEVEL": "WARNING",
+            BENCH_SHOP_VARIABLE: SHOP,  # installed, so every delivery is queued, not ignored
         }
         with serve("bench.app_factory:create", env) as base:
             app = run_wrk(base + "/webhooks/shopify", script, connections=connections, seconds=seconds)
