@@ -5,9 +5,11 @@ holds one signed body. These tests hold such bodies and try, the way issue #17 r
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 
+import anyio
 import httpx
 import pytest
 
@@ -17,9 +19,11 @@ from plugin.devstore.storefront import seed_demo_shop
 from plugin.keys import ShopRef
 from plugin.privacy.audit import global_audit_trail
 from plugin.services import Services
+from plugin.shops import StoredToken
 from tests.conftest import AppClientFactory
 from tests.devstores import DevStores, devstore_http, services, stores, test_env
 from tests.platforms.conftest import run_worker_until_idle
+from webhooks.admission import installation_status
 from webhooks.handlers.lifecycle import UNINSTALL_REFUSED
 from webhooks.stats import collect_stats
 
@@ -216,3 +220,29 @@ async def test_a_bigcommerce_uninstall_webhook_is_confirmed_with_bigcommerce(
     assert not await services.shops.is_active(STORE)
     audit = [entry["shop"] for entry in await global_audit_trail(services) if entry["action"] == UNINSTALL_REFUSED]
     assert audit == [STORE.tag]
+
+
+async def _status_reads(services: Services) -> int:
+    stats = await services.redis.info("commandstats")
+    return int(stats.get("cmdstat_hget", {}).get("calls", 0))
+
+
+async def test_the_installation_status_is_known_in_process_and_follows_every_change_at_once(
+    services: Services,
+) -> None:
+    feed = services.shop_changes
+    listening = asyncio.create_task(feed.run())
+    try:
+        with anyio.fail_after(10):
+            while not feed.listening:
+                await anyio.sleep(0.01)
+        assert await installation_status(services, VICTIM) == ""
+        reads = await _status_reads(services)
+        assert [await installation_status(services, VICTIM) for _ in range(3)] == [""] * 3
+        assert await _status_reads(services) == reads, "a known status costs no Redis round trip"
+        await services.shops.save_token(VICTIM, StoredToken("shpat_x", ""))
+        assert await installation_status(services, VICTIM) == "active"
+        await services.shops.mark_uninstalled(VICTIM)
+        assert await installation_status(services, VICTIM) == "uninstalled"
+    finally:
+        await feed.stop(listening)
