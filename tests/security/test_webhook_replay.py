@@ -25,6 +25,7 @@ from tests.devstores import DevStores, devstore_http, services, stores, test_env
 from tests.platforms.conftest import run_worker_until_idle
 from webhooks.admission import installation_status
 from webhooks.handlers.lifecycle import UNINSTALL_REFUSED
+from webhooks.handlers.privacy import SHOP_REDACT_REFUSED
 from webhooks.stats import collect_stats
 
 __all__ = ["devstore_http", "services", "stores", "test_env"]
@@ -165,6 +166,22 @@ async def test_a_body_naming_another_shop_is_refused_and_nothing_is_queued(
     assert answer.status_code == 401
     assert "is not the shop in the shop domain header" in answer.json()["error"]
     assert (await collect_stats(services.redis, services.keys)).received == before
+
+
+async def test_an_old_shop_redact_body_re_sent_does_not_erase_a_shop_that_uses_the_app(
+    app_client: AppClientFactory, stores: DevStores, services: Services, devstore_http: httpx.AsyncClient
+) -> None:
+    async with app_client(http=devstore_http) as client:
+        await install_shopify(client, stores, services)
+        # Installed long ago (more than the 48 h by which shop/redact follows an uninstall).
+        await services.redis.hset(services.shops.record_key(VICTIM), "installed_at", "1000000000")
+        answer = await post(client, stores.shopify.webhook("shop/redact", DEMO_SHOP))
+        assert answer.json() == {"status": "queued"}  # owed to a shop installed once: the worker decides
+        await run_worker_until_idle(services)
+        assert await services.shops.is_active(VICTIM)
+        assert (await client.get(BADGES, params=BADGE_QUERY)).status_code == 200
+    audit = [(entry["action"], entry["shop"]) for entry in await global_audit_trail(services)]
+    assert audit == [(SHOP_REDACT_REFUSED, VICTIM.tag)]
 
 
 async def test_a_shop_that_never_installed_is_answered_and_nothing_is_created(

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 # Shopify sends shop/redact 48 hours after an uninstall; a shop installed again since then keeps its data.
 SHOP_REDACT_DELAY = timedelta(hours=48)
+SHOP_REDACT_REFUSED = "shop.redact.refused_installed"
 
 
 def _text(value: object) -> str | None:
@@ -96,6 +97,12 @@ async def shop_redact(services: Services, event: PlatformEvent) -> None:
     if status == "active" and installed_at is not None and float(installed_at) > uninstall_deadline:
         log.warning("shop redact skipped: the shop installed the app again", extra={"shop": event.shop.tag})
         await audit_shop_action(services, event.shop, action="shop.redact.skipped_reinstalled", counts={})
+        return
+    # A shop we hold as installed is erased only if the platform confirms the app is gone: the request's time
+    # and shop headers are not signed, so an old redact body re-sent must not erase a shop that uses the app.
+    if status == "active" and not await services.platforms[event.shop.platform].installation_revoked(event.shop):
+        log.warning("shop redact refused: the platform still accepts the shop's token", extra={"shop": event.shop.tag})
+        await audit_shop_action(services, event.shop, action=SHOP_REDACT_REFUSED, counts={})
         return
     result = await redact_shop(services, event.shop)
     log.info("shop redacted", extra={"shop": event.shop.tag, "keys": result.keys, "events": result.events})
