@@ -16,11 +16,16 @@ ReceiveEndpoint = Callable[[Request], Awaitable[Response]]
 
 
 def webhook_route(receive: ReceiveEndpoint) -> Route:
-    """`POST /webhooks/shopify`: the shared verify-and-queue endpoint (which runs the adapter's `on_verified`
-    before queueing: app/uninstalled stops the shop at once)."""
+    """`POST /webhooks/shopify`: the shared verify-and-queue endpoint. Nothing acts before queueing: an
+    app/uninstalled is confirmed with Shopify by the worker."""
     endpoint = documented(
         "Every Shopify webhook topic, compliance topics included",
-        {200: "queued, duplicate or ignored", 400: "malformed", 401: "HMAC does not match", 413: "too large"},
+        {
+            200: "queued, duplicate, or ignored (a topic not handled, or a shop not installed)",
+            400: "malformed, or Triggered-At in the future",
+            401: "HMAC does not match, or the body names another shop than the shop domain header",
+            413: "too large",
+        },
         tag="webhooks",
         request_body="the topic's JSON payload",
         security=["shopifyHmac"],
