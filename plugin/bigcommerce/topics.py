@@ -28,8 +28,8 @@ EVENT_HASH = re.compile(r"[0-9A-Za-z_-]{1,128}")  # BigCommerce's is 40 hex digi
 
 def _occurred_at(payload: Mapping[str, Any], headers: Mapping[str, str], received_at: float) -> datetime:
     for candidate in (payload.get("created_at"), headers.get("webhook-timestamp")):
-        seconds = unix_seconds(str(candidate)) if isinstance(candidate, int | str) else None
-        if seconds is not None and not isinstance(candidate, bool):
+        seconds = unix_seconds(str(candidate)) if isinstance(candidate, int | str) else None  # True is "True"
+        if seconds is not None:
             return datetime.fromtimestamp(seconds, UTC)
     return datetime.fromtimestamp(received_at, UTC)
 

@@ -48,13 +48,15 @@ def _shop(domain: str) -> ShopRef | None:
 
 
 def _timestamp(value: object) -> datetime | None:
+    """An ISO 8601 time in UTC; None for anything else, a time at the ends of the calendar included (year 1
+    at +14:00 is no UTC datetime: it would fail later, when the event is stored)."""
     if not isinstance(value, str) or not value:
         return None
     try:
         parsed = datetime.fromisoformat(value)
-    except ValueError:
+        return (parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def verify_shopify_webhook(
