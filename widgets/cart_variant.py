@@ -4,13 +4,12 @@ variant are kept, for 30 days; no visitor id, address or cart content."""
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any
 
 from starlette.responses import Response
 
 from plugin.admin.conversions import save_cart_variant
+from plugin.json_body import JsonBodyError, parse_json_object
 from plugin.openapi import documented
 from widgets.holdout import VARIANTS
 from widgets.rate_limit import over_limit, pseudonym
@@ -33,11 +32,9 @@ class CartVariantInputError(ValueError):
 def parse_cart_variant(body: bytes) -> tuple[bool, str, str]:
     """(analytics consent declared, cart id, variant). JSON sent as text/plain: sendBeacon's CORS-safe type."""
     try:
-        data: Any = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise CartVariantInputError("the body must be a JSON object") from None
-    if not isinstance(data, dict):
-        raise CartVariantInputError("the body must be a JSON object")
+        data = parse_json_object(body, max_bytes=MAX_BODY_BYTES)
+    except JsonBodyError as exc:
+        raise CartVariantInputError(exc.reason) from None
     cart_id, variant = data.get("cart_id"), data.get("variant")
     if not isinstance(cart_id, str) or not CART_ID.match(cart_id):
         raise CartVariantInputError("cart_id must be a cart id: letters, digits and '-', at most 64", "cart_id")

@@ -3,15 +3,14 @@ counted per (widget, variant, shop-local day). No visitor id, address or page is
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from datetime import date
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from redis.asyncio import Redis
 from starlette.responses import Response
 
+from plugin.json_body import JsonBodyError, parse_json_object
 from plugin.keys import Keys, ShopRef
 from plugin.openapi import documented
 from widgets.holdout import VARIANTS
@@ -38,11 +37,9 @@ class OutcomeInputError(ValueError):
 def parse_batch(body: bytes) -> tuple[bool, list[Outcome]]:
     """(analytics consent declared, events). Accepts JSON sent as text/plain: sendBeacon's CORS-safe type."""
     try:
-        data: Any = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise OutcomeInputError("the body must be a JSON object") from None
-    if not isinstance(data, dict):
-        raise OutcomeInputError("the body must be a JSON object")
+        data = parse_json_object(body, max_bytes=MAX_BODY_BYTES)
+    except JsonBodyError as exc:
+        raise OutcomeInputError(exc.reason) from None
     events = data.get("events")
     if not isinstance(events, list) or not events:
         raise OutcomeInputError("events must be a non-empty list")

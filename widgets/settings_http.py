@@ -6,7 +6,6 @@ BigCommerce signed session): `authenticate(request)` returns the shop or raises 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -14,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
+from plugin.json_body import JsonBodyError, parse_json_object
 from plugin.keys import ShopRef
 from plugin.openapi import documented
 from plugin.services import services
@@ -25,15 +25,12 @@ Authenticate = Callable[[Request], Awaitable[ShopRef]]
 MAX_BODY_BYTES = 16_384
 
 
-async def settings_changes(request: Request, max_bytes: int) -> Any:
-    """The parsed JSON of a settings change (its validator checks the shape), or the 413/400 answer to send."""
-    body = await request.body()
-    if len(body) > max_bytes:
-        return JSONResponse({"error": "settings body too large"}, status_code=413)
+async def settings_changes(request: Request, max_bytes: int) -> dict[str, Any] | JSONResponse:
+    """The JSON object of a settings change (its validator checks the fields), or the 413/400 answer to send."""
     try:
-        return json.loads(body)
-    except ValueError:
-        return JSONResponse({"error": "the body must be JSON"}, status_code=400)
+        return parse_json_object(await request.body(), max_bytes=max_bytes)
+    except JsonBodyError as exc:
+        return JSONResponse({"error": exc.reason}, status_code=exc.status)
 
 
 def _document(shop: StorefrontShop) -> dict[str, Any]:

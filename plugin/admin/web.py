@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from plugin.admin.auth import AdminSession, authenticate
+from plugin.json_body import JsonBodyError, parse_json_object
 from plugin.keys import ShopRef
 from plugin.services import Services, services
 from plugin.settings import PACKAGE_ROOT
@@ -86,16 +86,10 @@ def admin_endpoint(handler: AdminHandler) -> Callable[[Request], Awaitable[Respo
 
 async def json_body(request: Request) -> dict[str, Any]:
     """The request's JSON object; HTTPException 400/413 otherwise (caught by `admin_endpoint`)."""
-    body = await request.body()
-    if len(body) > MAX_JSON_BYTES:
-        raise HTTPException(413, f"the body must be at most {MAX_JSON_BYTES // 1024} KiB")
     try:
-        data = json.loads(body or b"{}")
-    except ValueError:
-        raise HTTPException(400, "the body must be JSON") from None
-    if not isinstance(data, dict):
-        raise HTTPException(400, "the body must be a JSON object")
-    return data
+        return parse_json_object(await request.body(), max_bytes=MAX_JSON_BYTES, empty=True)
+    except JsonBodyError as exc:
+        raise HTTPException(exc.status, exc.reason) from None
 
 
 @lru_cache(maxsize=1)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from plugin.bigcommerce.signed_payload import shop_from_context
+from plugin.json_body import JsonBodyError, parse_json_object
 from plugin.keys import ShopRef
+from plugin.middleware.body_limit import LARGE_LIMIT
 from plugin.platform import WebhookRejected, excerpt
 
 SECRET_HEADER = "X-Upfront-Webhook-Secret"
@@ -54,12 +55,9 @@ def _verify_standard(headers: Mapping[str, str], body: bytes, client_secret: str
 
 def parse_payload(body: bytes) -> dict[str, Any]:
     try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
-        raise WebhookRejected(400, "body is not valid JSON") from None
-    if not isinstance(payload, dict):
-        raise WebhookRejected(400, "body is not a JSON object")
-    return payload
+        return parse_json_object(body, max_bytes=LARGE_LIMIT)
+    except JsonBodyError as exc:
+        raise WebhookRejected(exc.status, exc.reason) from None
 
 
 def producer_shop(payload: Mapping[str, Any]) -> ShopRef:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 from plugin.events import PlatformEvent
+from plugin.json_body import JsonBodyError, parse_json_object_text
 from plugin.keys import ShopRef
+from plugin.middleware.body_limit import LARGE_LIMIT
 from plugin.platform import WebhookRejected, excerpt
 from plugin.shopify.domains import normalize_shop_domain, shopify_shop
 from plugin.shopify.signatures import verify_webhook_hmac
@@ -78,12 +79,9 @@ def verify_shopify_webhook(
     if shop is None:
         raise WebhookRejected(400, "shop domain header is not a myshopify.com domain")
     try:
-        text = body.decode()  # Shopify sends UTF-8
-        payload: Any = json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise WebhookRejected(400, "body is not JSON") from None
-    if not isinstance(payload, dict):
-        raise WebhookRejected(400, "body is not a JSON object")
+        payload, text = parse_json_object_text(body, max_bytes=LARGE_LIMIT)
+    except JsonBodyError as exc:
+        raise WebhookRejected(exc.status, exc.reason) from None
     event_type = event_type_for(topic)
     if event_type is None:
         return None

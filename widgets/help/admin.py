@@ -7,7 +7,6 @@ The admin panel mounts `help_admin_routes(authenticate)` behind its own auth, li
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -16,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
+from plugin.json_body import JsonBodyError, parse_json_object
 from plugin.keys import ShopRef
 from plugin.openapi import QueryParam, documented
 from plugin.platform import ShopFacts
@@ -150,10 +150,13 @@ def help_admin_routes(authenticate: Authenticate, *, clock: Callable[[], datetim
         replied_at = clock()
         if body.strip():
             try:
-                data = json.loads(body)
+                data = parse_json_object(body, max_bytes=MAX_BODY_BYTES)
+            except JsonBodyError as exc:
+                return JSONResponse({"error": exc.reason}, status_code=exc.status)
+            try:
                 if data.get("replied_at") is not None:
                     replied_at = datetime.fromisoformat(str(data["replied_at"]))
-            except (ValueError, AttributeError):
+            except ValueError:
                 return JSONResponse({"error": 'the body must be {"replied_at": ISO time}'}, status_code=400)
             if replied_at.tzinfo is None:
                 return JSONResponse({"error": "replied_at needs a timezone offset"}, status_code=400)

@@ -7,11 +7,11 @@ outcomes vocabulary there has no words for these three, so they come here.
 
 from __future__ import annotations
 
-import json
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from starlette.responses import Response
 
+from plugin.json_body import JsonBodyError, parse_json_object
 from plugin.openapi import documented
 from widgets.help.http import load_help, rate_limited, read_body
 from widgets.holdout import VARIANTS
@@ -32,10 +32,10 @@ class HelpEventError(ValueError):
 def parse_help_events(body: bytes) -> tuple[bool, list[Outcome]]:
     """(analytics consent declared, events)."""
     try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise HelpEventError("the body must be a JSON object") from None
-    events = data.get("events") if isinstance(data, dict) else None
+        data = parse_json_object(body, max_bytes=MAX_EVENT_BYTES)
+    except JsonBodyError as exc:
+        raise HelpEventError(exc.reason) from None
+    events = data.get("events")
     if not isinstance(events, list) or not 1 <= len(events) <= MAX_EVENTS:
         raise HelpEventError(f"events must be a list of 1 to {MAX_EVENTS} events")
     found: list[Outcome] = []

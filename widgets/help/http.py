@@ -4,7 +4,6 @@ outcome events."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -14,6 +13,7 @@ from typing import Any
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from plugin.content_security import INERT_POLICY
+from plugin.json_body import JsonBodyError, parse_json_object
 from plugin.openapi import QueryParam, documented
 from widgets.estimator.destination import resolve_destination
 from widgets.estimator.engine import EstimateInputError, parse_estimate_request
@@ -233,10 +233,10 @@ async def help_request(call: StorefrontCall) -> Response:
     if body is None:
         return error(413, f"a help request must be at most {MAX_REQUEST_BYTES} bytes")
     try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return error(400, "the body must be a JSON object")
-    requested = data.get("locale") if isinstance(data, dict) and isinstance(data.get("locale"), str) else None
+        data = parse_json_object(body, max_bytes=MAX_REQUEST_BYTES)
+    except JsonBodyError as exc:
+        return error(exc.status, exc.reason)
+    requested = data.get("locale") if isinstance(data.get("locale"), str) else None
     words = _words(context, requested)
     for name, window, who in (
         ("help-address", REQUESTS_PER_ADDRESS, call.client_ip()),
