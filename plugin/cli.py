@@ -26,6 +26,7 @@ from plugin.devmode import DEV_CREDENTIALS, run_dev
 from plugin.devstore.trigger import trigger
 from plugin.logs import configure_logging
 from plugin.manifest import ManifestError
+from plugin.server_config import server_config
 from plugin.settings import Settings, load_settings
 from plugin.shopify.config import DEFAULT_OUTPUT, write_shopify_config
 from plugin.storage import open_redis
@@ -54,15 +55,7 @@ def _settings_or_exit(*, require_complete: bool) -> Settings:
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings_or_exit(require_complete=True)
     configure_logging(settings.log_level)
-    config = uvicorn.Config(
-        create_app(settings),
-        host=args.host,
-        port=args.port,
-        log_config=None,
-        proxy_headers=True,
-        forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
-        timeout_graceful_shutdown=10,
-    )
+    config = server_config(create_app(settings), settings, host=args.host, port=args.port)
     uvicorn.Server(config).run()
     return 0
 

@@ -18,6 +18,7 @@ from plugin.app import build_event_handlers, build_job_handlers, build_services,
 from plugin.devstore.server import DevStore, devstore_environment
 from plugin.logs import configure_logging
 from plugin.manifest import ManifestError
+from plugin.server_config import server_config
 from plugin.services import Services
 from plugin.settings import load_settings
 from plugin.storage import open_redis
@@ -105,13 +106,8 @@ async def _serve(host: str, port: int) -> None:
         done()
         services = build_services(settings, redis, http)
         devstore = DevStore.create(services)
-        config = uvicorn.Config(
-            create_app(settings, redis=redis, http=http, extra_routes=devstore.routes()),
-            host=host,
-            port=port,
-            log_config=None,
-            timeout_graceful_shutdown=5,
-        )
+        app = create_app(settings, redis=redis, http=http, extra_routes=devstore.routes())
+        config = server_config(app, settings, host=host, port=port)
         server = _DevServer(config)
         stop_worker = anyio.Event()
         async with anyio.create_task_group() as worker_group:

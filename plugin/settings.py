@@ -41,6 +41,14 @@ def _optional_int(environ: Mapping[str, str], name: str) -> int | None:
     return int(value) if value.isdigit() else None
 
 
+def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
+    try:
+        value = float(environ.get(name, ""))
+    except ValueError:
+        return default
+    return value if 0 < value < 3600 else default
+
+
 @dataclass(frozen=True)
 class Settings:
     manifest: Manifest
@@ -63,6 +71,8 @@ class Settings:
     redis_waitaof_replicas: int | None = None
     retention_days: int = DEFAULT_RETENTION_DAYS
     log_level: str = "INFO"
+    head_timeout_s: float = 10.0  # a request's line and headers must arrive within this
+    body_timeout_s: float = 30.0  # and its body within this after them
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -133,4 +143,6 @@ def load_settings(environ: Mapping[str, str] | None = None, manifest: Manifest |
         redis_waitaof_replicas=_optional_int(env, "UPFRONT_REDIS_WAITAOF"),
         retention_days=_optional_int(env, "UPFRONT_RETENTION_DAYS") or DEFAULT_RETENTION_DAYS,
         log_level=env.get("UPFRONT_LOG_LEVEL", "INFO").upper(),
+        head_timeout_s=_seconds(env, "UPFRONT_HEAD_TIMEOUT", 10.0),
+        body_timeout_s=_seconds(env, "UPFRONT_BODY_TIMEOUT", 30.0),
     )

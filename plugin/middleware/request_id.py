@@ -1,4 +1,5 @@
-"""Request ids: accept a sane incoming X-Request-ID or mint one, echo it, and log each request once."""
+"""Request ids: accept a sane incoming X-Request-ID or mint one, echo it, and log each request once.
+A client that leaves before its body has arrived is ordinary traffic: its one line says 499, no traceback."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ import random
 import re
 import time
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from plugin.logs import request_id_var
 
 log = logging.getLogger("upfront.access")
 
+CLIENT_CLOSED_REQUEST = 499  # nginx's status for it, familiar to whoever reads the log
 _ACCEPTABLE_ID = re.compile(rb"^[A-Za-z0-9._\-]{8,128}$")
 
 
@@ -44,6 +47,8 @@ class RequestIdMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except ClientDisconnect:
+            status = CLIENT_CLOSED_REQUEST  # whichever body reader noticed; there is no one left to answer
         finally:
             if log.isEnabledFor(logging.INFO):
                 # Paths only, never query strings: those can carry signatures, codes and shopper data.

@@ -1,11 +1,16 @@
-"""Reading a whole body straight from `receive`: the same bytes Starlette would give, however they arrive."""
+"""Reading a whole body straight from `receive`: the same bytes Starlette would give, however they arrive; a client
+that leaves mid-body is a disconnect, logged as one INFO line whichever reader noticed it."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
+
 import pytest
 from starlette.requests import ClientDisconnect, Request
-from starlette.types import Message
+from starlette.types import Message, Receive, Scope, Send
 
+from plugin.middleware.request_id import RequestIdMiddleware
 from plugin.request_body import read_body
 
 pytestmark = pytest.mark.anyio
@@ -38,3 +43,41 @@ async def test_a_client_that_leaves_mid_body_is_a_disconnect() -> None:
     request = request_from({"type": "http.request", "body": b"{", "more_body": True}, {"type": "http.disconnect"})
     with pytest.raises(ClientDisconnect):
         await read_body(request)
+
+
+async def _read_body(request: Request) -> bytes:
+    return await read_body(request)
+
+
+async def _starlette_body(request: Request) -> bytes:
+    return await request.body()
+
+
+async def _stream(request: Request) -> bytes:
+    return b"".join([chunk async for chunk in request.stream()])
+
+
+@pytest.mark.parametrize("reader", [_read_body, _starlette_body, _stream], ids=["read_body", "body()", "stream()"])
+async def test_a_client_leaving_mid_body_is_one_info_line_whichever_reader_noticed(
+    reader: Callable[[Request], Awaitable[bytes]], caplog: pytest.LogCaptureFixture
+) -> None:
+    async def endpoint(scope: Scope, receive: Receive, send: Send) -> None:
+        await reader(Request(scope, receive))
+        raise AssertionError("unreachable: the body never completes")
+
+    pending: list[Message] = [{"type": "http.request", "body": b"{", "more_body": True}, {"type": "http.disconnect"}]
+
+    async def receive() -> Message:
+        return pending.pop(0)
+
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/webhooks/shopify", "headers": []}
+    with caplog.at_level(logging.INFO):
+        await RequestIdMiddleware(endpoint)(scope, receive, send)
+    records = [(record.name, record.levelname, getattr(record, "status", None)) for record in caplog.records]
+    assert records == [("upfront.access", "INFO", 499)]
+    assert sent == [], "no answer: nobody is there to read it"
