@@ -58,7 +58,8 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self._phase = _Phase.IDLE
-        self._fields = self._field_bytes = self._head_bytes = 0
+        self._head_bytes = 0  # of the unfinished head, counted between chunks
+        self._chunk_bytes = 0  # of the chunk being parsed
         self._refused = False
         self._deadline: asyncio.TimerHandle | None = None
         super().connection_made(transport)
@@ -73,6 +74,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         if self._refused:
             return  # answered already: what the client still sends is dropped until it leaves
         self._unset_keepalive_if_required()
+        self._chunk_bytes = len(data)
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserCallbackError as exc:
@@ -105,23 +107,19 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._phase = _Phase.HEAD
-        self._fields = self._field_bytes = self._head_bytes = 0
-
-    def on_url(self, url: bytes) -> None:
-        super().on_url(url)
-        if len(self.url) > self.limits.max_url_bytes:
-            raise _Refused(414, f"the URL is longer than {self.limits.max_url_bytes // 1024} KiB")
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self._fields += 1
-        self._field_bytes += len(name) + len(value)
-        if self._fields > self.limits.max_fields:
-            raise _Refused(431, f"more than {self.limits.max_fields} header fields")
-        if self._field_bytes > self.limits.max_field_bytes:
-            raise _Refused(431, f"the header fields are larger than {self.limits.max_field_bytes // 1024} KiB")
-        super().on_header(name, value)
+        self._head_bytes = 0
 
     def on_headers_complete(self) -> None:
+        # Checked once the head is whole (memory is bounded meanwhile by the raw count in `data_received`); a head
+        # that arrived in fewer bytes than the URL and field limits cannot exceed them: most requests skip the sums.
+        limits = self.limits
+        if len(self.headers) > limits.max_fields:
+            raise _Refused(431, f"more than {limits.max_fields} header fields")
+        if self._head_bytes + self._chunk_bytes > min(limits.max_url_bytes, limits.max_field_bytes):
+            if len(self.url) > limits.max_url_bytes:
+                raise _Refused(414, f"the URL is longer than {limits.max_url_bytes // 1024} KiB")
+            if sum(len(name) + len(value) for name, value in self.headers) > limits.max_field_bytes:
+                raise _Refused(431, f"the header fields are larger than {limits.max_field_bytes // 1024} KiB")
         self._phase = _Phase.BODY
         self._disarm()
         super().on_headers_complete()

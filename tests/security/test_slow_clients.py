@@ -76,6 +76,12 @@ def test_150_headers_are_refused_431(server: tuple[int, subprocess.Popen[str]]) 
     assert answer.endswith(b"more than 100 header fields")
 
 
+def test_a_url_over_8_kib_is_refused_414(server: tuple[int, subprocess.Popen[str]]) -> None:
+    port, _ = server
+    answer = exchange(port, b"GET /healthz?q=" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 414 "), answer[:200]
+
+
 def test_100_headers_of_normal_size_are_served(server: tuple[int, subprocess.Popen[str]]) -> None:
     port, _ = server
     fields = b"".join(b"X-Field-%d: %s\r\n" % (number, b"v" * 100) for number in range(98))
