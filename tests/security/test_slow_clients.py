@@ -195,3 +195,34 @@ def test_the_app_keeps_serving_while_many_clients_trickle(server: tuple[int, sub
     assert answers == [200] * 20 and ready == 200
     assert all(answer.startswith(b"HTTP/1.1 408 ") for answer in closed), {answer[:40] for answer in closed}
     assert process.poll() is None, "the server is still up"
+
+
+def test_upfront_dev_has_the_same_limits_and_refuses_nested_json_on_public_routes(tmp_path: Path) -> None:
+    """`upfront dev` builds its server from the same configuration; its demo shops make the storefront routes
+    reachable, so nested JSON meets their parser in a real process."""
+    port = free_port()
+    env = process_env(tmp_path / "data", UPFRONT_HEAD_TIMEOUT="1")
+    for name in ("UPFRONT_SECRET_KEY", "SHOPIFY_API_SECRET", "BIGCOMMERCE_CLIENT_SECRET", "UPFRONT_APP_URL"):
+        del env[name]  # dev fills in development credentials by itself
+    routes = [
+        "/storefront/shopify/upfront-demo.myshopify.com/events",
+        "/storefront/shopify/upfront-demo.myshopify.com/help/requests",
+        "/storefront/shopify/upfront-demo.myshopify.com/help/events",
+        "/storefront/bigcommerce/demo123/cart-variant",
+        "/webhooks/bigcommerce",
+    ]
+    with running(["dev", "--port", str(port)], env) as process:
+        base = f"http://127.0.0.1:{port}"
+        wait_ready(base, process)
+        fields = b"".join(b"X-Field-%d: v\r\n" % number for number in range(150))
+        assert exchange(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + fields + b"\r\n").startswith(b"HTTP/1.1 431 ")
+        with connect(port) as sock:
+            assert read_until_closed(sock) == b"", "an idle connection is closed after UPFRONT_HEAD_TIMEOUT"
+        with httpx.Client(base_url=base, timeout=10, headers={"X-Upfront-Webhook-Secret": "x"}) as client:
+            for path in routes:
+                issue = client.post(path, content=b"[" * 1000 + b"]" * 1000)  # the 2 KB of the original report
+                assert issue.status_code in (400, 413), f"{path}: {issue.status_code} {issue.text}"
+                small = client.post(path, content=b"[" * 200 + b"]" * 200)  # within every route's size limit
+                assert small.status_code == 400, f"{path}: {small.status_code} {small.text}"
+                assert small.json()["error"] == "the JSON nests deeper than 32 levels", path
+    assert "Traceback" not in output_of(process).split("Stopped")[0]
