@@ -4,6 +4,7 @@ values, and labels with nothing after them. Used on every stage's HTML and text,
 from __future__ import annotations
 
 import re
+from email.message import EmailMessage
 from html.parser import HTMLParser
 
 from plugin.email.wording import wording
@@ -64,6 +65,7 @@ def text_problems(text: str, locale: str) -> list[str]:
     found = [f"shows {leak!r}" for leak in LEAKS if leak in text]
     found += [f"shows None in {line!r}" for line in text.splitlines() if _NONE.search(line)]
     found += [f"label without a value: {match.group(0).strip()[:-1]!r}" for match in _BARE_LABEL.finditer(text)]
+    found += [f"a value without its label: {line.strip()!r}" for line in text.splitlines() if line.strip()[:1] == ":"]
     # The wording's own labels, however long, followed by a colon and nothing.
     for label in wording(locale).labels.values():
         if label and re.search(re.escape(label) + r":[^\S\n]*(\n|$)", text):
@@ -79,3 +81,13 @@ def email_problems(html: str, text: str, locale: str) -> list[str]:
     found += [f"html markup: shows {leak!r}" for leak in ("object at 0x", "<built-in", "Undefined") if leak in html]
     found += [f"text: {problem}" for problem in text_problems(text, locale)]
     return found
+
+
+def message_problems(message: EmailMessage, locale: str) -> list[str]:
+    """`email_problems` of a message as an SMTP server received it."""
+    html, text = message.get_body(preferencelist=("html",)), message.get_body(preferencelist=("plain",))
+    if html is None or text is None:
+        return ["the message lacks an HTML or a text part"]
+    return [
+        f"{message['Subject']}: {problem}" for problem in email_problems(html.get_content(), text.get_content(), locale)
+    ]

@@ -162,6 +162,9 @@ def test_the_checks_catch_the_broken_confirmation_of_issue_22() -> None:
         "text: shows 'object at 0x'",
     }
     assert email_problems("<p>Hi</p>", "Total: None\n{{ order.name }}\n", "en") != []
+    assert email_problems("<p>Hi</p>", "Order: #1001\n: 1 × Canvas tote\n", "en") == [
+        "text: a value without its label: ': 1 × Canvas tote'"
+    ]
 
 
 @pytest.mark.allow_error_logs("an email template printed a non-value")
