@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from plugin.logs import RESERVED_FIELDS
+from tests.production_logging import LogProblems
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("plugin", "webhooks", "widgets", "bench", "tests")
@@ -65,11 +66,15 @@ def _log_extras() -> Iterator[tuple[str, str]]:
                         yield where, key
 
 
-def test_the_reserved_names_are_the_ones_logging_refuses() -> None:
+def test_the_reserved_names_are_the_ones_logging_refuses(log_problems: LogProblems) -> None:
     for name in ("message", "msg", "args", "name", "module", "lineno", "asctime", "exc_info", "taskName"):
         assert name in RESERVED_FIELDS
     with pytest.raises(KeyError, match="overwrite"):
         logging.getLogger("test").makeRecord("test", logging.INFO, "f", 1, "m", (), None, extra={"message": "x"})
+    assert log_problems.broken == [
+        "a logging call on 'test' raised KeyError(\"Attempt to overwrite 'message' in LogRecord\")"
+    ]
+    log_problems.broken.clear()  # provoked on purpose: the per-test check must not fail this test
 
 
 def test_no_log_field_in_the_code_reuses_a_log_record_attribute() -> None:
