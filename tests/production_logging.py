@@ -23,6 +23,7 @@ class LogProblems:
 
     errors: list[logging.LogRecord] = field(default_factory=list)  # records at ERROR and above
     broken: list[str] = field(default_factory=list)  # logging calls or handlers that raised
+    collector: logging.Handler | None = None
 
     def clear(self) -> None:
         self.errors.clear()
@@ -65,8 +66,8 @@ def production_logging() -> Iterator[LogProblems]:
         handle_error(self, record)
 
     configure_logging("INFO")
-    collector = _ErrorCollector(problems)
-    root.addHandler(collector)
+    problems.collector = _ErrorCollector(problems)
+    root.addHandler(problems.collector)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(logging.Logger, "makeRecord", checked_make_record)
         patch.setattr(logging.Handler, "handleError", noted_handle_error)
@@ -79,6 +80,10 @@ def production_logging() -> Iterator[LogProblems]:
 @pytest.fixture(autouse=True)
 def log_problems(request: pytest.FixtureRequest, production_logging: LogProblems) -> Iterator[LogProblems]:
     """Fails the test (at teardown, so fixture teardowns count too) on an unexpected error record or broken log call."""
+    root = logging.getLogger()
+    if production_logging.collector and production_logging.collector not in root.handlers:  # reconfigured by a test
+        configure_logging("INFO")
+        root.addHandler(production_logging.collector)
     production_logging.clear()
     yield production_logging
     marker = request.node.get_closest_marker(MARKER)

@@ -15,11 +15,13 @@ from tests.production_logging import LogProblems
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("plugin", "webhooks", "widgets", "bench", "tests")
+PROVOKES_ON_PURPOSE = {"tests/foundation/test_production_logging.py"}  # shows that the test session catches it
 LOG_METHODS = {"debug", "info", "warning", "warn", "error", "exception", "critical", "log"}
 
 
 def _source_files() -> list[Path]:
-    return sorted(path for folder in SOURCES for path in (ROOT / folder).rglob("*.py"))
+    found = (path for folder in SOURCES for path in (ROOT / folder).rglob("*.py"))
+    return sorted(path for path in found if str(path.relative_to(ROOT)) not in PROVOKES_ON_PURPOSE)
 
 
 def _dict_assignments(tree: ast.AST) -> dict[str, list[ast.Dict]]:
