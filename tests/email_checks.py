@@ -15,7 +15,7 @@ _NONE = re.compile(r"\bNone\b")
 _BARE_LABEL = re.compile(r"^[^\S\n]*[^\s:][^:\n]{0,40}:[^\S\n]*$", re.MULTILINE)
 # Elements that exist only to show something: empty, they are a label or a link with nothing in it.
 _MUST_HOLD_TEXT = {"title", "h1", "p", "th", "td", "a", "li", "strong", "summary"}
-_HIDDEN = {"style", "script", "head"}
+_HIDDEN = {"style", "script"}
 
 
 class _Visible(HTMLParser):
@@ -29,7 +29,7 @@ class _Visible(HTMLParser):
         self._hidden = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _HIDDEN and tag != "head":
+        if tag in _HIDDEN:
             self._hidden += 1
         if tag in _MUST_HOLD_TEXT:
             self._open.append((tag, len(self.chunks)))
@@ -37,7 +37,7 @@ class _Visible(HTMLParser):
             self.chunks.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in _HIDDEN and tag != "head":
+        if tag in _HIDDEN:
             self._hidden -= 1
         if tag in _MUST_HOLD_TEXT and self._open and self._open[-1][0] == tag:
             _, start = self._open.pop()
