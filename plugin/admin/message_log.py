@@ -81,11 +81,20 @@ def _number(fields: Any, name: str) -> float | None:
         return None
 
 
+def _sent_basis(basis: str) -> str:
+    """Why a marketing message was allowed to go; service messages need no reason."""
+    if basis.startswith("consent:"):
+        return "The customer agreed to these emails."
+    if basis == "soft_opt_in":
+        return "Sent under your soft opt-in setting (the customer bought from you and was offered an opt-out)."
+    return ""
+
+
 def describe(record: MessageRecord) -> MessageLine:
     label = STAGE_LABELS[record.stage]
     state, fields = record.state, record.fields
     if state == "sent":
-        return MessageLine(label, "Sent", "ok", "", _number(fields, "sent_at"))
+        return MessageLine(label, "Sent", "ok", _sent_basis(record.get("basis")), _number(fields, "sent_at"))
     if state == "skipped":
         why = skip_reason(record.get("reason") or record.get("basis"))
         return MessageLine(label, "Not sent", "warn", why[:1].upper() + why[1:] + ".", _number(fields, "due"))

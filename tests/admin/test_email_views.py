@@ -3,13 +3,16 @@ every stage in every locale, with default and merchant texts, show no broken tex
 
 from __future__ import annotations
 
+import ast
 import html
 import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
+from plugin.admin.message_log import skip_reason
 from plugin.email.journey_settings import JourneySettings, StageSettings, save_journey_settings
 from plugin.email.stages import Stage
 from plugin.email.wording import LOCALES
@@ -48,6 +51,47 @@ def _order_rows(page: str, order_id: str) -> str:
     """The visible text of one order's rows in the Recent messages table."""
     rows = re.findall(rf'<tr data-order="{order_id}">(.*?)</tr>', page, re.DOTALL)
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", " | ".join(rows))).split())
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        ("superseded", "the order had already reached a later step, so only the newest one was emailed"),
+        ("order_unreadable:AuthError", "the order could not be read from the shop (AuthError)"),
+        ("hold:detractor", "marketing emails to this customer are paused after a low survey score"),
+        ("withdrawn:platform:unsubscribed", "the customer withdrew consent to marketing emails"),
+        ("something_new", "skipped (something_new)"),
+    ],
+    ids=lambda value: value.split(":")[0][:20],
+)
+def test_every_skip_code_reads_as_a_sentence(code: str, words: str) -> None:
+    assert skip_reason(code) == words
+
+
+def _skip_codes() -> set[str]:
+    """Every reason code the journey writes on a skipped message, read from its source."""
+    root = Path(__file__).resolve().parents[2]
+    sources = [*sorted((root / "webhooks" / "journey").glob("*.py")), root / "plugin" / "email" / "eligibility.py"]
+    codes: set[str] = set()
+    for path in sources:
+        source = path.read_text(encoding="utf-8")
+        codes |= set(re.findall(r'_skip\([^)]*?"([a-z_]+)', source))
+        codes |= set(re.findall(r'reason="([a-z_]+)"', source))
+        codes |= set(re.findall(r'Decision\(False, f?"([a-z_]+)', source))
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.FunctionDef) and node.name == "_still_due":
+                codes |= {
+                    ret.value.value
+                    for ret in ast.walk(node)
+                    if isinstance(ret, ast.Return) and isinstance(ret.value, ast.Constant) and ret.value.value
+                }
+    return codes
+
+
+def test_every_reason_the_journey_skips_for_has_its_own_words() -> None:
+    codes = _skip_codes()
+    assert {"before_journey", "superseded", "no_email", "delivered_meanwhile", "no_consent", "hold"} <= codes
+    assert [code for code in sorted(codes) if skip_reason(code).startswith("skipped (")] == []
 
 
 async def test_each_orders_messages_show_their_outcome_and_why_one_was_not_sent(admin: AdminClients) -> None:
