@@ -1,4 +1,5 @@
-"""Shared fixtures: one real embedded Redis for the session, an isolated key prefix per test, in-process apps."""
+"""Shared fixtures: production logging, one real embedded Redis for the session, an isolated key prefix per test,
+in-process apps."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ from plugin.app import create_app
 from plugin.embedded_redis import EmbeddedRedis
 from plugin.settings import Settings, load_settings
 from plugin.storage import connect
+from tests.production_logging import log_problems, production_logging
+
+__all__ = ["log_problems", "production_logging"]  # every test logs as production does (tests/production_logging.py)
 
 TEST_SECRET_KEY = "test-secret-key-" + "k" * 32
 SHOPIFY_SECRET = "test-shopify-secret-0123456789abcdef"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 from collections.abc import Iterator
@@ -70,6 +71,8 @@ class Inbox:
 
 @pytest.fixture(scope="session")
 def smtp_server() -> Iterator[tuple[Inbox, int]]:
+    # The test's own mail server narrates every SMTP command at INFO; the app's logs are what the tests are about.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     inbox = Inbox()
     port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)

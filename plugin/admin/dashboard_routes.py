@@ -8,7 +8,7 @@ from starlette.routing import BaseRoute, Route
 
 from plugin.admin.charts import Series, bar_chart, line_chart
 from plugin.admin.dashboard import DEFAULT_PERIOD, PERIODS, Dashboard, build_dashboard, dashboard_json
-from plugin.admin.email_routes import STAGE_LABELS
+from plugin.admin.message_log import STAGE_LABELS
 from plugin.admin.stats import CONFIDENCE, MIN_RESPONSES, MIN_SUCCESSES, MIN_TRIALS
 from plugin.admin.web import AdminCall, admin_endpoint, error, fragment
 from plugin.email.stages import Stage

@@ -1,5 +1,6 @@
 """Post-purchase email pages, built on `plugin.email`: stage switches and timing, merchant texts per stage and
-locale with a preview of the sample order, a test send, template problems and the dev outbox."""
+locale with a preview of the sample order, a test send, template problems, recent messages per order (with the
+reason when one was not sent) and the dev outbox."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from plugin.admin.checklist import test_email_key
+from plugin.admin.message_log import STAGE_LABELS, recent_order_messages
 from plugin.admin.web import AdminCall, admin_endpoint, error, fragment, json_body
 from plugin.email.journey_settings import (
     FEEDBACK_KINDS,
@@ -36,15 +38,6 @@ log = logging.getLogger(__name__)
 
 SECURITY = ["shopifySessionToken"]
 OUTBOX_SHOWN = 20
-STAGE_LABELS = {
-    Stage.CONFIRMED: "Order confirmed",
-    Stage.SHIPPED: "Shipped",
-    Stage.OUT_FOR_DELIVERY: "Out for delivery",
-    Stage.DELIVERED: "Delivered",
-    Stage.DELAYED: "Delayed or failed delivery",
-    Stage.FEEDBACK: "Review / CSAT / NPS request",
-    Stage.RECOMMENDATIONS: "Recommendations",
-}
 
 
 def _stage(value: object) -> Stage:
@@ -83,7 +76,8 @@ def _variable_names(variables: Mapping[str, Any], prefix: str = "") -> list[str]
 
 @admin_endpoint
 @documented(
-    "Post-purchase emails (HTML fragment): stages, timing, texts for one stage and locale, preview, outbox",
+    "Post-purchase emails (HTML fragment): stages, timing, texts for one stage and locale, preview, recent messages "
+    "per order with the reason for any not sent, dev outbox",
     {200: "HTML", 400: "unknown stage or locale", 401: "not signed in"},
     tag="admin",
     query=(QueryParam("stage", "the stage whose texts to edit"), QueryParam("locale", "en or de")),
@@ -115,6 +109,7 @@ async def emails_fragment(call: AdminCall) -> Response:
         preview=preview,
         problems=await template_problems(services, shop),
         outbox=outbox,
+        orders=await recent_order_messages(services, shop),
         test_sent_at=await services.redis.get(test_email_key(services, shop)),
         to=facts.email if facts and facts.email else "",
     )

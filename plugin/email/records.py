@@ -30,12 +30,16 @@ from plugin.storage import as_text
 
 JOURNEY_FAMILY = "journey"
 MESSAGE_FAMILY = "message"
+RECENT_MESSAGES = 200  # how many of a shop's newest message records the admin can list
 SENDING_STALE_SECONDS = 600  # longer than any SMTP conversation: a `sending` this old belongs to a dead worker
 _DEVELOPMENT_SECRET = "insecure-development-key"
 
+# KEYS: the message, the shop's recent-messages index. ARGV: created score, ref, index size, then the fields.
 _CREATE = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV))
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
+redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -tonumber(ARGV[3]) - 1)
 return 1
 """
 
@@ -98,6 +102,11 @@ def journey_key(services: Services, shop: ShopRef, order_id: str) -> str:
 
 def message_key(services: Services, shop: ShopRef, ref: str) -> str:
     return services.keys.shop(shop, MESSAGE_FAMILY, ref)
+
+
+def recent_messages_key(services: Services, shop: ShopRef) -> str:
+    """The shop's newest message refs by creation time (refs only: nothing personal), for the admin's list."""
+    return services.keys.shop(shop, "email", "recent")
 
 
 def message_ref(services: Services, shop: ShopRef, order_id: str, stage: Stage) -> str:
@@ -198,8 +207,11 @@ async def create_message(
     if reason:
         fields["reason"] = reason
     flat = [part for pair in fields.items() for part in pair]
-    created = await services.redis.eval(_CREATE, 1, message_key(services, shop, ref), *flat)
-    await retain(services, message_key(services, shop, ref))
+    index = recent_messages_key(services, shop)
+    created = await services.redis.eval(
+        _CREATE, 2, message_key(services, shop, ref), index, fields["created_at"], ref, RECENT_MESSAGES, *flat
+    )
+    await retain(services, message_key(services, shop, ref), index)
     return ref, bool(created)
 
 
@@ -234,6 +246,24 @@ async def update_message(services: Services, shop: ShopRef, ref: str, **fields: 
 
 async def increment_message(services: Services, shop: ShopRef, ref: str, name: str) -> int:
     return int(await services.redis.hincrby(message_key(services, shop, ref), name, 1))
+
+
+async def recent_messages(services: Services, shop: ShopRef, *, limit: int = 50) -> list[MessageRecord]:
+    """The shop's newest message records, newest first; refs whose record has gone (erased, expired) are dropped."""
+    index = recent_messages_key(services, shop)
+    members: Any = await services.redis.zrevrange(index, 0, max(0, limit - 1))
+    refs = [as_text(ref) for ref in members]
+    found: list[MessageRecord] = []
+    gone: list[str] = []
+    for ref in refs:
+        record = await load_message(services, shop, ref)
+        if record is None:
+            gone.append(ref)
+        else:
+            found.append(record)
+    if gone:
+        await services.redis.zrem(index, *gone)
+    return found
 
 
 async def order_messages(services: Services, shop: ShopRef, order_id: str) -> list[MessageRecord]:

@@ -3,6 +3,7 @@ CSS inlined plus plain text. A merchant text that fails falls back to the defaul
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -16,6 +17,8 @@ from plugin.email.sandbox import MerchantTemplateError, render_merchant_text
 from plugin.email.stages import MessageClass, Stage, stage_class
 from plugin.email.variables import template_variables
 from plugin.email.wording import Wording, template_dirs, wording
+
+log = logging.getLogger(__name__)
 
 PARTS = {
     Stage.CONFIRMED: "order",
@@ -68,12 +71,23 @@ class RenderedMessage:
     problems: tuple[str, ...] = field(default_factory=tuple)  # merchant texts that fell back to the default
 
 
+def _printable(value: object) -> object:
+    """What our own email templates print must be data. A None or a callable printed (`labels.items` is the dict's
+    method, not the "items" label) is a template bug: it is logged as an error, which fails the tests, and prints
+    nothing rather than `None` or `<built-in method ...>` to a customer."""
+    if value is None or callable(value):
+        log.error("an email template printed a non-value", extra={"value_type": type(value).__name__})
+        return ""
+    return value
+
+
 @cache
-def _layouts() -> Environment:
+def email_templates() -> Environment:
     return Environment(
         loader=FileSystemLoader(template_dirs()),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
         undefined=StrictUndefined,
+        finalize=_printable,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
@@ -166,7 +180,7 @@ def render_message(content: MessageContent, override: TemplateOverride | None = 
     texts, problems = _texts(content, words, override)
     texts["subject"] = _SPACE.sub(" ", texts["subject"]).strip()[:200]
     context = _context(content, words, texts)
-    environment = _layouts()
+    environment = email_templates()
     html = environment.get_template("email/layout.html").render(context)
     text = environment.get_template("email/layout.txt").render(context)
     return RenderedMessage(

@@ -294,6 +294,8 @@ async def test_below_the_minimum_the_dashboard_says_not_enough_data(admin: Admin
     assert bad.status_code == 400
 
 
+# The seeded demo shop holds a legacy token the emulator will not exchange, so the order fetch after counting fails.
+@pytest.mark.allow_error_logs("event dead-lettered")
 async def test_an_order_webhook_with_the_carts_variant_counts_once_toward_order_conversion(
     admin: AdminClients,
 ) -> None:

@@ -102,6 +102,7 @@ async def test_a_used_or_unknown_code_is_a_400_page_and_stores_nothing(
     assert await services.shops.load_token(SHOP) is None
 
 
+@pytest.mark.allow_error_logs("bigcommerce token exchange failed")
 @pytest.mark.parametrize(
     "failure",
     [

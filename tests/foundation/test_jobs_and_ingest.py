@@ -99,6 +99,7 @@ async def test_delayed_jobs_wait_for_their_time(svc: Services) -> None:
     assert await pending_jobs(svc.redis, svc.keys) == 1
 
 
+@pytest.mark.allow_error_logs("job failed for good")
 async def test_retryable_failures_are_rescheduled_and_permanent_ones_are_parked(svc: Services) -> None:
     async def flaky(services: Services, shop: ShopRef, args: Mapping[str, Any]) -> None:
         raise RetryableError("platform timed out", retry_after=120)

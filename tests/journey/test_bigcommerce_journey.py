@@ -22,6 +22,7 @@ from plugin.services import Services
 from plugin.shops import StoredToken
 from tests.bigcommerce.conftest import emulator, emulator_http, services
 from tests.conftest import AppClientFactory
+from tests.email_checks import message_problems
 from tests.journey.conftest import Inbox, drain_events, run_jobs
 
 pytestmark = pytest.mark.anyio
@@ -126,6 +127,7 @@ async def test_a_bigcommerce_order_gets_one_message_per_stage(
         assert [m["Subject"] for m in feedback] == ["How was your order #100?"]
         assert feedback[0]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         assert all(m["List-Unsubscribe"] is None for m in inbox.to(ADA)[:3])
+        assert [problem for m in inbox.to(ADA) for problem in message_problems(m, "en")] == []
 
     states = {
         r.stage.value: (r.state, r.get("reason") or r.get("basis")) for r in await order_messages(services, SHOP, "100")

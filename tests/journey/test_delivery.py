@@ -54,6 +54,7 @@ async def test_a_deferring_server_gets_the_message_again_and_it_arrives_once(
     await mailer.aclose()
 
 
+@pytest.mark.allow_error_logs("message refused")
 async def test_a_refused_recipient_is_recorded_and_not_retried(
     shop: tuple[Services, MemoryPlatform], inbox: Inbox, smtp_url: str
 ) -> None:

@@ -29,6 +29,7 @@ from plugin.services import Services
 from plugin.shop_data import load_shipping_setup, save_shipping_setup
 from plugin.shopify.sync import sync_shipping_zones, sync_shop_facts
 from tests.conftest import AppClientFactory
+from tests.email_checks import message_problems
 from tests.journey.conftest import Inbox, drain_events, run_jobs
 from tests.shopify.conftest import EMULATOR_BASE, emulator, emulator_http, installed, services
 
@@ -177,6 +178,7 @@ async def test_a_shopify_order_gets_one_message_per_stage_whatever_the_deliverie
         https_link, mailto = [part.strip(" <>") for part in str(feedback["List-Unsubscribe"]).split(",")]
         assert https_link.startswith("https://upfront.test/email/unsubscribe?t=") and mailto.startswith("mailto:")
         assert mailer.connections_opened == 1  # one SMTP connection carried every message
+        assert [problem for m in inbox.to(CUSTOMER_EMAIL) for problem in message_problems(m, "de")] == []
 
         records = {record.stage.value: record for record in await order_messages(services, shop, ORDER_ID)}
         assert {stage: r.state for stage, r in records.items()} == {

@@ -65,6 +65,7 @@ async def test_retryable_failures_retry_with_backoff_until_they_succeed(svc: Ser
     assert (stats.handled, stats.retrying, stats.dead) == (1, 0, 0)
 
 
+@pytest.mark.allow_error_logs("event dead-lettered")
 @pytest.mark.parametrize(
     "failure",
     [PermanentError("order 404"), ValueError("payload makes no sense")],
@@ -94,6 +95,7 @@ async def test_permanent_failures_go_straight_to_dead_letters_and_replay_brings_
     assert (stats.dead, stats.handled, calls["doomed"]) == (0, 1, 2)
 
 
+@pytest.mark.allow_error_logs("event dead-lettered")
 async def test_retryable_failures_are_dead_lettered_after_max_attempts(svc: Services) -> None:
     async def always_down(services: Services, event: PlatformEvent) -> None:
         raise RetryableError("still down")

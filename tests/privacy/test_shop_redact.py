@@ -66,6 +66,7 @@ def _mentions(dump: trace.Dump, shop: ShopRef) -> list[tuple[str, str, str]]:
     return sorted((value.key, value.name, value.text) for value in dump.values if shop.id in value.text)
 
 
+@pytest.mark.allow_error_logs("job failed for good")  # a failed job is part of what the shop leaves
 async def test_shop_redact_leaves_nothing_of_the_shop_and_all_of_the_other(
     svc: Services, consumer: EventConsumer
 ) -> None:

@@ -67,7 +67,7 @@ async def schedule_stage(
         return
     ref, created = await create_message(services, shop, order_id, stage, state="scheduled", due=due)
     if created:
-        log.info("message scheduled", extra={"shop": shop.tag, "message": ref, "stage": stage.value})
+        log.info("message scheduled", extra={"shop": shop.tag, "message_ref": ref, "stage": stage.value})
         await ensure_scheduled(services, shop, ref)
 
 

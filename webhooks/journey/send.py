@@ -77,7 +77,7 @@ async def _skip(services: Services, shop: ShopRef, record: MessageRecord, reason
     if await move_message(services, shop, record.ref, "scheduled", "skipped", reason=reason, **fields):
         log.info(
             "message skipped",
-            extra={"shop": shop.tag, "message": record.ref, "stage": record.stage.value, "reason": reason},
+            extra={"shop": shop.tag, "message_ref": record.ref, "stage": record.stage.value, "reason": reason},
         )
 
 
@@ -89,7 +89,8 @@ async def _defer(
     job = send_job(shop, record.ref, generation)
     await schedule_job(services.redis, services.keys, job, delay_seconds=max(0.0, (until - now).total_seconds()))
     log.info(
-        "message deferred", extra={"shop": shop.tag, "message": record.ref, "reason": why, "until": until.isoformat()}
+        "message deferred",
+        extra={"shop": shop.tag, "message_ref": record.ref, "reason": why, "until": until.isoformat()},
     )
 
 
@@ -200,7 +201,7 @@ async def send_stage_message(
         "message decision",
         extra={
             "shop": shop.tag,
-            "message": ref,
+            "message_ref": ref,
             "stage": record.stage.value,
             "allowed": decision.allowed,
             "basis": decision.basis,
@@ -305,10 +306,12 @@ async def _deliver(
             await move_message(
                 services, shop, record.ref, "sending", "failed", error=exc.reason, failed_at=f"{time.time():.3f}"
             )
-            log.error("message failed for good", extra={"shop": shop.tag, "message": record.ref, "attempts": attempts})
+            log.error(
+                "message failed for good", extra={"shop": shop.tag, "message_ref": record.ref, "attempts": attempts}
+            )
             return "failed"
         await move_message(services, shop, record.ref, "sending", "scheduled", error=exc.reason)
-        log.warning("message will retry", extra={"shop": shop.tag, "message": record.ref, "attempts": attempts})
+        log.warning("message will retry", extra={"shop": shop.tag, "message_ref": record.ref, "attempts": attempts})
         raise
     except PermanentDeliveryError as exc:
         if marketing:
@@ -316,12 +319,12 @@ async def _deliver(
         await move_message(
             services, shop, record.ref, "sending", "failed", error=exc.reason, failed_at=f"{time.time():.3f}"
         )
-        log.error("message refused", extra={"shop": shop.tag, "message": record.ref, "code": exc.code})
+        log.error("message refused", extra={"shop": shop.tag, "message_ref": record.ref, "code": exc.code})
         return "failed"
     await move_message(
         services, shop, record.ref, "sending", "sent", sent_at=f"{time.time():.3f}", message_id=str(email["Message-ID"])
     )
-    log.info("message sent", extra={"shop": shop.tag, "message": record.ref, "stage": record.stage.value})
+    log.info("message sent", extra={"shop": shop.tag, "message_ref": record.ref, "stage": record.stage.value})
     return "sent"
 
 
