@@ -1,0 +1,150 @@
+"""Order events are acted on only once the platform confirms the order belongs to the shop, confirmed in batches.
+
+Why: Shopify's HMAC signs the body only. A signed `orders/create` of shop A re-posted with
+`X-Shopify-Shop-Domain: B` verifies, so before B's projection, journey or counts change, the order id in it must
+be one the platform answers for B. Adapters that fetch every order through the shop's own token (BigCommerce)
+confirm by fetching; adapters whose deliveries carry the order (`plugin.platform.PayloadOrders`) confirm here.
+
+How, so that the API budget per event stays tiny:
+- A confirmation is cached per (shop, order) in Redis (`owned:<order id>` in the shop's slot, 30 days): every
+  later event of that order, in any worker, costs nothing.
+- The consumer reads up to `ConsumerOptions.batch` events with one XREADGROUP. Before handling them, `batch()`
+  groups the events still unconfirmed by shop and asks the platform once per shop for up to `max_confirm_batch`
+  ids (Shopify: one `nodes(ids: [...])` query, 250 ids). Answered ids are cached as owned; the others are
+  remembered for this batch only (a context variable), never cached as foreign: an order the API does not show
+  yet is not proof of anything.
+- The handler wrapper (`owned_orders_only`) then only looks: owned -> the handler runs; asked in this batch and not
+  answered -> `OrderNotConfirmed`, a retryable error, so the consumer's retry machinery brings the event back
+  with backoff (and into another batch) and dead-letters it only after its last attempt; not asked (a handler
+  run outside a batch) -> it asks for that one order itself.
+- Concurrent workers each batch what they read, so a burst of one shop's orders costs about one call per batch
+  of events per worker instead of one per event. (A Redis pending set shared by all workers would batch further,
+  but needs a leader and a collection delay on every event; a per-read batch needs neither.)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+
+from plugin.errors import PlatformError, RetryableError
+from plugin.events import PlatformEvent
+from plugin.keys import ShopRef
+from plugin.platform import PayloadOrders
+from plugin.services import Services
+from webhooks.registry import EventHandler
+
+log = logging.getLogger(__name__)
+
+OWNED_TTL_S = 30 * 86400  # longer than any journey step waits for its next event
+RECONCILE_TOPIC = "reconcile"  # events the app made from the shop's own order list: owned by construction
+
+# (shop tag, order id) pairs already asked about in the batch being handled, and not answered.
+_asked: ContextVar[frozenset[tuple[str, str]]] = ContextVar("ownership_asked", default=frozenset())
+
+
+class OrderNotConfirmed(RetryableError):
+    """The platform does not (yet) answer for this order in this shop: retried with backoff, then dead-lettered."""
+
+
+def owned_key(services: Services, shop: ShopRef, order_id: str) -> str:
+    return services.keys.shop(shop, "owned", order_id)
+
+
+def _confirming_platform(services: Services, event: PlatformEvent) -> PayloadOrders | None:
+    """The adapter that must confirm this event's order, or None when the event needs no confirmation."""
+    if event.order_id is None or event.source_topic == RECONCILE_TOPIC:
+        return None
+    platform = services.platforms.get(event.shop.platform)
+    return platform if isinstance(platform, PayloadOrders) else None
+
+
+async def cached_owned(services: Services, shop: ShopRef, order_ids: Sequence[str]) -> set[str]:
+    """The ids among `order_ids` already confirmed for `shop` (one round trip)."""
+    if not order_ids:
+        return set()
+    async with services.redis.pipeline(transaction=False) as pipe:
+        for order_id in order_ids:
+            pipe.exists(owned_key(services, shop, order_id))
+        found = await pipe.execute()
+    return {order_id for order_id, exists in zip(order_ids, found, strict=True) if exists}
+
+
+async def remember_owned(services: Services, shop: ShopRef, order_ids: Iterable[str]) -> None:
+    async with services.redis.pipeline(transaction=False) as pipe:
+        for order_id in order_ids:
+            pipe.set(owned_key(services, shop, order_id), "1", ex=OWNED_TTL_S)
+        await pipe.execute()
+
+
+async def confirm(services: Services, platform: PayloadOrders, shop: ShopRef, order_ids: Iterable[str]) -> set[str]:
+    """Ask the platform about the ids not confirmed yet, as few calls as its batch limit allows; cache the answered
+    ones; return every id of `order_ids` that is owned. Raises PlatformError when a call fails."""
+    wanted = list(dict.fromkeys(order_ids))
+    owned = await cached_owned(services, shop, wanted)
+    unknown = [order_id for order_id in wanted if order_id not in owned]
+    size = max(1, platform.max_confirm_batch)
+    for start in range(0, len(unknown), size):
+        answered = await platform.confirm_orders(shop, unknown[start : start + size])
+        if answered:
+            await remember_owned(services, shop, answered)
+        owned |= answered
+    return owned
+
+
+@asynccontextmanager
+async def batch(services: Services, events: Sequence[PlatformEvent]) -> AsyncIterator[None]:
+    """Confirm the orders of `events` together (one call per shop per platform batch limit), then let their
+    handlers run; within the block, an order asked about and not answered is not asked again."""
+    by_shop: dict[ShopRef, list[str]] = defaultdict(list)
+    platforms: dict[ShopRef, PayloadOrders] = {}
+    for event in events:
+        platform = _confirming_platform(services, event)
+        if platform is not None and event.order_id is not None:
+            by_shop[event.shop].append(event.order_id)
+            platforms[event.shop] = platform
+    asked: set[tuple[str, str]] = set()
+    for shop, order_ids in by_shop.items():
+        if not await services.shops.is_active(shop):
+            continue  # nothing will be done for it: ask nothing
+        try:
+            owned = await confirm(services, platforms[shop], shop, order_ids)
+        except PlatformError as exc:
+            # Every event of the shop retries with backoff rather than each asking on its own right now.
+            log.warning("ownership check failed", extra={"shop": shop.tag, "error": type(exc).__name__})
+            owned = set()
+        asked.update((shop.tag, order_id) for order_id in order_ids if order_id not in owned)
+    token = _asked.set(frozenset(asked))
+    try:
+        yield
+    finally:
+        _asked.reset(token)
+
+
+async def require_owned(services: Services, event: PlatformEvent) -> None:
+    """Return when the event's order is confirmed for its shop (or needs no confirmation); raise
+    OrderNotConfirmed otherwise."""
+    platform = _confirming_platform(services, event)
+    if platform is None or event.order_id is None:
+        return
+    shop, order_id = event.shop, event.order_id
+    if await services.redis.exists(owned_key(services, shop, order_id)):
+        return
+    if (shop.tag, order_id) not in _asked.get() and order_id in await confirm(services, platform, shop, [order_id]):
+        return
+    raise OrderNotConfirmed(f"order {order_id} is not (yet) known to {shop.platform} for this shop")
+
+
+def owned_orders_only(handler: EventHandler) -> EventHandler:
+    """`handler`, run only for an active shop and an order confirmed to be the shop's."""
+
+    async def handle(services: Services, event: PlatformEvent) -> None:
+        if not await services.shops.is_active(event.shop):
+            return  # an uninstalled shop's events change nothing
+        await require_owned(services, event)
+        await handler(services, event)
+
+    return handle
