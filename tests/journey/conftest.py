@@ -33,9 +33,8 @@ async def drain_events(services: Services) -> int:
     await stream.ensure_group(services.redis, keys)
     handled = 0
     while entries := await stream.read_new(services.redis, keys, consumer.name, count=100, block_ms=10):
-        for entry in entries:
-            await consumer.handle(entry)
-            handled += 1
+        await consumer.handle_batch(entries)  # one ownership confirmation per shop for the batch, as a worker does
+        handled += len(entries)
     return handled
 
 
