@@ -160,6 +160,13 @@ def demo_orders() -> list[dict[str, Any]]:
     return copy.deepcopy(_ORDERS)
 
 
+def new_order(order_id: int, placed_at: str) -> dict[str, Any]:
+    """Another unfulfilled order of the demo shop (GraphQL shape) placed at `placed_at`, for bursts and tests."""
+    order = copy.deepcopy(_ORDERS[1])
+    order.update(legacyResourceId=str(order_id), name=f"#{order_id}", createdAt=placed_at, updatedAt=placed_at)
+    return order
+
+
 def _orders_since(orders: list[dict[str, Any]], search: str) -> list[dict[str, Any]]:
     match = re.search(r"updated_at:>='?([0-9TZ:\-.+]+)'?", search)
     if not match:

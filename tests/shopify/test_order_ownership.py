@@ -3,7 +3,6 @@ is the state, and an order is acted on only once Shopify confirms (in batches) t
 
 from __future__ import annotations
 
-import copy
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -34,10 +33,7 @@ def _iso(moment: datetime) -> str:
 
 def new_order(number: int, *, placed: datetime | None = None) -> dict[str, Any]:
     """An unfulfilled order placed just now, in the dev store's GraphQL shape."""
-    node: dict[str, Any] = copy.deepcopy(shopify_demo.demo_orders()[1])
-    stamp = _iso(placed or datetime.now(UTC) - timedelta(minutes=2))
-    node.update(legacyResourceId=str(5_000_000 + number), name=f"#{5000 + number}", createdAt=stamp, updatedAt=stamp)
-    return node
+    return shopify_demo.new_order(5_000_000 + number, _iso(placed or datetime.now(UTC) - timedelta(minutes=2)))
 
 
 def consumer(services: Services, **options: Any) -> EventConsumer:
