@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -15,6 +16,8 @@ from plugin.platform import Order, ShipmentChange
 from plugin.shopify.order_payloads import state_from_payload
 from plugin.shopify.order_queries import order_from
 from tests.shopify import documented_payloads as documented
+from webhooks.handlers.delivered import merge_shipment
+from webhooks.handlers.orders import order_state
 
 SHOP = ShopRef("shopify", "jsmith.myshopify.com")
 
@@ -94,3 +97,44 @@ def test_a_payload_maps_to_the_order_the_graphql_answer_maps_to(index: int) -> N
     shop = ShopRef("shopify", shopify_demo.DEMO_SHOP)
     delivered = state_from_payload("orders/updated", shopify_demo.rest_order(node, shop.id), shop)
     assert delivered == order_from(node, shop)
+
+
+def _stored(quantity: int) -> dict[str, Any]:
+    """The projection of the documented order, not cancelled, as the app keeps it."""
+    order = state_from_payload("orders/updated", {**documented.orders_create(), "cancelled_at": None}, SHOP)
+    assert isinstance(order, Order)
+    return {**order_state(order), "quantity": quantity}
+
+
+@pytest.mark.parametrize(("items", "status"), [(5, "fulfilled"), (2, "partially_fulfilled")], ids=["whole", "part"])
+def test_a_fulfillment_merged_into_an_open_order_says_whether_it_carries_every_item(items: int, status: str) -> None:
+    payload = documented.fulfillments_create()
+    payload["line_items"] = payload["line_items"][:items]
+    change = state_from_payload("fulfillments/create", payload, SHOP)
+    assert isinstance(change, ShipmentChange)
+    merged = merge_shipment(_stored(quantity=5), change)
+    assert merged is not None and merged["status"] == status
+    assert [(s["id"], s["status"], s["tracking_number"]) for s in merged["shipments"]] == [
+        ("123456", "pending", "1z827wk74630")
+    ]
+
+
+def test_a_fulfillment_event_moves_a_known_shipment_and_an_older_one_changes_nothing() -> None:
+    created = state_from_payload("fulfillments/create", documented.fulfillments_create(), SHOP)
+    assert isinstance(created, ShipmentChange)
+    state = merge_shipment(_stored(quantity=5), created)
+    assert state is not None
+    later = {**documented.fulfillment_events_create(), "status": "delivered", "happened_at": "2022-01-03T10:00:00Z"}
+    event = state_from_payload("fulfillment_events/create", later, SHOP)
+    assert isinstance(event, ShipmentChange)
+    delivered = merge_shipment(state, event)
+    assert delivered is not None and delivered["shipments"][0]["status"] == "delivered"
+    assert delivered["shipments"][0]["carrier"] == "UPS"  # a status event keeps the tracking it does not carry
+    assert delivered["updated_at"] == "2022-01-03T10:00:00+00:00"
+
+    earlier = state_from_payload("fulfillment_events/create", documented.fulfillment_events_create(), SHOP)
+    assert isinstance(earlier, ShipmentChange)
+    assert merge_shipment(delivered, earlier) is delivered  # in transit, from before the delivery: ignored
+
+    unknown = ShipmentChange("820982911946154508", replace(event.shipment, id="999"), complete=False)
+    assert merge_shipment(delivered, unknown) is None  # a status for a shipment not stored: fetch instead
