@@ -11,7 +11,6 @@ the days of the journey, and not part of an event's budget.
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -173,7 +172,6 @@ def measure() -> list[Figure]:
     ]
 
 
-if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+if __name__ == "__main__":  # python -m bench.api_calls
     for figure in measure():
         print(figure.line())

@@ -18,9 +18,9 @@ from plugin.platform import Order, ShipmentChange, ShopFacts
 from plugin.rates import DELIVERY_PROFILES_QUERY, Zone, zones_from_shopify_delivery_profiles
 from plugin.services import Services
 from plugin.settings import Settings
+from plugin.shopify import order_payloads
 from plugin.shopify.graphql import ShopifyGraphQL, Sleep
 from plugin.shopify.oauth import TokenEndpoint
-from plugin.shopify.order_payloads import state_from_payload
 from plugin.shopify.order_queries import (
     NODES_MAX_IDS,
     ORDER_QUERY,
@@ -166,7 +166,7 @@ class ShopifyPlatform:
     max_confirm_batch = NODES_MAX_IDS
 
     def state_from_payload(self, event: PlatformEvent) -> Order | ShipmentChange | None:
-        return state_from_payload(event.source_topic, event.payload, event.shop)
+        return order_payloads.state_from_payload(event.source_topic, event.payload, event.shop)
 
     async def confirm_orders(self, shop: ShopRef, order_ids: Sequence[str]) -> set[str]:
         if len(order_ids) > NODES_MAX_IDS:

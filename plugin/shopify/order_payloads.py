@@ -159,9 +159,9 @@ def order_from_payload(payload: Mapping[str, Any], shop: ShopRef) -> Order:
                 if isinstance(attribute, Mapping) and attribute.get("name")
             },
         )
+    except IncompletePayload:
+        raise
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
-        if isinstance(exc, IncompletePayload):
-            raise
         raise IncompletePayload(f"order payload is malformed: {exc!r}") from None
 
 
@@ -176,9 +176,9 @@ def fulfillment_from_payload(payload: Mapping[str, Any]) -> ShipmentChange:
             complete=True,
             quantity=_quantity(payload.get("line_items")),
         )
+    except IncompletePayload:
+        raise
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
-        if isinstance(exc, IncompletePayload):
-            raise
         raise IncompletePayload(f"fulfillment payload is malformed: {exc!r}") from None
 
 
