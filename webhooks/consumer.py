@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 class ConsumerOptions:
     # Events read at once; their orders' ownership is confirmed with one platform call per shop (webhooks.ownership).
     batch: int = 100
+    # How long a read with few unconfirmed orders of a shop waits for other workers' to share one call (0: no wait).
+    confirm_collect_s: float = ownership.COLLECT_S
     block_ms: int = 1000
     claim_idle_ms: int = 60_000  # an entry unacknowledged this long belongs to a dead consumer
     reclaim_every_s: float = 5.0
@@ -71,7 +73,7 @@ class EventConsumer:
         redis = self.services.redis
         parsed = [(entry, self._parse(entry)) for entry in entries]
         events = [event for _, event in parsed if isinstance(event, PlatformEvent)]
-        async with ownership.batch(self.services, events):
+        async with ownership.batch(self.services, events, collect_s=self.options.confirm_collect_s):
             for index, (entry, event) in enumerate(parsed):
                 if stop is not None and stop.is_set():
                     # Graceful shutdown: the entry in hand is finished; the unstarted ones go back at once.

@@ -8,27 +8,35 @@ confirm by fetching; adapters whose deliveries carry the order (`plugin.platform
 How, so that the API budget per event stays tiny:
 - A confirmation is cached per (shop, order) in Redis (`owned:<order id>` in the shop's slot, 30 days): every
   later event of that order, in any worker, costs nothing.
-- The consumer reads up to `ConsumerOptions.batch` events with one XREADGROUP. Before handling them, `batch()`
-  groups the events still unconfirmed by shop and asks the platform once per shop for up to `max_confirm_batch`
-  ids (Shopify: one `nodes(ids: [...])` query, 250 ids). Answered ids are cached as owned; the others are
-  remembered for this batch only (a context variable), never cached as foreign: an order the API does not show
-  yet is not proof of anything.
-- The handler wrapper (`owned_orders_only`) then only looks: owned -> the handler runs; asked in this batch and not
-  answered -> `OrderNotConfirmed`, a retryable error, so the consumer's retry machinery brings the event back
-  with backoff (and into another batch) and dead-letters it only after its last attempt; not asked (a handler
-  run outside a batch) -> it asks for that one order itself.
-- Concurrent workers each batch what they read, so a burst of one shop's orders costs about one call per batch
-  of events per worker instead of one per event. (A Redis pending set shared by all workers would batch further,
-  but needs a leader and a collection delay on every event; a per-read batch needs neither.)
+- The consumer reads up to `ConsumerOptions.batch` events with one XREADGROUP; before handling them, `batch()`
+  confirms the orders they name that are not cached yet, per shop (shops concurrently):
+  - many of one shop (a backlog: at least `CONFIRM_NOW_AT`) -> one call right away, up to `max_confirm_batch`
+    ids (Shopify: one `nodes(ids: [...])` query, 250 ids);
+  - a few (workers keeping up with a steady stream) -> they join the shop's pending set in Redis, shared by all
+    workers. Whoever takes the shop's short lead lock waits `collect_s` (2 s by default) for the others to add
+    theirs, takes up to 250 pending ids and asks once; the others wait until their ids have left the pending set
+    and no round is in flight. So every worker's waiting orders of a shop share one call per collection window,
+    at the price of that much latency before a journey step (and a leader that dies only delays: its lock
+    expires, its ids count as unanswered and retry).
+- Answered ids are cached as owned; the others are remembered for this batch only (a context variable), never
+  cached as foreign: an order the API does not show yet proves nothing. The handler wrapper (`owned_orders_only`)
+  then only looks: owned -> the handler runs; asked in this batch and not answered -> `OrderNotConfirmed`, a
+  retryable error, so the consumer's retry machinery brings the event back with backoff (into another batch)
+  and dead-letters it only after its last attempt; not asked (a handler run outside a batch) -> it asks for that
+  one order itself.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
+import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+
+import anyio
 
 from plugin.errors import PlatformError, RetryableError
 from plugin.events import PlatformEvent
@@ -40,6 +48,12 @@ from webhooks.registry import EventHandler
 log = logging.getLogger(__name__)
 
 OWNED_TTL_S = 30 * 86400  # longer than any journey step waits for its next event
+COLLECT_S = 2.0  # default collection window: a steady 17 orders/s (10,000 in 10 min) share one call per ~34
+CONFIRM_NOW_AT = 50  # unconfirmed orders of one shop in one read worth a call of their own, without waiting
+LEAD_LOCK_S = 30.0  # a round's leader holds the lock at most this long (collection + the platform call)
+WAIT_LIMIT_S = 60.0  # a follower gives up waiting after this long: its orders count as unanswered (retried)
+POLL_S = 0.05
+PENDING_TTL_S = 3600
 RECONCILE_TOPIC = "reconcile"  # events the app made from the shop's own order list: owned by construction
 
 # (shop tag, order id) pairs already asked about in the batch being handled, and not answered.
@@ -95,10 +109,75 @@ async def confirm(services: Services, platform: PayloadOrders, shop: ShopRef, or
     return owned
 
 
+# Release the lead lock only if it is still ours (it may have expired and been taken by another worker).
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+async def _lead_round(services: Services, platform: PayloadOrders, shop: ShopRef, collect_s: float) -> None:
+    """As the shop's leader: let other workers add their orders, then ask once for up to a call's worth."""
+    await anyio.sleep(collect_s)
+    popped = await services.redis.spop(services.keys.shop(shop, "ownership", "pending"), platform.max_confirm_batch)
+    order_ids = [order_id.decode() if isinstance(order_id, bytes) else str(order_id) for order_id in popped or ()]
+    if not order_ids:
+        return
+    try:
+        answered = await platform.confirm_orders(shop, order_ids)
+    except PlatformError as exc:
+        log.warning("ownership check failed", extra={"shop": shop.tag, "error": type(exc).__name__})
+        return
+    if answered:
+        await remember_owned(services, shop, answered)
+
+
+async def confirm_shared(
+    services: Services, platform: PayloadOrders, shop: ShopRef, order_ids: Sequence[str], *, collect_s: float
+) -> set[str]:
+    """Confirm `order_ids` in one call shared with every worker's waiting orders of `shop` (see the module
+    docstring); the owned ones. Waits about `collect_s`, at most WAIT_LIMIT_S."""
+    redis = services.redis
+    pending, lock = services.keys.shop(shop, "ownership", "pending"), services.keys.shop(shop, "ownership", "lead")
+    await redis.sadd(pending, *order_ids)
+    await redis.expire(pending, PENDING_TTL_S)
+    token = secrets.token_hex(8)
+    deadline = time.monotonic() + WAIT_LIMIT_S
+    while True:
+        if await redis.set(lock, token, nx=True, px=int(LEAD_LOCK_S * 1000)):
+            try:
+                await _lead_round(services, platform, shop, collect_s)
+            finally:
+                await redis.eval(_RELEASE, 1, lock, token)
+        # Pending and lock first, then the cache: a round that took our ids cached its answers before it released.
+        still_pending = any(await redis.smismember(pending, list(order_ids)))
+        in_flight = bool(await redis.exists(lock))
+        owned = await cached_owned(services, shop, order_ids)
+        if len(owned) == len(set(order_ids)) or (not still_pending and not in_flight):
+            return owned
+        if time.monotonic() > deadline:
+            return owned
+        await anyio.sleep(POLL_S)
+
+
+async def _confirm_for_batch(
+    services: Services, platform: PayloadOrders, shop: ShopRef, order_ids: list[str], collect_s: float
+) -> set[str]:
+    cached = await cached_owned(services, shop, order_ids)
+    unconfirmed = [order_id for order_id in order_ids if order_id not in cached]
+    if not unconfirmed:
+        return cached
+    if collect_s <= 0 or len(unconfirmed) >= CONFIRM_NOW_AT:
+        return cached | await confirm(services, platform, shop, unconfirmed)
+    return cached | await confirm_shared(services, platform, shop, unconfirmed, collect_s=collect_s)
+
+
 @asynccontextmanager
-async def batch(services: Services, events: Sequence[PlatformEvent]) -> AsyncIterator[None]:
-    """Confirm the orders of `events` together (one call per shop per platform batch limit), then let their
-    handlers run; within the block, an order asked about and not answered is not asked again."""
+async def batch(
+    services: Services, events: Sequence[PlatformEvent], *, collect_s: float = COLLECT_S
+) -> AsyncIterator[None]:
+    """Confirm the orders of `events` together (per shop, see the module docstring), then let their handlers run;
+    within the block, an order asked about and not answered is not asked again."""
     by_shop: dict[ShopRef, list[str]] = defaultdict(list)
     platforms: dict[ShopRef, PayloadOrders] = {}
     for event in events:
@@ -107,16 +186,21 @@ async def batch(services: Services, events: Sequence[PlatformEvent]) -> AsyncIte
             by_shop[event.shop].append(event.order_id)
             platforms[event.shop] = platform
     asked: set[tuple[str, str]] = set()
-    for shop, order_ids in by_shop.items():
+
+    async def confirm_shop(shop: ShopRef, order_ids: list[str]) -> None:
         if not await services.shops.is_active(shop):
-            continue  # nothing will be done for it: ask nothing
+            return  # nothing will be done for it: ask nothing
         try:
-            owned = await confirm(services, platforms[shop], shop, order_ids)
+            owned = await _confirm_for_batch(services, platforms[shop], shop, order_ids, collect_s)
         except PlatformError as exc:
             # Every event of the shop retries with backoff rather than each asking on its own right now.
             log.warning("ownership check failed", extra={"shop": shop.tag, "error": type(exc).__name__})
             owned = set()
         asked.update((shop.tag, order_id) for order_id in order_ids if order_id not in owned)
+
+    async with anyio.create_task_group() as tasks:
+        for shop, order_ids in by_shop.items():
+            tasks.start_soon(confirm_shop, shop, order_ids)
     token = _asked.set(frozenset(asked))
     try:
         yield

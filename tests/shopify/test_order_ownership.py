@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 
@@ -36,10 +37,10 @@ def new_order(number: int, *, placed: datetime | None = None) -> dict[str, Any]:
     return shopify_demo.new_order(5_000_000 + number, _iso(placed or datetime.now(UTC) - timedelta(minutes=2)))
 
 
-def consumer(services: Services, **options: Any) -> EventConsumer:
-    return EventConsumer(
-        services, build_event_handlers(), ConsumerOptions(block_ms=10, retry_base_s=0.0, **options), name="test"
-    )
+def consumer(services: Services, name: str = "test", **options: Any) -> EventConsumer:
+    """A worker's consumer that asks for what it read at once (confirm_collect_s=0), unless told otherwise."""
+    settings = {"block_ms": 10, "retry_base_s": 0.0, "confirm_collect_s": 0.0, **options}
+    return EventConsumer(services, build_event_handlers(), ConsumerOptions(**settings), name=name)
 
 
 async def drain(services: Services, worker: EventConsumer, *, retries: bool = True) -> int:
@@ -171,3 +172,26 @@ async def test_fulfillment_deliveries_move_the_stored_order_without_a_fetch(
     # Shipped was overtaken before its send: the furthest stage reached is what goes out.
     assert stages["out_for_delivery"] == "scheduled" and "shipped" in stages
     assert dict(emulator.graphql_roots) == {"nodes": 1}
+
+
+async def test_workers_keeping_up_with_a_steady_stream_share_one_nodes_query_per_collection_window(
+    services: Services, installed: ShopRef, emulator: ShopifyEmulator, app_client: AppClientFactory, emulator_http
+) -> None:
+    """Three workers each read two new orders of the shop (a stream they keep up with): their six orders wait
+    together in the shop's pending set and one of them asks once for all."""
+    orders = [new_order(200 + n) for n in range(6)]
+    emulator.orders.extend(orders)
+    keys = StreamKeys.of(services.keys)
+    await stream.ensure_group(services.redis, keys)
+    async with app_client(http=emulator_http) as client:
+        for order in orders:
+            await deliver(client, emulator, "orders/create", shopify_demo.rest_order(order, installed.id))
+    workers = [consumer(services, f"worker-{n}", confirm_collect_s=0.5) for n in range(3)]
+    reads = [await stream.read_new(services.redis, keys, w.name, count=2, block_ms=10) for w in workers]
+    assert [len(read) for read in reads] == [2, 2, 2]
+    async with anyio.create_task_group() as tasks:
+        for worker, read in zip(workers, reads, strict=True):
+            tasks.start_soon(worker.handle_batch, read)
+    assert dict(emulator.graphql_roots) == {"nodes": 1}
+    for order in orders:
+        assert await projected(services, installed, order["legacyResourceId"])
