@@ -188,11 +188,11 @@ async def batch(
     asked: set[tuple[str, str]] = set()
 
     async def confirm_shop(shop: ShopRef, order_ids: list[str]) -> None:
-        if not await services.shops.is_active(shop):
-            return  # nothing will be done for it: ask nothing
         try:
+            if not await services.shops.is_active(shop):
+                return  # nothing will be done for it: ask nothing
             owned = await _confirm_for_batch(services, platforms[shop], shop, order_ids, collect_s)
-        except PlatformError as exc:
+        except Exception as exc:  # platform or Redis: raised in a task group it would stop the worker
             # Every event of the shop retries with backoff rather than each asking on its own right now.
             log.warning("ownership check failed", extra={"shop": shop.tag, "error": type(exc).__name__})
             owned = set()
