@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import bench_estimate, ingest, messages, storage, storefront, storefront_api
+from bench import api_calls, bench_estimate, ingest, messages, storage, storefront, storefront_api
 from bench.figures import Figure
 from bench.load import wrk_available
 
@@ -23,13 +23,16 @@ def _suites(seconds: int) -> dict[str, Callable[[], list[Figure]]]:
         "storefront_api": lambda: storefront_api.measure(seconds=seconds),
         "messages": messages.measure,
         "storage": storage.measure,
+        "api_calls": api_calls.measure,
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
     parser.add_argument(
-        "--only", action="append", help="run just these suites (estimate, ingest, storefront, messages)"
+        "--only",
+        action="append",
+        help="run just these suites (estimate, ingest, storefront, messages, storage, api_calls)",
     )
     parser.add_argument("--seconds", type=int, default=10, help="load duration per server (default 10)")
     parser.add_argument("--json", action="store_true", help="print the JSON document too")

@@ -17,7 +17,7 @@ from bench.figures import Figure
 from bench.servers import free_port
 from plugin.app import build_event_handlers, build_job_handlers, build_services
 from plugin.devstore.shopify import DEMO_SHOP, create_shopify_emulator
-from plugin.devstore.shopify_demo import sample_webhook_payload
+from plugin.devstore.shopify_demo import new_order, rest_order
 from plugin.email.transport import SmtpMailer
 from plugin.embedded_redis import EmbeddedRedis
 from plugin.jobs import run_due_jobs
@@ -80,7 +80,10 @@ async def _run(data_dir: Path) -> tuple[float, float, float]:
             before = await _used_memory(redis)
             sent_bytes = 0
             for n in range(ORDERS):
-                payload = {**sample_webhook_payload("orders/create", DEMO_SHOP), "id": 7000 + n}
+                # An order the dev store knows, as Shopify would: the app confirms it is the shop's before acting.
+                node = new_order(7000 + n, datetime.now(UTC).isoformat())
+                emulator.orders.append(node)
+                payload = rest_order(node, DEMO_SHOP)
                 sent_bytes += len(json.dumps(payload))
                 headers, _ = emulator.webhook("orders/create", DEMO_SHOP, payload=payload)
                 received = {name.lower(): value for name, value in headers.items()}  # as ASGI delivers them

@@ -50,6 +50,7 @@ from webhooks.handlers.privacy import customer_data_request, customer_erasure, s
 from webhooks.handlers.shop import shop_updated
 from webhooks.journey.advance import refresh_and_advance
 from webhooks.journey.send import journey_job_handlers
+from webhooks.ownership import owned_orders_only
 from webhooks.receive import webhook_endpoint
 from webhooks.reconcile import RESYNC_JOB, reconcile_shop
 from webhooks.registry import EventRegistry, handled_event_types
@@ -126,8 +127,9 @@ async def _resync_shop(
 def build_event_handlers() -> EventRegistry:
     """Internal event type -> handler. Adapters subscribe only to platform topics that map to these."""
     return {
-        **dict.fromkeys(ORDER_EVENTS, refresh_and_advance),
-        events.ORDER_CREATED: with_order_conversions(refresh_and_advance),  # orders per holdout variant
+        # Order events act only on orders the platform confirms are the shop's (webhooks.ownership).
+        **dict.fromkeys(ORDER_EVENTS, owned_orders_only(refresh_and_advance)),
+        events.ORDER_CREATED: owned_orders_only(with_order_conversions(refresh_and_advance)),  # per holdout variant
         events.APP_UNINSTALLED: app_uninstalled,
         events.SHOP_UPDATED: shop_updated,
         events.CUSTOMER_DATA_REQUEST: customer_data_request,

@@ -25,6 +25,7 @@ Families in use:
     lock:<name>        short-lived locks (token refresh, sync)
     facts, shipping:setup, versions   synced shop facts, shipping setup, change versions (plugin.shop_data)
     order:<id>         latest order state, no contact data (webhooks.handlers.orders)
+    owned:<order id>   the platform confirmed the order is the shop's (webhooks.ownership, 30 days)
     consent:<subject>  append-only consent ledger; <subject> is a keyed hash, never an email or id
     subjects           links a person's identifiers to one subject key (plugin.privacy)
     export:<id>        encrypted data exports, kept 30 days

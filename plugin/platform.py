@@ -3,11 +3,11 @@ concrete adapters (plugin.shopify, plugin.bigcommerce) are wired in by the compo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from plugin.events import PlatformEvent
 from plugin.keys import ShopRef
@@ -92,6 +92,34 @@ class Order:
     shipments: tuple[Shipment, ...] = ()
     note_attributes: Mapping[str, str] = field(default_factory=dict)
     cart_id: str | None = None  # the storefront cart it was placed from (BigCommerce), when the platform says
+
+
+@dataclass(frozen=True)
+class ShipmentChange:
+    """What a fulfillment delivery says about one shipment of an order, without the rest of the order.
+    `complete`: the whole shipment (carrier, tracking) rather than only its new status; `quantity`: the items it
+    carries, when the delivery says."""
+
+    order_id: str
+    shipment: Shipment
+    complete: bool
+    quantity: int | None = None
+
+
+@runtime_checkable
+class PayloadOrders(Protocol):
+    """An adapter whose order deliveries carry the order itself (Shopify): the delivered state can be used
+    instead of a fetch, once the platform confirms the order belongs to the shop (the shop header is unsigned)."""
+
+    max_confirm_batch: int  # the most order ids one `confirm_orders` call may carry
+
+    def state_from_payload(self, event: PlatformEvent) -> Order | ShipmentChange | None:
+        """The delivered state when the payload is complete enough to use; None to fetch instead."""
+        ...
+
+    async def confirm_orders(self, shop: ShopRef, order_ids: Sequence[str]) -> set[str]:
+        """Which of `order_ids` the platform answers for `shop`: at most `max_confirm_batch` ids per call."""
+        ...
 
 
 class Platform(Protocol):

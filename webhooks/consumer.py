@@ -14,7 +14,7 @@ import anyio
 from plugin.errors import PlatformError
 from plugin.events import PlatformEvent
 from plugin.services import Services
-from webhooks import stream
+from webhooks import ownership, stream
 from webhooks.registry import EventRegistry
 from webhooks.stream import Entry, StreamKeys
 
@@ -23,7 +23,10 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ConsumerOptions:
-    batch: int = 16
+    # Events read at once; their orders' ownership is confirmed with one platform call per shop (webhooks.ownership).
+    batch: int = 100
+    # How long a read with few unconfirmed orders of a shop waits for other workers' to share one call (0: no wait).
+    confirm_collect_s: float = ownership.COLLECT_S
     block_ms: int = 1000
     claim_idle_ms: int = 60_000  # an entry unacknowledged this long belongs to a dead consumer
     reclaim_every_s: float = 5.0
@@ -63,22 +66,39 @@ class EventConsumer:
                 entries = await stream.read_new(
                     redis, self.keys, self.name, count=options.batch, block_ms=options.block_ms
                 )
-            for index, entry in enumerate(entries):
-                if stop.is_set():
+            await self.handle_batch(entries, stop)
+
+    async def handle_batch(self, entries: list[Entry], stop: anyio.Event | None = None) -> None:
+        """Handle what one read returned, in order; their orders' ownership is confirmed together first."""
+        redis = self.services.redis
+        parsed = [(entry, self._parse(entry)) for entry in entries]
+        events = [event for _, event in parsed if isinstance(event, PlatformEvent)]
+        async with ownership.batch(self.services, events, collect_s=self.options.confirm_collect_s):
+            for index, (entry, event) in enumerate(parsed):
+                if stop is not None and stop.is_set():
                     # Graceful shutdown: the entry in hand is finished; the unstarted ones go back at once.
-                    for unstarted in entries[index:]:
+                    for unstarted, _ in parsed[index:]:
                         await stream.release(redis, self.keys, unstarted)
                     break
-                await self.handle(entry)
+                await self._handle(entry, event)
+
+    @staticmethod
+    def _parse(entry: Entry) -> PlatformEvent | str:
+        """The entry's event, or why it is malformed."""
+        try:
+            return PlatformEvent.from_fields(entry[1])
+        except (KeyError, ValueError) as exc:
+            return f"malformed entry: {exc}"
 
     async def handle(self, entry: Entry) -> None:
+        await self._handle(entry, self._parse(entry))
+
+    async def _handle(self, entry: Entry, event: PlatformEvent | str) -> None:
         redis = self.services.redis
         entry_id, fields = entry
         attempt = int(fields.get("attempt", "0")) + 1
-        try:
-            event = PlatformEvent.from_fields(fields)
-        except (KeyError, ValueError) as exc:
-            await stream.dead_letter(redis, self.keys, entry, attempt=attempt, error=f"malformed entry: {exc}")
+        if isinstance(event, str):
+            await stream.dead_letter(redis, self.keys, entry, attempt=attempt, error=event)
             return
         handler = self.registry.get(event.type)
         if handler is None or fields.get("redacted") == "1":  # erased personal data leaves nothing to do

@@ -2,8 +2,9 @@
 format for a demo shop kept in memory, plus helpers that sign requests the way Shopify does.
 
 Mount it anywhere and point `UPFRONT_SHOPIFY_ORIGIN` at `http://<host>/<mount>/{shop}`: the adapter cannot
-tell it from Shopify. GraphQL answers are canned per root field (shop, order(s), deliveryProfiles,
-currentAppInstallation), not computed from the query's selection.
+tell it from Shopify. GraphQL answers are canned per root field (shop, order(s), nodes, deliveryProfiles,
+currentAppInstallation), not computed from the query's selection. Webhook bodies render the demo shop's current
+first order in the REST shape Shopify documents for each topic.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import re
 import secrets
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,7 +41,17 @@ REFRESH_TOKEN_SECONDS = 90 * 24 * 3600
 TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
 ID_TOKEN = "urn:ietf:params:oauth:token-type:id_token"
 OFFLINE_TOKEN = "urn:shopify:params:oauth:token-type:offline-access-token"
-_QUERY_COSTS = {"deliveryProfiles": 80, "orders": 60, "order": 20, "currentAppInstallation": 2, "shop": 10}
+# Root fields in the order they are recognized; the `nodes` root by its `ids` argument (connections have `nodes`).
+_QUERY_COSTS = {
+    "nodes": 1,  # per id asked, as each returned object costs a point
+    "deliveryProfiles": 80,
+    "orders": 60,
+    "order": 20,
+    "currentAppInstallation": 2,
+    "shop": 10,
+}
+_ROOT_PATTERNS = {"nodes": r"\bnodes\s*\(\s*ids\s*:"}
+NODES_MAX_IDS = 250  # Admin GraphQL refuses input arrays longer than this
 
 
 # --- signing, written from Shopify's documented rules (independently of the adapter's verification) -------
@@ -94,7 +106,10 @@ class ShopifyEmulator:
         self.legacy_tokens: dict[str, _Grant] = {}
         self.grants: list[str] = []  # grant types answered with a token, in order
         self.graphql_calls = 0
+        self.graphql_roots: Counter[str] = Counter()  # answered calls by root field (nodes, order, ...)
         self.orders = demo_orders()  # the demo shop's orders; tests may add more
+        # Orders of other shops on the same platform: real to Shopify, never answered to the demo shop's token.
+        self.other_shops_orders: dict[str, list[dict[str, Any]]] = {}
         self.bucket_available: float | None = None  # reported on successful answers; None: nearly full
         self.token_latency = 0.0  # seconds the token endpoint takes, to make concurrent refreshes overlap
         self._throttle_next = 0
@@ -184,7 +199,7 @@ class ShopifyEmulator:
         secret: str | None = None,
     ) -> tuple[dict[str, str], bytes]:
         """A signed delivery `(headers, body)` with a realistic sample payload for `topic`."""
-        body = json.dumps(payload if payload is not None else sample_webhook_payload(topic, shop)).encode()
+        body = json.dumps(payload if payload is not None else sample_webhook_payload(topic, shop, self.orders)).encode()
         prefix = "shopify-" if lowercase_headers else "X-Shopify-"
         values = {
             "Hmac-Sha256": sign_webhook(secret or self.secret, body),
@@ -285,8 +300,14 @@ class ShopifyEmulator:
         self.graphql_calls += 1
         request_body = await request.json()
         query, variables = str(request_body.get("query", "")), request_body.get("variables") or {}
-        root = next((field for field in _QUERY_COSTS if re.search(rf"\b{field}\b", query)), "shop")
-        cost = _QUERY_COSTS[root]
+        root = next(
+            (field for field in _QUERY_COSTS if re.search(_ROOT_PATTERNS.get(field, rf"\b{field}\b"), query)), "shop"
+        )
+        cost = _QUERY_COSTS[root] * (max(1, len(variables.get("ids") or ())) if root == "nodes" else 1)
+        if root == "nodes" and len(variables.get("ids") or ()) > NODES_MAX_IDS:
+            size = len(variables["ids"])
+            message = f"The input array size of {size} is greater than the maximum allowed of {NODES_MAX_IDS}."
+            return JSONResponse({"errors": [{"message": message, "extensions": {"code": "MAX_INPUT_SIZE_EXCEEDED"}}]})
         if self._throttle_next > 0:
             self._throttle_next -= 1
             headers = {} if self._throttle_retry_after is None else {"Retry-After": str(self._throttle_retry_after)}
@@ -295,6 +316,7 @@ class ShopifyEmulator:
                 "extensions": {"cost": _cost(cost, available=cost / 2, actual=None)},
             }
             return JSONResponse(throttled, headers=headers)
+        self.graphql_roots[root] += 1
         data = demo_graphql_data(root, variables, self.orders)
         available = 2000 - cost if self.bucket_available is None else self.bucket_available
         return JSONResponse({"data": data, "extensions": {"cost": _cost(cost, available=available, actual=cost)}})

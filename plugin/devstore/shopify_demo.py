@@ -6,6 +6,7 @@ import copy
 import re
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 DEMO_SHOP = "upfront-demo.myshopify.com"
 
@@ -159,6 +160,13 @@ def demo_orders() -> list[dict[str, Any]]:
     return copy.deepcopy(_ORDERS)
 
 
+def new_order(order_id: int, placed_at: str) -> dict[str, Any]:
+    """Another unfulfilled order of the demo shop (GraphQL shape) placed at `placed_at`, for bursts and tests."""
+    order = copy.deepcopy(_ORDERS[1])
+    order.update(legacyResourceId=str(order_id), name=f"#{order_id}", createdAt=placed_at, updatedAt=placed_at)
+    return order
+
+
 def _orders_since(orders: list[dict[str, Any]], search: str) -> list[dict[str, Any]]:
     match = re.search(r"updated_at:>='?([0-9TZ:\-.+]+)'?", search)
     if not match:
@@ -177,6 +185,17 @@ def demo_graphql_data(
     if root == "orders":
         nodes = _orders_since(orders, str(variables.get("query") or ""))
         return {"orders": {"pageInfo": {"hasNextPage": False, "endCursor": None}, "nodes": copy.deepcopy(nodes)}}
+    if root == "nodes":
+        # Like Shopify: one entry per id, in order; null for an id this shop does not have (another shop's order
+        # included). Only Order ids are known here.
+        by_gid = {f"gid://shopify/Order/{o['legacyResourceId']}": o for o in orders}
+        found = [by_gid.get(str(gid)) for gid in variables.get("ids") or ()]
+        return {
+            "nodes": [
+                {"id": gid, "legacyResourceId": o["legacyResourceId"]} if o else None
+                for gid, o in zip(variables.get("ids") or (), found, strict=True)
+            ]
+        }
     if root == "order":
         wanted = str(variables.get("id", "")).rsplit("/", 1)[-1]
         return {"order": copy.deepcopy(next((o for o in orders if o["legacyResourceId"] == wanted), None))}
@@ -187,53 +206,229 @@ def demo_graphql_data(
 
 
 # --- webhook payloads (REST shapes, as Shopify sends them) -------------------------------------------------
+# Rendered from the emulator's current GraphQL order, with the field names and nesting of Shopify's documented
+# samples for orders/create, fulfillments/create and fulfillment_events/create (webhooks reference, 2026-07).
+
+_SHOP_ZONE = ZoneInfo("Europe/Berlin")  # the demo shop's ianaTimezone
+_DISPLAY_TO_SHIPMENT_STATUS = {
+    "IN_TRANSIT": "in_transit",
+    "OUT_FOR_DELIVERY": "out_for_delivery",
+    "ATTEMPTED_DELIVERY": "attempted_delivery",
+    "READY_FOR_PICKUP": "ready_for_pickup",
+    "DELIVERED": "delivered",
+    "PICKED_UP": "picked_up",
+    "CONFIRMED": "confirmed",
+    "CARRIER_PICKED_UP": "carrier_picked_up",
+    "DELAYED": "delayed",
+    "FAILURE": "failure",
+    "NOT_DELIVERED": "not_delivered",
+    "LABEL_PRINTED": "label_printed",
+    "LABEL_PURCHASED": "label_purchased",
+}
+_FULFILLMENT_STATUS = {"FULFILLED": "fulfilled", "PARTIALLY_FULFILLED": "partial"}
+_SHIPPING_ADDRESS = {
+    "first_name": "Anna",
+    "last_name": "Schmidt",
+    "name": "Anna Schmidt",
+    "address1": "Torstraße 1",
+    "address2": None,
+    "city": "Berlin",
+    "zip": "10119",
+    "province": None,
+    "province_code": None,
+    "country": "Germany",
+    "country_code": "DE",
+    "company": None,
+    "phone": None,
+    "latitude": None,
+    "longitude": None,
+}
 
 
-def _rest_order(shop: str) -> dict[str, Any]:
+def _local(stamp: str | None) -> str | None:
+    """A GraphQL UTC timestamp as REST payloads write it: in the shop's time zone, with its offset."""
+    if not stamp:
+        return None
+    return datetime.fromisoformat(stamp).astimezone(_SHOP_ZONE).isoformat()
+
+
+def _money(amount: str, currency: str) -> dict[str, Any]:
     return {
-        "id": 450789470,
-        "admin_graphql_api_id": "gid://shopify/Order/450789470",
-        "name": "#1001",
-        "email": "customer1@example.com",
-        "created_at": "2026-11-01T10:00:00+01:00",
-        "updated_at": "2026-11-02T16:00:00+01:00",
-        "currency": "EUR",
-        "total_price": "29.90",
-        "financial_status": "paid",
-        "fulfillment_status": None,
-        "customer_locale": "de",
-        "buyer_accepts_marketing": True,
-        "note_attributes": [{"name": "gift", "value": "no"}],
-        "line_items": [
-            {"id": 466157049, "title": "Canvas tote", "quantity": 1, "sku": "TOTE-1", "product_id": 632910392}
-        ],
-        "customer": {
-            "id": 207119551,
-            "email": "customer1@example.com",
-            "first_name": "Anna",
+        "shop_money": {"amount": amount, "currency_code": currency},
+        "presentment_money": {"amount": amount, "currency_code": currency},
+    }
+
+
+def _rest_line_items(order: dict[str, Any]) -> list[dict[str, Any]]:
+    order_id = int(order["legacyResourceId"])
+    currency = order["totalPriceSet"]["presentmentMoney"]["currencyCode"]
+    lines = []
+    for index, line in enumerate(order["lineItems"]["nodes"]):
+        line_id = order_id * 10 + index
+        product = line.get("product") or {}
+        lines.append(
+            {
+                "id": line_id,
+                "admin_graphql_api_id": f"gid://shopify/LineItem/{line_id}",
+                "title": line["title"],
+                "name": line["title"],
+                "quantity": line["quantity"],
+                "current_quantity": line["quantity"],
+                "sku": line.get("sku"),
+                "product_id": int(product["legacyResourceId"]) if product.get("legacyResourceId") else None,
+                "variant_id": None,
+                "requires_shipping": True,
+                "fulfillment_service": "manual",
+                "fulfillment_status": None,
+                "price_set": _money("0.00", currency),
+                "tax_lines": [],
+                "discount_allocations": [],
+            }
+        )
+    return lines
+
+
+def rest_fulfillment(order: dict[str, Any], fulfillment: dict[str, Any], shop: str) -> dict[str, Any]:
+    """One fulfillment of `order` as `fulfillments/create|update` deliver it (and as `fulfillments[]` in orders)."""
+    tracking: dict[str, Any] = next(iter(fulfillment.get("trackingInfo") or ()), {})
+    number, url = tracking.get("number"), tracking.get("url")
+    fulfillment_id = int(fulfillment["legacyResourceId"])
+    return {
+        "id": fulfillment_id,
+        "admin_graphql_api_id": f"gid://shopify/Fulfillment/{fulfillment_id}",
+        "order_id": int(order["legacyResourceId"]),
+        "name": f"{order['name']}.1",
+        "status": str(fulfillment.get("status") or "success").lower(),
+        "shipment_status": _DISPLAY_TO_SHIPMENT_STATUS.get(str(fulfillment.get("displayStatus"))),
+        "created_at": _local(fulfillment["updatedAt"]),
+        "updated_at": _local(fulfillment["updatedAt"]),
+        "service": "manual",
+        "location_id": 655441491,
+        "origin_address": None,
+        "email": order.get("email"),
+        "destination": copy.deepcopy(_SHIPPING_ADDRESS),
+        "tracking_company": tracking.get("company"),
+        "tracking_number": number,
+        "tracking_numbers": [number] if number else [],
+        "tracking_url": url,
+        "tracking_urls": [url] if url else [],
+        "line_items": _rest_line_items(order),
+        "receipt": {},
+    }
+
+
+def rest_order(order: dict[str, Any], shop: str) -> dict[str, Any]:
+    """`order` (the emulator's GraphQL shape) as the `orders/*` topics deliver it."""
+    order_id = int(order["legacyResourceId"])
+    money = order["totalPriceSet"]["presentmentMoney"]
+    currency, total = money["currencyCode"], money["amount"]
+    customer = order.get("customer") or {}
+    consent = (customer.get("defaultEmailAddress") or {}).get("marketingState")
+    rest_customer = None
+    if customer:
+        customer_id = int(customer["legacyResourceId"])
+        rest_customer = {
+            "id": customer_id,
+            "admin_graphql_api_id": f"gid://shopify/Customer/{customer_id}",
+            "email": order.get("email"),
+            "first_name": customer.get("firstName"),
+            "last_name": None,
+            "state": "disabled",
+            "verified_email": True,
+            "currency": currency,
             "email_marketing_consent": {
-                "state": "subscribed",
+                "state": str(consent).lower(),
                 "opt_in_level": "single_opt_in",
-                "consent_updated_at": "2026-10-01T10:00:00+02:00",
-            },
+                "consent_updated_at": _local(order["createdAt"]),
+            }
+            if consent
+            else None,
             "sms_marketing_consent": None,
-        },
-        "order_status_url": f"https://{shop}/orders/abc/authenticate?key=def",
-    }
-
-
-def _fulfillment() -> dict[str, Any]:
+        }
+    cancelled = order.get("cancelledAt")
     return {
-        "id": 255858046,
-        "order_id": 450789470,
-        "status": "success",
-        "shipment_status": "in_transit",
-        "tracking_company": "DHL",
-        "tracking_number": "00340434161094042557",
-        "tracking_url": "https://www.dhl.de/track",
-        "created_at": "2026-11-02T15:00:00+01:00",
-        "updated_at": "2026-11-02T16:00:00+01:00",
+        "id": order_id,
+        "admin_graphql_api_id": f"gid://shopify/Order/{order_id}",
+        "name": order["name"],
+        "order_number": int(order["name"].lstrip("#")),
+        "email": order.get("email"),
+        "contact_email": order.get("email"),
+        "created_at": _local(order["createdAt"]),
+        "updated_at": _local(order["updatedAt"]),
+        "processed_at": _local(order["createdAt"]),
+        "cancelled_at": _local(cancelled),
+        "cancel_reason": "customer" if cancelled else None,
+        "closed_at": None,
+        "currency": currency,
+        "presentment_currency": currency,
+        "total_price": total,
+        "subtotal_price": total,
+        "total_price_set": _money(total, currency),
+        "subtotal_price_set": _money(total, currency),
+        "total_shipping_price_set": _money("0.00", currency),
+        "financial_status": "voided" if cancelled else "paid",
+        "fulfillment_status": _FULFILLMENT_STATUS.get(str(order.get("displayFulfillmentStatus"))),
+        "customer_locale": order.get("customerLocale"),
+        "buyer_accepts_marketing": consent == "SUBSCRIBED",
+        "note_attributes": [
+            {"name": attribute["key"], "value": attribute.get("value")} for attribute in order["customAttributes"]
+        ],
+        "line_items": _rest_line_items(order),
+        "shipping_address": copy.deepcopy(_SHIPPING_ADDRESS),
+        "billing_address": copy.deepcopy(_SHIPPING_ADDRESS),
+        "shipping_lines": [
+            {
+                "id": order_id * 10,
+                "title": "Standard",
+                "code": "Standard",
+                "source": "shopify",
+                "price": "0.00",
+                "price_set": _money("0.00", currency),
+                "discounted_price": "0.00",
+                "tax_lines": [],
+                "discount_allocations": [],
+            }
+        ],
+        "fulfillments": [rest_fulfillment(order, f, shop) for f in order.get("fulfillments") or ()],
+        "customer": rest_customer,
+        "refunds": [],
+        "order_status_url": f"https://{shop}/orders/{order_id:x}/authenticate?key=demo",
     }
+
+
+def rest_fulfillment_event(order: dict[str, Any], fulfillment: dict[str, Any]) -> dict[str, Any]:
+    """The latest status of `fulfillment` as `fulfillment_events/create` delivers it."""
+    fulfillment_id = int(fulfillment["legacyResourceId"])
+    event_id = fulfillment_id * 100 + len(str(fulfillment.get("displayStatus")))
+    return {
+        "id": event_id,
+        "admin_graphql_api_id": f"gid://shopify/FulfillmentEvent/{event_id}",
+        "fulfillment_id": fulfillment_id,
+        "order_id": int(order["legacyResourceId"]),
+        "status": _DISPLAY_TO_SHIPMENT_STATUS.get(str(fulfillment.get("displayStatus")), "confirmed"),
+        "message": None,
+        "happened_at": _local(fulfillment["updatedAt"]),
+        "created_at": _local(fulfillment["updatedAt"]),
+        "updated_at": _local(fulfillment["updatedAt"]),
+        "estimated_delivery_at": None,
+        "city": None,
+        "province": None,
+        "country": "DE",
+        "zip": None,
+        "address1": None,
+        "latitude": None,
+        "longitude": None,
+        "shop_id": 548380009,
+    }
+
+
+_SAMPLE_FULFILLMENT = {
+    "legacyResourceId": "255858046",
+    "status": "SUCCESS",
+    "displayStatus": "IN_TRANSIT",
+    "updatedAt": "2026-11-02T15:00:00Z",
+    "trackingInfo": [{"company": "DHL", "number": "00340434161094042557", "url": "https://www.dhl.de/track"}],
+}
 
 
 def _rest_shop(shop: str) -> dict[str, Any]:
@@ -249,8 +444,9 @@ def _rest_shop(shop: str) -> dict[str, Any]:
     }
 
 
-def sample_webhook_payload(topic: str, shop: str) -> dict[str, Any]:
-    """A realistic body for `topic`; the compliance ones are exactly Shopify's documented samples."""
+def sample_webhook_payload(topic: str, shop: str, orders: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A body for `topic` in Shopify's documented shape: the compliance ones are exactly Shopify's samples, the
+    order and fulfillment ones render the first of `orders` (default: the demo shop's) as it is now."""
     customer = {"id": 191167, "email": "john@example.com", "phone": "555-625-1199"}
     if topic == "customers/data_request":
         return {
@@ -264,20 +460,12 @@ def sample_webhook_payload(topic: str, shop: str) -> dict[str, Any]:
         return {"shop_id": 954889, "shop_domain": shop, "customer": customer, "orders_to_redact": [299938, 280263]}
     if topic == "shop/redact":
         return {"shop_id": 954889, "shop_domain": shop}
+    order = (orders or _ORDERS)[0]
     if topic.startswith("orders/"):
-        order = _rest_order(shop)
-        if topic == "orders/cancelled":
-            order.update(cancelled_at="2026-11-03T10:00:00+01:00", cancel_reason="customer")
-        return order
+        return rest_order(order, shop)
+    fulfillment = next(iter(order.get("fulfillments") or ()), _SAMPLE_FULFILLMENT)
     if topic.startswith("fulfillments/"):
-        return _fulfillment()
+        return rest_fulfillment(order, fulfillment, shop)
     if topic == "fulfillment_events/create":
-        return {
-            "id": 944956392,
-            "fulfillment_id": 255858046,
-            "order_id": 450789470,
-            "status": "out_for_delivery",
-            "happened_at": "2026-11-03T08:00:00+01:00",
-            "shop_id": 548380009,
-        }
+        return rest_fulfillment_event(order, fulfillment)
     return _rest_shop(shop)

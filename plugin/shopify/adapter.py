@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,13 +14,22 @@ import httpx
 from plugin.errors import AuthError, NotFoundError, PermanentError
 from plugin.events import PlatformEvent
 from plugin.keys import ShopRef
-from plugin.platform import Order, ShopFacts
+from plugin.platform import Order, ShipmentChange, ShopFacts
 from plugin.rates import DELIVERY_PROFILES_QUERY, Zone, zones_from_shopify_delivery_profiles
 from plugin.services import Services
 from plugin.settings import Settings
+from plugin.shopify import order_payloads
 from plugin.shopify.graphql import ShopifyGraphQL, Sleep
 from plugin.shopify.oauth import TokenEndpoint
-from plugin.shopify.order_queries import ORDER_QUERY, RECENT_ORDERS_QUERY, order_from, order_gid
+from plugin.shopify.order_queries import (
+    NODES_MAX_IDS,
+    ORDER_QUERY,
+    ORDERS_OWNED_QUERY,
+    RECENT_ORDERS_QUERY,
+    order_from,
+    order_gid,
+    owned_order_ids,
+)
 from plugin.shopify.shop_queries import ACCESS_SCOPES_QUERY, SHOP_FACTS_QUERY, granted_scopes, shop_facts_from
 from plugin.shopify.tokens import ShopifyTokens
 from plugin.shopify.topics import compliance_topics, subscribed_webhook_topics
@@ -151,6 +160,21 @@ class ShopifyPlatform:
         if missing:
             log.warning("shop has not granted scopes", extra={"shop": shop.tag, "missing": missing})
         return []
+
+    # --- order deliveries as state (plugin.platform.PayloadOrders) ------------------------------------------
+
+    max_confirm_batch = NODES_MAX_IDS
+
+    def state_from_payload(self, event: PlatformEvent) -> Order | ShipmentChange | None:
+        return order_payloads.state_from_payload(event.source_topic, event.payload, event.shop)
+
+    async def confirm_orders(self, shop: ShopRef, order_ids: Sequence[str]) -> set[str]:
+        if len(order_ids) > NODES_MAX_IDS:
+            raise ValueError(f"at most {NODES_MAX_IDS} order ids per call")
+        if not order_ids:
+            return set()
+        data = await self._query(shop, ORDERS_OWNED_QUERY, {"ids": [order_gid(order_id) for order_id in order_ids]})
+        return owned_order_ids(data) & set(order_ids)
 
 
 def shopify_platform(services: Services) -> ShopifyPlatform:

@@ -133,3 +133,18 @@ def order_from(node: Mapping[str, Any], shop: ShopRef) -> Order:
         )
     except (KeyError, TypeError, InvalidOperation) as exc:
         raise ValueError(f"order answer is malformed: {exc!r}") from None
+
+
+# Ownership: `nodes` answers null for an id the shop does not have, whoever else has it. One call takes at most
+# 250 ids (Admin GraphQL input arrays are capped at 250 items, API versions 2020-01 and later).
+NODES_MAX_IDS = 250
+ORDERS_OWNED_QUERY = "query OrdersOwned($ids: [ID!]!) { nodes(ids: $ids) { ... on Order { legacyResourceId } } }"
+
+
+def owned_order_ids(data: Mapping[str, Any]) -> set[str]:
+    """The legacy ids of the orders a `nodes` answer contains (unknown ids come back as null)."""
+    return {
+        str(node["legacyResourceId"])
+        for node in data.get("nodes") or ()
+        if isinstance(node, Mapping) and node.get("legacyResourceId")
+    }

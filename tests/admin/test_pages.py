@@ -16,6 +16,7 @@ from plugin.admin.web import PAGES
 from plugin.app import build_event_handlers
 from plugin.devstore.shopify_demo import sample_webhook_payload
 from plugin.privacy.consent import record_consent
+from plugin.shopify.adapter import shopify_platform
 from plugin.storage import as_text
 from tests.admin.conftest import SHOP_A, SHOP_B, AdminClients
 from tests.admin.dashboard_case import expected_figures, seed_dashboard, signed
@@ -300,6 +301,11 @@ async def test_an_order_webhook_with_the_carts_variant_counts_once_toward_order_
     admin: AdminClients,
 ) -> None:
     services = admin.services
+    # Orders count only once Shopify confirms they are the shop's: the shop holds a token the emulator accepts.
+    shopify = shopify_platform(services)
+    await services.shops.save_token(
+        SHOP_A, await shopify.endpoint.exchange_session_token(SHOP_A, admin.emulators.shopify.session_token())
+    )
     payload = sample_webhook_payload("orders/create", SHOP_A.id)
     payload["note_attributes"] = [*payload["note_attributes"], {"name": "_upfront_variant", "value": "control"}]
     payload["created_at"] = datetime.now(ZoneInfo("Europe/Berlin")).isoformat()

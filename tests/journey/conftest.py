@@ -13,7 +13,7 @@ from plugin.jobs import JobHandler, due_key, run_due_jobs
 from plugin.services import Services
 from tests.smtp import Inbox, inbox, smtp_server, smtp_url
 from webhooks import stream
-from webhooks.consumer import EventConsumer
+from webhooks.consumer import ConsumerOptions, EventConsumer
 from webhooks.stream import StreamKeys
 
 __all__ = ["Inbox", "inbox", "smtp_server", "smtp_url"]  # the loopback SMTP server, shared with the help tests
@@ -28,14 +28,16 @@ def test_env(test_env: dict[str, str], smtp_url: str) -> dict[str, str]:
 
 async def drain_events(services: Services) -> int:
     """Read and handle every queued event with the app's real handler registry, as a worker would."""
-    consumer = EventConsumer(services, build_event_handlers(), name="journey-test")
+    # Ask for what was read at once: no other worker here to wait for (webhooks.ownership).
+    consumer = EventConsumer(
+        services, build_event_handlers(), ConsumerOptions(confirm_collect_s=0), name="journey-test"
+    )
     keys = StreamKeys.of(services.keys)
     await stream.ensure_group(services.redis, keys)
     handled = 0
     while entries := await stream.read_new(services.redis, keys, consumer.name, count=100, block_ms=10):
-        for entry in entries:
-            await consumer.handle(entry)
-            handled += 1
+        await consumer.handle_batch(entries)  # one ownership confirmation per shop for the batch, as a worker does
+        handled += len(entries)
     return handled
 
 

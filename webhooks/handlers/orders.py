@@ -8,7 +8,7 @@ from dataclasses import asdict
 
 from plugin.events import PlatformEvent
 from plugin.keys import Keys, ShopRef
-from plugin.platform import Order
+from plugin.platform import Order, Shipment
 from plugin.retention import retention_seconds
 from plugin.services import Services
 
@@ -28,6 +28,10 @@ def order_key(keys: Keys, shop: ShopRef, order_id: str) -> str:
     return keys.shop(shop, "order", order_id)
 
 
+def shipment_state(shipment: Shipment) -> dict[str, object]:
+    return {**asdict(shipment), "updated_at": shipment.updated_at.isoformat() if shipment.updated_at else None}
+
+
 def order_state(order: Order) -> dict[str, object]:
     """What the app keeps about an order: status and shipments, no personal data (fetched again when needed)."""
     return {
@@ -39,10 +43,8 @@ def order_state(order: Order) -> dict[str, object]:
         "created_at": order.created_at.isoformat(),
         "updated_at": order.updated_at.isoformat(),
         "customer_id": order.customer_id,
-        "shipments": [
-            {**asdict(shipment), "updated_at": shipment.updated_at.isoformat() if shipment.updated_at else None}
-            for shipment in order.shipments
-        ],
+        "quantity": sum(line.quantity for line in order.lines),  # tells a partial fulfillment from a whole one
+        "shipments": [shipment_state(shipment) for shipment in order.shipments],
     }
 
 

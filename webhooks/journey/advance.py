@@ -31,7 +31,8 @@ from plugin.keys import ShopRef
 from plugin.privacy.subjects import subject_key
 from plugin.services import Services
 from plugin.storage import as_optional_text
-from webhooks.handlers.orders import order_key, refresh_order
+from webhooks.handlers.delivered import project_order
+from webhooks.handlers.orders import order_key
 from webhooks.journey.machine import Observed, observe, plan
 from webhooks.journey.window import expected_window
 
@@ -190,9 +191,10 @@ async def mark_late(services: Services, shop: ShopRef, order_id: str) -> None:
 
 
 async def refresh_and_advance(services: Services, event: PlatformEvent) -> None:
-    """The order events' handler: the existing projection refresh, then the journey. A new order whose cart the
-    storefront script tagged (BigCommerce sends the cart id only with the order) is counted for its variant."""
-    order = await refresh_order(services, event)
+    """The order events' handler: the projection (from the delivered order when it carries one), then the journey.
+    A new order whose cart the storefront script tagged (BigCommerce sends the cart id only with the order) is
+    counted for its variant."""
+    order = await project_order(services, event)
     if order is not None and event.type == ORDER_CREATED:
         await count_cart_conversion(services, order)
     if event.order_id is None or not await services.shops.is_active(event.shop):
