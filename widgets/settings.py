@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from redis.asyncio import Redis
 
+from plugin.excerpt import excerpt
 from plugin.keys import Keys, ShopRef
 from plugin.rates import MerchantOverrides, MethodOverride
 from plugin.shop_data import bump_version
@@ -158,7 +159,7 @@ def _choices(value: object, field: str, allowed: tuple[str, ...]) -> tuple[str, 
         raise WidgetSettingsError(field, "must be a list of names")
     for item in value:
         if item not in allowed:
-            raise WidgetSettingsError(field, f"{item!r} is not one of {', '.join(allowed)}")
+            raise WidgetSettingsError(field, f"{excerpt(item)} is not one of {', '.join(allowed)}")
     return tuple(dict.fromkeys(value))
 
 
@@ -170,7 +171,7 @@ def _cutoff(value: object, field: str) -> time | None:
     try:
         parsed = time.fromisoformat(value)
     except ValueError:
-        raise WidgetSettingsError(field, f'{value!r} is not a time like "14:00"') from None
+        raise WidgetSettingsError(field, f'{excerpt(value)} is not a time like "14:00"') from None
     if parsed.tzinfo is not None or parsed.second or parsed.microsecond:
         raise WidgetSettingsError(field, 'must be hours and minutes in shop time, like "14:00"')
     return parsed
@@ -195,7 +196,7 @@ def _amount(value: object, field: str) -> Decimal:
     try:
         amount = Decimal(value.strip() if isinstance(value, str) else value)
     except InvalidOperation:
-        raise WidgetSettingsError(field, f'{value!r} is not an amount like "9.50"') from None
+        raise WidgetSettingsError(field, f'{excerpt(value)} is not an amount like "9.50"') from None
     if not amount.is_finite():
         raise WidgetSettingsError(field, 'must be an amount like "9.50"')
     if amount < 0:
@@ -301,7 +302,7 @@ def settings_from_dict(data: Mapping[str, Any], base: WidgetSettings) -> WidgetS
         raise WidgetSettingsError("settings", "must be an object")
     _known_keys(data, ("version", "holdout_percent", "locale", "estimator", "badges"), "")
     if data.get("version", SCHEMA_VERSION) != SCHEMA_VERSION:
-        raise WidgetSettingsError("version", f"unsupported settings version {data.get('version')!r}")
+        raise WidgetSettingsError("version", f"unsupported settings version {excerpt(data.get('version'))}")
     locale = data.get("locale", base.locale)
     if locale is not None and locale not in LOCALES:
         raise WidgetSettingsError("locale", f"must be one of {', '.join(LOCALES)} or null (follow the storefront)")

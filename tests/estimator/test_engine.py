@@ -186,10 +186,12 @@ VALID = {"country": "DE", "postcode": "10115", "subtotal": "49.90", "weight_g": 
         ({"country": ""}, "country", "a destination country is required"),
         ({"subtotal": "-5.00"}, "subtotal", "must not be negative"),
         ({"subtotal": None}, "subtotal", "is required"),
-        ({"subtotal": "abc"}, "subtotal", "'abc' is not a plain decimal number"),
-        ({"subtotal": "NaN"}, "subtotal", "'NaN' is not a plain decimal number"),
-        ({"subtotal": "1e9999"}, "subtotal", "'1e9999' is not a plain decimal number"),
+        ({"subtotal": "abc"}, "subtotal", "'abc' is not a plain decimal number like 49.90"),
+        ({"subtotal": "NaN"}, "subtotal", "'NaN' is not a plain decimal number like 49.90"),
+        ({"subtotal": "1e9999"}, "subtotal", "'1e9999' is not a plain decimal number like 49.90"),
         ({"subtotal": "1.234"}, "subtotal", "has more decimals than EUR allows"),
+        ({"subtotal": "123456789012345"}, "subtotal", "is too large: 15 digits before the decimal point, at most 12"),
+        ({"weight_g": "9" * 5000}, "weight_g", "is too large: 5000 digits, at most 12"),
         ({"weight_g": "1000001"}, "weight_g", "over 1,000,000 g is not a parcel we can estimate"),
         ({"weight_g": "-1"}, "weight_g", "must not be negative"),
         ({"weight_g": "2.5"}, "weight_g", "'2.5' is not a whole number"),
@@ -209,6 +211,8 @@ VALID = {"country": "DE", "postcode": "10115", "subtotal": "49.90", "weight_g": 
         "subtotal-nan",
         "subtotal-exponent",
         "subtotal-sub-cent",
+        "subtotal-fifteen-digits",
+        "weight-thousands-of-digits",
         "absurd-weight",
         "negative-weight",
         "fractional-weight",
@@ -224,6 +228,17 @@ def test_input_validation_reasons(change: dict[str, str | None], field: str, rea
         parse_estimate_request({**VALID, **change}, shop_currency="EUR")
     assert (caught.value.field, caught.value.reason) == (field, reason)
     assert isinstance(caught.value, ValueError)
+
+
+@pytest.mark.parametrize("field", ["postcode", "subtotal", "country"])
+def test_a_long_value_is_echoed_only_as_a_short_excerpt(field: str) -> None:
+    long = "<b>" + "9X" * 2500
+    with pytest.raises(EstimateInputError) as caught:
+        parse_estimate_request({**VALID, field: long}, shop_currency="EUR")
+    reason = caught.value.reason
+    assert caught.value.field == field
+    assert "'<B>9X9X" in reason.upper() and "…'" in reason  # the start of the input, quoted, marked as cut
+    assert len(reason) < 120 and long[:41] not in reason.upper() and long[:41] not in reason
 
 
 def test_valid_input_is_normalised() -> None:

@@ -50,6 +50,7 @@ async def test_a_quote_lists_options_with_decimal_costs_dates_and_free_shipping_
         ({**CART, "subtotal": "12,50"}, "subtotal", "plain decimal"),
         ({**CART, "subtotal": "-1"}, "subtotal", "negative"),
         ({**CART, "subtotal": "1.999"}, "subtotal", "decimals"),
+        ({**CART, "subtotal": "123456789012345"}, "subtotal", "15 digits before the decimal point, at most 12"),
         ({**CART, "country": "XX"}, "country", "unknown country"),
         ({**CART, "postcode": "ABC"}, "postcode", "not a valid postcode for DE"),
         ({**CART, "currency": "USD"}, "currency", "prices are in EUR"),
@@ -62,6 +63,7 @@ async def test_a_quote_lists_options_with_decimal_costs_dates_and_free_shipping_
         "comma-subtotal",
         "negative",
         "too-precise",
+        "fifteen-digits",
         "country",
         "postcode",
         "other-currency",
@@ -79,6 +81,17 @@ async def test_bad_input_is_refused_with_the_field_and_a_reason(
             assert answer.status_code == 400, path
             assert answer.json()["field"] == field
             assert reason_part in answer.json()["error"]
+
+
+async def test_a_huge_postcode_is_refused_without_being_echoed(widget_client: WidgetClient, shop: ShopRef) -> None:
+    postcode = "<script>" + "1" * 5000
+    async with widget_client() as client:
+        for path in ("/estimate", "/widgets/estimate"):
+            answer = await client.get(BASE + path, params={**CART, "postcode": postcode})
+            assert (answer.status_code, answer.json()["field"]) == (400, "postcode"), path
+            reason = answer.json()["error"]
+            assert reason == "'<SCRIPT>" + "1" * 32 + "…' is not a valid postcode for DE", path
+            assert len(answer.content) < 300, path
 
 
 async def test_a_bad_holdout_bucket_or_placement_is_refused(widget_client: WidgetClient, shop: ShopRef) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from babel import Locale
 
+from plugin.excerpt import excerpt
 from plugin.rates import ShippingSetup
 from widgets.estimator.delivery import ShippingCalendar, delivery_window, plan_dispatch
 from widgets.estimator.matching import MatchLevel, ZoneIndex
@@ -195,9 +196,12 @@ _POSTCODE_SHAPES: dict[str, re.Pattern[str]] = {
 _INWARD_CODE_COUNTRIES = frozenset({"GB", "CA"})
 _GENERIC_POSTCODE = re.compile(r"[A-Z0-9][A-Z0-9 -]{1,9}")
 _PROVINCE = re.compile(r"[A-Z0-9]{1,3}(-[A-Z0-9]{1,3})?")
-# Plain digits only: Decimal() and int() would also take "1_000", "1e9999" and "NaN".
-_AMOUNT = re.compile(r"-?\d{1,12}(\.\d{1,12})?")
-_WHOLE = re.compile(r"-?\d+")
+# Plain digits only: Decimal() and int() would also take "1_000", "1e9999" and "NaN". The digit limits are checked
+# apart from the shape, so a long number is called too long rather than not a number.
+_AMOUNT = re.compile(r"-?(\d+)(?:\.(\d+))?")
+_WHOLE = re.compile(r"-?(\d+)")
+MAX_WHOLE_DIGITS = 12
+MAX_DECIMALS = 12
 
 
 def parse_estimate_request(raw: Mapping[str, str | None], *, shop_currency: str) -> EstimateRequest:
@@ -207,11 +211,11 @@ def parse_estimate_request(raw: Mapping[str, str | None], *, shop_currency: str)
     if not country:
         raise EstimateInputError("country", "a destination country is required")
     if country not in known_countries():
-        raise EstimateInputError("country", f"unknown country code {country!r}")
+        raise EstimateInputError("country", f"unknown country code {excerpt(country)}")
 
     currency = (raw.get("currency") or shop_currency).strip().upper()
     if not is_currency(currency):
-        raise EstimateInputError("currency", f"unknown currency {currency!r}")
+        raise EstimateInputError("currency", f"unknown currency {excerpt(currency)}")
 
     subtotal = _decimal(raw.get("subtotal"), "subtotal")
     if subtotal < 0:
@@ -231,7 +235,7 @@ def parse_estimate_request(raw: Mapping[str, str | None], *, shop_currency: str)
 
     province = (raw.get("province") or "").strip().upper() or None
     if province is not None and not _PROVINCE.fullmatch(province):
-        raise EstimateInputError("province", f"malformed province code {province!r}")
+        raise EstimateInputError("province", f"malformed province code {excerpt(province)}")
 
     postcode = " ".join((raw.get("postcode") or "").upper().split()) or None
     if postcode is not None and country in _INWARD_CODE_COUNTRIES and " " not in postcode and len(postcode) > 4:
@@ -239,7 +243,7 @@ def parse_estimate_request(raw: Mapping[str, str | None], *, shop_currency: str)
     if postcode is not None:
         shape = _POSTCODE_SHAPES.get(country, _GENERIC_POSTCODE)
         if not shape.fullmatch(postcode):
-            raise EstimateInputError("postcode", f"{postcode!r} is not a valid postcode for {country}")
+            raise EstimateInputError("postcode", f"{excerpt(postcode)} is not a valid postcode for {country}")
 
     return EstimateRequest(country, subtotal, currency, weight_g, item_count, province, postcode)
 
@@ -247,14 +251,25 @@ def parse_estimate_request(raw: Mapping[str, str | None], *, shop_currency: str)
 def _decimal(value: str | None, field: str) -> Decimal:
     if value is None or not value.strip():
         raise EstimateInputError(field, "is required")
-    if not _AMOUNT.fullmatch(value.strip()):
-        raise EstimateInputError(field, f"{value!r} is not a plain decimal number")
+    found = _AMOUNT.fullmatch(value.strip())
+    if found is None:
+        raise EstimateInputError(field, f"{excerpt(value)} is not a plain decimal number like 49.90")
+    whole, decimals = found.group(1), found.group(2) or ""
+    if len(whole) > MAX_WHOLE_DIGITS:
+        raise EstimateInputError(
+            field, f"is too large: {len(whole)} digits before the decimal point, at most {MAX_WHOLE_DIGITS}"
+        )
+    if len(decimals) > MAX_DECIMALS:
+        raise EstimateInputError(field, f"has {len(decimals)} decimals, at most {MAX_DECIMALS}")
     return Decimal(value.strip())
 
 
 def _integer(value: str | None, field: str, *, default: int) -> int:
     if value is None or not value.strip():
         return default
-    if not _WHOLE.fullmatch(value.strip()):
-        raise EstimateInputError(field, f"{value!r} is not a whole number")
+    found = _WHOLE.fullmatch(value.strip())
+    if found is None:
+        raise EstimateInputError(field, f"{excerpt(value)} is not a whole number")
+    if len(found.group(1)) > MAX_WHOLE_DIGITS:  # int() of thousands of digits is slow, then refused
+        raise EstimateInputError(field, f"is too large: {len(found.group(1))} digits, at most {MAX_WHOLE_DIGITS}")
     return int(value.strip())

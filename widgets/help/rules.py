@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from plugin.excerpt import excerpt
 from widgets.estimator.engine import known_countries
 from widgets.help.validation import (
     HelpSettingsError,
@@ -137,11 +138,11 @@ def _audience(data: Mapping[str, Any], where: str) -> Audience:
     known = known_countries()
     for code in countries:
         if not isinstance(code, str) or code.upper() not in known:
-            raise HelpSettingsError(where + "countries", f"{code!r} is not an ISO country code like DE")
+            raise HelpSettingsError(where + "countries", f"{excerpt(code)} is not an ISO country code like DE")
     languages = items(data.get("languages"), where + "languages", 50)
     for language in languages:
         if not isinstance(language, str) or not _LANGUAGE.match(language.lower()):
-            raise HelpSettingsError(where + "languages", f"{language!r} is not a language code like de")
+            raise HelpSettingsError(where + "languages", f"{excerpt(language)} is not a language code like de")
     return Audience(
         visitor=choice(data.get("visitor", "any"), where + "visitor", VISITORS),
         device=choice(data.get("device", "any"), where + "device", DEVICES),
@@ -156,7 +157,7 @@ def _prompt(data: Mapping[str, Any], where: str, faq_ids: frozenset[str]) -> Pro
     refs = items(data.get("faq"), where + "faq", MAX_FAQ_REFS)
     for ref in refs:
         if ref not in faq_ids:
-            raise HelpSettingsError(where + "faq", f"{ref!r} is not the id of an FAQ entry")
+            raise HelpSettingsError(where + "faq", f"{excerpt(ref)} is not the id of an FAQ entry")
     actions = []
     for position, raw in enumerate(items(data.get("actions"), where + "actions", MAX_ACTIONS)):
         at = f"{where}actions.{position}."

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from redis.asyncio import Redis
 
+from plugin.excerpt import excerpt
 from plugin.keys import Keys, ShopRef
 from plugin.storage import as_optional_text
 from widgets.help.hours import WEEKDAYS, BusinessHours, Closure, Interval
@@ -123,7 +124,7 @@ def _hours(raw: object, timezone: str) -> BusinessHours | None:
     try:
         ZoneInfo(str(zone))
     except (ZoneInfoNotFoundError, ValueError):
-        raise HelpSettingsError("hours.timezone", f"{zone!r} is not a timezone like Europe/Berlin") from None
+        raise HelpSettingsError("hours.timezone", f"{excerpt(zone)} is not a timezone like Europe/Berlin") from None
     weekly_raw = table(data.get("weekly"), "hours.weekly")
     known_keys(weekly_raw, WEEKDAYS, "hours.weekly.")
     weekly = []
@@ -217,7 +218,7 @@ def help_settings_from_dict(
         raise HelpSettingsError("settings", "must be an object")
     known_keys(data, TOP_LEVEL, "")
     if data.get("version", SCHEMA_VERSION) != SCHEMA_VERSION:
-        raise HelpSettingsError("version", f"unsupported help settings version {data.get('version')!r}")
+        raise HelpSettingsError("version", f"unsupported help settings version {excerpt(data.get('version'))}")
     found = replace(base, enabled=flag(data.get("enabled", base.enabled), "enabled"))
     if "support_email" in data:
         address = data["support_email"]

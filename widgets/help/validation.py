@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
+from plugin.excerpt import excerpt
 from widgets.settings import LOCALES
 
 EMAIL = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?\.[A-Za-z]{2,63}$")
@@ -91,7 +92,7 @@ def choices(value: object, field: str, allowed: tuple[str, ...]) -> tuple[str, .
     found = items(value, field, len(allowed))
     for item in found:
         if item not in allowed:
-            raise HelpSettingsError(field, f"{item!r} is not one of {', '.join(allowed)}")
+            raise HelpSettingsError(field, f"{excerpt(item)} is not one of {', '.join(allowed)}")
     return tuple(dict.fromkeys(found))
 
 
@@ -115,7 +116,7 @@ def amount(value: object, field: str) -> Decimal | None:
     try:
         found = Decimal(str(value))
     except InvalidOperation:
-        raise HelpSettingsError(field, f'{value!r} is not an amount like "49.90"') from None
+        raise HelpSettingsError(field, f'{excerpt(value)} is not an amount like "49.90"') from None
     if not found.is_finite() or found < 0 or found > Decimal("1000000"):
         raise HelpSettingsError(field, "must be an amount from 0 to 1000000")
     return found
@@ -124,14 +125,14 @@ def amount(value: object, field: str) -> Decimal | None:
 def email(value: object, field: str) -> str:
     found = text(value, field, 254)
     if not EMAIL.match(found):
-        raise HelpSettingsError(field, f"{found!r} is not an email address")
+        raise HelpSettingsError(field, f"{excerpt(found)} is not an email address")
     return found
 
 
 def phone(value: object, field: str) -> str:
     found = text(value, field, 25)
     if not _PHONE.match(found) or sum(char.isdigit() for char in found) < 5:
-        raise HelpSettingsError(field, f"{found!r} is not a phone number like +49 30 1234567")
+        raise HelpSettingsError(field, f"{excerpt(found)} is not a phone number like +49 30 1234567")
     return found
 
 
@@ -152,7 +153,7 @@ def clock_time(value: object, field: str, *, allow_midnight_end: bool = False) -
     try:
         return time.fromisoformat(value)
     except ValueError:
-        raise HelpSettingsError(field, f'{value!r} is not a time like "09:00"') from None
+        raise HelpSettingsError(field, f'{excerpt(value)} is not a time like "09:00"') from None
 
 
 def day(value: object, field: str) -> date:
@@ -161,4 +162,4 @@ def day(value: object, field: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise HelpSettingsError(field, f'{value!r} is not a date like "2026-12-24"') from None
+        raise HelpSettingsError(field, f'{excerpt(value)} is not a date like "2026-12-24"') from None
