@@ -306,7 +306,7 @@ def reply_view(
 ) -> dict[str, Any]:
     """What shoppers are told right now, from the same figures as the JSON route's `reply_time`."""
     stated = None if settings.reply_minutes is None else timedelta(minutes=settings.reply_minutes)
-    path = human_path(settings, shop.facts, words, now, None, measured or stated)
+    path = human_path(settings, shop.facts, words, now, measured or stated)
     return {
         "path": path,
         "after_sending": path.reply.replace("{email}", "the shopper"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlencode
 
 from markupsafe import Markup
@@ -16,9 +17,10 @@ from starlette.routing import BaseRoute, Route
 from plugin.admin.web import AdminCall, admin_endpoint, error, fragment
 from plugin.openapi import QueryParam, documented
 from widgets.badges.catalogue import Accepted, badges_from_settings, check_badge
-from widgets.badges.http import badge_view, badges_fragment
+from widgets.badges.http import badge_view, badges_fragment, business_hours
 from widgets.estimator.engine import known_countries
 from widgets.estimator.http import estimate_fragment
+from widgets.help.hours import BusinessHours
 from widgets.i18n import Wording
 from widgets.settings import BADGE_KINDS, MAX_HOLDOUT_PERCENT, PLACEMENTS, settings_to_dict
 from widgets.shop_context import ShopUnavailable, StorefrontShop, load_storefront_shop
@@ -90,9 +92,9 @@ def _countries(shop: StorefrontShop, selected: str) -> list[tuple[str, str]]:
     return sorted(((code, words.country(code)) for code in codes if code in known), key=lambda pair: pair[1])
 
 
-def verdicts(shop: StorefrontShop) -> list[Verdict]:
+def verdicts(shop: StorefrontShop, hours: BusinessHours | None, now: datetime) -> list[Verdict]:
     words = Wording("en", shop.facts)
-    requested = {badge.kind: badge for badge in badges_from_settings(shop.settings.badges)}
+    requested = {badge.kind: badge for badge in badges_from_settings(shop.settings.badges, hours)}
     found: list[Verdict] = []
     for kind in BADGE_KINDS:
         if kind not in requested:
@@ -100,7 +102,7 @@ def verdicts(shop: StorefrontShop) -> list[Verdict]:
             continue
         check = check_badge(shop.facts, shop.setup, requested[kind])
         if isinstance(check, Accepted):
-            view = badge_view(check, words)
+            view = badge_view(check, words, now)
             found.append(
                 Verdict(kind, BADGE_LABELS[kind], True, view.title + (f" — {view.detail}" if view.detail else ""))
             )
@@ -181,7 +183,7 @@ def widget_page_routes(runtime: WidgetRuntime) -> list[BaseRoute]:
             "admin/badges.html",
             settings=settings_to_dict(shop.settings),
             placements=PLACEMENTS,
-            verdicts=verdicts(shop),
+            verdicts=verdicts(shop, await business_hours(call.services, shop), call.now()),
             labels=BADGE_LABELS,
             preview=footer,
         )

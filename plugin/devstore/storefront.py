@@ -52,7 +52,9 @@ TEMPLATE_DIRS = (PACKAGE_ROOT.parent / "templates", PACKAGE_ROOT / "_bundled" / 
 PROXY_PREFIX = "/apps/upfront"
 CART_COOKIE = "devstore_cart"
 ATTRIBUTES_COOKIE = "devstore_cart_attributes"
-MONEY_FORMAT = "{{amount_with_comma_separator}} €"
+# Each demo shop's currency and money format, as its platform states them (the BigCommerce demo store is in USD).
+MONEY_FORMATS = {"EUR": "{{amount_with_comma_separator}} €", "USD": "${{amount}}"}
+PLATFORM_CURRENCIES = {"shopify": "EUR", "bigcommerce": "USD"}
 
 
 @dataclass(frozen=True)
@@ -235,15 +237,15 @@ class StorefrontConfig:
     country: str
     locale: str
     clock: Callable[[], float]
+    currency: str = "EUR"
+
+    def money(self, amount: Decimal) -> str:
+        return format_shop_money(amount, MONEY_FORMATS[self.currency])
 
 
 def _environment() -> Environment:
     found = [str(path) for path in TEMPLATE_DIRS if path.is_dir()]
     return Environment(loader=FileSystemLoader(found), autoescape=True, undefined=StrictUndefined)
-
-
-def _money(amount: Decimal) -> str:
-    return format_shop_money(amount, MONEY_FORMAT)
 
 
 def storefront_routes(
@@ -257,7 +259,8 @@ def storefront_routes(
 ) -> list[BaseRoute]:
     if platform not in ("shopify", "bigcommerce"):
         raise ValueError(f"unknown platform {platform!r}")
-    config = StorefrontConfig(shop, platform, api_base.rstrip("/"), country, locale, clock)
+    currency = PLATFORM_CURRENCIES[platform]
+    config = StorefrontConfig(shop, platform, api_base.rstrip("/"), country, locale, clock, currency)
     templates = _environment()
 
     def page(request: Request, template: str, **context: Any) -> HTMLResponse:
@@ -275,7 +278,7 @@ def storefront_routes(
             script_src=script_url(),
             bigcommerce_src=f"{config.api_base}/static/upfront.js?platform=bigcommerce&shop={quote(config.shop)}",
             cart_count=sum(cart.values()),
-            money=_money,
+            money=config.money,
             **context,
         )
         return HTMLResponse(html, headers={"Cache-Control": "no-store"})
@@ -332,7 +335,7 @@ def storefront_routes(
         lines = _lines(_read_cart(request))
         return {
             "token": "devstore",
-            "currency": "EUR",
+            "currency": config.currency,
             "item_count": sum(line.quantity for line in lines),
             "total_price": int(sum((line.total for line in lines), Decimal(0)) * 100),
             "total_weight": sum(line.product.weight_g * line.quantity for line in lines),

@@ -118,6 +118,20 @@ async def no_prompt_for(page: Page, seconds: float) -> bool:
     return await page.locator(PROMPT).count() == 0
 
 
+async def open_prompt(page: Page, timeout: float) -> None:
+    """The prompt arrives as a launcher in a corner where it covers no widget, buy button or navigation; the
+    shopper opens it, after scrolling a little when no corner is free where they are."""
+    launcher = page.locator(".upfront-fixed .upfront-lc")
+    await launcher.wait_for(state="attached", timeout=timeout)
+    for _ in range(30):
+        if await launcher.is_visible():
+            break
+        await page.evaluate("window.scrollBy(0, 120)")
+        await page.wait_for_timeout(50)
+    await launcher.click()
+    await page.wait_for_selector(PROMPT)
+
+
 async def tab_to(page: Page, selector: str, presses: int = 60) -> None:
     for _ in range(presses):
         await page.keyboard.press("Tab")
@@ -133,7 +147,7 @@ async def test_idle_shows_the_prompt_once_and_the_session_cap_holds_across_page_
     context = await visitor(browser)
     page = await context.new_page()
     await page.goto(base + PRODUCT)
-    await page.wait_for_selector(PROMPT, timeout=8000)
+    await open_prompt(page, 8000)
     assert await page.locator(PROMPT).count() == 1
     assert "Can we help?" in await page.inner_text(PROMPT)
     assert await no_prompt_for(page, 0) is False
@@ -147,7 +161,7 @@ async def test_idle_shows_the_prompt_once_and_the_session_cap_holds_across_page_
     # A new tab is a new session; the prompt was never dismissed, so it may come once more.
     second = await context.new_page()
     await second.goto(base + PRODUCT)
-    await second.wait_for_selector(PROMPT, timeout=8000)
+    await open_prompt(second, 8000)
     assert await second.evaluate("JSON.parse(sessionStorage.getItem('upfront_hs')).n") == 1
     assert await second.evaluate("localStorage.getItem('upfront_hl')") is None  # no day cap: nothing kept
     await context.close()
@@ -158,7 +172,7 @@ async def test_a_dismissal_is_respected_across_sessions_for_the_shops_days(brows
     context = await visitor(browser)
     page = await context.new_page()
     await page.goto(base + PRODUCT)
-    await page.wait_for_selector(PROMPT, timeout=8000)
+    await open_prompt(page, 8000)
     await page.focus(f"{PROMPT} summary")
     await page.keyboard.press("Escape")
     assert await page.locator(PROMPT).count() == 0
@@ -171,7 +185,7 @@ async def test_a_dismissal_is_respected_across_sessions_for_the_shops_days(brows
     stranger = await visitor(browser)  # someone else (or cleared storage) still gets help
     fresh = await stranger.new_page()
     await fresh.goto(base + PRODUCT)
-    await fresh.wait_for_selector(PROMPT, timeout=8000)
+    await open_prompt(fresh, 8000)
     await context.close()
     await stranger.close()
 
@@ -186,7 +200,7 @@ async def test_exit_intent_on_desktop_and_a_fast_scroll_up_on_a_phone(browser: B
     await page.mouse.move(640, 400)
     await page.mouse.move(640, 5, steps=5)
     await page.mouse.move(640, -20, steps=2)  # out through the top, towards the tabs and the address bar
-    await page.wait_for_selector(PROMPT, timeout=5000)
+    await open_prompt(page, 5000)
     assert "Before you go" in await page.inner_text(PROMPT)
 
     phone = await visitor(browser, device=PHONE)
@@ -197,7 +211,7 @@ async def test_exit_intent_on_desktop_and_a_fast_scroll_up_on_a_phone(browser: B
     await small.wait_for_timeout(200)
     assert await small.locator(PROMPT).count() == 0  # reading down is not leaving
     await small.evaluate("window.scrollTo(0, 0)")
-    await small.wait_for_selector(PROMPT, timeout=5000)
+    await open_prompt(small, 5000)
     await desktop.close()
     await phone.close()
 
@@ -212,7 +226,10 @@ async def test_the_human_path_is_reachable_by_keyboard_and_a_request_reaches_the
     await page.goto(base + PRODUCT)
     await page.click("button[name=add]")  # something in the cart to share
     await page.wait_for_url("**/devstore/cart")
-    await page.wait_for_selector(PROMPT, timeout=8000)
+    await page.locator(".upfront-fixed .upfront-lc").wait_for(timeout=8000)
+    await tab_to(page, ".upfront-fixed .upfront-lc")  # the launcher is a button in the tab order
+    await page.keyboard.press("Enter")
+    assert await page.evaluate("document.activeElement.dataset.upfrontWidget") == "help"  # focus moves in
     assert "We're online now and typically reply within 2 hours." in await page.inner_text(PROMPT)
     await page.evaluate("document.activeElement && document.activeElement.blur()")
     await tab_to(page, f"{PROMPT} [data-upfront-escalate=email]")
@@ -246,7 +263,7 @@ async def test_the_human_path_is_reachable_by_keyboard_and_a_request_reaches_the
     await context.close()
 
 
-async def test_outside_business_hours_the_prompt_says_when_someone_is_back(
+async def test_outside_business_hours_the_prompt_says_when_someone_is_back_in_the_shops_time(
     browser: Browser, start: Starter, clock: Clock
 ) -> None:
     clock.now = TUESDAY_NIGHT  # 21:00 in Berlin
@@ -254,16 +271,20 @@ async def test_outside_business_hours_the_prompt_says_when_someone_is_back(
     context = await visitor(browser)
     page = await context.new_page()
     await page.goto(base + PRODUCT)
-    await page.wait_for_selector(PROMPT, timeout=8000)
+    await open_prompt(page, 8000)
     said = await page.inner_text(f"{PROMPT} [data-upfront-status]")
-    assert said == "We're offline right now. We're back tomorrow at 9:00 and will answer your message then."
+    assert (
+        said == "We're offline right now. We're back tomorrow at 9:00 (Berlin time) and will answer your message then."
+    )
     assert await page.get_attribute(f"{PROMPT} [data-upfront-write]", "open") == ""  # the form is ready
     assert await page.is_visible(f"{PROMPT} input[name=email]")
     elsewhere = await visitor(browser, device={**BERLIN, "timezone_id": "America/New_York"})
     abroad = await elsewhere.new_page()
     await abroad.goto(base + PRODUCT)
-    await abroad.wait_for_selector(PROMPT, timeout=8000)
-    assert "back tomorrow at 3:00" in await abroad.inner_text(f"{PROMPT} [data-upfront-status]")
+    await open_prompt(abroad, 8000)
+    # Someone in New York reads the shop's clock, named, as in the hours beside it.
+    assert "back tomorrow at 9:00 (Berlin time)" in await abroad.inner_text(f"{PROMPT} [data-upfront-status]")
+    assert "Hours (Berlin time): Mon–Fri 9:00–17:00; Sat 10:00–14:00" in await abroad.inner_text(PROMPT)
     await context.close()
     await elsewhere.close()
 
@@ -281,7 +302,7 @@ async def test_a_costly_estimate_prompts_with_the_estimators_own_answer(
     await page.click("[data-upfront-toggle]")
     await page.select_option("select[name=country]", "US")
     await page.click("[data-upfront-form] button[type=submit]")
-    await page.wait_for_selector(PROMPT, timeout=8000)
+    await open_prompt(page, 8000)
     said = await page.inner_text(PROMPT)
     assert "Questions about shipping?" in said
     await page.click(f"{PROMPT} summary")

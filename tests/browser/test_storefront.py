@@ -15,6 +15,7 @@ from playwright.async_api import Browser, Page, Request
 from plugin.keys import ShopRef
 from plugin.services import Services
 from tests.browser.conftest import axe_source, new_context, visitor_in
+from tests.help.conftest import change_help
 from widgets.outcomes import read_outcomes
 from widgets.settings import default_settings, save_widget_settings
 
@@ -58,7 +59,9 @@ async def test_the_product_page_shows_the_estimate_and_true_badges_without_layou
     footer = await page.inner_text("footer [data-upfront-widget=badges]")
     assert "Free shipping to Germany over 50,00 €" in footer
     assert "Visa, Mastercard, PayPal, and Klarna" in footer
-    assert await page.get_attribute("footer [data-upfront-badge=money_back] a", "href") == (
+    assert "Hours (Berlin time): Mon–Fri 9:00–17:00; Sat 10:00–14:00" in footer  # the help settings' hours
+    assert "Secure checkout" not in footer  # the product's own row says it already: each badge once
+    assert await page.get_attribute("[data-upfront-placement=product] [data-upfront-badge=money_back] a", "href") == (
         "https://upfront-demo.example/policies/refund-policy"
     )
     assert await shifts(page) == []
@@ -141,6 +144,7 @@ async def test_merchant_text_with_markup_shows_as_text(
         {"estimator": {"heading": hostile_heading}, "badges": {"kinds": ["support"], "support_hours": hostile_hours}},
         defaults,
     )
+    await change_help(services, shop, {"hours": None})  # so the support badge shows the merchant's own text
     context = await new_context(browser, consent="no", visitor=TREATMENT_VISITOR, **DESKTOP)
     page = await context.new_page()
     await page.goto(f"{live_server}/devstore/products/canvas-tote")

@@ -168,12 +168,12 @@ def words(locale: str) -> HelpWording:
         ("en", at(BERLIN, 2026, 11, 17, 8, 0), BERLIN, "today at 9:00"),
         ("en", at(BERLIN, 2026, 11, 20, 21, 0), BERLIN, "on Monday at 9:00"),
         ("en", at(BERLIN, 2026, 12, 23, 18, 0), BERLIN, "on 4 January at 9:00"),
-        ("en", at(BERLIN, 2026, 11, 17, 21, 0), NEW_YORK, "tomorrow at 3:00"),
+        ("en", at(BERLIN, 2026, 11, 17, 21, 0), NEW_YORK, "tomorrow at 3:00"),  # the clock of the zone asked for
         ("de", at(BERLIN, 2026, 11, 20, 21, 0), BERLIN, "am Montag um 9:00 Uhr"),
     ],
     ids=["tomorrow", "today", "monday", "after-a-closure", "in-the-shoppers-timezone", "german"],
 )
-def test_the_next_reply_time_is_said_plainly_in_the_shoppers_timezone(
+def test_the_next_reply_time_is_said_plainly_in_the_zone_asked_for(
     locale: str, now: datetime, viewer: ZoneInfo, said: str
 ) -> None:
     office = BusinessHours("Europe/Berlin", week(), closures=(Closure(date(2026, 12, 24), date(2027, 1, 3)),))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from plugin.platform import ShopFacts
 from plugin.rates import Method, MethodKind, Region, ShippingSetup, Zone
 from plugin.services import Services
 from plugin.shop_data import load_facts, save_facts
+from tests.help.conftest import change_help
 from tests.widgets.conftest import WidgetClient
 from widgets.badges import Accepted, Badge, Refused, check_badge
 from widgets.settings import default_settings, save_widget_settings
@@ -73,7 +75,7 @@ BASE = "/storefront/shopify/upfront-demo.myshopify.com"
             FACTS,
             SETUP,
             "support",
-            {"hours": "Mon–Fri 9–17"},
+            {"text": "Mon–Fri 9–17"},
         ),
     ],
     ids=["secure", "secure-bigcommerce", "free-returns", "money-back", "payments", "free-over", "transit", "support"],
@@ -185,6 +187,20 @@ async def test_product_placement_shows_at_most_three_badges_the_footer_all(
     assert footer.text.count("data-upfront-badge=") == 6
 
 
+async def test_a_footer_under_the_pages_own_badges_leaves_those_out(widget_client: WidgetClient, shop: ShopRef) -> None:
+    async with widget_client() as client:
+        cart = await client.get(f"{BASE}/widgets/badges", params={"placement": "cart", "bucket": "50"})
+        footer = await client.get(
+            f"{BASE}/widgets/badges", params={"placement": "footer", "shown": "cart", "bucket": "50"}
+        )
+        wrong = await client.get(f"{BASE}/widgets/badges", params={"placement": "footer", "shown": "sidebar"})
+    on_cart = re.findall(r'data-upfront-badge="(\w+)"', cart.text)
+    in_footer = re.findall(r'data-upfront-badge="(\w+)"', footer.text)
+    assert len(on_cart) == 3 and len(in_footer) == 3
+    assert not set(on_cart) & set(in_footer)
+    assert (wrong.status_code, wrong.json()["field"]) == (400, "shown")
+
+
 @pytest.mark.parametrize("placement", ["", "sidebar"], ids=["missing", "unknown"])
 async def test_a_bad_placement_is_refused(widget_client: WidgetClient, shop: ShopRef, placement: str) -> None:
     async with widget_client() as client:
@@ -219,6 +235,7 @@ async def test_merchant_text_is_rendered_as_text(
         {"estimator": {"heading": hostile}, "badges": {"kinds": ["support"], "support_hours": hostile}},
         defaults,
     )
+    await change_help(services, shop, {"hours": None})  # so the badge shows the merchant's own support text
     facts = await load_facts(services.redis, services.keys, shop)
     assert facts is not None
     await save_facts(services.redis, services.keys, replace(facts, name=hostile))
@@ -231,3 +248,36 @@ async def test_merchant_text_is_rendered_as_text(
         assert hostile not in html
         assert "<script>" not in html and "<img" not in html
         assert "&lt;" in html or "&#34;" in html
+
+
+@pytest.mark.parametrize(
+    ("locale", "said"),
+    [
+        ("en", "Hours (Berlin time): Mon–Fri 9:00–17:00; Sat 10:00–14:00"),
+        ("de", "Erreichbar (Zeit in Berlin): Mo.–Fr. 9:00–17:00; Sa. 10:00–14:00"),
+    ],
+    ids=["en", "de"],
+)
+async def test_the_support_badge_states_the_hours_the_help_prompt_states(
+    widget_client: WidgetClient, shop: ShopRef, locale: str, said: str
+) -> None:
+    """One source: the help settings' hours (Saturday included), not the badge's own text, named by timezone."""
+    async with widget_client() as client:
+        footer = await client.get(
+            f"{BASE}/widgets/badges", params={"placement": "footer", "bucket": "50", "locale": locale}
+        )
+        asked = {"rule": "hesitating", "bucket": "50", "locale": locale}
+        prompt = await client.get(f"{BASE}/help/prompt", params=asked)
+    support = footer.text.split('data-upfront-badge="support"')[1].split("</li>")[0]
+    assert said in support
+    assert said in prompt.text
+
+
+async def test_without_business_hours_the_support_badge_names_the_shops_timezone(
+    widget_client: WidgetClient, services: Services, shop: ShopRef
+) -> None:
+    await change_help(services, shop, {"hours": None})
+    async with widget_client() as client:
+        footer = await client.get(f"{BASE}/widgets/badges", params={"placement": "footer", "bucket": "50"})
+    support = footer.text.split('data-upfront-badge="support"')[1].split("</li>")[0]
+    assert "Mon–Fri 9:00–17:00 (Berlin time)" in support  # the merchant's badge text, the zone named

@@ -16,6 +16,7 @@ from plugin.platform import ShopFacts
 from plugin.rates import ShippingSetup
 from widgets.estimator.engine import compile_setup
 from widgets.estimator.pricing import Cart, quote_zone
+from widgets.help.hours import BusinessHours
 from widgets.settings import BADGE_KINDS, BadgeSettings
 
 HOSTED_CHECKOUTS = frozenset({"shopify", "bigcommerce"})
@@ -28,8 +29,9 @@ class Badge:
 
     kind: str
     free_returns_confirmed: bool = False
-    support_hours: str | None = None
+    support_hours: str | None = None  # the merchant's own words, used only while the help settings state no hours
     support_url: str | None = None
+    hours: BusinessHours | None = None  # the business hours of the help settings: the one source of opening times
 
     def __post_init__(self) -> None:
         if self.kind not in BADGE_KINDS:
@@ -61,9 +63,11 @@ class Refused:
 BadgeCheck = Accepted | Refused
 
 
-def badges_from_settings(settings: BadgeSettings) -> list[Badge]:
+def badges_from_settings(settings: BadgeSettings, hours: BusinessHours | None = None) -> list[Badge]:
+    """`hours`: the shop's business hours from its help settings, which the support badge states when set."""
+    stated = hours if hours is not None and hours.has_any_hours() else None
     return [
-        Badge(kind, settings.free_returns_confirmed, settings.support_hours, settings.support_url)
+        Badge(kind, settings.free_returns_confirmed, settings.support_hours, settings.support_url, stated)
         for kind in settings.kinds
     ]
 
@@ -162,9 +166,13 @@ def _delivery_promise(facts: ShopFacts, setup: ShippingSetup | None, badge: Badg
 
 
 def _support(facts: ShopFacts, setup: ShippingSetup | None, badge: Badge) -> BadgeCheck:
-    if not badge.support_hours:
-        return Refused(badge.kind, "set your support hours to show when shoppers can reach you")
+    if badge.hours is None and not badge.support_hours:
+        return Refused(
+            badge.kind,
+            "set your support hours (or business hours in the help settings) to show when shoppers can reach you",
+        )
     contact = safe_link(badge.support_url) or (safe_link(f"mailto:{facts.email}") if facts.email else None)
     if contact is None:
         return Refused(badge.kind, "there is no way to reach support: add a support link or a shop email address")
-    return Accepted(badge.kind, "support", {"hours": badge.support_hours}, Link(contact, "contact"))
+    values = {"hours": badge.hours} if badge.hours is not None else {"text": badge.support_hours}
+    return Accepted(badge.kind, "support", values, Link(contact, "contact"))

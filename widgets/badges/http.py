@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from markupsafe import Markup
 from starlette.responses import Response
 
 from plugin.openapi import QueryParam, documented
+from plugin.services import Services
 from widgets.badges.catalogue import Accepted, badges_from_settings, check_badge
 from widgets.badges.icons import icon
+from widgets.help.hours import BusinessHours
+from widgets.help.opening import opening_words
+from widgets.help.settings import default_help_settings, load_help_settings
+from widgets.help.wording import HelpWording
 from widgets.holdout import TREATMENT, BucketError, variant_for
 from widgets.i18n import Wording, choose_locale
 from widgets.settings import PLACEMENTS
-from widgets.shop_context import ShopUnavailable
+from widgets.shop_context import ShopUnavailable, StorefrontShop
 from widgets.storefront import StorefrontCall, error, fragment
 
 # Product and cart slots reserve the height of this many one-line badges; the footer takes them all.
@@ -31,7 +37,16 @@ class BadgeView:
     link_label: str | None
 
 
-def badge_view(badge: Accepted, words: Wording) -> BadgeView:
+async def business_hours(services: Services, shop: StorefrontShop) -> BusinessHours | None:
+    """The hours in the shop's help settings, read only when the support badge is asked for (it states them)."""
+    if "support" not in shop.settings.badges.kinds:
+        return None
+    defaults = default_help_settings(services.settings.manifest.widgets)
+    found = await load_help_settings(services.redis, services.keys, shop.shop, defaults, shop.facts.timezone)
+    return found.hours
+
+
+def badge_view(badge: Accepted, words: Wording, now: datetime) -> BadgeView:
     values = badge.values
     detail: str | None = None
     if badge.claim == "secure_checkout":
@@ -47,8 +62,11 @@ def badge_view(badge: Accepted, words: Wording) -> BadgeView:
         title = words.t(badge.claim, **{**values, "country": words.country(values["country"])})
     elif badge.claim == "ships_within":
         title = words.plural("ships_within", values["count"])
-    else:
-        title, detail = words.t("support"), values["hours"]
+    elif "hours" in values:  # the same words as the help prompt's: widgets.help.opening
+        title, detail = words.t("support"), opening_words(values["hours"], HelpWording(words), now).week
+    else:  # the merchant's own text, with the shop's timezone named as everywhere else
+        zone = HelpWording(words).zone_name(words.facts.timezone)
+        title, detail = words.t("support"), f"{values['text']} ({zone})"
     link = badge.link
     return BadgeView(
         badge.kind,
@@ -66,6 +84,7 @@ def badge_view(badge: Accepted, words: Wording) -> BadgeView:
     tag="storefront",
     query=(
         QueryParam("placement", "product, cart or footer", required=True),
+        QueryParam("shown", "the placement whose badges the page already shows (the footer leaves those out)"),
         QueryParam("locale", "the storefront language"),
         QueryParam("bucket", "the visitor's holdout bucket, 0-99", type="integer"),
     ),
@@ -74,6 +93,9 @@ async def badges_fragment(call: StorefrontCall) -> Response:
     placement = call.request.query_params.get("placement", "")
     if placement not in PLACEMENTS:
         return error(400, f"placement must be one of {', '.join(PLACEMENTS)}", "placement")
+    shown = call.request.query_params.get("shown")
+    if shown is not None and shown not in PLACEMENTS:
+        return error(400, f"shown must be one of {', '.join(PLACEMENTS)}", "shown")
     try:
         shop = await call.storefront_shop()
     except ShopUnavailable as exc:
@@ -87,8 +109,12 @@ async def badges_fragment(call: StorefrontCall) -> Response:
         return fragment("", "off")
     if variant != TREATMENT:
         return fragment("", variant)
-    checks = (check_badge(shop.facts, shop.setup, badge) for badge in badges_from_settings(settings.badges))
-    accepted = [check for check in checks if isinstance(check, Accepted)][: SHOWN_PER_PLACEMENT[placement]]
+    hours = await business_hours(call.services, shop)
+    checks = (check_badge(shop.facts, shop.setup, badge) for badge in badges_from_settings(settings.badges, hours))
+    accepted = [check for check in checks if isinstance(check, Accepted)]
+    if shown not in (None, placement) and shown in settings.badges.placements:
+        accepted = accepted[SHOWN_PER_PLACEMENT[shown] :]  # the page's own row says these already
+    accepted = accepted[: SHOWN_PER_PLACEMENT[placement]]
     if not accepted:
         return fragment("", "off")
     locale = choose_locale(
@@ -100,6 +126,6 @@ async def badges_fragment(call: StorefrontCall) -> Response:
         label=words.t("badges_label"),
         placement=placement,
         variant=variant,
-        badges=[badge_view(badge, words) for badge in accepted],
+        badges=[badge_view(badge, words, call.now()) for badge in accepted],
     )
     return fragment(html, variant)

@@ -135,7 +135,6 @@ def _prompt_text(rule: Rule | None, words: HelpWording) -> str:
         QueryParam("rule", "the rule that fired"),
         QueryParam("page", "page type: " + ", ".join(PAGE_TYPES)),
         QueryParam("locale", "the storefront language"),
-        QueryParam("tz", "the shopper's IANA timezone, so times are said in theirs"),
         QueryParam("bucket", "the visitor's holdout bucket, 0-99", type="integer"),
         QueryParam("country", "destination for the shipping answer"),
         QueryParam("postcode", "postal code for the shipping answer"),
@@ -172,7 +171,7 @@ async def help_prompt(call: StorefrontCall) -> Response:
     answers = build_answers(entries, context.shop, words, shipping or (None, "", Decimal(0)))
     now = call.now()
     typical = await typical_reply(call, context.settings)
-    path = human_path(context.settings, context.shop.facts, words, now, query.get("tz"), typical)
+    path = human_path(context.settings, context.shop.facts, words, now, typical)
     html = call.render(
         "widgets/help.html",
         t=words.t,
@@ -220,7 +219,7 @@ async def rate_limited(call: StorefrontCall, name: str, window: tuple[int, int],
     },
     tag="storefront",
     request_body='{"email", "question", "page", "cart_consent", "cart": {lines, total, currency}, "rule", "locale", '
-    '"tz", "website": ""}',
+    '"website": ""}',
 )
 async def help_request(call: StorefrontCall) -> Response:
     try:
@@ -253,8 +252,7 @@ async def help_request(call: StorefrontCall) -> Response:
     retention = context.settings.retention_days
     stored = await store_request(call.services, call.shop, request, now=now, retention_days=retention)
     await schedule_forward(call.services, call.shop, stored.id)
-    timezone = data.get("tz") if isinstance(data.get("tz"), str) else None
     typical = await typical_reply(call, context.settings)
-    path = human_path(context.settings, context.shop.facts, words, now, timezone, typical)
+    path = human_path(context.settings, context.shop.facts, words, now, typical)
     answer = {"id": stored.id, "message": path.reply.replace("{email}", stored.email)}
     return JSONResponse(answer, status_code=201, headers=NO_STORE)

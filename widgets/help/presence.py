@@ -1,5 +1,6 @@
 """The human path every prompt shows: how to reach a person, whether someone is there now, and an honest reply time
-(measured replies when there are enough, else the merchant's stated time, else no promise)."""
+(measured replies when there are enough, else the merchant's stated time, else no promise). Times are the shop's,
+named (widgets.help.opening), like the hours beside them."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from plugin.platform import ShopFacts
-from widgets.help.hours import BusinessHours, add_business_time, availability
+from widgets.help.hours import BusinessHours, add_business_time
+from widgets.help.opening import opening_words, shop_clock, shop_time
 from widgets.help.settings import Channel, HelpSettings, closure_note
-from widgets.help.wording import HelpWording, viewer_zone
+from widgets.help.wording import HelpWording
 
 _NOT_DIGITS = re.compile(r"[^0-9]")
 
@@ -63,7 +65,6 @@ def human_path(
     facts: ShopFacts,
     words: HelpWording,
     now: datetime,
-    viewer_timezone: str | None,
     typical: timedelta | None,
 ) -> HumanPath:
     channels = tuple(channel_view(channel, words) for channel in contact_channels(settings, facts))
@@ -76,20 +77,17 @@ def human_path(
         reply = words.t("sent_within", email="{email}", duration=duration)
         return HumanPath(None, words.t("typical", duration=duration), None, None, channels, reply)
 
-    viewer, known = viewer_zone(viewer_timezone, hours.zone)
-    state = availability(hours, now)
+    said = opening_words(hours, words, now)
+    state = said.state
     closure = None if state.closure is None else closure_note(state.closure, words.locale)
-    week = words.t("hours", zone=words.zone_name(hours.timezone), summary=words.week(hours))
-    # Times are said in the shopper's own timezone; when the browser did not tell it, in the shop's, named.
-    suffix = "" if known else f" ({words.zone_name(hours.timezone)})"
 
     def path(online: bool, status: str, reply: str) -> HumanPath:
-        return HumanPath(online, status, closure, week, channels, reply)
+        return HumanPath(online, status, closure, said.week, channels, reply)
 
     if not state.open:
-        if state.next_open is None:
+        if said.back is None:
             return path(False, words.t("offline_unknown"), asap)
-        when = words.when(state.next_open, now, viewer) + suffix
+        when = said.back
         return path(False, words.t("offline", when=when), words.t("sent_back", email="{email}", when=when))
     expected = None if typical is None else add_business_time(hours, now, typical)
     if typical is None or expected is None or state.closes_at is None:
@@ -100,6 +98,6 @@ def human_path(
             True, words.t("online", duration=duration), words.t("sent_within", email="{email}", duration=duration)
         )
     # Open now, but the typical reply time runs past closing: say when the answer really comes.
-    when = words.when(expected, now, viewer) + suffix
-    status = words.t("online_until", close=words.clock(state.closes_at.astimezone(viewer)), when=when)
+    when = shop_time(hours, words, expected, now)
+    status = words.t("online_until", close=shop_clock(hours, words, state.closes_at), when=when)
     return path(True, status, words.t("sent_by", email="{email}", when=when))

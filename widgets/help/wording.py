@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, get_day_names
 
@@ -166,9 +166,10 @@ class HelpWording:
     def clock(self, moment: datetime) -> str:
         return self.t("time", hour=moment.hour, minute=moment.minute)
 
-    def when(self, moment: datetime, now: datetime, viewer: ZoneInfo) -> str:
-        """ "tomorrow at 9:00", "on Monday at 9:00", in the viewer's timezone and relative to their today."""
-        local, today = moment.astimezone(viewer), now.astimezone(viewer).date()
+    def when(self, moment: datetime, now: datetime, zone: ZoneInfo) -> str:
+        """ "tomorrow at 9:00", "on Monday at 9:00", in `zone` and relative to its today (widgets.help.opening
+        names the zone)."""
+        local, today = moment.astimezone(zone), now.astimezone(zone).date()
         days = (local.date() - today).days
         clock = self.clock(local)
         if days <= 0:
@@ -206,13 +207,3 @@ class HelpWording:
 
 def _hm(value: time | None) -> str:
     return "24:00" if value is None else f"{value.hour}:{value.minute:02d}"
-
-
-def viewer_zone(name: str | None, fallback: ZoneInfo) -> tuple[ZoneInfo, bool]:
-    """The shopper's timezone (as their browser reports it) and whether it was known."""
-    if name and len(name) <= 64:
-        try:
-            return ZoneInfo(name), True
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    return fallback, False

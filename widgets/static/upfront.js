@@ -117,6 +117,9 @@
     var p = new URLSearchParams({ locale: locale, bucket: bucket() });
     var place = s.upfrontPlacement || (page === "product" || page === "cart" ? page : kind === "badges" ? "footer" : "");
     if (place) p.set("placement", place);
+    // A footer row below the page's own badges leaves out what those already say: each badge once.
+    var own = d.querySelector('[data-upfront-slot=badges]:not([data-upfront-placement="footer"])');
+    if (place === "footer" && own && own !== slot) p.set("shown", own.dataset.upfrontPlacement || page);
     if (kind === "badges") return Promise.resolve(p);
     var dest = saved();
     var country = dest.country || s.upfrontCountry || cfg.upfrontCountry;
@@ -292,15 +295,20 @@
     var el = d.createElement("style");
     el.id = "upfront-css";
     el.textContent =
-      "[data-upfront-slot=estimate]{min-height:var(--upfront-estimate-height,11rem)}" +
-      "[data-upfront-slot=badges]{min-height:var(--upfront-badges-height,7rem)}" +
+      // A fallback for themes that reserve nothing: zero specificity, so the theme's own reservation always wins
+      // (and nothing moves when this sheet arrives). Text wraps, so a phone needs more height.
+      ":where([data-upfront-slot=estimate]){min-height:var(--upfront-estimate-height,11rem)}" +
+      ":where([data-upfront-slot=badges]){min-height:var(--upfront-badges-height,7.5rem)}" +
+      "@media (max-width:48rem){:where([data-upfront-slot=estimate]){min-height:var(--upfront-estimate-height-narrow,16rem)}" +
+      ":where([data-upfront-slot=badges]){min-height:var(--upfront-badges-height-narrow,12rem)}}" +
       ".upfront-w{--a:var(--upfront-accent,#1d5c96);box-sizing:border-box;contain:inline-size;margin:0;padding:.625rem .875rem;" +
       "font-size:var(--upfront-font-size,.9375rem);line-height:1.4;color:var(--upfront-text,inherit);" +
       "background:var(--upfront-bg,transparent);border:1px solid var(--upfront-border,rgba(0,0,0,.18));" +
       "border-radius:var(--upfront-radius,8px)}" +
       ".upfront-w *{box-sizing:border-box}.upfront-w p,.upfront-w ul,.upfront-w li{margin:0;padding:0;list-style:none}" +
+      ".upfront-w p{display:block;font-size:inherit}" +
       ".upfront-t{font-weight:600}.upfront-w [hidden]{display:none}" +
-      ".upfront-l{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}.upfront-g{color:var(--upfront-success,inherit)}" +
+      ".upfront-l{overflow-wrap:anywhere}.upfront-g{color:var(--upfront-success,inherit)}" +
       ".upfront-a,.upfront-x{font:inherit;color:var(--a);background:none;border:0;padding:0;cursor:pointer;text-decoration:underline}" +
       ".upfront-w :focus-visible,.upfront-x:focus-visible{outline:2px solid var(--a);outline-offset:2px}" +
       ".upfront-f{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end;margin-top:.5rem}.upfront-f label{display:grid}" +
@@ -308,7 +316,7 @@
       "background:#fff;color:#111}.upfront-f button{font:inherit;padding:.3rem .75rem;border:0;border-radius:4px;" +
       "background:var(--a);color:var(--upfront-accent-text,#fff);cursor:pointer}" +
       ".upfront-r{display:grid;gap:.375rem}.upfront-r-footer{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem}" +
-      ".upfront-b{display:flex;gap:.5rem;align-items:center;min-width:0}" +
+      ".upfront-b{display:flex;gap:.5rem;align-items:flex-start;min-width:0}" +
       ".upfront-w .upfront-i{flex:none;width:20px;height:20px;margin:0;color:var(--a)}" +
       ".upfront-bd{font-size:.875em}.upfront-bd a{color:var(--a)}" +
       ".upfront-fixed{position:fixed;right:1rem;bottom:1rem;z-index:2147483000;width:min(24rem,calc(100vw - 2rem));" +
@@ -317,6 +325,11 @@
       ".upfront-w details{margin:.25rem 0}.upfront-w summary{cursor:pointer;color:var(--a)}" +
       ".upfront-fixed [data-upfront-slot]{min-height:0}" +
       ".upfront-x{position:absolute;top:.25rem;right:.5rem;text-decoration:none;font-size:1.25rem;line-height:1}" +
+      ".upfront-hp:not(.upfront-open){width:auto;max-width:min(20rem,calc(100vw - 2rem))}" +
+      ".upfront-lc{font:inherit;font-weight:600;color:var(--a);background:none;border:0;padding:.625rem 2rem .625rem .875rem;" +
+      "text-align:left;cursor:pointer}.upfront-bl,.upfront-tl{right:auto;left:1rem}.upfront-tr,.upfront-tl{bottom:auto;top:1rem}" +
+      ".upfront-c{border-radius:50%}.upfront-c .upfront-x{display:none}.upfront-c .upfront-lc{width:2.75rem;height:2.75rem;" +
+      "padding:0;font-size:0;text-align:center}.upfront-c .upfront-lc:before{content:'?';font-size:1.25rem}" +
       ".upfront-in{animation:upfront-fade .2s ease-out}@keyframes upfront-fade{from{opacity:0}}" +
       "@media (prefers-reduced-motion:reduce){.upfront-in{animation:none}}";
     d.head.appendChild(el);
@@ -475,7 +488,6 @@
       .then(function (p) {
         p.set("rule", r.id);
         p.set("page", helpPage());
-        p.set("tz", Intl.DateTimeFormat().resolvedOptions().timeZone);
         return fetch(base + "/help/prompt?" + p);
       })
       .then(function (res) {
@@ -483,11 +495,29 @@
       })
       .then(function (html) {
         if (!html) throw 0;
+        // First a small launcher in a free corner (announced once attached); the prompt opens on the shopper's
+        // click, so nothing unasked-for ever covers the page.
+        var panel = d.createElement("div");
+        var open = d.createElement("button");
         box = floating(dismiss);
-        box.className += " upfront-in";
+        box.className += " upfront-in upfront-hp";
         box.setAttribute("aria-live", "polite");
+        panel.hidden = true;
+        panel.innerHTML = html;
+        open.type = "button";
+        open.className = "upfront-lc";
+        open.textContent = panel.querySelector(".upfront-t").textContent;
+        open.setAttribute("aria-label", open.textContent); // the round form shows only "?"
+        open.onclick = function () {
+          var section = panel.firstElementChild;
+          box.className = box.className.replace(/ upfront-c(?= |$)/, "") + " upfront-open";
+          box.style.visibility = open.hidden = panel.hidden = "";
+          section.tabIndex = -1;
+          section.focus();
+        };
         d.body.appendChild(box);
-        box.insertAdjacentHTML("beforeend", html); // once attached, so screen readers announce it
+        box.append(open, panel);
+        place();
         box.onkeydown = function (e) {
           if (e.key === "Escape") dismiss();
         };
@@ -503,6 +533,30 @@
       .catch(function () {
         if (box === 1) box = null;
       });
+  }
+
+  // The launcher takes the first corner where it covers no widget, no buy or checkout button and no navigation,
+  // else the first such corner as a small round button (a page's margin often has room for it); where none is
+  // free, it stays out of sight until the shopper scrolls.
+  function place() {
+    if (!box || !box.append || /upfront-open/.test(box.className)) return;
+    var base = box.className.replace(/ upfront-(bl|tr|tl|c)(?= |$)/g, "");
+    box.style.visibility = "";
+    for (var i = 0, spots = ["", " upfront-bl", " upfront-tr", " upfront-tl"]; i < 8; i++) {
+      box.className = base + (i > 3 ? " upfront-c" : "") + spots[i % 4];
+      if (!covers(box.getBoundingClientRect())) return;
+    }
+    box.style.visibility = "hidden";
+  }
+
+  function covers(r) {
+    var guarded = d.querySelectorAll(
+      "[data-upfront-widget],[data-cart-item-add] [type=submit],form[action*='/cart/add'] [type=submit],[name=checkout],a[href*=checkout],header a,nav a"
+    );
+    return [].some.call(guarded, function (el) {
+      var o = el.getBoundingClientRect();
+      return o.width && o.left < r.right && o.right > r.left && o.top < r.bottom && o.bottom > r.top;
+    });
   }
 
   function dismiss() {
@@ -525,7 +579,6 @@
       page: location.pathname,
       rule: r.id,
       locale: locale,
-      tz: Intl.DateTimeFormat().resolvedOptions().timeZone,
       cart_consent: !!(q.cart_consent && q.cart_consent.checked),
     };
     (body.cart_consent ? cart() : Promise.resolve())
@@ -595,6 +648,11 @@
     true
   );
   addEventListener("pagehide", flush);
+  ["scroll", "resize"].forEach(function (type) {
+    addEventListener(type, function () {
+      if (box && box.append) requestAnimationFrame(place);
+    }, { passive: true });
+  });
   d.addEventListener("visibilitychange", function () {
     if (d.visibilityState === "hidden") flush();
   });
