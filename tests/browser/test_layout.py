@@ -3,7 +3,8 @@ clipped or cut with "…", no widget over another or over the page's buy button 
 included, wherever the page is scrolled), each badge once, nothing wider than the viewport, and the space the
 theme reserves holding what the widgets show. One browser; each page is loaded once and its viewport resized.
 
-With UPFRONT_SCREENSHOTS=<dir> set, each page is also saved there at 390 and 1280 px."""
+With UPFRONT_SCREENSHOTS=<dir> set, each page is also saved there at 390 and 1280 px (whole, and as the viewport
+shows it with the launcher)."""
 
 from __future__ import annotations
 
@@ -150,17 +151,22 @@ async def show_help_prompt(page: Page) -> None:
     await page.wait_for_selector(".upfront-fixed [data-upfront-widget=help]", state="attached")
 
 
+async def settle(page: Page) -> None:
+    """Two frames: the script places its launcher in the frame after a scroll or resize."""
+    await page.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+
 async def problems_at(page: Page, width: int) -> list[str]:
     await page.set_viewport_size({"width": width, "height": 900})
     await page.evaluate("window.scrollTo(0, 0)")
-    await page.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    await settle(page)
     found: list[str] = [f"{width}px: {line}" for line in await page.evaluate(LAYOUT_PROBLEMS, BUY_BUTTONS)]
     launcher_seen = await page.is_visible(".upfront-fixed .upfront-lc")
     for top in await page.evaluate(SCROLL_TARGETS, BUY_BUTTONS):
         for edge in (top - 900 + 60, top - 20):  # the element at the bottom edge, then at the top
             edge = max(0, edge)
             await page.evaluate("(y) => window.scrollTo(0, y)", edge)
-            await page.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+            await settle(page)
             found += [
                 f"{width}px, scrolled to {int(edge)}: {line}"
                 for line in await page.evaluate(LAYOUT_PROBLEMS, BUY_BUTTONS)
@@ -194,5 +200,15 @@ async def test_widgets_read_whole_and_keep_clear_at_every_width(
             if (folder := os.environ.get("UPFRONT_SCREENSHOTS")) and width in SCREENSHOT_WIDTHS:
                 await page.evaluate("window.scrollTo(0, 0)")
                 await page.screenshot(path=Path(folder) / f"{platform}-{kind}-{width}.png", full_page=True)
+                await page.screenshot(path=Path(folder) / f"{platform}-{kind}-{width}-viewport.png")
+        if folder := os.environ.get("UPFRONT_SCREENSHOTS"):  # and the prompt, opened by the shopper, on a phone
+            await page.set_viewport_size({"width": 390, "height": 844})
+            for top in range(0, 3000, 100):  # to where the launcher has a free place
+                await page.evaluate("(y) => window.scrollTo(0, y)", top)
+                await settle(page)
+                if await page.is_visible(".upfront-fixed .upfront-lc"):
+                    break
+            await page.click(".upfront-fixed .upfront-lc")
+            await page.screenshot(path=Path(folder) / f"{platform}-{kind}-390-prompt.png")
         await context.close()
     assert problems == [], "\n".join(problems)

@@ -25,6 +25,7 @@
   var memoryId = null;
   var cartInfo = null;
   var KEY = "upfront_vid";
+  var SPOTS = / upfront-(bl|tr|tl|mr|ml|c)(?= |$)/g;
   var help = null;
   var box = null;
   var wantEstimate = 0;
@@ -328,7 +329,7 @@
       ".upfront-hp:not(.upfront-open){width:auto;max-width:min(20rem,calc(100vw - 2rem))}" +
       ".upfront-lc{font:inherit;font-weight:600;color:var(--a);background:none;border:0;padding:.625rem 2rem .625rem .875rem;" +
       "text-align:left;cursor:pointer}.upfront-bl,.upfront-tl{right:auto;left:1rem}.upfront-tr,.upfront-tl{bottom:auto;top:1rem}" +
-      ".upfront-c{border-radius:50%}.upfront-c .upfront-x{display:none}.upfront-c .upfront-lc{width:2.75rem;height:2.75rem;" +
+      ".upfront-mr,.upfront-ml{bottom:auto;top:calc(50% - 1.375rem)}.upfront-ml{right:auto;left:1rem}.upfront-c{border-radius:50%}.upfront-c .upfront-x{display:none}.upfront-c .upfront-lc{width:2.75rem;height:2.75rem;" +
       "padding:0;font-size:0;text-align:center}.upfront-c .upfront-lc:before{content:'?';font-size:1.25rem}" +
       ".upfront-in{animation:upfront-fade .2s ease-out}@keyframes upfront-fade{from{opacity:0}}" +
       "@media (prefers-reduced-motion:reduce){.upfront-in{animation:none}}";
@@ -510,8 +511,9 @@
         open.setAttribute("aria-label", open.textContent); // the round form shows only "?"
         open.onclick = function () {
           var section = panel.firstElementChild;
-          box.className = box.className.replace(/ upfront-c(?= |$)/, "") + " upfront-open";
-          box.style.visibility = open.hidden = panel.hidden = "";
+          box.className = box.className.replace(SPOTS, "") + " upfront-open"; // opened: the usual corner
+          open.hidden = true; // the prompt's own heading says the same
+          box.style.visibility = panel.hidden = "";
           section.tabIndex = -1;
           section.focus();
         };
@@ -536,14 +538,14 @@
   }
 
   // The launcher takes the first corner where it covers no widget, no buy or checkout button and no navigation,
-  // else the first such corner as a small round button (a page's margin often has room for it); where none is
-  // free, it stays out of sight until the shopper scrolls.
+  // else the first such corner or side as a small round button (a page's margin often has room for it); where
+  // none is free, it stays out of sight until the shopper scrolls.
   function place() {
     if (!box || !box.append || /upfront-open/.test(box.className)) return;
-    var base = box.className.replace(/ upfront-(bl|tr|tl|c)(?= |$)/g, "");
+    var base = box.className.replace(SPOTS, "");
     box.style.visibility = "";
-    for (var i = 0, spots = ["", " upfront-bl", " upfront-tr", " upfront-tl"]; i < 8; i++) {
-      box.className = base + (i > 3 ? " upfront-c" : "") + spots[i % 4];
+    for (var i = 0, spots = ["", " upfront-bl", " upfront-tr", " upfront-tl", " upfront-mr", " upfront-ml"]; i < 10; i++) {
+      box.className = base + (i > 3 ? " upfront-c" + spots[i - 4] : spots[i]);
       if (!covers(box.getBoundingClientRect())) return;
     }
     box.style.visibility = "hidden";
