@@ -300,7 +300,8 @@
       // (and nothing moves when this sheet arrives). Text wraps, so a phone needs more height.
       ":where([data-upfront-slot=estimate]){min-height:var(--upfront-estimate-height,11rem)}" +
       ":where([data-upfront-slot=badges]){min-height:var(--upfront-badges-height,7.5rem)}" +
-      "@media (max-width:48rem){:where([data-upfront-slot=estimate]){min-height:var(--upfront-estimate-height-narrow,16rem)}" +
+      "@media (max-width:48rem){" +
+      ":where([data-upfront-slot=estimate]){min-height:var(--upfront-estimate-height-narrow,16rem)}" +
       ":where([data-upfront-slot=badges]){min-height:var(--upfront-badges-height-narrow,12rem)}}" +
       ".upfront-w{--a:var(--upfront-accent,#1d5c96);box-sizing:border-box;contain:inline-size;margin:0;padding:.625rem .875rem;" +
       "font-size:var(--upfront-font-size,.9375rem);line-height:1.4;color:var(--upfront-text,inherit);" +
@@ -329,7 +330,8 @@
       ".upfront-hp:not(.upfront-open){width:auto;max-width:min(20rem,calc(100vw - 2rem))}" +
       ".upfront-lc{font:inherit;font-weight:600;color:var(--a);background:none;border:0;padding:.625rem 2rem .625rem .875rem;" +
       "text-align:left;cursor:pointer}.upfront-bl,.upfront-tl{right:auto;left:1rem}.upfront-tr,.upfront-tl{bottom:auto;top:1rem}" +
-      ".upfront-mr,.upfront-ml{bottom:auto;top:calc(50% - 1.375rem)}.upfront-ml{right:auto;left:1rem}.upfront-c{border-radius:50%}.upfront-c .upfront-x{display:none}.upfront-c .upfront-lc{width:2.75rem;height:2.75rem;" +
+      ".upfront-mr,.upfront-ml{bottom:auto;top:calc(50% - 1.375rem)}.upfront-ml{right:auto;left:1rem}" +
+      ".upfront-c{border-radius:50%}.upfront-c .upfront-x{display:none}.upfront-c .upfront-lc{width:2.75rem;height:2.75rem;" +
       "padding:0;font-size:0;text-align:center}.upfront-c .upfront-lc:before{content:'?';font-size:1.25rem}" +
       ".upfront-in{animation:upfront-fade .2s ease-out}@keyframes upfront-fade{from{opacity:0}}" +
       "@media (prefers-reduced-motion:reduce){.upfront-in{animation:none}}";
@@ -513,7 +515,8 @@
           var section = panel.firstElementChild;
           box.className = box.className.replace(SPOTS, "") + " upfront-open"; // opened: the usual corner
           open.hidden = true; // the prompt's own heading says the same
-          box.style.visibility = panel.hidden = "";
+          panel.hidden = false;
+          box.style.visibility = "";
           section.tabIndex = -1;
           section.focus();
         };
@@ -544,7 +547,8 @@
     if (!box || !box.append || /upfront-open/.test(box.className)) return;
     var base = box.className.replace(SPOTS, "");
     box.style.visibility = "";
-    for (var i = 0, spots = ["", " upfront-bl", " upfront-tr", " upfront-tl", " upfront-mr", " upfront-ml"]; i < 10; i++) {
+    var spots = ["", " upfront-bl", " upfront-tr", " upfront-tl", " upfront-mr", " upfront-ml"];
+    for (var i = 0; i < 10; i++) {
       box.className = base + (i > 3 ? " upfront-c" + spots[i - 4] : spots[i]);
       if (!covers(box.getBoundingClientRect())) return;
     }
@@ -553,7 +557,8 @@
 
   function covers(r) {
     var guarded = d.querySelectorAll(
-      "[data-upfront-widget],[data-cart-item-add] [type=submit],form[action*='/cart/add'] [type=submit],[name=checkout],a[href*=checkout],header a,nav a"
+      "[data-upfront-widget],[data-cart-item-add] [type=submit],form[action*='/cart/add'] [type=submit]," +
+        "[name=checkout],a[href*=checkout],header a,nav a"
     );
     return [].some.call(guarded, function (el) {
       var o = el.getBoundingClientRect();
