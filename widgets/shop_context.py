@@ -21,6 +21,8 @@ from plugin.services import Services
 from plugin.shop_data import facts_from_json, facts_key, shipping_setup_key, versions_key
 from plugin.shops import shop_record_key
 from plugin.storage import as_optional_text, as_text
+from widgets.help.hours import BusinessHours
+from widgets.help.settings import default_help_settings, help_settings_key, parse_stored_help
 from widgets.settings import WidgetSettings, default_settings, parse_stored, settings_key
 
 # Scope key under which a request's already checked StorefrontShop travels (see widgets.cors).
@@ -33,6 +35,7 @@ class StorefrontShop:
     setup: ShippingSetup | None  # None until the shipping setup has been synced; merchant overrides applied
     settings: WidgetSettings
     version: str  # plugin.shop_data.data_version: changes whenever facts, shipping or settings change
+    hours: BusinessHours | None = None  # the help settings' business hours, which the support badge states
 
     @property
     def shop(self) -> ShopRef:
@@ -121,7 +124,8 @@ async def _load(services: Services, shop: ShopRef, version: str) -> StorefrontSh
         pipe.get(facts_key(keys, shop))
         pipe.get(shipping_setup_key(keys, shop))
         pipe.get(settings_key(keys, shop))
-        facts_text, setup_text, settings_text = await pipe.execute()
+        pipe.get(help_settings_key(keys, shop))
+        facts_text, setup_text, settings_text, help_text = await pipe.execute()
     facts_json = as_optional_text(facts_text)
     if facts_json is None:
         raise ShopUnavailable(503, "the shop's details have not been synced yet")
@@ -137,5 +141,7 @@ async def _load(services: Services, shop: ShopRef, version: str) -> StorefrontSh
         facts = facts_from_json(facts_json)
     except (ValueError, TypeError, KeyError):
         raise ShopUnavailable(503, "the shop's details could not be read; they are synced again shortly") from None
+    help_defaults = default_help_settings(services.settings.manifest.widgets)
+    hours = parse_stored_help(as_optional_text(help_text), help_defaults, facts.timezone).hours
     # The versions are read before the data, so data at least as new as `version` is cached under it.
-    return StorefrontShop(facts, setup, settings, version)
+    return StorefrontShop(facts, setup, settings, version, hours)

@@ -17,10 +17,9 @@ from starlette.routing import BaseRoute, Route
 from plugin.admin.web import AdminCall, admin_endpoint, error, fragment
 from plugin.openapi import QueryParam, documented
 from widgets.badges.catalogue import Accepted, badges_from_settings, check_badge
-from widgets.badges.http import badge_view, badges_fragment, business_hours
+from widgets.badges.http import badge_view, badges_fragment
 from widgets.estimator.engine import known_countries
 from widgets.estimator.http import estimate_fragment
-from widgets.help.hours import BusinessHours
 from widgets.i18n import Wording
 from widgets.settings import BADGE_KINDS, MAX_HOLDOUT_PERCENT, PLACEMENTS, settings_to_dict
 from widgets.shop_context import ShopUnavailable, StorefrontShop, load_storefront_shop
@@ -92,9 +91,9 @@ def _countries(shop: StorefrontShop, selected: str) -> list[tuple[str, str]]:
     return sorted(((code, words.country(code)) for code in codes if code in known), key=lambda pair: pair[1])
 
 
-def verdicts(shop: StorefrontShop, hours: BusinessHours | None, now: datetime) -> list[Verdict]:
+def verdicts(shop: StorefrontShop, now: datetime) -> list[Verdict]:
     words = Wording("en", shop.facts)
-    requested = {badge.kind: badge for badge in badges_from_settings(shop.settings.badges, hours)}
+    requested = {badge.kind: badge for badge in badges_from_settings(shop.settings.badges, shop.hours)}
     found: list[Verdict] = []
     for kind in BADGE_KINDS:
         if kind not in requested:
@@ -183,7 +182,7 @@ def widget_page_routes(runtime: WidgetRuntime) -> list[BaseRoute]:
             "admin/badges.html",
             settings=settings_to_dict(shop.settings),
             placements=PLACEMENTS,
-            verdicts=verdicts(shop, await business_hours(call.services, shop), call.now()),
+            verdicts=verdicts(shop, call.now()),
             labels=BADGE_LABELS,
             preview=footer,
         )

@@ -281,3 +281,14 @@ async def test_without_business_hours_the_support_badge_names_the_shops_timezone
         footer = await client.get(f"{BASE}/widgets/badges", params={"placement": "footer", "bucket": "50"})
     support = footer.text.split('data-upfront-badge="support"')[1].split("</li>")[0]
     assert "Mon–Fri 9:00–17:00 (Berlin time)" in support  # the merchant's badge text, the zone named
+
+
+async def test_changed_business_hours_show_on_the_badge_at_once(
+    widget_client: WidgetClient, services: Services, shop: ShopRef
+) -> None:
+    async with widget_client() as client:
+        before = await client.get(f"{BASE}/widgets/badges", params={"placement": "footer", "bucket": "50"})
+        await change_help(services, shop, {"hours": {"weekly": {"mon": [["08:00", "12:00"]]}}})
+        after = await client.get(f"{BASE}/widgets/badges", params={"placement": "footer", "bucket": "50"})
+    assert "Sat 10:00–14:00" in before.text
+    assert "Hours (Berlin time): Mon 8:00–12:00" in after.text and "Sat" not in after.text

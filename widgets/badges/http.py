@@ -10,17 +10,14 @@ from markupsafe import Markup
 from starlette.responses import Response
 
 from plugin.openapi import QueryParam, documented
-from plugin.services import Services
 from widgets.badges.catalogue import Accepted, badges_from_settings, check_badge
 from widgets.badges.icons import icon
-from widgets.help.hours import BusinessHours
 from widgets.help.opening import opening_words
-from widgets.help.settings import default_help_settings, load_help_settings
 from widgets.help.wording import HelpWording
 from widgets.holdout import TREATMENT, BucketError, variant_for
 from widgets.i18n import Wording, choose_locale
 from widgets.settings import PLACEMENTS
-from widgets.shop_context import ShopUnavailable, StorefrontShop
+from widgets.shop_context import ShopUnavailable
 from widgets.storefront import StorefrontCall, error, fragment
 
 # Product and cart slots reserve the height of this many one-line badges; the footer takes them all.
@@ -35,15 +32,6 @@ class BadgeView:
     detail: str | None
     link_url: str | None
     link_label: str | None
-
-
-async def business_hours(services: Services, shop: StorefrontShop) -> BusinessHours | None:
-    """The hours in the shop's help settings, read only when the support badge is asked for (it states them)."""
-    if "support" not in shop.settings.badges.kinds:
-        return None
-    defaults = default_help_settings(services.settings.manifest.widgets)
-    found = await load_help_settings(services.redis, services.keys, shop.shop, defaults, shop.facts.timezone)
-    return found.hours
 
 
 def badge_view(badge: Accepted, words: Wording, now: datetime) -> BadgeView:
@@ -109,8 +97,7 @@ async def badges_fragment(call: StorefrontCall) -> Response:
         return fragment("", "off")
     if variant != TREATMENT:
         return fragment("", variant)
-    hours = await business_hours(call.services, shop)
-    checks = (check_badge(shop.facts, shop.setup, badge) for badge in badges_from_settings(settings.badges, hours))
+    checks = (check_badge(shop.facts, shop.setup, badge) for badge in badges_from_settings(settings.badges, shop.hours))
     accepted = [check for check in checks if isinstance(check, Accepted)]
     if shown not in (None, placement) and shown in settings.badges.placements:
         accepted = accepted[SHOWN_PER_PLACEMENT[shown] :]  # the page's own row says these already

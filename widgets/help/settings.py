@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 
 from plugin.excerpt import excerpt
 from plugin.keys import Keys, ShopRef
+from plugin.shop_data import bump_version
 from plugin.storage import as_optional_text
 from widgets.help.hours import WEEKDAYS, BusinessHours, Closure, Interval
 from widgets.help.rules import PAGE_TYPES, TRIGGERS, Rule, Trigger, Where, parse_rule, rule_to_dict
@@ -350,4 +351,5 @@ async def save_help_settings(
     updated = help_settings_from_dict(changes, current, timezone=timezone, idle_default=idle or DEFAULT_IDLE_SECONDS)
     updated = replace(updated, revision=current.revision + 1)
     await redis.set(help_settings_key(keys, shop), json.dumps(help_settings_to_dict(updated), separators=(",", ":")))
+    await bump_version(redis, keys, shop, "help")  # storefront processes renew the shop they keep (its hours)
     return updated
