@@ -34,6 +34,8 @@ from starlette.types import Receive, Scope, Send
 
 from plugin.devstore.shopify import sign_proxy
 from plugin.devstore.shopify_demo import DEMO_SHOP, demo_graphql_data
+from plugin.email.journey_settings import JourneySettings, save_journey_settings
+from plugin.email.journey_settings import settings_key as journey_settings_key
 from plugin.keys import ShopRef
 from plugin.openapi import Operation, documented
 from plugin.rates import ShippingSetup, zones_from_shopify_delivery_profiles
@@ -186,6 +188,13 @@ async def seed_demo_shop(services: Services, shop_id: str = DEMO_SHOP, *, instal
     return shop
 
 
+async def seed_demo_journey(services: Services, shop: ShopRef) -> None:
+    """The demo shop's email settings, if none are saved: no quiet hours, so a newcomer trying the journey in the
+    evening sees the shipping emails at once (the merchant can turn quiet hours on in the admin)."""
+    if as_optional_text(await services.redis.get(journey_settings_key(services, shop))) is None:
+        await save_journey_settings(services, shop, JourneySettings(quiet_hours=None))
+
+
 # --- the cart, kept in cookies like a theme's session cart ---------------------------------------------------
 
 
@@ -242,10 +251,6 @@ def _environment() -> Environment:
     return Environment(loader=FileSystemLoader(found), autoescape=True, undefined=StrictUndefined)
 
 
-def _money(amount: Decimal) -> str:
-    return format_shop_money(amount, MONEY_FORMAT)
-
-
 def storefront_routes(
     *,
     shop: str = DEMO_SHOP,
@@ -254,11 +259,18 @@ def storefront_routes(
     country: str = "DE",
     locale: str = "en",
     clock: Callable[[], float] = time.time,
+    money_format: str = MONEY_FORMAT,
+    currency: str = "EUR",
+    switch: tuple[str, str] | None = None,
 ) -> list[BaseRoute]:
+    """`switch`: (label, URL) of the other platform's demo storefront, linked from the page header."""
     if platform not in ("shopify", "bigcommerce"):
         raise ValueError(f"unknown platform {platform!r}")
     config = StorefrontConfig(shop, platform, api_base.rstrip("/"), country, locale, clock)
     templates = _environment()
+
+    def money(amount: Decimal) -> str:
+        return format_shop_money(amount, money_format)
 
     def page(request: Request, template: str, **context: Any) -> HTMLResponse:
         root = request.scope.get("root_path", "")
@@ -275,7 +287,9 @@ def storefront_routes(
             script_src=script_url(),
             bigcommerce_src=f"{config.api_base}/static/upfront.js?platform=bigcommerce&shop={quote(config.shop)}",
             cart_count=sum(cart.values()),
-            money=_money,
+            money=money,
+            switch=switch,
+            currency=currency,
             **context,
         )
         return HTMLResponse(html, headers={"Cache-Control": "no-store"})
