@@ -62,10 +62,12 @@ class _DevServer(uvicorn.Server):
         yield
 
 
-def _step(label: str) -> Callable[[], None]:
-    print(f"  {label} ...", end="", flush=True)
+def _step(label: str, *, logs_requests: bool = False) -> Callable[[], None]:
+    """Print a start-up step, then its outcome; on lines of their own when the step's requests are logged."""
+    print(f"  {label} ...", end="\n" if logs_requests else "", flush=True)
     started = time.perf_counter()
-    return lambda: print(f" ok ({(time.perf_counter() - started) * 1000:.0f} ms)", flush=True)
+    ending = "  ... ok" if logs_requests else " ok"
+    return lambda: print(f"{ending} ({(time.perf_counter() - started) * 1000:.0f} ms)", flush=True)
 
 
 async def _announce_when_started(server: uvicorn.Server, devstore: DevStore, services: Services) -> None:
@@ -76,7 +78,7 @@ async def _announce_when_started(server: uvicorn.Server, devstore: DevStore, ser
     if not server.started:
         return
     done()
-    done = _step("installing the demo shops from the dev store")
+    done = _step("installing the demo shops from the dev store", logs_requests=True)
     installed = await devstore.install_demo_shops(services, services.http)
     done()
     record_dev_runtime(os.environ, DevRuntime(os.getpid(), base, settings_data_dir(services), _redis_record(services)))
