@@ -121,7 +121,10 @@ def cmd_shopify_config(args: argparse.Namespace) -> int:
 
 def cmd_webhook_trigger(args: argparse.Namespace) -> int:
     if not args.topic and not args.journey:
-        print("upfront: say which TOPIC to send (e.g. orders/create), or --journey for an order's whole way.")
+        print(
+            "upfront: say which TOPIC to send (e.g. orders/create), or --journey for an order's whole way.",
+            file=sys.stderr,
+        )
         return 2
     base = args.url.rstrip("/") if args.url else app_url_for_cli(os.environ)[0]
     # A running `upfront dev` signs with the development credentials unless real ones are set: so does this.

@@ -5,7 +5,6 @@ client secret; and a fresh BigCommerce load link. Only `upfront dev` mounts thes
 
 from __future__ import annotations
 
-import base64
 import json
 from html import escape
 from urllib.parse import urlencode
@@ -17,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 from plugin.admin.dev import DevAdmin
 from plugin.admin.web import PAGES
 from plugin.devstore.bigcommerce import BigCommerceEmulator
-from plugin.devstore.shopify import ShopifyEmulator
+from plugin.devstore.shopify import ShopifyEmulator, admin_host
 from plugin.shopify.domains import normalize_shop_domain
 
 APP_BRIDGE_PATH = "/devstore/app-bridge.js"
@@ -61,10 +60,6 @@ def dev_admin(shopify_shop: str, store_hash: str) -> DevAdmin:
     )
 
 
-def _host(shop: str) -> str:
-    return base64.urlsafe_b64encode(f"{shop}/admin".encode()).decode().rstrip("=")
-
-
 def admin_entry_routes(shopify: ShopifyEmulator, bigcommerce: BigCommerceEmulator) -> list[BaseRoute]:
     pages = dict(PAGES)
 
@@ -77,7 +72,7 @@ def admin_entry_routes(shopify: ShopifyEmulator, bigcommerce: BigCommerceEmulato
         if shop is None or page not in pages:
             return PlainTextResponse("unknown shop or page", status_code=404)
         path = "/admin/" if page == "home" else f"/admin/{page}"
-        src = f"{path}?{urlencode({'shop': shop, 'host': _host(shop), 'embedded': '1'})}"
+        src = f"{path}?{urlencode({'shop': shop, 'host': admin_host(shop), 'embedded': '1'})}"
         title = f"{shop} · Shopify admin (dev store stand-in)"
         html = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

@@ -23,6 +23,7 @@ from plugin.email.records import load_message, message_ref
 from plugin.email.stages import Stage
 from plugin.keys import ShopRef
 from plugin.services import Services, services
+from plugin.shopify.domains import normalize_shop_domain
 
 TRIGGER_PATH = "/devstore/trigger"
 MAX_BODY = 4096
@@ -90,6 +91,8 @@ def trigger_routes(shopify: ShopifyEmulator, bigcommerce: BigCommerceEmulator) -
         if platform not in ("shopify", "bigcommerce"):
             return JSONResponse({"error": "platform must be shopify or bigcommerce"}, status_code=400)
         shop = fields.get("shop") or (DEMO_SHOP if platform == "shopify" else DEMO_STORE_HASH)
+        if platform == "shopify" and normalize_shop_domain(shop) != shop:
+            return JSONResponse({"error": "shop must be a lowercase *.myshopify.com domain"}, status_code=400)
         if platform == "bigcommerce" and shop not in bigcommerce.stores:
             return JSONResponse({"error": f"the dev store has no BigCommerce store {shop[:40]!r}"}, status_code=404)
         svc = services(request)

@@ -82,3 +82,43 @@ async def test_the_dev_shopify_admin_works_offline_with_locally_minted_session_t
         bigcommerce_shell = await client.get("/admin/")
         assert "Switch to the Shopify demo shop" in bigcommerce_shell.text
         assert f'href="/devstore/shopify/{DEMO_SHOP}/admin"' in bigcommerce_shell.text
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "reason"),
+    [
+        (b"not json", 400, 'like {"topic": "orders/create"}'),
+        (b'{"topic": "fulfillments/create"}', 409, "trigger orders/create first"),
+        (b'{"topic": "store/shipment/created"}', 409, "trigger store/order/created first"),
+        (b'{"topic": "fulfillments/update"}', 400, "needs a shipment_status"),
+        (b'{"topic": "orders/create", "shop": "evil.example.com"}', 400, "myshopify.com"),
+        (b'{"topic": "store/order/created", "shop": "nope"}', 404, "no BigCommerce store"),
+        (b'{"topic": "orders/create", "platform": "magento"}', 400, "shopify or bigcommerce"),
+    ],
+    ids=[
+        "not json",
+        "ship before order",
+        "bc ship before order",
+        "update before order",
+        "bad shop",
+        "bad store",
+        "bad platform",
+    ],
+)
+async def test_the_dev_trigger_refuses_what_it_cannot_do_and_changes_nothing(
+    settings: Settings,
+    redis: Redis,
+    devstore_http: httpx.AsyncClient,
+    stores: DevStores,
+    body: bytes,
+    status: int,
+    reason: str,
+) -> None:
+    devstore = DevStore(shopify=stores.shopify, bigcommerce=stores.bigcommerce)
+    orders_before = len(stores.shopify.orders), len(stores.bigcommerce.store().orders)
+    app = create_app(settings, redis=redis, http=devstore_http, extra_routes=devstore.routes())
+    async with serve_in_process(app) as client:
+        response = await client.post("/devstore/trigger", content=body)
+    assert response.status_code == status
+    assert reason in response.json()["error"]
+    assert (len(stores.shopify.orders), len(stores.bigcommerce.store().orders)) == orders_before
