@@ -80,8 +80,8 @@ def admin_entry_routes(shopify: ShopifyEmulator, bigcommerce: BigCommerceEmulato
 <style>html,body{{margin:0;height:100%}}body{{display:flex;flex-direction:column;font:14px/1.4 system-ui,sans-serif}}
 header{{background:#1a1a1a;color:#e3e3e3;padding:.5rem 1rem}}header a{{color:#fff}}
 iframe{{flex:1;border:0;width:100%}}</style></head>
-<body><header>Shopify admin of <strong>{escape(shop)}</strong> (dev store stand-in: App Bridge's session tokens
-are minted locally)</header>
+<body><header title="The dev store's stand-in for the Shopify admin: it mints App Bridge's session tokens locally">
+<strong>{escape(shop)}</strong> · Shopify admin (dev stand-in)</header>
 <iframe src="{escape(src)}" title="Upfront"></iframe></body></html>"""
         return HTMLResponse(html, headers=NO_STORE)
 

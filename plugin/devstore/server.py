@@ -60,14 +60,14 @@ class DevStore:
     def routes(self) -> list[BaseRoute]:
         # Order matters: Starlette does not fall through from one mount to the next, so /devstore comes last.
         # Each storefront's header links to the other platform's demo storefront.
-        shopify_store = storefront_routes(switch=("BigCommerce demo store", BIGCOMMERCE_STOREFRONT_MOUNT + "/"))
+        shopify_store = storefront_routes(switch=("BigCommerce", BIGCOMMERCE_STOREFRONT_MOUNT + "/"))
         bigcommerce_store = storefront_routes(
             shop=DEMO_STORE_HASH,
             platform="bigcommerce",
             country="US",
             money_format="${{amount}}",
             currency="USD",
-            switch=("Shopify demo shop", STOREFRONT_MOUNT + "/"),
+            switch=("Shopify", STOREFRONT_MOUNT + "/"),
         )
         return [
             *admin_entry_routes(self.shopify, self.bigcommerce),

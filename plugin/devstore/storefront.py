@@ -263,7 +263,7 @@ def storefront_routes(
     currency: str = "EUR",
     switch: tuple[str, str] | None = None,
 ) -> list[BaseRoute]:
-    """`switch`: (label, URL) of the other platform's demo storefront, linked from the page header."""
+    """`switch`: (platform name, URL) of the other platform's demo storefront, linked from the page header."""
     if platform not in ("shopify", "bigcommerce"):
         raise ValueError(f"unknown platform {platform!r}")
     config = StorefrontConfig(shop, platform, api_base.rstrip("/"), country, locale, clock)

@@ -122,3 +122,18 @@ async def test_the_dev_trigger_refuses_what_it_cannot_do_and_changes_nothing(
     assert response.status_code == status
     assert reason in response.json()["error"]
     assert (len(stores.shopify.orders), len(stores.bigcommerce.store().orders)) == orders_before
+
+
+async def test_each_dev_storefront_links_to_the_other_platforms_demo_store(
+    settings: Settings, redis: Redis, devstore_http: httpx.AsyncClient, stores: DevStores
+) -> None:
+    devstore = DevStore(shopify=stores.shopify, bigcommerce=stores.bigcommerce)
+    app = create_app(settings, redis=redis, http=devstore_http, extra_routes=devstore.routes())
+    async with serve_in_process(app) as client:
+        shopify_page = await client.get("/devstore/products/canvas-tote")
+        bigcommerce_page = await client.get("/devstore/bigcommerce/storefront/products/canvas-tote")
+    assert '<a href="/devstore/bigcommerce/storefront/" data-dev-switch' in shopify_page.text
+    assert "24,90 €" in shopify_page.text and 'data-upfront-currency="EUR"' in shopify_page.text
+    assert '<a href="/devstore/" data-dev-switch' in bigcommerce_page.text
+    assert "$24.90" in bigcommerce_page.text and 'data-upfront-currency="USD"' in bigcommerce_page.text
+    assert f"static/upfront.js?platform=bigcommerce&amp;shop={DEMO_STORE_HASH}" in bigcommerce_page.text
