@@ -121,7 +121,7 @@ def trigger_routes(shopify: ShopifyEmulator, bigcommerce: BigCommerceEmulator) -
             # The next step must find this one done, or the app would see only the latest state (and rightly email
             # only that): wait until the worker has sent (or skipped, or deferred) this stage's message.
             state = await _journey_settled(svc, ShopRef(platform, shop), fresh.order_id, fresh.stage)
-            handled = f"{fresh.stage.value} email {state or 'not handled yet (is the worker running?)'}"
+            handled = f"{fresh.stage.value} email {state or 'not handled within 15 s (see the dev log)'}"
         admin = shopify_admin_path(shop, "emails") if platform == "shopify" else bigcommerce_admin_path(shop)
         return JSONResponse(
             {

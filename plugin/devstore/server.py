@@ -18,6 +18,7 @@ from plugin.keys import ShopRef
 from plugin.services import Services
 from plugin.shopify.adapter import shopify_platform
 from plugin.shopify.sync import schedule_post_install
+from plugin.shops import StoredToken
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +102,11 @@ class DevStore:
         """Install both demo shops the way the platforms do it, over HTTP against the running app."""
         done: list[str] = []
         shop = ShopRef("shopify", DEMO_SHOP)
+        # A new dev store has issued no tokens: one kept from an earlier run would be refused. Store it as spent
+        # (expired, nothing to refresh it with), so the demo shop exchanges a session token again, as a real
+        # embedded app does when its token is dead.
+        if await services.shops.load_token(shop) is not None:
+            await services.shops.replace_token(shop, StoredToken(access_token="", scope="", expires_at=0.0))
         # Shopify's managed install: the embedded admin's session token is exchanged for an offline token.
         await shopify_platform(services).tokens.ensure_from_session_token(shop, self.shopify.session_token(DEMO_SHOP))
         await schedule_post_install(services.redis, services.keys, shop)

@@ -13,11 +13,11 @@ from typing import Any, TextIO
 import httpx
 
 from plugin.devstore.bigcommerce import DEMO_STORE_HASH, create_bigcommerce_emulator
-from plugin.devstore.deliveries import TRIGGER_PATH
+from plugin.devstore.deliveries import CREATE_TOPICS, TRIGGER_PATH
 from plugin.devstore.shopify import DEMO_SHOP, create_shopify_emulator
 from plugin.settings import Settings
 
-TRIGGER_TIMEOUT = 10.0
+TRIGGER_TIMEOUT = 30.0  # the dev store waits up to 15 s for the worker to deal with each step
 
 # `--journey`: an order's whole way, one delivery per step (topic, fields); BigCommerce knows no "out for delivery".
 JOURNEYS: dict[str, Sequence[tuple[str, dict[str, str]]]] = {
@@ -62,7 +62,8 @@ def _via_dev_store(base: str, body: dict[str, str], out: TextIO) -> tuple[int, s
     if "error" in answer:
         print(f"The dev store refused {body['topic']}: {answer['error']}", file=out)
         return 1, ""
-    order = f"order {answer['order']} (fresh, placed now) — " if answer.get("order") else "canned sample — "
+    placed = " (fresh, placed now)" if body["topic"] in CREATE_TOPICS else ""
+    order = f"order {answer['order']}{placed} — " if answer.get("order") else "canned sample — "
     print(
         f"{answer['platform']} {answer['topic']}: {order}POST {answer['webhook']} -> {answer['status']} "
         f"{answer['answer']}" + (f"; journey: {answer['journey']}" if answer.get("journey") else ""),
