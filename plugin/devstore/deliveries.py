@@ -102,7 +102,11 @@ def trigger_routes(shopify: ShopifyEmulator, bigcommerce: BigCommerceEmulator) -
             sequence = int(await svc.redis.incr(svc.keys.shop(ShopRef(platform, shop), "devstore", "orders"))) - 1
         try:
             fresh = _fresh(shopify, bigcommerce, platform, topic, shop, fields, sequence)
-            if platform == "shopify":
+            if platform == "shopify" and topic == "app/uninstalled":
+                # The merchant uninstalls in the dev store: its tokens are revoked first, as Shopify does, so
+                # the app's confirmation of the uninstall finds the token dead.
+                headers, content = shopify.uninstall_app(shop)
+            elif platform == "shopify":
                 headers, content = shopify.webhook(topic, shop, payload=fresh.payload if fresh else None)
             else:
                 data = fresh.payload if fresh else None

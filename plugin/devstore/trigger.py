@@ -85,6 +85,12 @@ def _signed_sample(settings: Settings, base: str, platform: str, topic: str, sho
     except (KeyError, ValueError) as exc:
         print(f"No sample delivery for {platform} topic {topic!r} ({exc}).", file=out)
         return 2
+    if platform == "shopify" and topic == "app/uninstalled":
+        print(
+            "No dev store answers there to uninstall the app: the app confirms an uninstall with Shopify and "
+            "refuses this one while the shop's token works.",
+            file=out,
+        )
     response = httpx.post(target, headers=headers, content=body, timeout=TRIGGER_TIMEOUT)
     print(f"POST {target} ({platform} {topic}, canned sample) -> {response.status_code} {response.text}", file=out)
     return 0 if response.is_success else 1
