@@ -89,8 +89,14 @@ def _shopify_rest_order(node: dict[str, Any], shop: str) -> dict[str, Any]:
         "customer_locale": node["customerLocale"],
         "note_attributes": [{"name": a["key"], "value": a["value"]} for a in node["customAttributes"]],
         "line_items": [
-            {"title": line["title"], "quantity": line["quantity"], "sku": line["sku"]}
-            for line in node["lineItems"]["nodes"]
+            {
+                "id": int(node["legacyResourceId"]) * 10 + index,
+                "title": line["title"],
+                "quantity": line["quantity"],
+                "sku": line["sku"],
+                "product_id": int(line["product"]["legacyResourceId"]),
+            }
+            for index, line in enumerate(node["lineItems"]["nodes"])
         ],
         "customer": {
             "id": int(customer["legacyResourceId"]),
