@@ -5,7 +5,6 @@ calls it; only `upfront dev` mounts it.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 import anyio
@@ -21,6 +20,7 @@ from plugin.devstore.fresh_orders import FreshDelivery, NoOrderYet
 from plugin.devstore.shopify import DEMO_SHOP, ShopifyEmulator
 from plugin.email.records import load_message, message_ref
 from plugin.email.stages import Stage
+from plugin.json_body import JsonBodyError, parse_json_object
 from plugin.keys import ShopRef
 from plugin.services import Services, services
 from plugin.shopify.domains import normalize_shop_domain
@@ -78,12 +78,11 @@ async def _journey_settled(svc: Services, shop: ShopRef, order_id: str, stage: S
 
 def trigger_routes(shopify: ShopifyEmulator, bigcommerce: BigCommerceEmulator) -> list[BaseRoute]:
     async def trigger(request: Request) -> Response:
-        raw = await request.body()
         try:
-            body = json.loads(raw) if len(raw) <= MAX_BODY else None
-        except ValueError:
-            body = None
-        if not isinstance(body, dict) or not isinstance(body.get("topic"), str):
+            body = parse_json_object(await request.body(), max_bytes=MAX_BODY)
+        except JsonBodyError as exc:
+            return JSONResponse({"error": exc.reason}, status_code=exc.status)
+        if not isinstance(body.get("topic"), str):
             return JSONResponse({"error": 'the body must be JSON like {"topic": "orders/create"}'}, status_code=400)
         fields = {str(k): str(v) for k, v in body.items() if isinstance(v, str)}
         topic = fields["topic"]

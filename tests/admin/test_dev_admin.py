@@ -87,7 +87,8 @@ async def test_the_dev_shopify_admin_works_offline_with_locally_minted_session_t
 @pytest.mark.parametrize(
     ("body", "status", "reason"),
     [
-        (b"not json", 400, 'like {"topic": "orders/create"}'),
+        (b"not json", 400, "the body is not a JSON object"),
+        (b'{"shop": "x"}', 400, 'like {"topic": "orders/create"}'),
         (b'{"topic": "fulfillments/create"}', 409, "trigger orders/create first"),
         (b'{"topic": "store/shipment/created"}', 409, "trigger store/order/created first"),
         (b'{"topic": "fulfillments/update"}', 400, "needs a shipment_status"),
@@ -97,6 +98,7 @@ async def test_the_dev_shopify_admin_works_offline_with_locally_minted_session_t
     ],
     ids=[
         "not json",
+        "no topic",
         "ship before order",
         "bc ship before order",
         "update before order",
