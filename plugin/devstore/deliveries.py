@@ -50,7 +50,7 @@ def _fresh(
             status = body.get("shipment_status") or default
             if not status:
                 raise ValueError("fulfillments/update needs a shipment_status (out_for_delivery, delivered, ...)")
-            return fresh_orders.shopify_fulfillment(shopify, status, now)
+            return fresh_orders.shopify_fulfillment(shopify, shop, status, now)
         return None
     if topic == "store/order/created":
         return fresh_orders.bigcommerce_order_created(bigcommerce, shop, sequence, now)

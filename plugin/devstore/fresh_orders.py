@@ -13,6 +13,7 @@ from typing import Any
 
 from plugin.devstore.bigcommerce import BigCommerceEmulator, EmulatedStore
 from plugin.devstore.shopify import ShopifyEmulator
+from plugin.devstore.shopify_demo import new_order, rest_fulfillment, rest_order
 from plugin.email.stages import Stage
 
 FIRST_SHOPIFY_ID = 450789600  # above the canned demo orders' ids
@@ -71,75 +72,18 @@ def _shopify_latest(emulator: ShopifyEmulator) -> dict[str, Any]:
     return fresh[-1]
 
 
-def _shopify_rest_order(node: dict[str, Any], shop: str) -> dict[str, Any]:
-    """The orders/* webhook body (REST shape) of an emulated order."""
-    customer = node["customer"]
-    return {
-        "id": int(node["legacyResourceId"]),
-        "admin_graphql_api_id": f"gid://shopify/Order/{node['legacyResourceId']}",
-        "name": node["name"],
-        "email": node["email"],
-        "created_at": node["createdAt"],
-        "updated_at": node["updatedAt"],
-        "cancelled_at": node["cancelledAt"],
-        "currency": node["totalPriceSet"]["presentmentMoney"]["currencyCode"],
-        "total_price": node["totalPriceSet"]["presentmentMoney"]["amount"],
-        "financial_status": "paid",
-        "fulfillment_status": "fulfilled" if node["fulfillments"] else None,
-        "customer_locale": node["customerLocale"],
-        "note_attributes": [{"name": a["key"], "value": a["value"]} for a in node["customAttributes"]],
-        "line_items": [
-            {
-                "id": int(node["legacyResourceId"]) * 10 + index,
-                "title": line["title"],
-                "quantity": line["quantity"],
-                "sku": line["sku"],
-                "product_id": int(line["product"]["legacyResourceId"]),
-            }
-            for index, line in enumerate(node["lineItems"]["nodes"])
-        ],
-        "customer": {
-            "id": int(customer["legacyResourceId"]),
-            "email": node["email"],
-            "first_name": customer["firstName"],
-            "email_marketing_consent": {"state": "subscribed", "opt_in_level": "single_opt_in"},
-        },
-        "order_status_url": f"https://{shop}/orders/{node['legacyResourceId']}/authenticate",
-    }
-
-
 def shopify_order_created(emulator: ShopifyEmulator, shop: str, sequence: int, now: datetime) -> FreshDelivery:
     """The shop's `sequence`-th fresh order (counted from 0, kept across restarts by the caller), placed now by
     the demo customer and added to the emulator's orders."""
     order_id = str(FIRST_SHOPIFY_ID + sequence)
-    node: dict[str, Any] = {
-        "legacyResourceId": order_id,
-        "name": f"#{FIRST_SHOPIFY_NUMBER + sequence}",
-        "createdAt": _iso(now),
-        "updatedAt": _iso(now),
-        "cancelledAt": None,
-        "email": "anna@customer.example",
-        "customerLocale": "en",
-        "displayFulfillmentStatus": "UNFULFILLED",
-        "totalPriceSet": {"presentmentMoney": {"amount": "29.80", "currencyCode": "EUR"}},
-        "customAttributes": [],
-        "customer": {
-            "legacyResourceId": "207119551",
-            "firstName": "Anna",
-            "defaultEmailAddress": {"marketingState": "SUBSCRIBED"},
-        },
-        "lineItems": {
-            "nodes": [
-                {"title": "Canvas tote", "quantity": 1, "sku": "TOTE-1", "product": {"legacyResourceId": "632910392"}}
-            ]
-        },
-        "fulfillments": [],
-    }
+    node = new_order(int(order_id), _iso(now))
+    # The shop's own numbering, and an English-speaking customer so the newcomer can read the emails.
+    node.update(name=f"#{FIRST_SHOPIFY_NUMBER + sequence}", customerLocale="en")
     emulator.orders.append(node)
-    return FreshDelivery(order_id, node["name"], _shopify_rest_order(node, shop), Stage.CONFIRMED)
+    return FreshDelivery(order_id, node["name"], rest_order(node, shop), Stage.CONFIRMED)
 
 
-def shopify_fulfillment(emulator: ShopifyEmulator, shipment_status: str, now: datetime) -> FreshDelivery:
+def shopify_fulfillment(emulator: ShopifyEmulator, shop: str, shipment_status: str, now: datetime) -> FreshDelivery:
     """Ship the latest triggered order (first call) or move its fulfillment to `shipment_status`."""
     display = SHOPIFY_SHIPMENT_STATUSES.get(shipment_status)
     if display is None:
@@ -159,19 +103,7 @@ def shopify_fulfillment(emulator: ShopifyEmulator, shipment_status: str, now: da
     fulfillment = node["fulfillments"][0]
     fulfillment.update(displayStatus=display, updatedAt=moment)
     node.update(updatedAt=moment, displayFulfillmentStatus="FULFILLED")
-    tracking = fulfillment["trackingInfo"][0]
-    payload = {
-        "id": int(fulfillment["legacyResourceId"]),
-        "order_id": int(node["legacyResourceId"]),
-        "name": f"{node['name']}.1",
-        "status": "success",
-        "shipment_status": shipment_status,
-        "tracking_company": tracking["company"],
-        "tracking_number": tracking["number"],
-        "tracking_url": tracking["url"],
-        "created_at": moment,
-        "updated_at": moment,
-    }
+    payload = rest_fulfillment(node, fulfillment, shop)
     stage = _SHOPIFY_STAGES.get(shipment_status)
     return FreshDelivery(node["legacyResourceId"], node["name"], payload, stage)
 
