@@ -8,6 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PYTEST_ARGS ?=
+PORT ?=
 
 .PHONY: dev test lint bench setup clean browser-tools
 
@@ -21,8 +22,9 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# `make dev PORT=8001` serves on another port (every printed link and command follows it).
 dev: $(STAMP)
-	@$(BIN)/upfront dev
+	@$(BIN)/upfront dev $(if $(PORT),--port $(PORT))
 
 # Browser tests drive Debian's chromium (never a browser Playwright downloads) and check the widgets with axe-core
 # from the npm registry, unpacked into the virtualenv. Without them the browser tests skip, except under CI=true.

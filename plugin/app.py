@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from plugin import events, health
 from plugin.admin.conversions import with_order_conversions
+from plugin.admin.dev import DevAdmin
 from plugin.admin.routes import admin_mount
 from plugin.bigcommerce import callbacks as bigcommerce_callbacks
 from plugin.bigcommerce import jobs as bigcommerce_jobs
@@ -192,9 +193,11 @@ def create_app(
     redis: Redis | None = None,
     http: httpx.AsyncClient | None = None,
     extra_routes: Sequence[BaseRoute] = (),
+    dev_admin: DevAdmin | None = None,
 ) -> Starlette:
     """Build the ASGI app. A caller that passes `redis` or `http` owns them; otherwise the lifespan opens them.
-    `extra_routes` (the dev store in `upfront dev`) are served but not part of the documented API."""
+    `extra_routes` (the dev store in `upfront dev`) are served but not part of the documented API; `dev_admin`
+    (only `upfront dev` passes one) puts the offline App Bridge stand-in and the demo shop switch in the admin."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Services]]:
@@ -219,5 +222,6 @@ def create_app(
         Middleware(AdminContentSecurity),  # after the hot routes: none of them is under /admin
     ]
     app = Starlette(routes=[*routes, *extra_routes], middleware=middleware, lifespan=lifespan)
+    app.state.dev_admin = dev_admin
     app.state.openapi = build_document(routes, title=settings.manifest.name, version=app_version())
     return app

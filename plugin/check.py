@@ -11,13 +11,15 @@ from urllib.parse import urlsplit
 import anyio
 from redis.exceptions import RedisError
 
+from plugin.devruntime import DEFAULT_APP_URL, read_dev_runtime
 from plugin.embedded_redis import redis_server_executable
 from plugin.manifest import ManifestError
-from plugin.settings import Settings, default_manifest_path, load_settings
+from plugin.settings import MIN_SECRET_KEY_LENGTH, Settings, default_manifest_path, load_settings
 from plugin.storage import connect
 from plugin.subscriptions import unhandled_topics
 
 REDIS_CHECK_TIMEOUT = 3.0
+DEV_SECRET_FILE = "dev-secret-key"  # written by `upfront dev` into its data directory
 
 
 async def _redis_problem(url: str) -> str | None:
@@ -65,6 +67,15 @@ def run_check(environ: Mapping[str, str], out: TextIO) -> int:
     problems = settings.problems()
     if storage := _storage_problem(settings):
         problems.append(storage)
+    dev = _dev_context(environ)
+    if problems and dev is not None and not _dev_problems(environ):
+        print(f"✓ Dev mode: {dev}; `upfront dev` supplies development credentials, so it runs as it is.", file=out)
+        print(f"For production, still needed ({len(problems)}):", file=out)
+        for problem in problems:
+            print(f"  - {problem}", file=out)
+        for warning in settings.warnings():
+            print(f"  ! {warning}", file=out)
+        return 0
     if problems:
         print(
             f"✗ Upfront is not ready to run ({len(problems)} problem{'s' if len(problems) > 1 else ''}):",
@@ -98,6 +109,28 @@ def run_check(environ: Mapping[str, str], out: TextIO) -> int:
     for warning in [*settings.warnings(), *_unhandled_topic_warnings(settings)]:
         print(f"  ! {warning}", file=out)
     return 0
+
+
+def _dev_context(environ: Mapping[str, str]) -> str | None:
+    """What says this is a developer's machine: a running `upfront dev`, or its data directory here."""
+    running = read_dev_runtime(environ)
+    if running is not None:
+        return f"`upfront dev` is running at {running.url} (pid {running.pid}, data in {running.data_dir})"
+    data_dir = Path(environ.get("UPFRONT_DATA_DIR", ".upfront"))
+    if (data_dir / DEV_SECRET_FILE).is_file():
+        return f"{data_dir.resolve()} holds the data of `upfront dev`"
+    return None
+
+
+def _dev_problems(environ: Mapping[str, str]) -> list[str]:
+    """What would stop `upfront dev` itself, which fills in development credentials and the dev store's origins."""
+    from plugin.devmode import DEV_CREDENTIALS
+    from plugin.devstore.server import devstore_environment
+
+    url = environ.get("UPFRONT_APP_URL") or DEFAULT_APP_URL
+    placeholder_key = "k" * MIN_SECRET_KEY_LENGTH  # stands for the key `upfront dev` keeps in its data directory
+    dev_env = {**DEV_CREDENTIALS, "UPFRONT_SECRET_KEY": placeholder_key, **devstore_environment(url), **environ}
+    return load_settings(dev_env).problems()
 
 
 def _unhandled_topic_warnings(settings: Settings) -> list[str]:

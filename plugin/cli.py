@@ -6,7 +6,7 @@ import argparse
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 
@@ -23,7 +23,9 @@ from plugin.app import (
 )
 from plugin.check import run_check
 from plugin.devmode import DEV_CREDENTIALS, run_dev
+from plugin.devruntime import app_url_for_cli
 from plugin.devstore.trigger import trigger
+from plugin.locate import AppNotFound, locate_app_data
 from plugin.logs import configure_logging
 from plugin.manifest import ManifestError
 from plugin.server_config import server_config
@@ -35,9 +37,9 @@ from webhooks.queue_cli import print_stats, replay
 from webhooks.worker import run_worker
 
 
-def _settings_or_exit(*, require_complete: bool) -> Settings:
+def _settings_or_exit(*, require_complete: bool, env: Mapping[str, str] | None = None) -> Settings:
     try:
-        settings = load_settings()
+        settings = load_settings(env)
     except ManifestError as exc:
         print(f"upfront: {exc.path} is invalid:", file=sys.stderr)
         for problem in exc.problems:
@@ -86,13 +88,24 @@ def cmd_check(args: argparse.Namespace) -> int:
     return run_check(os.environ, out=sys.stdout)
 
 
+def _located_settings_or_exit() -> Settings:
+    """Settings for a command that reads the running app's Redis; says on stderr which Redis that is."""
+    try:
+        located = locate_app_data(os.environ, Path.cwd())
+    except AppNotFound as exc:
+        print(f"upfront: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+    print(f"upfront: using {located.description}", file=sys.stderr)
+    return _settings_or_exit(require_complete=False, env=located.env)
+
+
 def cmd_queue_stats(args: argparse.Namespace) -> int:
-    settings = _settings_or_exit(require_complete=False)
+    settings = _located_settings_or_exit()
     return anyio.run(partial(print_stats, settings, sys.stdout, as_json=args.json))
 
 
 def cmd_queue_replay(args: argparse.Namespace) -> int:
-    settings = _settings_or_exit(require_complete=False)
+    settings = _located_settings_or_exit()
     return anyio.run(partial(replay, settings, sys.stdout, dead=args.dead, entry_id=args.id))
 
 
@@ -107,14 +120,35 @@ def cmd_shopify_config(args: argparse.Namespace) -> int:
 
 
 def cmd_webhook_trigger(args: argparse.Namespace) -> int:
+    if not args.topic and not args.journey:
+        print(
+            "upfront: say which TOPIC to send (e.g. orders/create), or --journey for an order's whole way.",
+            file=sys.stderr,
+        )
+        return 2
+    base = args.url.rstrip("/") if args.url else app_url_for_cli(os.environ)[0]
     # A running `upfront dev` signs with the development credentials unless real ones are set: so does this.
-    env = {**DEV_CREDENTIALS, "UPFRONT_APP_URL": "http://127.0.0.1:8000", **os.environ}
+    env = {**DEV_CREDENTIALS, "UPFRONT_APP_URL": base, **os.environ}
     try:
         settings = load_settings(env)
     except ManifestError as exc:
         print(f"upfront: {exc}", file=sys.stderr)
         return 1
-    return trigger(settings, args.topic, platform=args.platform, shop=args.shop, url=args.url, out=sys.stdout)
+    fields = {
+        name: value
+        for name, value in (("shipment_status", args.shipment_status), ("status", args.status))
+        if value is not None
+    }
+    return trigger(
+        settings,
+        args.topic,
+        platform=args.platform,
+        shop=args.shop,
+        base=base,
+        out=sys.stdout,
+        journey=args.journey,
+        fields=fields,
+    )
 
 
 def cmd_dev(args: argparse.Namespace) -> int:
@@ -158,11 +192,25 @@ def build_parser() -> argparse.ArgumentParser:
         "trigger", help="post a correctly signed sample delivery (e.g. orders/create, store/order/created)"
     )
     trigger_parser.add_argument(
-        "topic", help="Shopify topic (orders/create) or BigCommerce scope (store/order/created)"
+        "topic", nargs="?", help="Shopify topic (orders/create) or BigCommerce scope (store/order/created)"
     )
+    trigger_parser.add_argument(
+        "--journey",
+        action="store_true",
+        help="a fresh order's whole way: placed, shipped, (out for delivery,) delivered",
+    )
+    trigger_parser.add_argument(
+        "--shipment-status",
+        help="fulfillments/*: in_transit (default for create), out_for_delivery, delivered, ...",
+    )
+    trigger_parser.add_argument("--status", help="store/order/statusUpdated: completed (default) or shipped")
     trigger_parser.add_argument("--shop", help="shop domain or store hash (default: the demo shop)")
-    trigger_parser.add_argument("--platform", choices=["shopify", "bigcommerce"], help="default: from the topic")
-    trigger_parser.add_argument("--url", help="app base URL (default: UPFRONT_APP_URL)")
+    trigger_parser.add_argument(
+        "--platform", choices=["shopify", "bigcommerce"], help="default: from the topic (shopify for --journey)"
+    )
+    trigger_parser.add_argument(
+        "--url", help="app base URL (default: UPFRONT_APP_URL, else the running `upfront dev`, else port 8000)"
+    )
     trigger_parser.set_defaults(handler=cmd_webhook_trigger)
     dev = add("dev", cmd_dev, "embedded Redis + server + worker + dev store, for local development")
     dev.add_argument("--host", default="127.0.0.1")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
 import signal
 import sys
 import time
@@ -15,8 +16,10 @@ import anyio
 import uvicorn
 
 from plugin.app import build_event_handlers, build_job_handlers, build_services, create_app, outbound_client
+from plugin.check import DEV_SECRET_FILE
+from plugin.devruntime import DevRuntime, forget_dev_runtime, record_dev_runtime, redacted
 from plugin.devstore.server import DevStore, devstore_environment
-from plugin.logs import configure_logging
+from plugin.logs import configure_dev_logging
 from plugin.manifest import ManifestError
 from plugin.server_config import server_config
 from plugin.services import Services
@@ -33,7 +36,7 @@ DEV_CREDENTIALS = {
 
 def _dev_secret_key(data_dir: Path) -> str:
     """A random key kept in the data dir, so signed links and encrypted tokens survive dev restarts."""
-    path = data_dir / "dev-secret-key"
+    path = data_dir / DEV_SECRET_FILE
     if path.is_file():
         return path.read_text().strip()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -59,10 +62,12 @@ class _DevServer(uvicorn.Server):
         yield
 
 
-def _step(label: str) -> Callable[[], None]:
-    print(f"  {label} ...", end="", flush=True)
+def _step(label: str, *, logs_requests: bool = False) -> Callable[[], None]:
+    """Print a start-up step, then its outcome; on lines of their own when the step's requests are logged."""
+    print(f"  {label} ...", end="\n" if logs_requests else "", flush=True)
     started = time.perf_counter()
-    return lambda: print(f" ok ({(time.perf_counter() - started) * 1000:.0f} ms)", flush=True)
+    ending = "  ... ok" if logs_requests else " ok"
+    return lambda: print(f"{ending} ({(time.perf_counter() - started) * 1000:.0f} ms)", flush=True)
 
 
 async def _announce_when_started(server: uvicorn.Server, devstore: DevStore, services: Services) -> None:
@@ -73,19 +78,52 @@ async def _announce_when_started(server: uvicorn.Server, devstore: DevStore, ser
     if not server.started:
         return
     done()
-    done = _step("installing the demo shops from the dev store")
+    done = _step("installing the demo shops from the dev store", logs_requests=True)
     installed = await devstore.install_demo_shops(services, services.http)
     done()
-    print(
-        f"\nReady. Demo shops installed: {', '.join(installed)}.\n"
-        f"  storefront  {'   '.join(devstore.demo_pages(base))}   (add ?app=off to compare)\n"
-        f"  admin       {devstore.admin_url(base)}\n"
-        f"  health      {base}/readyz\n"
-        f"  API         {base}/openapi.json\n"
-        f"  queue       {base}/metrics   (or `upfront queue stats`)\n"
-        f"  try         upfront webhook trigger orders/create   |   upfront webhook trigger store/order/created\n"
-        "Ctrl-C stops.\n",
-        flush=True,
+    record_dev_runtime(os.environ, DevRuntime(os.getpid(), base, settings_data_dir(services), _redis_record(services)))
+    print(f"\nReady. Demo shops installed: {', '.join(installed)}.\n{walkthrough(base, devstore)}", flush=True)
+
+
+def _redis_record(services: Services) -> str | None:
+    url = services.settings.redis_url
+    return redacted(url) if url else None
+
+
+def settings_data_dir(services: Services) -> Path:
+    return services.settings.data_dir.resolve()
+
+
+def command_name() -> str:
+    """How this shell can run `upfront`: `upfront` when it is on PATH, else the path it was started by."""
+    started = Path(sys.argv[0])
+    on_path = shutil.which("upfront")
+    if started.name != "upfront" or (on_path and Path(on_path).resolve() == started.resolve()):
+        return "upfront"
+    try:
+        return str(started.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(started)
+
+
+def walkthrough(base: str, devstore: DevStore) -> str:
+    """What `upfront dev` prints once ready: the Shopify demo shop end to end, with the real URLs."""
+    upfront = command_name()
+    product, cart = devstore.demo_pages(base)
+    other_store, other_admin = devstore.other_shop_urls(base)
+    return (
+        "The Shopify demo shop (EUR, Berlin), end to end:\n"
+        f"  1. storefront  {product}   (cart: {cart}; add ?app=off to compare)\n"
+        f"  2. admin       {devstore.admin_url(base)}\n"
+        f"  3. an order    {upfront} webhook trigger --journey\n"
+        "                 (a fresh order placed now, shipped, out for delivery, delivered; one step at a time:\n"
+        "                  orders/create, then fulfillments/create, then fulfillments/update --shipment-status\n"
+        "                  out_for_delivery, then the same with delivered)\n"
+        f"  4. its emails  {devstore.admin_url(base, 'emails')}   (dev outbox: four emails within a minute)\n"
+        f"The BigCommerce demo store (USD, New York): storefront {other_store}   admin {other_admin}\n"
+        f"  its order: {upfront} webhook trigger --journey --platform bigcommerce\n"
+        f"Also: health {base}/readyz   API {base}/openapi.json   queue {base}/metrics ({upfront} queue stats)\n"
+        "Ctrl-C stops.\n"
     )
 
 
@@ -106,7 +144,9 @@ async def _serve(host: str, port: int) -> None:
         done()
         services = build_services(settings, redis, http)
         devstore = DevStore.create(services)
-        app = create_app(settings, redis=redis, http=http, extra_routes=devstore.routes())
+        app = create_app(
+            settings, redis=redis, http=http, extra_routes=devstore.routes(), dev_admin=devstore.dev_admin()
+        )
         config = server_config(app, settings, host=host, port=port)
         server = _DevServer(config)
         stop_worker = anyio.Event()
@@ -134,6 +174,9 @@ def run_dev(host: str, port: int) -> int:
     except ManifestError as exc:
         print(f"upfront: {exc}", file=sys.stderr)
         return 1
-    configure_logging(os.environ.get("UPFRONT_LOG_LEVEL", "WARNING"))
-    anyio.run(_serve, host, port)
+    configure_dev_logging(os.environ.get("UPFRONT_LOG_LEVEL", "WARNING"))
+    try:
+        anyio.run(_serve, host, port)
+    finally:
+        forget_dev_runtime(os.environ, os.getpid())
     return 0

@@ -35,12 +35,42 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+ACCESS_LOGGER = "upfront.access"
+
+
+class AccessLineFormatter(logging.Formatter):
+    """`upfront dev`'s request lines, for reading: `GET /readyz 200 1.2 ms  req 5f0c...`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields = vars(record)
+        moment = datetime.fromtimestamp(record.created).strftime("%H:%M:%S")
+        return (
+            f"{moment} {fields.get('method', '-')} {fields.get('path', '-')} {fields.get('status', '-')} "
+            f"{fields.get('ms', '-')} ms  req {request_id_var.get() or '-'}"
+        )
+
+
+def configure_dev_logging(level: str = "WARNING") -> None:
+    """JSON lines at `level`, plus one readable line per request (the access log at INFO) on stdout."""
+    configure_logging(level)
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(AccessLineFormatter())
+    access = logging.getLogger(ACCESS_LOGGER)
+    access.handlers[:] = [handler]
+    access.setLevel(logging.INFO)
+    access.propagate = False
+
+
 def configure_logging(level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    access = logging.getLogger(ACCESS_LOGGER)  # JSON like every other line (undoing configure_dev_logging)
+    access.handlers[:] = []
+    access.setLevel(logging.NOTSET)
+    access.propagate = True
     # uvicorn's own access log is replaced by ours, which carries the request id.
     logging.getLogger("uvicorn.access").disabled = True
     for name in ("uvicorn", "uvicorn.error"):

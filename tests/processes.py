@@ -30,6 +30,8 @@ def process_env(data_dir: Path, **overrides: str) -> dict[str, str]:
         BIGCOMMERCE_CLIENT_SECRET=BIGCOMMERCE_SECRET,
         UPFRONT_DATA_DIR=str(data_dir),
         UPFRONT_APP_URL="https://upfront.test",
+        # Where `upfront dev` records itself for other commands: per test, never the developer's own.
+        XDG_STATE_HOME=str(data_dir.parent / f"{data_dir.name}-state"),
     )
     env.update(overrides)
     return env

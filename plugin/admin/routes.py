@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from plugin.admin.auth import authenticated_shop, issue_csrf_token
 from plugin.admin.dashboard_routes import dashboard_routes
+from plugin.admin.dev import dev_admin_of
 from plugin.admin.email_routes import email_admin_routes
 from plugin.admin.help_pages import help_page_routes
 from plugin.admin.privacy_routes import privacy_routes
@@ -62,6 +63,7 @@ def render_shell(request: Request, page: str) -> HTMLResponse:
         "nav": [(key, label, page_url(key)) for key, label in PAGES],
         "identity": None,
         "api_key": settings.shopify_api_key,
+        "dev": dev_admin_of(request),
     }
     if cookie is not None:  # BigCommerce: the cookie decides how the page script authenticates, nothing else
         html = render(

@@ -4,24 +4,28 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 import httpx
 from starlette.routing import BaseRoute, Mount
 
+from plugin.admin.dev import DevAdmin
+from plugin.devstore.admin_entry import admin_entry_routes, bigcommerce_admin_path, dev_admin, shopify_admin_path
 from plugin.devstore.bigcommerce import DEMO_STORE_HASH, BigCommerceEmulator, create_bigcommerce_emulator
+from plugin.devstore.deliveries import trigger_routes
 from plugin.devstore.shopify import DEMO_SHOP, ShopifyEmulator, create_shopify_emulator
-from plugin.devstore.storefront import PRODUCTS, seed_demo_shop, storefront_routes
+from plugin.devstore.storefront import PRODUCTS, seed_demo_journey, seed_demo_shop, storefront_routes
 from plugin.keys import ShopRef
 from plugin.services import Services
 from plugin.shopify.adapter import shopify_platform
 from plugin.shopify.sync import schedule_post_install
+from plugin.shops import StoredToken
 
 log = logging.getLogger(__name__)
 
 SHOPIFY_MOUNT = "/devstore/shopify"
 BIGCOMMERCE_MOUNT = "/devstore/bigcommerce"
 STOREFRONT_MOUNT = "/devstore"
+BIGCOMMERCE_STOREFRONT_MOUNT = BIGCOMMERCE_MOUNT + "/storefront"
 
 
 def devstore_environment(base_url: str) -> dict[str, str]:
@@ -56,27 +60,51 @@ class DevStore:
 
     def routes(self) -> list[BaseRoute]:
         # Order matters: Starlette does not fall through from one mount to the next, so /devstore comes last.
+        # Each storefront's header links to the other platform's demo storefront.
+        shopify_store = storefront_routes(switch=("BigCommerce", BIGCOMMERCE_STOREFRONT_MOUNT + "/"))
+        bigcommerce_store = storefront_routes(
+            shop=DEMO_STORE_HASH,
+            platform="bigcommerce",
+            country="US",
+            switch=("Shopify", STOREFRONT_MOUNT + "/"),
+        )
         return [
+            *admin_entry_routes(self.shopify, self.bigcommerce),
+            *trigger_routes(self.shopify, self.bigcommerce),
             Mount(SHOPIFY_MOUNT, app=self.shopify),
+            Mount(BIGCOMMERCE_STOREFRONT_MOUNT, routes=bigcommerce_store),
             Mount(BIGCOMMERCE_MOUNT, app=self.bigcommerce),
-            Mount(STOREFRONT_MOUNT, routes=storefront_routes()),
+            Mount(STOREFRONT_MOUNT, routes=shopify_store),
         ]
+
+    @staticmethod
+    def dev_admin() -> DevAdmin:
+        return dev_admin(DEMO_SHOP, DEMO_STORE_HASH)
 
     @staticmethod
     def demo_pages(base_url: str) -> list[str]:
         product = next(iter(PRODUCTS))
         return [f"{base_url}{STOREFRONT_MOUNT}/products/{product}", f"{base_url}{STOREFRONT_MOUNT}/cart"]
 
-    def admin_url(self, base_url: str) -> str:
-        """The merchant admin of the demo BigCommerce store, opened the way its control panel does (valid 24 h).
-        The Shopify admin needs Shopify's own App Bridge in a real Shopify admin, so it is not offered here."""
-        jwt = self.bigcommerce.signed_payload_jwt(DEMO_STORE_HASH)
-        return f"{base_url}/bigcommerce/load?{urlencode({'signed_payload_jwt': jwt})}"
+    @staticmethod
+    def admin_url(base_url: str, page: str = "home") -> str:
+        """The Shopify demo shop's admin, in the dev store's stand-in for the Shopify admin (works offline)."""
+        return base_url + shopify_admin_path(DEMO_SHOP, page)
+
+    @staticmethod
+    def other_shop_urls(base_url: str) -> tuple[str, str]:
+        """(storefront, admin) of the BigCommerce demo store, the other platform's demo shop."""
+        return base_url + BIGCOMMERCE_STOREFRONT_MOUNT + "/", base_url + bigcommerce_admin_path(DEMO_STORE_HASH)
 
     async def install_demo_shops(self, services: Services, http: httpx.AsyncClient) -> list[str]:
         """Install both demo shops the way the platforms do it, over HTTP against the running app."""
         done: list[str] = []
         shop = ShopRef("shopify", DEMO_SHOP)
+        # A new dev store has issued no tokens: one kept from an earlier run would be refused. Store it as spent
+        # (expired, nothing to refresh it with), so the demo shop exchanges a session token again, as a real
+        # embedded app does when its token is dead.
+        if await services.shops.load_token(shop) is not None:
+            await services.shops.replace_token(shop, StoredToken(access_token="", scope="", expires_at=0.0))
         # Shopify's managed install: the embedded admin's session token is exchanged for an offline token.
         await shopify_platform(services).tokens.ensure_from_session_token(shop, self.shopify.session_token(DEMO_SHOP))
         await schedule_post_install(services.redis, services.keys, shop)
@@ -90,4 +118,6 @@ class DevStore:
             log.warning("demo BigCommerce install failed", extra={"status": response.status_code})
         # The demo storefront pages need widget settings and facts at once, before the sync jobs have run.
         await seed_demo_shop(services, DEMO_SHOP)
+        for demo in (shop, ShopRef("bigcommerce", DEMO_STORE_HASH)):
+            await seed_demo_journey(services, demo)
         return done

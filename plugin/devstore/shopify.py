@@ -34,7 +34,7 @@ from starlette.types import Receive, Scope, Send
 
 from plugin.devstore.shopify_demo import DEMO_SHOP, demo_graphql_data, demo_orders, sample_webhook_payload
 
-__all__ = ["DEMO_SHOP", "ShopifyEmulator", "create_shopify_emulator"]
+__all__ = ["DEMO_SHOP", "ShopifyEmulator", "admin_host", "create_shopify_emulator"]
 
 ACCESS_TOKEN_SECONDS = 3600
 REFRESH_TOKEN_SECONDS = 90 * 24 * 3600
@@ -223,7 +223,7 @@ class ShopifyEmulator:
             return JSONResponse({"error": "invalid_request", "error_description": "unknown client or redirect"}, 400)
         code = secrets.token_hex(16)
         self.codes[code] = _Grant(shop, self.clock() + 60)
-        signed = self.install_query(shop, code=code, state=query.get("state", ""), host=_host(shop))
+        signed = self.install_query(shop, code=code, state=query.get("state", ""), host=admin_host(shop))
         return RedirectResponse(f"{redirect_uri}?{signed}", status_code=302)
 
     async def access_token(self, request: Request) -> Response:
@@ -332,11 +332,12 @@ class ShopifyEmulator:
     async def embedded_admin(self, request: Request) -> Response:
         """The Shopify admin around an embedded app, reduced to the iframe."""
         shop = request.path_params["shop"]
-        query = urlencode({"shop": shop, "host": _host(shop), "embedded": "1"})
+        query = urlencode({"shop": shop, "host": admin_host(shop), "embedded": "1"})
         return HTMLResponse(f'<!doctype html><iframe src="{self.app_url}/admin/?{query}" title="Upfront"></iframe>')
 
 
-def _host(shop: str) -> str:
+def admin_host(shop: str) -> str:
+    """The `host` parameter Shopify adds to embedded app URLs: the shop's admin, base64url without padding."""
     return base64.urlsafe_b64encode(f"{shop}/admin".encode()).decode().rstrip("=")
 
 

@@ -34,6 +34,8 @@ from starlette.types import Receive, Scope, Send
 
 from plugin.devstore.shopify import sign_proxy
 from plugin.devstore.shopify_demo import DEMO_SHOP, demo_graphql_data
+from plugin.email.journey_settings import JourneySettings, save_journey_settings
+from plugin.email.journey_settings import settings_key as journey_settings_key
 from plugin.keys import ShopRef
 from plugin.openapi import Operation, documented
 from plugin.rates import ShippingSetup, zones_from_shopify_delivery_profiles
@@ -188,6 +190,13 @@ async def seed_demo_shop(services: Services, shop_id: str = DEMO_SHOP, *, instal
     return shop
 
 
+async def seed_demo_journey(services: Services, shop: ShopRef) -> None:
+    """The demo shop's email settings, if none are saved: no quiet hours, so a newcomer trying the journey in the
+    evening sees the shipping emails at once (the merchant can turn quiet hours on in the admin)."""
+    if as_optional_text(await services.redis.get(journey_settings_key(services, shop))) is None:
+        await save_journey_settings(services, shop, JourneySettings(quiet_hours=None))
+
+
 # --- the cart, kept in cookies like a theme's session cart ---------------------------------------------------
 
 
@@ -256,7 +265,10 @@ def storefront_routes(
     country: str = "DE",
     locale: str = "en",
     clock: Callable[[], float] = time.time,
+    switch: tuple[str, str] | None = None,
 ) -> list[BaseRoute]:
+    """`switch`: (platform name, URL) of the other platform's demo storefront, linked from the page header.
+    The demo shops sell in their platform's currency (Shopify EUR, BigCommerce USD)."""
     if platform not in ("shopify", "bigcommerce"):
         raise ValueError(f"unknown platform {platform!r}")
     currency = PLATFORM_CURRENCIES[platform]
@@ -279,6 +291,7 @@ def storefront_routes(
             bigcommerce_src=f"{config.api_base}/static/upfront.js?platform=bigcommerce&shop={quote(config.shop)}",
             cart_count=sum(cart.values()),
             money=config.money,
+            switch=switch,
             **context,
         )
         return HTMLResponse(html, headers={"Cache-Control": "no-store"})

@@ -310,3 +310,36 @@ async def accessibility_violations(page: Page) -> list[tuple[str, str, list[str]
         "axe.run(document, {resultTypes: ['violations']}).then(r => r.violations)"
     )
     return [(v["id"], v["help"], [n["html"][:120] for n in v["nodes"]]) for v in found]
+
+
+@pytest.fixture
+def dev_admin_server(settings: Settings, devstore: DevStore, listener: socket.socket, shop: ShopRef) -> Iterator[str]:
+    # Exactly what `upfront dev` serves: the dev store's routes and the admin's dev mode.
+    app = create_app(settings, extra_routes=devstore.routes(), dev_admin=devstore.dev_admin())
+    with LiveServer(app, listener):
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+
+@pytest.mark.parametrize("options", [DESKTOP, PHONE], ids=["1280px", "390px"])
+async def test_the_dev_shopify_admin_opens_offline_in_the_dev_stores_stand_in(
+    browser: Browser, dev_admin_server: str, options: dict[str, Any]
+) -> None:
+    context = await browser.new_context(**options)
+    offline: list[str] = []
+
+    async def refuse(route: Any) -> None:  # no internet: anything outside loopback fails, as on a plane
+        offline.append(route.request.url)
+        await route.abort()
+
+    await context.route(lambda url: not url.startswith(dev_admin_server), refuse)
+    page = await context.new_page()
+    await page.goto(f"{dev_admin_server}/devstore/shopify/{SHOP}/admin?page=emails")
+    frame = await embedded_frame(page)
+    await frame.wait_for_selector("main[aria-busy=false]")
+    assert await frame.locator("main h1").first.text_content() == "Post-purchase emails"
+    assert await frame.locator("[role=alert]").count() == 0
+    switch = frame.locator("a[data-dev-switch]")
+    assert await switch.text_content() == "Switch to the BigCommerce demo store"
+    assert await switch.is_visible()
+    assert offline == []  # nothing was even asked of Shopify's CDN
+    await context.close()
