@@ -31,6 +31,7 @@ from plugin.jobs import JobHandler
 from plugin.keys import Keys, ShopRef
 from plugin.middleware.body_limit import BodyLimitMiddleware
 from plugin.middleware.hot_routes import HotRoutes, hot_routes
+from plugin.middleware.methods import AllowedMethods
 from plugin.middleware.request_id import RequestIdMiddleware
 from plugin.openapi import build_document, openapi_json
 from plugin.platform import Platform
@@ -55,7 +56,7 @@ from webhooks.receive import webhook_endpoint
 from webhooks.reconcile import RESYNC_JOB, reconcile_shop
 from webhooks.registry import EventRegistry, handled_event_types
 from widgets.help.forward import help_job_handlers
-from widgets.routes import hot_storefront_routes, proxy_widget_routes, widget_routes
+from widgets.routes import CORS_PREFIX, hot_storefront_routes, proxy_widget_routes, widget_routes
 
 ORDER_EVENTS = (
     events.ORDER_CREATED,
@@ -212,12 +213,15 @@ def create_app(
         *hot_routes(routes, "POST", "/webhooks/shopify", "/webhooks/bigcommerce"),
         *hot_storefront_routes(routes),
     ]
+    served = [*routes, *extra_routes]
     middleware = [
         Middleware(RequestIdMiddleware),
         Middleware(BodyLimitMiddleware),
         Middleware(HotRoutes, routes=hot),
         Middleware(AdminContentSecurity),  # after the hot routes: none of them is under /admin
+        # Inside the hot dispatch: hot reads and webhook POSTs never pay for the method table.
+        Middleware(AllowedMethods, routes=served, preflight_prefixes=[CORS_PREFIX]),
     ]
-    app = Starlette(routes=[*routes, *extra_routes], middleware=middleware, lifespan=lifespan)
+    app = Starlette(routes=served, middleware=middleware, lifespan=lifespan)
     app.state.openapi = build_document(routes, title=settings.manifest.name, version=app_version())
     return app

@@ -31,6 +31,7 @@ Handler = Callable[[StorefrontCall], Awaitable[Response]]
 ShopOf = Callable[[Request], ShopRef]
 
 STOREFRONT_PREFIX = "/storefront/{platform}/{shop}"
+CORS_PREFIX = "/storefront/"  # where the CORS guard answers preflights itself
 # What every product and cart page asks for: dispatched ahead of the router (plugin.middleware.hot_routes).
 HOT_READS = ("/estimate", "/widgets/estimate", "/widgets/badges")
 
