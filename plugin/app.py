@@ -27,6 +27,7 @@ from plugin.crypto import Cipher
 from plugin.email.mailer import ConfiguredMailer
 from plugin.email.routes import email_routes
 from plugin.email.transport import Mailer
+from plugin.http_errors import EXCEPTION_HANDLERS
 from plugin.jobs import JobHandler
 from plugin.keys import Keys, ShopRef
 from plugin.middleware.body_limit import BodyLimitMiddleware
@@ -222,6 +223,6 @@ def create_app(
         # Inside the hot dispatch: hot reads and webhook POSTs never pay for the method table.
         Middleware(AllowedMethods, routes=served, preflight_prefixes=[CORS_PREFIX]),
     ]
-    app = Starlette(routes=served, middleware=middleware, lifespan=lifespan)
+    app = Starlette(routes=served, middleware=middleware, exception_handlers=EXCEPTION_HANDLERS, lifespan=lifespan)
     app.state.openapi = build_document(routes, title=settings.manifest.name, version=app_version())
     return app

@@ -1,0 +1,118 @@
+"""The app against its own `/openapi.json`: schemathesis (every check, every operation), once as a stranger and once
+signed in to an installed shop, must find nothing. In-process, seeded, with a bounded number of examples."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import schemathesis
+from schemathesis.core.failures import Failure
+from schemathesis.engine import events, from_schema
+from schemathesis.python.asgi import shutdown_lifespans
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from plugin.app import build_services, create_app
+from plugin.devstore.shopify import DEMO_SHOP
+from plugin.devstore.storefront import seed_demo_shop
+from plugin.settings import Settings
+from plugin.storage import connect
+from tests.devstores import DEVSTORE, DevStores, stores, test_env
+
+__all__ = ["stores", "test_env"]
+
+MAX_EXAMPLES = 10  # per operation and phase; the coverage phase adds its own boundary cases on top
+SEED = 17
+
+# Operations whose nested-JSON bodies still reach a bare `json.loads` (RecursionError -> 500). Branch json-limits
+# (one bounded JSON parser for every request body) fixes them; remove this list once it is merged.
+NESTED_JSON_PENDING: tuple[str, ...] = ()
+
+
+def _config(parameters: dict[str, str]) -> schemathesis.Config:
+    operations: list[dict[str, Any]] = [
+        {"include-path": path, "checks": {"not_a_server_error": {"enabled": False}}} for path in NESTED_JSON_PENDING
+    ]
+    return schemathesis.Config.from_dict(
+        {
+            "seed": SEED,
+            "workers": 1,
+            "continue-on-failure": True,
+            "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none"},
+            "checks": {"enabled": True},
+            "phases": {"stateful": {"enabled": False}},
+            "parameters": parameters,
+            "operations": operations,
+        }
+    )
+
+
+class ShopifySession:
+    """A fresh App Bridge session token for the demo shop on every request (they live one minute)."""
+
+    def __init__(self, emulators: DevStores) -> None:
+        self.emulators = emulators
+
+    def get(self, case: Any, context: Any) -> str:
+        return self.emulators.shopify.session_token(DEMO_SHOP, user_id="42")
+
+    def set(self, case: Any, token: str, context: Any) -> None:
+        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {token}"}
+
+
+def _findings(app: Starlette, parameters: dict[str, str], auth: ShopifySession | None) -> list[str]:
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=_config(parameters))
+    if auth is not None:
+        provider = auth
+        schema.auth(refresh_interval=None)(type("Session", (), {"get": provider.get, "set": provider.set}))
+    found: dict[tuple[str | None, str], str] = {}  # one example per operation and kind of finding
+    for event in from_schema(schema).execute():
+        if isinstance(event, events.ScenarioFinished | events.FuzzScenarioFinished):
+            for checks in event.recorder.checks.values():
+                for check in checks:
+                    if (info := check.failure_info) is not None:
+                        key = (info.failure.operation, info.failure.code)
+                        found.setdefault(key, _describe(info.failure, info.code_sample))
+        elif isinstance(event, events.EngineFinished):
+            for failure in event.failures:
+                found.setdefault((failure.operation, failure.code), _describe(failure, ""))
+        elif isinstance(event, events.NonFatalError | events.FatalError):
+            found[(None, str(event.id))] = f"error: {event}"
+    return sorted(found.values())
+
+
+def _describe(failure: Failure, reproduce: str) -> str:
+    return f"{failure.operation}: [{failure.code}] {failure.title}: {failure.message}\n    {reproduce}"
+
+
+@pytest.fixture
+def app(settings: Settings, stores: DevStores) -> Iterator[Starlette]:
+    emulators = Starlette(routes=[Mount("/shopify", app=stores.shopify), Mount("/bigcommerce", app=stores.bigcommerce)])
+    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=emulators), base_url=DEVSTORE)
+
+    async def seed() -> None:
+        redis = connect(settings.redis_url)
+        await seed_demo_shop(build_services(settings, redis, http), install=True)
+        await redis.aclose()
+
+    asyncio.run(seed())
+    try:
+        yield create_app(settings, http=http)
+    finally:
+        shutdown_lifespans()  # the app's lifespan ran on schemathesis' own event loop
+
+
+@pytest.mark.slow
+def test_a_stranger_finds_nothing_the_schema_does_not_say(app: Starlette) -> None:
+    findings = _findings(app, {}, None)
+    assert findings == [], "\n".join(findings)
+
+
+@pytest.mark.slow
+def test_a_signed_in_shop_finds_nothing_the_schema_does_not_say(app: Starlette, stores: DevStores) -> None:
+    findings = _findings(app, {"platform": "shopify", "shop": DEMO_SHOP}, ShopifySession(stores))
+    assert findings == [], "\n".join(findings)
