@@ -20,7 +20,7 @@ from plugin.admin.queue import (
 from plugin.admin.web import AdminCall, admin_endpoint, error, fragment, json_body
 from plugin.bigcommerce.users import StoreUsers
 from plugin.jobs import Job, schedule_job
-from plugin.openapi import documented
+from plugin.openapi import Body, documented
 from plugin.shop_data import load_facts
 from webhooks.reconcile import RESYNC_JOB
 from webhooks.stats import collect_stats
@@ -68,6 +68,21 @@ async def health_fragment(call: AdminCall) -> Response:
 
 MAX_REPLAY_IDS = 100
 REPLAY_FORMS = '{"id": "<dead letter id>"}, {"ids": ["<id>", ...]} or {"all": true}'
+_DEAD_LETTER_ID = {"type": "string", "pattern": "^[0-9]{1,20}-[0-9]{1,20}$"}
+REPLAY_SCHEMA = {
+    "oneOf": [
+        {"type": "object", "required": ["id"], "properties": {"id": _DEAD_LETTER_ID}, "additionalProperties": False},
+        {
+            "type": "object",
+            "required": ["ids"],
+            "properties": {
+                "ids": {"type": "array", "minItems": 1, "maxItems": MAX_REPLAY_IDS, "items": _DEAD_LETTER_ID}
+            },
+            "additionalProperties": False,
+        },
+        {"type": "object", "required": ["all"], "properties": {"all": {"const": True}}, "additionalProperties": False},
+    ]
+}
 
 
 def _replay_choice(data: dict[str, Any]) -> list[str] | None:
@@ -102,7 +117,7 @@ def _replay_choice(data: dict[str, Any]) -> list[str] | None:
         404: "no such dead letter for this shop",
     },
     tag="admin",
-    request_body=REPLAY_FORMS,
+    request_body=Body(REPLAY_FORMS, schema=REPLAY_SCHEMA),
     security=SECURITY,
 )
 async def replay(call: AdminCall) -> Response:

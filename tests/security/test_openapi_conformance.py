@@ -33,9 +33,30 @@ SEED = 17
 NESTED_JSON_PENDING: tuple[str, ...] = ()
 
 
+# Where a schema-valid request may still get a 400 because validity depends on something a per-parameter schema
+# cannot say; each 400 names the field and why. Every other check still runs on these operations.
+CROSS_FIELD_RULES = {
+    # the currency must be the shop's own, a postcode's shape depends on the country, decimals on the currency
+    "estimate": "/(storefront/[^/]+/[^/]+|proxy)(/widgets)?/estimate$",
+    "estimator preview": "^/admin/api/(estimator/preview|fragments/estimator)$",
+    # the settings documents and the help form are validated field by field (the first bad one is named in the 400);
+    # their full JSON schemas are not published in the document yet
+    "settings": "^/admin/api/(widgets|help|emails)/settings$",
+    "help form": "/help/requests$",
+}
+POSITIVE_OR_NAMED_FIELD = ["2xx", "3xx", "400", "401", "403", "404", "409", "429"]
+
+
 def _config(parameters: dict[str, str]) -> schemathesis.Config:
     operations: list[dict[str, Any]] = [
         {"include-path": path, "checks": {"not_a_server_error": {"enabled": False}}} for path in NESTED_JSON_PENDING
+    ]
+    operations += [
+        {
+            "include-path-regex": regex,
+            "checks": {"positive_data_acceptance": {"expected-statuses": POSITIVE_OR_NAMED_FIELD}},
+        }
+        for regex in CROSS_FIELD_RULES.values()
     ]
     return schemathesis.Config.from_dict(
         {
@@ -106,13 +127,11 @@ def app(settings: Settings, stores: DevStores) -> Iterator[Starlette]:
         shutdown_lifespans()  # the app's lifespan ran on schemathesis' own event loop
 
 
-@pytest.mark.slow
 def test_a_stranger_finds_nothing_the_schema_does_not_say(app: Starlette) -> None:
     findings = _findings(app, {}, None)
     assert findings == [], "\n".join(findings)
 
 
-@pytest.mark.slow
 def test_a_signed_in_shop_finds_nothing_the_schema_does_not_say(app: Starlette, stores: DevStores) -> None:
     findings = _findings(app, {"platform": "shopify", "shop": DEMO_SHOP}, ShopifySession(stores))
     assert findings == [], "\n".join(findings)
