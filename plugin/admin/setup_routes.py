@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Route
 from plugin.admin.checklist import onboarding_steps
 from plugin.admin.queue import (
     ENTRY_ID,
+    ENTRY_ID_SHAPE,
     replay_every_shop_dead_letter,
     replay_shop_dead_letters,
     shop_dead_letters,
@@ -68,7 +69,7 @@ async def health_fragment(call: AdminCall) -> Response:
 
 MAX_REPLAY_IDS = 100
 REPLAY_FORMS = '{"id": "<dead letter id>"}, {"ids": ["<id>", ...]} or {"all": true}'
-_DEAD_LETTER_ID = {"type": "string", "pattern": "^[0-9]{1,20}-[0-9]{1,20}$"}
+_DEAD_LETTER_ID = {"type": "string", "pattern": ENTRY_ID_SHAPE}
 REPLAY_SCHEMA = {
     "oneOf": [
         {"type": "object", "required": ["id"], "properties": {"id": _DEAD_LETTER_ID}, "additionalProperties": False},
@@ -101,7 +102,7 @@ def _replay_choice(data: dict[str, Any]) -> list[str] | None:
     ids = [data["id"]] if named == ["id"] else data["ids"]
     if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_REPLAY_IDS:
         raise HTTPException(400, f"ids must be a list of 1 to {MAX_REPLAY_IDS} dead letter ids")
-    if not all(isinstance(entry_id, str) and ENTRY_ID.match(entry_id) for entry_id in ids):
+    if not all(isinstance(entry_id, str) and ENTRY_ID.fullmatch(entry_id) for entry_id in ids):
         raise HTTPException(400, "id must be a dead letter id like 1700000000000-0")
     return ids
 
