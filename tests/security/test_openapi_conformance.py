@@ -38,7 +38,7 @@ CROSS_FIELD_RULES = {
     # the settings documents and the help form are validated field by field (the first bad one is named in the 400);
     # their full JSON schemas are not published in the document yet
     "settings": "^/admin/api/(widgets|help|emails)/settings$",
-    "help form": "/help/requests$",
+    "help form": "^/(storefront/[^/]+/[^/]+|proxy)/help/requests$",
 }
 POSITIVE_OR_NAMED_FIELD = ["2xx", "3xx", "400", "401", "403", "404", "409", "429"]
 
