@@ -28,10 +28,12 @@ from plugin.crypto import Cipher
 from plugin.email.mailer import ConfiguredMailer
 from plugin.email.routes import email_routes
 from plugin.email.transport import Mailer
+from plugin.http_errors import EXCEPTION_HANDLERS
 from plugin.jobs import JobHandler
 from plugin.keys import Keys, ShopRef
 from plugin.middleware.body_limit import BodyLimitMiddleware
 from plugin.middleware.hot_routes import HotRoutes, hot_routes
+from plugin.middleware.methods import AllowedMethods
 from plugin.middleware.request_id import RequestIdMiddleware
 from plugin.openapi import build_document, openapi_json
 from plugin.platform import Platform
@@ -56,7 +58,7 @@ from webhooks.receive import webhook_endpoint
 from webhooks.reconcile import RESYNC_JOB, reconcile_shop
 from webhooks.registry import EventRegistry, handled_event_types
 from widgets.help.forward import help_job_handlers
-from widgets.routes import hot_storefront_routes, proxy_widget_routes, widget_routes
+from widgets.routes import CORS_PREFIX, hot_storefront_routes, proxy_widget_routes, widget_routes
 
 ORDER_EVENTS = (
     events.ORDER_CREATED,
@@ -215,13 +217,16 @@ def create_app(
         *hot_routes(routes, "POST", "/webhooks/shopify", "/webhooks/bigcommerce"),
         *hot_storefront_routes(routes),
     ]
+    served = [*routes, *extra_routes]
     middleware = [
         Middleware(RequestIdMiddleware),
         Middleware(BodyLimitMiddleware),
         Middleware(HotRoutes, routes=hot),
         Middleware(AdminContentSecurity),  # after the hot routes: none of them is under /admin
+        # Inside the hot dispatch: hot reads and webhook POSTs never pay for the method table.
+        Middleware(AllowedMethods, routes=served, preflight_prefixes=[CORS_PREFIX]),
     ]
-    app = Starlette(routes=[*routes, *extra_routes], middleware=middleware, lifespan=lifespan)
+    app = Starlette(routes=served, middleware=middleware, exception_handlers=EXCEPTION_HANDLERS, lifespan=lifespan)
     app.state.dev_admin = dev_admin
     app.state.openapi = build_document(routes, title=settings.manifest.name, version=app_version())
     return app

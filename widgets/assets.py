@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from plugin.openapi import documented
+from plugin.openapi import SCRIPT, TEXT, documented
 from plugin.storefront_script import SCRIPT_SOURCE, served_script
 
 STABLE_MAX_AGE = 300
@@ -80,14 +80,21 @@ def _serve(request: Request, asset: Asset, cache_control: str) -> Response:
 def static_routes(script: ScriptFile | None = None) -> list[BaseRoute]:
     source = script or ScriptFile()
 
-    @documented("The storefront script (stable URL, short cache)", {200: "JavaScript", 304: "unchanged"}, tag="static")
+    @documented(
+        "The storefront script (stable URL, short cache)",
+        {200: "JavaScript", 304: "unchanged"},
+        tag="static",
+        media=SCRIPT,
+    )
     async def stable(request: Request) -> Response:
         return _serve(request, source.current(), f"public, max-age={STABLE_MAX_AGE}")
 
     @documented(
         "The storefront script at its content hash (cached for a year)",
-        {200: "JavaScript", 304: "unchanged", 404: "not the current version"},
+        {200: "JavaScript", 304: "unchanged", 404: "not the current version (says which is)"},
         tag="static",
+        media=SCRIPT,
+        errors=TEXT,
     )
     async def hashed(request: Request) -> Response:
         asset = source.current()

@@ -7,6 +7,7 @@ TREATMENT = "treatment"
 CONTROL = "control"
 VARIANTS = (TREATMENT, CONTROL)
 BUCKETS = 100
+BUCKET_SCHEMA = {"type": "integer", "minimum": 0, "maximum": BUCKETS - 1}  # the `bucket` query parameter
 
 
 class BucketError(ValueError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from redis.asyncio import Redis
@@ -12,7 +13,7 @@ from starlette.responses import Response
 
 from plugin.json_body import JsonBodyError, parse_json_object
 from plugin.keys import Keys, ShopRef
-from plugin.openapi import documented
+from plugin.openapi import Body, documented
 from widgets.holdout import VARIANTS
 from widgets.rate_limit import over_limit, pseudonym
 from widgets.shop_context import ShopUnavailable
@@ -28,6 +29,27 @@ KEEP_DAYS = 400
 CONSENT = "analytics"
 
 Outcome = tuple[str, str, str]  # widget, variant, event type
+
+
+def batch_schema(widgets: tuple[str, ...], types: tuple[str, ...], max_events: int) -> dict[str, Any]:
+    """An outcome batch as the OpenAPI document describes it; without the consent it is refused with 403."""
+    event = {
+        "type": "object",
+        "required": ["widget", "variant", "type"],
+        "properties": {
+            "widget": {"type": "string", "enum": list(widgets)},
+            "variant": {"type": "string", "enum": list(VARIANTS)},
+            "type": {"type": "string", "enum": list(types)},
+        },
+    }
+    return {
+        "type": "object",
+        "required": ["consent", "events"],
+        "properties": {
+            "consent": {"type": "string", "enum": [CONSENT]},
+            "events": {"type": "array", "minItems": 1, "maxItems": max_events, "items": event},
+        },
+    }
 
 
 class OutcomeInputError(ValueError):
@@ -101,7 +123,10 @@ def _shop_day(call: StorefrontCall, timezone: str) -> date:
         429: "rate limited (Retry-After)",
     },
     tag="storefront",
-    request_body='{"consent": "analytics", "events": [{"widget", "variant", "type"}]} (sent as text/plain)',
+    request_body=Body(
+        '{"consent": "analytics", "events": [{"widget", "variant", "type"}]} (sent as text/plain)',
+        schema=batch_schema(WIDGETS, EVENT_TYPES, MAX_EVENTS),
+    ),
 )
 async def events_endpoint(call: StorefrontCall) -> Response:
     try:

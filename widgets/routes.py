@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from plugin.keys import ShopRef
 from plugin.middleware.hot_routes import HotRoute, endpoint_app
+from plugin.openapi import DocumentedMount, also_answers
 from plugin.services import services
 from widgets.assets import static_routes
 from widgets.badges.http import badges_fragment
@@ -31,7 +32,10 @@ Handler = Callable[[StorefrontCall], Awaitable[Response]]
 ShopOf = Callable[[Request], ShopRef]
 
 STOREFRONT_PREFIX = "/storefront/{platform}/{shop}"
+CORS_PREFIX = "/storefront/"  # where the CORS guard answers preflights itself
 # What every product and cart page asks for: dispatched ahead of the router (plugin.middleware.hot_routes).
+# What any widget endpoint may answer before its own work: the shop cannot serve widgets (now); ShopUnavailable.
+SHOP_RESPONSES = {404: "unknown or uninstalled shop", 503: "the shop's details are not synced yet"}
 HOT_READS = ("/estimate", "/widgets/estimate", "/widgets/badges")
 
 # (path, handler, methods): the same table feeds both mounts.
@@ -62,7 +66,7 @@ def _endpoint(handler: Handler, runtime: WidgetRuntime, shop_of: ShopOf) -> Call
             return error(exc.status, exc.reason)
         return await handler(StorefrontCall(services(request), shop, request, runtime))
 
-    return endpoint
+    return also_answers(endpoint, SHOP_RESPONSES)
 
 
 def widget_routes(*, clock: Callable[[], datetime] = utc_now) -> list[BaseRoute]:
@@ -74,7 +78,12 @@ def widget_routes(*, clock: Callable[[], datetime] = utc_now) -> list[BaseRoute]
     ]
     return [
         *static_routes(),
-        Mount(STOREFRONT_PREFIX, routes=storefront, middleware=[Middleware(StorefrontCors, shops=runtime.shops)]),
+        DocumentedMount(
+            STOREFRONT_PREFIX,
+            routes=storefront,
+            middleware=[Middleware(StorefrontCors, shops=runtime.shops)],
+            responses={403: "origin not one of the shop's storefront domains"},
+        ),
     ]
 
 

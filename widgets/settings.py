@@ -20,6 +20,7 @@ from plugin.storage import as_optional_text
 
 SCHEMA_VERSION = 1
 PLACEMENTS = ("product", "cart", "footer")
+PLACEMENT_SCHEMA = {"type": "string", "enum": list(PLACEMENTS)}
 LOCALES = ("en", "de")
 BADGE_KINDS = ("secure_checkout", "free_returns", "money_back", "payment_methods", "delivery_promise", "support")
 MAX_HOLDOUT_PERCENT = 50

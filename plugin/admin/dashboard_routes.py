@@ -15,7 +15,13 @@ from plugin.email.stages import Stage
 from plugin.openapi import QueryParam, documented
 
 SECURITY = ["shopifySessionToken"]
-PERIOD_QUERY = (QueryParam("days", f"the period: {', '.join(map(str, PERIODS))} days up to today", type="integer"),)
+PERIOD_QUERY = (
+    QueryParam(
+        "days",
+        f"the period: {', '.join(map(str, PERIODS))} days up to today",
+        schema={"type": "integer", "enum": list(PERIODS)},
+    ),
+)
 
 
 def _period(call: AdminCall) -> int | None:

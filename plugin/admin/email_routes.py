@@ -31,13 +31,17 @@ from plugin.email.stages import STAGES, Stage, is_marketing
 from plugin.email.transport import DeliveryError
 from plugin.email.variables import sample_variables
 from plugin.email.wording import LOCALES, pick_locale
-from plugin.openapi import QueryParam, documented
+from plugin.openapi import Body, QueryParam, documented
 from plugin.shop_data import load_facts
 
 log = logging.getLogger(__name__)
 
 SECURITY = ["shopifySessionToken"]
 OUTBOX_SHOWN = 20
+
+
+STAGE_SCHEMA = {"type": "string", "enum": [stage.value for stage in Stage]}
+LOCALE_SCHEMA = {"type": "string", "enum": list(LOCALES)}
 
 
 def _stage(value: object) -> Stage:
@@ -80,7 +84,10 @@ def _variable_names(variables: Mapping[str, Any], prefix: str = "") -> list[str]
     "per order with the reason for any not sent, dev outbox",
     {200: "HTML", 400: "unknown stage or locale", 401: "not signed in"},
     tag="admin",
-    query=(QueryParam("stage", "the stage whose texts to edit"), QueryParam("locale", "en or de")),
+    query=(
+        QueryParam("stage", "the stage whose texts to edit", schema=STAGE_SCHEMA),
+        QueryParam("locale", "en or de", schema=LOCALE_SCHEMA),
+    ),
     security=SECURITY,
 )
 async def emails_fragment(call: AdminCall) -> Response:
@@ -120,7 +127,11 @@ async def emails_fragment(call: AdminCall) -> Response:
     "Change post-purchase email settings (missing keys keep their value; merchant texts must render)",
     {200: "the saved settings", 400: "the first bad field and why", 401: "not signed in", 403: "CSRF token missing"},
     tag="admin",
-    request_body="a partial settings object: stages.<stage>.enabled, stages.<stage>.overrides.<locale>.subject, ...",
+    request_body=Body(
+        "a partial settings object: stages.<stage>.enabled, stages.<stage>.overrides.<locale>.subject, ... "
+        "(none: nothing changes)",
+        required=False,
+    ),
     security=SECURITY,
 )
 async def save_email_settings(call: AdminCall) -> Response:
@@ -143,7 +154,18 @@ def _preview_page(preview: Preview, label: str) -> Response:
     "Preview a stage with the sample order, optionally with unsaved texts (HTML fragment)",
     {200: "HTML", 400: "bad stage, locale or text, with the reason", 401: "not signed in"},
     tag="admin",
-    request_body='{"stage", "locale", "subject"?, "intro"?, "body"?}',
+    request_body=Body(
+        '{"stage", "locale", "subject"?, "intro"?, "body"?}: texts must render with the sample order',
+        schema={
+            "type": "object",
+            "required": ["stage", "locale"],
+            "properties": {
+                "stage": STAGE_SCHEMA,
+                "locale": LOCALE_SCHEMA,
+                **dict.fromkeys(("subject", "intro", "body"), {"type": ["string", "null"]}),
+            },
+        },
+    ),
     security=SECURITY,
 )
 async def preview_email(call: AdminCall) -> Response:
@@ -174,7 +196,18 @@ async def preview_email(call: AdminCall) -> Response:
         502: "the mail server refused it",
     },
     tag="admin",
-    request_body='{"stage", "to", "locale"?}',
+    request_body=Body(
+        '{"stage", "to", "locale"?}',
+        schema={
+            "type": "object",
+            "required": ["stage", "to"],
+            "properties": {
+                "stage": STAGE_SCHEMA,
+                "to": {"type": "string", "format": "email", "maxLength": 254},
+                "locale": LOCALE_SCHEMA,
+            },
+        },
+    ),
     security=SECURITY,
 )
 async def send_test(call: AdminCall) -> Response:
@@ -182,7 +215,7 @@ async def send_test(call: AdminCall) -> Response:
     to = data.get("to")
     try:
         stage = _stage(data.get("stage"))
-        locale = _locale(data["locale"]) if data.get("locale") else None
+        locale = _locale(data["locale"]) if "locale" in data else None
         if not isinstance(to, str) or len(to) > 254:
             raise ValueError("to must be one email address")
         preview = await send_test_message(call.services, call.shop, stage, to.strip(), locale=locale)

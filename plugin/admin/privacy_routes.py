@@ -4,6 +4,7 @@ download, and the shop's privacy audit trail (exports and erasures, without pers
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from starlette.responses import Response
@@ -11,7 +12,7 @@ from starlette.routing import BaseRoute, Route
 
 from plugin.admin.web import AdminCall, admin_endpoint, error, fragment, json_body
 from plugin.keys import ShopRef
-from plugin.openapi import documented
+from plugin.openapi import Body, documented
 from plugin.privacy.audit import shop_audit_trail
 from plugin.privacy.consent import ConsentRecord, consent_history
 from plugin.privacy.export import export_subject
@@ -20,20 +21,37 @@ from plugin.privacy.subjects import DataSubject, known_subjects
 from plugin.services import Services
 
 MAX_IDENTIFIER = 254
+# One rule for the server and the document (explicit classes: regex engines disagree on what \s is). An email
+# has an @ and no inner blank; a customer id is a platform id (digits, or a gid://...); blank ones are left out.
+_BLANK = "[ \\t\\n\\r\\f\\v]*"
+EMAIL_SHAPE = f"^{_BLANK}([^ \\t\\n\\r\\f\\v@]*@[^ \\t\\n\\r\\f\\v]*)?{_BLANK}$"
+CUSTOMER_ID_SHAPE = f"^{_BLANK}([A-Za-z0-9:/._-]+)?{_BLANK}$"
+PERSON_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "email": {"type": ["string", "null"], "pattern": EMAIL_SHAPE, "maxLength": MAX_IDENTIFIER},
+        "customer_id": {"type": ["string", "null"], "pattern": CUSTOMER_ID_SHAPE, "maxLength": MAX_IDENTIFIER},
+    },
+    "anyOf": [
+        {"required": ["email"], "properties": {"email": {"type": "string", "pattern": "@"}}},
+        {"required": ["customer_id"], "properties": {"customer_id": {"type": "string", "pattern": "[A-Za-z0-9:/._-]"}}},
+    ],
+}
 AUDIT_SHOWN = 200
 SECURITY = ["shopifySessionToken"]
 
 
 def _person(data: dict[str, Any]) -> DataSubject:
     """The person named in a request body: an email and/or a platform customer id (never a shop)."""
-    email, customer_id = data.get("email"), data.get("customer_id")
-    for name, value in (("email", email), ("customer_id", customer_id)):
-        if value is not None and (not isinstance(value, str | int) or len(str(value)) > MAX_IDENTIFIER):
+    found: dict[str, str | None] = {}
+    for name, shape in (("email", EMAIL_SHAPE), ("customer_id", CUSTOMER_ID_SHAPE)):
+        value = data.get(name)
+        if value is not None and (not isinstance(value, str) or len(value) > MAX_IDENTIFIER):
             raise ValueError(f"{name} must be text of at most {MAX_IDENTIFIER} characters")
-    email_text = str(email).strip() if email else ""
-    if email_text and ("@" not in email_text or any(char.isspace() for char in email_text)):
-        raise ValueError("email must be one email address")
-    person = DataSubject(customer_id=str(customer_id).strip() if customer_id else None, email=email_text or None)
+        if value is not None and not re.fullmatch(shape, value):
+            raise ValueError("email must be one email address" if name == "email" else "not a customer id")
+        found[name] = (value or "").strip(" \t\n\r\f\v") or None
+    person = DataSubject(customer_id=found["customer_id"], email=found["email"])
     if not person.identifiers():
         raise ValueError("give an email address or a customer id")
     return person
@@ -76,7 +94,7 @@ async def privacy_fragment(call: AdminCall) -> Response:
     "A person's consent history (HTML fragment): who, when, what text and how, per purpose",
     {200: "HTML", 400: "no or bad identifier", 401: "not signed in", 403: "CSRF token missing (BigCommerce)"},
     tag="admin",
-    request_body='{"email": "..."} or {"customer_id": "..."}',
+    request_body=Body('{"email": "..."} or {"customer_id": "..."}', schema=PERSON_SCHEMA),
     security=SECURITY,
 )
 async def consent_lookup(call: AdminCall) -> Response:
@@ -98,7 +116,7 @@ async def consent_lookup(call: AdminCall) -> Response:
     "Create a data export of everything held about a person (kept 30 days)",
     {201: "{export_id, records}", 400: "no or bad identifier", 401: "not signed in", 403: "CSRF token missing"},
     tag="admin",
-    request_body='{"email": "..."} and/or {"customer_id": "..."}',
+    request_body=Body('{"email": "..."} and/or {"customer_id": "..."}', schema=PERSON_SCHEMA),
     security=SECURITY,
 )
 async def create_export(call: AdminCall) -> Response:

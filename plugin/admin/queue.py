@@ -15,7 +15,9 @@ from plugin.storage import as_text
 from webhooks.stream import StreamKeys, replay_dead
 
 DEAD_LETTERS_SCANNED = 10_000  # the newest dead letters looked through for the shop's own
-ENTRY_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
+# A Redis stream id: two unsigned 64-bit numbers. 19 digits always fit (20 may not: Redis refuses those ids).
+ENTRY_ID_SHAPE = "^[0-9]{1,19}-[0-9]{1,19}$"
+ENTRY_ID = re.compile(ENTRY_ID_SHAPE)
 
 
 def _decoded(entries: Any) -> list[tuple[str, dict[str, str]]]:
@@ -72,7 +74,7 @@ async def replay_shop_dead_letters(redis: Redis, keys: Keys, shop: ShopRef, entr
     stream_keys = StreamKeys.of(keys)
     moved: list[str] = []
     for entry_id in dict.fromkeys(entry_ids):
-        if ENTRY_ID.match(entry_id) and await _owned(redis, keys, shop, entry_id):
+        if ENTRY_ID.fullmatch(entry_id) and await _owned(redis, keys, shop, entry_id):
             if await replay_dead(redis, stream_keys, entry_id):
                 moved.append(entry_id)
     return moved

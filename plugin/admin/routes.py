@@ -26,7 +26,7 @@ from plugin.admin.widget_pages import widget_page_routes
 from plugin.bigcommerce.admin_session import read_admin_session
 from plugin.bigcommerce.pages import FRAME_ANCESTORS as BIGCOMMERCE_FRAME_ANCESTORS
 from plugin.content_security import admin_page_policy, new_nonce
-from plugin.openapi import QueryParam, documented
+from plugin.openapi import HTML, DocumentedMount, QueryParam, documented
 from plugin.services import services
 from plugin.settings import Settings
 from plugin.shopify.domains import normalize_shop_domain, shop_origin
@@ -35,6 +35,13 @@ from widgets.settings_http import widget_settings_routes
 from widgets.storefront import WidgetRuntime, utc_now
 
 SHOPIFY_ADMIN = "https://admin.shopify.com"
+# `admin_endpoint` answers these before any handler runs: who is calling, and may they change things.
+ADMIN_API_RESPONSES = {
+    401: "not signed in, or the session token is invalid (App Bridge retries)",
+    403: "CSRF token missing, or the store or user no longer has access",
+    503: "Shopify or storage unreachable; try again",
+}
+ADMIN_API_SECURITY = ("shopifySessionToken", "bigcommerceSession")
 TITLES = dict(PAGES)
 
 
@@ -93,6 +100,8 @@ def render_shell(request: Request, page: str) -> HTMLResponse:
     {200: "HTML (no shop data: the content is fetched with the session)", 404: "no such page"},
     tag="admin",
     query=(QueryParam("shop", "Shopify: the shop domain, only to allow its admin to frame the page"),),
+    media=HTML,
+    errors=HTML,
 )
 async def admin_page(request: Request) -> Response:
     page = request.path_params.get("page", "home")
@@ -116,7 +125,7 @@ def admin_mount(*, clock: Callable[[], datetime] = utc_now) -> Mount:
     return Mount(
         "/admin",
         routes=[
-            Mount("/api", routes=api),
+            DocumentedMount("/api", routes=api, responses=ADMIN_API_RESPONSES, security=ADMIN_API_SECURITY),
             Route("/", admin_page, methods=["GET"]),
             Route("/{page}", admin_page, methods=["GET"]),
         ],

@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Route
 from plugin.admin.checklist import onboarding_steps
 from plugin.admin.queue import (
     ENTRY_ID,
+    ENTRY_ID_SHAPE,
     replay_every_shop_dead_letter,
     replay_shop_dead_letters,
     shop_dead_letters,
@@ -20,7 +21,7 @@ from plugin.admin.queue import (
 from plugin.admin.web import AdminCall, admin_endpoint, error, fragment, json_body
 from plugin.bigcommerce.users import StoreUsers
 from plugin.jobs import Job, schedule_job
-from plugin.openapi import documented
+from plugin.openapi import Body, documented
 from plugin.shop_data import load_facts
 from webhooks.reconcile import RESYNC_JOB
 from webhooks.stats import collect_stats
@@ -68,6 +69,21 @@ async def health_fragment(call: AdminCall) -> Response:
 
 MAX_REPLAY_IDS = 100
 REPLAY_FORMS = '{"id": "<dead letter id>"}, {"ids": ["<id>", ...]} or {"all": true}'
+_DEAD_LETTER_ID = {"type": "string", "pattern": ENTRY_ID_SHAPE}
+REPLAY_SCHEMA = {
+    "oneOf": [
+        {"type": "object", "required": ["id"], "properties": {"id": _DEAD_LETTER_ID}, "additionalProperties": False},
+        {
+            "type": "object",
+            "required": ["ids"],
+            "properties": {
+                "ids": {"type": "array", "minItems": 1, "maxItems": MAX_REPLAY_IDS, "items": _DEAD_LETTER_ID}
+            },
+            "additionalProperties": False,
+        },
+        {"type": "object", "required": ["all"], "properties": {"all": {"const": True}}, "additionalProperties": False},
+    ]
+}
 
 
 def _replay_choice(data: dict[str, Any]) -> list[str] | None:
@@ -86,7 +102,7 @@ def _replay_choice(data: dict[str, Any]) -> list[str] | None:
     ids = [data["id"]] if named == ["id"] else data["ids"]
     if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_REPLAY_IDS:
         raise HTTPException(400, f"ids must be a list of 1 to {MAX_REPLAY_IDS} dead letter ids")
-    if not all(isinstance(entry_id, str) and ENTRY_ID.match(entry_id) for entry_id in ids):
+    if not all(isinstance(entry_id, str) and ENTRY_ID.fullmatch(entry_id) for entry_id in ids):
         raise HTTPException(400, "id must be a dead letter id like 1700000000000-0")
     return ids
 
@@ -102,7 +118,7 @@ def _replay_choice(data: dict[str, Any]) -> list[str] | None:
         404: "no such dead letter for this shop",
     },
     tag="admin",
-    request_body=REPLAY_FORMS,
+    request_body=Body(REPLAY_FORMS, schema=REPLAY_SCHEMA),
     security=SECURITY,
 )
 async def replay(call: AdminCall) -> Response:

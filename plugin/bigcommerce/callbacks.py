@@ -23,7 +23,7 @@ from plugin.bigcommerce.signed_payload import (
 )
 from plugin.bigcommerce.users import StoreUser, StoreUsers
 from plugin.keys import ShopRef
-from plugin.openapi import QueryParam, documented
+from plugin.openapi import HTML, QueryParam, documented
 from plugin.services import Services, services
 from plugin.shop_data import load_facts
 from plugin.shops import StoredToken
@@ -35,7 +35,11 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 TAG = "bigcommerce"
 _REOPEN = "Open Upfront again from Apps > My Apps in your BigCommerce control panel."
-_SIGNED_PAYLOAD = QueryParam("signed_payload_jwt", "JWT signed by BigCommerce with the app's client secret", True)
+_NON_EMPTY = {"type": "string", "minLength": 1}
+_STORE_CONTEXT = "^stores/[a-z0-9]{1,32}$"  # what shop_from_context accepts
+_SIGNED_PAYLOAD = QueryParam(
+    "signed_payload_jwt", "JWT signed by BigCommerce with the app's client secret", True, schema=_NON_EMPTY
+)
 
 
 def _not_configured() -> HTMLResponse:
@@ -76,17 +80,20 @@ async def _render_panel(svc: Services, shop: ShopRef, user: StoreUser, *, just_i
     "BigCommerce install callback: exchange the code, store the token, show the admin panel",
     {
         200: "admin panel (HTML)",
-        400: "missing parameters or the code was refused",
+        400: "missing or malformed parameters",
+        401: "BigCommerce refused the code (expired, used or never issued)",
         502: "BigCommerce's login service failed",
         503: "not configured or storage unavailable",
     },
     tag=TAG,
     query=[
-        QueryParam("code", "single-use authorization code", True),
-        QueryParam("scope", "granted OAuth scopes", True),
-        QueryParam("context", "stores/{store hash}", True),
+        QueryParam("code", "single-use authorization code", True, schema=_NON_EMPTY),
+        QueryParam("scope", "granted OAuth scopes", True, schema=_NON_EMPTY),
+        QueryParam("context", "stores/{store hash}", True, schema={"type": "string", "pattern": _STORE_CONTEXT}),
         QueryParam("account_uuid", "the merchant's account"),
     ],
+    media=HTML,
+    errors=HTML,
 )
 async def auth_callback(request: Request) -> Response:
     svc = services(request)
@@ -109,9 +116,9 @@ async def auth_callback(request: Request) -> Response:
         grant = await exchange_code(
             svc.http, svc.settings, client_secret=str(secret), code=code, scope=scope, context=context
         )
-    except GrantRefused:
+    except GrantRefused:  # a credential refused, as a bad signature is: 401
         return message_page(
-            400,
+            401,
             "Installation code refused",
             "BigCommerce refused the installation code; it may have expired or been used already.",
             "Start the installation again from your BigCommerce control panel.",
@@ -166,6 +173,8 @@ def _staff_user(payload: SignedPayload) -> StoreUser:
     {200: "admin panel (HTML)", 401: "signature invalid or expired", 403: "store not installed"},
     tag=TAG,
     query=[_SIGNED_PAYLOAD],
+    media=HTML,
+    errors=HTML,
 )
 async def load_callback(request: Request) -> Response:
     verified = await _verified(request)
@@ -195,6 +204,8 @@ async def load_callback(request: Request) -> Response:
     {200: "uninstalled", 401: "signature invalid or expired"},
     tag=TAG,
     query=[_SIGNED_PAYLOAD],
+    media=HTML,
+    errors=HTML,
 )
 async def uninstall_callback(request: Request) -> Response:
     verified = await _verified(request)
@@ -218,6 +229,8 @@ async def uninstall_callback(request: Request) -> Response:
     {200: "user removed", 401: "signature invalid or expired"},
     tag=TAG,
     query=[_SIGNED_PAYLOAD],
+    media=HTML,
+    errors=HTML,
 )
 async def remove_user_callback(request: Request) -> Response:
     verified = await _verified(request)

@@ -1,8 +1,8 @@
 """The `/email/...` pages reached from signed links: RFC 8058 one-click unsubscribe (and its confirm page), the
 preference center, and one-click CSAT/NPS answers with an optional comment.
 
-A tampered, foreign or expired link gets a 400 page that says so, and nothing is changed. Consent changes go to the
-ledger at once (source email_link, with the text shown and its version).
+A tampered, foreign or expired link gets a 403 page that says so, and nothing is changed (a malformed form: 400).
+Consent changes go to the ledger at once (source email_link, with the text shown and its version).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from plugin.email.surveys import ALERT_DELAY_SECONDS, add_comment, alert_job, is
 from plugin.email.wording import pick_locale, template_dirs, wording
 from plugin.jobs import schedule_job
 from plugin.keys import ShopRef
-from plugin.openapi import QueryParam, documented
+from plugin.openapi import FORM, HTML, Body, QueryParam, documented
 from plugin.privacy.consent import record_consent
 from plugin.privacy.subjects import DataSubject
 from plugin.services import Services, services
@@ -37,7 +37,9 @@ log = logging.getLogger(__name__)
 MAX_FORM_BYTES = 16 * 1024
 PURPOSES = ("review_survey", "marketing_email")
 PAGES_VERSION = "email-pages-v1"
-TOKEN = QueryParam("t", "the signed token from the email", required=True)
+TOKEN = QueryParam("t", "the signed token from the email", required=True, schema={"type": "string", "minLength": 1})
+_TOKEN_FIELD = {"type": "string", "minLength": 1}
+LINK_REFUSED = "tampered, foreign or expired link: nothing changed"
 HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",  # the URL carries the token
@@ -89,12 +91,13 @@ def _render(page: Page, status_code: int = 200) -> HTMLResponse:
     return HTMLResponse(html, status_code=status_code, headers=HEADERS)
 
 
-def _invalid(request: Request, exc: LinkError | None = None) -> HTMLResponse:
+def _invalid(request: Request, exc: LinkError | None = None, status: int = 403) -> HTMLResponse:
+    """The "this link does not work" page: 403 for a link that grants nothing, 400 for a malformed form."""
     locale = pick_locale(request.headers.get("accept-language", "").split(",")[0])
     pages = wording(locale).pages
     if exc is not None:
         log.info("email link refused", extra={"path": request.url.path, "expired": exc.expired})
-    return _render(Page(locale, pages["invalid_title"], [pages["invalid_text"]], error=True), 400)
+    return _render(Page(locale, pages["invalid_title"], [pages["invalid_text"]], error=True), status)
 
 
 async def _form(request: Request) -> dict[str, str] | None:
@@ -129,9 +132,11 @@ def _person(claims: LinkClaims) -> DataSubject | None:
 
 @documented(
     "Unsubscribe confirm page (signed link; changes nothing by itself)",
-    {200: "a page with the one-click unsubscribe button", 400: "tampered or expired link"},
+    {200: "a page with the one-click unsubscribe button", 403: LINK_REFUSED},
     tag="email",
     query=[TOKEN],
+    media=HTML,
+    errors=HTML,
 )
 async def unsubscribe_page(request: Request) -> Response:
     claims = await _claims(request, "unsubscribe", request.query_params.get("t"))
@@ -150,15 +155,21 @@ async def unsubscribe_page(request: Request) -> Response:
 
 @documented(
     "One-click unsubscribe from marketing email (RFC 8058 POST, body List-Unsubscribe=One-Click)",
-    {200: "unsubscribed, recorded in the consent ledger", 400: "tampered or expired link, or malformed body"},
+    {200: "unsubscribed, recorded in the consent ledger", 400: "malformed form", 403: LINK_REFUSED},
     tag="email",
     query=[TOKEN],
-    request_body="List-Unsubscribe=One-Click (application/x-www-form-urlencoded)",
+    request_body=Body(
+        "List-Unsubscribe=One-Click",
+        FORM,
+        {"type": "object", "properties": {"List-Unsubscribe": {"type": "string", "enum": ["One-Click"]}}},
+    ),
+    media=HTML,
+    errors=HTML,
 )
 async def unsubscribe(request: Request) -> Response:
     form = await _form(request)
     if form is None:
-        return _invalid(request)
+        return _invalid(request, status=400)
     claims = await _claims(request, "unsubscribe", request.query_params.get("t") or form.get("t"))
     if isinstance(claims, HTMLResponse):
         return claims
@@ -210,9 +221,11 @@ async def _preferences_page(svc: Services, claims: LinkClaims, token: str, *, sa
 
 @documented(
     "Email preference center (signed link): which marketing purposes the customer allows",
-    {200: "the preferences form", 400: "tampered or expired link"},
+    {200: "the preferences form", 403: LINK_REFUSED},
     tag="email",
     query=[TOKEN],
+    media=HTML,
+    errors=HTML,
 )
 async def preferences_page(request: Request) -> Response:
     token = request.query_params.get("t") or ""
@@ -224,14 +237,24 @@ async def preferences_page(request: Request) -> Response:
 
 @documented(
     "Save email preferences per purpose; each change is recorded in the consent ledger",
-    {200: "saved", 400: "tampered or expired link, or malformed form"},
+    {200: "saved", 400: "malformed form", 403: LINK_REFUSED},
     tag="email",
-    request_body="t=<token>&review_survey=1&marketing_email=1 (application/x-www-form-urlencoded)",
+    request_body=Body(
+        "t=<token>&review_survey=1&marketing_email=1: a purpose left out is withdrawn",
+        FORM,
+        {
+            "type": "object",
+            "required": ["t"],
+            "properties": {"t": _TOKEN_FIELD, **{purpose: {"type": "string", "enum": ["1"]} for purpose in PURPOSES}},
+        },
+    ),
+    media=HTML,
+    errors=HTML,
 )
 async def save_preferences(request: Request) -> Response:
     form = await _form(request)
     if form is None:
-        return _invalid(request)
+        return _invalid(request, status=400)
     token = form.get("t", "")
     claims = await _claims(request, "preferences", token)
     if isinstance(claims, HTMLResponse):
@@ -268,9 +291,11 @@ async def save_preferences(request: Request) -> Response:
 
 @documented(
     "One-click CSAT (1-5) or NPS (0-10) answer from a signed link; a later click changes the answer",
-    {200: "recorded, with an optional comment form", 400: "tampered or expired link"},
+    {200: "recorded, with an optional comment form", 403: LINK_REFUSED, 404: "the message asked about is gone"},
     tag="email",
     query=[TOKEN],
+    media=HTML,
+    errors=HTML,
 )
 async def answer(request: Request) -> Response:
     token = request.query_params.get("t") or ""
@@ -279,7 +304,9 @@ async def answer(request: Request) -> Response:
         return claims
     svc = services(request)
     record = await load_message(svc, claims.shop, claims.message)
-    if record is None or claims.kind is None or claims.score is None:
+    if record is None:
+        return _invalid(request, status=404)
+    if claims.kind is None or claims.score is None:
         return _invalid(request)
     try:
         await record_answer(
@@ -308,14 +335,20 @@ async def answer(request: Request) -> Response:
 
 @documented(
     "Add an optional comment to a survey answer (signed link)",
-    {200: "saved", 400: "tampered or expired link, or no answer to comment on"},
+    {200: "saved", 400: "malformed form", 403: LINK_REFUSED, 404: "no answer to comment on"},
     tag="email",
-    request_body="t=<token>&comment=... (application/x-www-form-urlencoded)",
+    request_body=Body(
+        "t=<token>&comment=...",
+        FORM,
+        {"type": "object", "required": ["t"], "properties": {"t": _TOKEN_FIELD, "comment": {"type": "string"}}},
+    ),
+    media=HTML,
+    errors=HTML,
 )
 async def answer_comment(request: Request) -> Response:
     form = await _form(request)
     if form is None:
-        return _invalid(request)
+        return _invalid(request, status=400)
     claims = await _claims(request, "answer", form.get("t"))
     if isinstance(claims, HTMLResponse):
         return claims
@@ -323,7 +356,7 @@ async def answer_comment(request: Request) -> Response:
     if not await add_comment(
         svc, claims.shop, subject=claims.subject, ref=claims.message, comment=form.get("comment", "")
     ):
-        return _invalid(request)
+        return _invalid(request, status=404)
     pages = wording(pick_locale(claims.locale)).pages
     shop_name = await _shop_name(svc, claims.shop)
     return _render(Page(claims.locale, pages["answer_title"], [pages["comment_thanks"]], shop_name))

@@ -20,7 +20,13 @@ from plugin.services import services
 from plugin.settings import Settings
 from plugin.shopify.adapter import shopify_platform, shopify_secrets
 from plugin.shopify.domains import shop_origin, shopify_shop
-from plugin.shopify.signatures import SignatureError, verify_install_query
+from plugin.shopify.signatures import (
+    HEX_DIGEST_SCHEMA,
+    SHOP_DOMAIN_SCHEMA,
+    TIMESTAMP_SCHEMA,
+    SignatureError,
+    verify_install_query,
+)
 from plugin.shopify.sync import schedule_post_install
 
 log = logging.getLogger(__name__)
@@ -29,9 +35,9 @@ STATE_COOKIE = "upfront_shopify_state"
 STATE_MAX_AGE_SECONDS = 600
 _COOKIE_PATH = "/shopify"
 _SIGNED_QUERY = (
-    QueryParam("shop", "the shop's myshopify.com domain", required=True),
-    QueryParam("timestamp", "seconds since the epoch, within 90 s of now", required=True),
-    QueryParam("hmac", "hex HMAC-SHA256 of the other parameters", required=True),
+    QueryParam("shop", "the shop's myshopify.com domain", required=True, schema=SHOP_DOMAIN_SCHEMA),
+    QueryParam("timestamp", "seconds since the epoch, within 90 s of now", required=True, schema=TIMESTAMP_SCHEMA),
+    QueryParam("hmac", "hex HMAC-SHA256 of the other parameters", required=True, schema=HEX_DIGEST_SCHEMA),
 )
 
 
@@ -123,8 +129,8 @@ def _state_matches(request: Request, settings: Settings, state: str, shop: ShopR
     tag="shopify",
     query=(
         *_SIGNED_QUERY,
-        QueryParam("code", "authorization code", required=True),
-        QueryParam("state", "the state we issued", required=True),
+        QueryParam("code", "authorization code", required=True, schema={"type": "string", "minLength": 1}),
+        QueryParam("state", "the state we issued", required=True, schema={"type": "string", "minLength": 1}),
     ),
 )
 async def callback(request: Request) -> Response:

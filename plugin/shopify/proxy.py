@@ -15,11 +15,17 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from plugin.keys import ShopRef
-from plugin.openapi import documented
+from plugin.openapi import JSON, DocumentedMount, QueryParam, documented
 from plugin.services import Services
 from plugin.shopify.adapter import shopify_secrets
 from plugin.shopify.domains import shopify_shop
-from plugin.shopify.signatures import SignatureError, verify_proxy_query
+from plugin.shopify.signatures import (
+    HEX_DIGEST_SCHEMA,
+    SHOP_DOMAIN_SCHEMA,
+    TIMESTAMP_SCHEMA,
+    SignatureError,
+    verify_proxy_query,
+)
 
 _STATE_KEY = "shopify_proxy"
 
@@ -66,15 +72,35 @@ def proxy_context(request: Request) -> ProxyContext:
     "Proxied storefront check: who is asking",
     {200: "{shop, logged_in_customer_id}", 400: "malformed", 401: "bad, duplicated or stale signature"},
     tag="storefront",
+    media=JSON,
+    schema={
+        "type": "object",
+        "required": ["shop", "logged_in_customer_id"],
+        "properties": {"shop": {"type": "string"}, "logged_in_customer_id": {"type": ["string", "null"]}},
+    },
 )
 async def proxy_ping(request: Request) -> JSONResponse:
     context = proxy_context(request)
     return JSONResponse({"shop": context.shop.id, "logged_in_customer_id": context.logged_in_customer_id})
 
 
+# What Shopify adds to every proxied request; all of it is signed.
+PROXY_QUERY = (
+    QueryParam("shop", "the shop's myshopify.com domain", required=True, schema=SHOP_DOMAIN_SCHEMA),
+    QueryParam("timestamp", "seconds since the epoch, within 90 s of now", required=True, schema=TIMESTAMP_SCHEMA),
+    QueryParam("signature", "hex HMAC-SHA256 of the other parameters", required=True, schema=HEX_DIGEST_SCHEMA),
+    QueryParam("path_prefix", "the proxy's storefront path, e.g. /apps/upfront"),
+    QueryParam("logged_in_customer_id", "the signed-in customer, empty for guests"),
+)
 proxy_routes: list[BaseRoute] = [Route("/ping", proxy_ping, methods=["GET"])]
 
 
 def proxy_mount(routes: Sequence[BaseRoute]) -> Mount:
     """`/proxy` with every route behind the signature check; widgets add their proxied routes here."""
-    return Mount("/proxy", routes=list(routes), middleware=[Middleware(AppProxyMiddleware)])
+    return DocumentedMount(
+        "/proxy",
+        routes=list(routes),
+        middleware=[Middleware(AppProxyMiddleware)],
+        responses={400: "malformed proxy parameters", 401: "bad, duplicated or stale signature"},
+        query=PROXY_QUERY,
+    )

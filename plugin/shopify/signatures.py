@@ -8,10 +8,15 @@ import hmac
 import json
 from collections.abc import Iterable, Sequence
 
-from plugin.shopify.domains import normalize_shop_domain
+from plugin.shopify.domains import SHOP_DOMAIN, normalize_shop_domain
 
 MAX_CLOCK_SKEW_SECONDS = 90
 QueryPairs = Sequence[tuple[str, str]]
+
+# The signed parameters' shapes, for the OpenAPI document: what is refused as malformed (400) before any signature.
+SHOP_DOMAIN_SCHEMA = {"type": "string", "pattern": SHOP_DOMAIN.pattern}
+TIMESTAMP_SCHEMA = {"type": "string", "pattern": "^[0-9]{1,12}$"}
+HEX_DIGEST_SCHEMA = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 
 # A second copy of one of these is how a replayed, spliced query looks: refuse it like a forgery.
 _SINGLE_USE_KEYS = ("hmac", "signature", "shop", "timestamp")

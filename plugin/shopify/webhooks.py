@@ -67,7 +67,7 @@ def verify_shopify_webhook(
     `headers` by lowercase name, as ASGI delivers them."""
     given = _header(headers, "hmac-sha256")
     if given is None:
-        raise WebhookRejected(400, "missing HMAC header")
+        raise WebhookRejected(401, "missing HMAC header")  # no credential: the same answer as a wrong one
     if not secrets or not verify_webhook_hmac(body, given, secrets):
         raise WebhookRejected(401, "HMAC does not match")
     topic = _header(headers, "topic")

@@ -169,9 +169,13 @@ async def test_the_shops_own_dead_letters_are_shown_and_replayed(admin: AdminCli
     replayed = await admin.http.post("/admin/api/queue/replay", json={"id": dead}, headers=auth)
     again = await admin.http.post("/admin/api/queue/replay", json={"id": dead}, headers=auth)
     malformed = await admin.http.post("/admin/api/queue/replay", json={"id": "x; DROP"}, headers=auth)
+    # Shaped like an id, but beyond a stream id's 64-bit parts (Redis would refuse it), or with a trailing newline
+    too_big = await admin.http.post("/admin/api/queue/replay", json={"ids": ["1-" + "9" * 20]}, headers=auth)
+    newline = await admin.http.post("/admin/api/queue/replay", json={"id": dead + "\n"}, headers=auth)
     assert f'data-dead="{dead}"' in page.text and "order fetch failed: 404" in page.text
     assert replayed.json() == {"replayed": 1}
     assert again.status_code == 404 and malformed.status_code == 400
+    assert too_big.status_code == newline.status_code == 400
     keys = StreamKeys.of(services.keys)
     assert await services.redis.xlen(keys.dead) == 0
     entries: Any = await services.redis.xrange(keys.stream)

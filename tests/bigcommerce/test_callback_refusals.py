@@ -87,7 +87,7 @@ async def test_auth_without_its_parameters_is_a_400_page(
     assert response.headers["content-type"].startswith("text/html") and "<h1>" in response.text
 
 
-async def test_a_used_or_unknown_code_is_a_400_page_and_stores_nothing(
+async def test_a_used_or_unknown_code_is_a_401_page_and_stores_nothing(
     app_client: AppClientFactory, emulator: BigCommerceEmulator, emulator_http: httpx.AsyncClient, services: Services
 ) -> None:
     params = emulator.authorize()
@@ -97,8 +97,8 @@ async def test_a_used_or_unknown_code_is_a_400_page_and_stores_nothing(
         replayed = await client.get("/bigcommerce/auth", params=params)
         unknown = await client.get("/bigcommerce/auth", params={**params, "code": "never-issued"})
     assert first.status_code == 200
-    assert replayed.status_code == 400 and "refused" in replayed.text
-    assert unknown.status_code == 400
+    assert replayed.status_code == 401 and "refused" in replayed.text
+    assert unknown.status_code == 401
     assert await services.shops.load_token(SHOP) is None
 
 

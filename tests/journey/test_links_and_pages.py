@@ -100,7 +100,7 @@ async def test_one_click_unsubscribe_is_recorded_at_once_and_stops_marketing(
         pytest.param(lambda url: url.split("?")[0], id="missing"),
     ],
 )
-async def test_a_damaged_link_gets_a_clear_400_and_changes_nothing(
+async def test_a_damaged_link_gets_a_clear_403_and_changes_nothing(
     journey: tuple[Services, MemoryPlatform], app_client: AppClientFactory, damage: object
 ) -> None:
     services, platform = journey
@@ -108,8 +108,8 @@ async def test_a_damaged_link_gets_a_clear_400_and_changes_nothing(
     broken = damage(found["unsubscribe"])  # type: ignore[operator]
     async with app_client() as client:
         answer = await client.post(broken, content=b"List-Unsubscribe=One-Click", headers=FORM)
-        assert answer.status_code == 400 and "does not work" in answer.text
-        assert (await client.get(damage(found["answer-2"]))).status_code == 400  # type: ignore[operator]
+        assert answer.status_code == 403 and "does not work" in answer.text
+        assert (await client.get(damage(found["answer-2"]))).status_code == 403  # type: ignore[operator]
     assert await _withdrawals(services) == []
     assert (await survey_results(services, SHOP, date.today() - timedelta(days=1))).csat.responses == 0
 
@@ -124,10 +124,10 @@ async def test_a_link_for_another_purpose_or_expired_is_refused(
         foreign = await client.post(
             f"/email/unsubscribe?t={answer_token}", content=b"List-Unsubscribe=One-Click", headers=FORM
         )
-        assert foreign.status_code == 400
+        assert foreign.status_code == 403
         monkeypatch.setitem(links.MAX_AGE_SECONDS, "unsubscribe", -1)
         expired = await client.post(found["unsubscribe"], content=b"List-Unsubscribe=One-Click", headers=FORM)
-        assert expired.status_code == 400
+        assert expired.status_code == 403
     assert await _withdrawals(services) == []
 
 

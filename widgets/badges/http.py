@@ -14,9 +14,9 @@ from widgets.badges.catalogue import Accepted, badges_from_settings, check_badge
 from widgets.badges.icons import icon
 from widgets.help.opening import opening_words
 from widgets.help.wording import HelpWording
-from widgets.holdout import TREATMENT, BucketError, variant_for
+from widgets.holdout import BUCKET_SCHEMA, TREATMENT, BucketError, variant_for
 from widgets.i18n import Wording, choose_locale
-from widgets.settings import PLACEMENTS
+from widgets.settings import PLACEMENT_SCHEMA, PLACEMENTS
 from widgets.shop_context import ShopUnavailable
 from widgets.storefront import StorefrontCall, error, fragment
 
@@ -71,10 +71,14 @@ def badge_view(badge: Accepted, words: Wording, now: datetime) -> BadgeView:
     {200: "HTML; X-Upfront-Variant says treatment, control or off", 400: "bad placement", 404: "unknown shop"},
     tag="storefront",
     query=(
-        QueryParam("placement", "product, cart or footer", required=True),
-        QueryParam("shown", "the placement whose badges the page already shows (the footer leaves those out)"),
+        QueryParam("placement", "product, cart or footer", required=True, schema=PLACEMENT_SCHEMA),
+        QueryParam(
+            "shown",
+            "the placement whose badges the page already shows (the footer leaves those out)",
+            schema=PLACEMENT_SCHEMA,
+        ),
         QueryParam("locale", "the storefront language"),
-        QueryParam("bucket", "the visitor's holdout bucket, 0-99", type="integer"),
+        QueryParam("bucket", "the visitor's holdout bucket, 0-99", schema=BUCKET_SCHEMA),
     ),
 )
 async def badges_fragment(call: StorefrontCall) -> Response:

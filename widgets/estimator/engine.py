@@ -195,7 +195,8 @@ _POSTCODE_SHAPES: dict[str, re.Pattern[str]] = {
 # Postcodes whose last three characters form a separate part that zone ranges must not run into.
 _INWARD_CODE_COUNTRIES = frozenset({"GB", "CA"})
 _GENERIC_POSTCODE = re.compile(r"[A-Z0-9][A-Z0-9 -]{1,9}")
-_PROVINCE = re.compile(r"[A-Z0-9]{1,3}(-[A-Z0-9]{1,3})?")
+PROVINCE_SHAPE = "[A-Z0-9]{1,3}(-[A-Z0-9]{1,3})?"
+_PROVINCE = re.compile(PROVINCE_SHAPE)
 # Plain digits only: Decimal() and int() would also take "1_000", "1e9999" and "NaN". The digit limits are checked
 # apart from the shape, so a long number is called too long rather than not a number.
 _AMOUNT = re.compile(r"-?(\d+)(?:\.(\d+))?")

@@ -13,12 +13,20 @@ from starlette.responses import Response
 
 from plugin.openapi import QueryParam, documented
 from widgets.estimator.destination import DESTINATION_HEADERS, Destination, resolve_destination
-from widgets.estimator.engine import EstimateInputError, EstimateRequest, known_countries, parse_estimate_request
+from widgets.estimator.engine import (
+    MAX_ITEMS,
+    MAX_WEIGHT_G,
+    PROVINCE_SHAPE,
+    EstimateInputError,
+    EstimateRequest,
+    known_countries,
+    parse_estimate_request,
+)
 from widgets.estimator.rendered import rendered_estimate
 from widgets.estimator.service import order_within
-from widgets.holdout import TREATMENT, BucketError, variant_for
+from widgets.holdout import BUCKET_SCHEMA, TREATMENT, BucketError, variant_for
 from widgets.i18n import Wording, choose_locale
-from widgets.settings import PLACEMENTS
+from widgets.settings import PLACEMENT_SCHEMA, PLACEMENTS
 from widgets.shop_context import ShopUnavailable, StorefrontShop
 from widgets.storefront import StorefrontCall, error, fragment
 
@@ -114,20 +122,33 @@ def _refusal(exc: Exception) -> Response:
     raise exc
 
 
+def _pattern(shape: str) -> dict[str, str]:
+    return {"type": "string", "pattern": f"^{shape}$"}
+
+
 ESTIMATE_QUERY = (
-    QueryParam("country", "ISO country code; default: edge country header, Accept-Language region, shop country"),
-    QueryParam("province", "province or state code (CA or US-CA)"),
-    QueryParam("postcode", "postal code"),
-    QueryParam("subtotal", "cart subtotal as a plain decimal", required=True),
-    QueryParam("weight_g", "cart weight in grams", type="integer"),
-    QueryParam("item_count", "items in the cart", type="integer"),
-    QueryParam("currency", "must be the shop currency (default)"),
+    QueryParam(
+        "country",
+        "ISO country code; default: edge country header, Accept-Language region, shop country",
+        schema={"type": "string", "enum": sorted(known_countries())},
+    ),
+    QueryParam("province", "province or state code (CA or US-CA)", schema=_pattern(PROVINCE_SHAPE)),
+    QueryParam("postcode", "postal code, in the shape the country uses (400 names it otherwise)"),
+    QueryParam(
+        "subtotal",
+        "cart subtotal as a plain decimal, with no more decimals than the currency has",
+        required=True,
+        schema=_pattern(r"[0-9]{1,12}(\.[0-9]{1,2})?"),
+    ),
+    QueryParam("weight_g", "cart weight in grams", schema={"type": "integer", "minimum": 0, "maximum": MAX_WEIGHT_G}),
+    QueryParam("item_count", "items in the cart", schema={"type": "integer", "minimum": 1, "maximum": MAX_ITEMS}),
+    QueryParam("currency", "must be the shop currency (default)", schema=_pattern("[A-Z]{3}")),
 )
 FRAGMENT_QUERY = (
     *ESTIMATE_QUERY,
-    QueryParam("placement", "product, cart or footer"),
+    QueryParam("placement", "product, cart or footer", schema=PLACEMENT_SCHEMA),
     QueryParam("locale", "the storefront language (en, de, ...)"),
-    QueryParam("bucket", "the visitor's holdout bucket, 0-99", type="integer"),
+    QueryParam("bucket", "the visitor's holdout bucket, 0-99", schema=BUCKET_SCHEMA),
 )
 
 

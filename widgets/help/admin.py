@@ -118,8 +118,12 @@ def help_admin_routes(authenticate: Authenticate, *, clock: Callable[[], datetim
         {200: "{requests: [{id, created_at, status, email, question, page, cart, forward}]}", 400: "bad status"},
         tag="admin",
         query=(
-            QueryParam("status", "open (default), resolved or all"),
-            QueryParam("limit", f"at most this many (1-{MAX_LISTED}, default 50)", type="integer"),
+            QueryParam("status", "open (default), resolved or all", schema={"type": "string", "enum": list(STATUSES)}),
+            QueryParam(
+                "limit",
+                f"at most this many (1-{MAX_LISTED}, default 50)",
+                schema={"type": "integer", "minimum": 1, "maximum": MAX_LISTED},
+            ),
         ),
     )
     async def listing(request: Request) -> JSONResponse:

@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from starlette.responses import Response
 
 from plugin.json_body import JsonBodyError, parse_json_object
-from plugin.openapi import documented
+from plugin.openapi import Body, documented
 from widgets.help.http import load_help, rate_limited, read_body
 from widgets.holdout import VARIANTS
-from widgets.outcomes import Outcome, record_outcomes
+from widgets.outcomes import Outcome, batch_schema, record_outcomes
 from widgets.shop_context import ShopUnavailable
 from widgets.storefront import StorefrontCall, error
 
@@ -54,7 +54,10 @@ def parse_help_events(body: bytes) -> tuple[bool, list[Outcome]]:
     "The help prompt's dismissed, escalated and request-sent outcomes, sent only with analytics consent",
     {204: "counted", 400: "malformed", 403: "no analytics consent declared", 404: "unknown shop", 429: "rate limited"},
     tag="storefront",
-    request_body='{"consent": "analytics", "events": [{"widget": "help", "variant", "type"}]} (sent as text/plain)',
+    request_body=Body(
+        '{"consent": "analytics", "events": [{"widget": "help", "variant", "type"}]} (sent as text/plain)',
+        schema=batch_schema(("help",), HELP_EVENT_TYPES, MAX_EVENTS),
+    ),
 )
 async def help_events(call: StorefrontCall) -> Response:
     try:

@@ -24,7 +24,7 @@ from widgets.help.requests import HelpRequestError, measured_reply_time, parse_h
 from widgets.help.rules import PAGE_TYPES, Rule, client_rule
 from widgets.help.settings import HelpSettings, default_help_settings, load_help_settings
 from widgets.help.wording import HelpWording
-from widgets.holdout import TREATMENT, BucketError, variant_for
+from widgets.holdout import BUCKET_SCHEMA, TREATMENT, BucketError, variant_for
 from widgets.i18n import Wording, choose_locale, language_of
 from widgets.rate_limit import over_limit, pseudonym
 from widgets.shop_context import ShopUnavailable, StorefrontShop
@@ -70,7 +70,7 @@ async def typical_reply(call: StorefrontCall, settings: HelpSettings) -> timedel
     query=(
         QueryParam("locale", "the storefront language"),
         QueryParam("country", "the shopper's country (default: edge header, Accept-Language, shop country)"),
-        QueryParam("bucket", "the visitor's holdout bucket, 0-99", type="integer"),
+        QueryParam("bucket", "the visitor's holdout bucket, 0-99", schema=BUCKET_SCHEMA),
     ),
 )
 async def help_rules(call: StorefrontCall) -> Response:
@@ -135,7 +135,7 @@ def _prompt_text(rule: Rule | None, words: HelpWording) -> str:
         QueryParam("rule", "the rule that fired"),
         QueryParam("page", "page type: " + ", ".join(PAGE_TYPES)),
         QueryParam("locale", "the storefront language"),
-        QueryParam("bucket", "the visitor's holdout bucket, 0-99", type="integer"),
+        QueryParam("bucket", "the visitor's holdout bucket, 0-99", schema=BUCKET_SCHEMA),
         QueryParam("country", "destination for the shipping answer"),
         QueryParam("postcode", "postal code for the shipping answer"),
         QueryParam("subtotal", "cart subtotal for the shipping answer"),
