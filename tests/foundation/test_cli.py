@@ -241,10 +241,10 @@ def test_every_command_explains_itself(command: str) -> None:
 def test_worker_runs_until_sigterm_and_exits_cleanly(tmp_path: Path) -> None:
     with running(["worker"], process_env(tmp_path / "data", UPFRONT_LOG_LEVEL="INFO")) as process:
         deadline = time.monotonic() + START_TIMEOUT
-        socket_path = EmbeddedRedis(tmp_path / "data").socket_path
-        while not socket_path.exists() and time.monotonic() < deadline:
+        # A signal before the worker is up ends it the default way: wait until it says it started.
+        while '"msg": "worker started"' not in output_of(process) and time.monotonic() < deadline:
+            assert process.poll() is None, output_of(process)
             time.sleep(0.1)
-        time.sleep(0.5)
         process.send_signal(signal.SIGTERM)
         process.wait(20)
     output = output_of(process)

@@ -86,6 +86,7 @@ async def test_an_orders_create_payload_advances_the_journey_with_only_the_batch
     assert dict(emulator.graphql_roots) == {"nodes": 1}  # no order fetch: the payload was the state
 
 
+@pytest.mark.allow_error_logs("event dead-lettered")
 async def test_an_order_of_another_shop_replayed_with_the_victims_header_is_never_acted_on(
     services: Services, installed: ShopRef, emulator: ShopifyEmulator, app_client: AppClientFactory, emulator_http
 ) -> None:
