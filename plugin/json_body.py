@@ -11,6 +11,8 @@ import json
 import re
 from typing import Any, NoReturn
 
+from plugin.excerpt import excerpt
+
 # Shopify's deepest documented order payload (refunds[].refund_line_items[].line_item.tax_lines[].price_set.
 # shop_money) nests 10 levels; BigCommerce's lightweight deliveries 3. 32 leaves room and stays far below the
 # parser's recursion limit.
@@ -44,7 +46,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         seen: set[str] = set()
         for key, _ in pairs:
             if key in seen:
-                _refuse(f"the key {_excerpt(key)} appears twice in one object")
+                _refuse(f"the key {excerpt(key, EXCERPT_CHARS)} appears twice in one object")
             seen.add(key)
     return found
 
@@ -54,12 +56,6 @@ def _no_constant(name: str) -> NoReturn:
 
 
 _DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_constant=_no_constant)
-
-
-def _excerpt(text: str) -> str:
-    """A short, escaped quotation of input for an error message: never more than EXCERPT_CHARS of it."""
-    short = text[:EXCERPT_CHARS] + ("..." if len(text) > EXCERPT_CHARS else "")
-    return json.dumps(short)  # escapes quotes, control characters and anything non-ASCII
 
 
 def _deeper_than(shape: bytes, max_depth: int) -> bool:

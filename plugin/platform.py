@@ -22,16 +22,6 @@ class WebhookRejected(Exception):
         self.reason = reason
 
 
-EXCERPT_CHARS = 40
-
-
-def excerpt(untrusted: str) -> str:
-    """What a refusal may quote of the input: at most EXCERPT_CHARS characters, escaped as a Python literal
-    (control characters, quotes and non-ASCII spelled out), so an answer or log line never carries more."""
-    shown = ascii(untrusted[:EXCERPT_CHARS])
-    return shown + ("..." if len(untrusted) > EXCERPT_CHARS else "")
-
-
 @dataclass(frozen=True)
 class ShopFacts:
     """What the widgets need to know about a shop, whatever its platform."""

@@ -10,10 +10,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from plugin.bigcommerce.signed_payload import shop_from_context
+from plugin.excerpt import excerpt
 from plugin.json_body import JsonBodyError, parse_json_object
 from plugin.keys import ShopRef
 from plugin.middleware.body_limit import LARGE_LIMIT
-from plugin.platform import WebhookRejected, excerpt
+from plugin.platform import WebhookRejected
 
 SECRET_HEADER = "X-Upfront-Webhook-Secret"
 TIMESTAMP_TOLERANCE_SECONDS = 300

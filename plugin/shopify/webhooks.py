@@ -8,10 +8,11 @@ from functools import lru_cache
 from typing import Any
 
 from plugin.events import PlatformEvent
+from plugin.excerpt import excerpt
 from plugin.json_body import JsonBodyError, parse_json_object_text
 from plugin.keys import ShopRef
 from plugin.middleware.body_limit import LARGE_LIMIT
-from plugin.platform import WebhookRejected, excerpt
+from plugin.platform import WebhookRejected
 from plugin.shopify.domains import normalize_shop_domain, shopify_shop
 from plugin.shopify.signatures import verify_webhook_hmac
 from plugin.shopify.topics import event_type_for

@@ -132,7 +132,7 @@ async def test_one_event_is_one_delivery_whichever_header_family_carried_it(
         ("soon", "webhook-timestamp is not a Unix time in whole seconds: 'soon'"),
         ("1.7e9", "webhook-timestamp is not a Unix time in whole seconds: '1.7e9'"),
         ("-5", "webhook-timestamp is not a Unix time in whole seconds: '-5'"),
-        ("9" * 5000, "webhook-timestamp is not a Unix time in whole seconds: '" + "9" * 40 + "'..."),
+        ("9" * 5000, "webhook-timestamp is not a Unix time in whole seconds: '" + "9" * 40 + "…'"),
         ("", "signed delivery lacks the webhook-timestamp header"),
     ],
     ids=["word", "float", "signed", "huge", "empty"],
