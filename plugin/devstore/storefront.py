@@ -57,6 +57,9 @@ ATTRIBUTES_COOKIE = "devstore_cart_attributes"
 # Each demo shop's currency and money format, as its platform states them (the BigCommerce demo store is in USD).
 MONEY_FORMATS = {"EUR": "{{amount_with_comma_separator}} €", "USD": "${{amount}}"}
 PLATFORM_CURRENCIES = {"shopify": "EUR", "bigcommerce": "USD"}
+# Where each demo shop ships from and how its prices read: EU prices include VAT, US prices are before sales tax.
+PLATFORM_ORIGINS = {"shopify": "Berlin", "bigcommerce": "New York"}
+PRICE_NOTES = {"EUR": "incl. VAT", "USD": "plus tax"}
 
 
 @dataclass(frozen=True)
@@ -250,6 +253,14 @@ class StorefrontConfig:
 
     def money(self, amount: Decimal) -> str:
         return format_shop_money(amount, MONEY_FORMATS[self.currency])
+
+    @property
+    def ships_from(self) -> str:
+        return PLATFORM_ORIGINS[self.platform]
+
+    @property
+    def price_note(self) -> str:
+        return PRICE_NOTES[self.currency]
 
 
 def _environment() -> Environment:
