@@ -81,7 +81,8 @@ def production_logging() -> Iterator[LogProblems]:
 def log_problems(request: pytest.FixtureRequest, production_logging: LogProblems) -> Iterator[LogProblems]:
     """Fails the test (at teardown, so fixture teardowns count too) on an unexpected error record or broken log call."""
     root = logging.getLogger()
-    if production_logging.collector and production_logging.collector not in root.handlers:  # reconfigured by a test
+    reconfigured = not logging.getLogger("uvicorn.access").disabled  # e.g. by a server started with a log config
+    if production_logging.collector and (production_logging.collector not in root.handlers or reconfigured):
         configure_logging("INFO")
         root.addHandler(production_logging.collector)
     production_logging.clear()

@@ -97,7 +97,7 @@ class LiveServer:
     """uvicorn serving `app` in a thread with its own event loop and Redis pool, as `upfront dev` runs it."""
 
     def __init__(self, app: Starlette, sock: socket.socket) -> None:
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+        self.server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="on"))
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
 
     def __enter__(self) -> LiveServer:

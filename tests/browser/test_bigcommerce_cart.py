@@ -98,7 +98,7 @@ def storefront() -> Storefront:
 def live_store(settings: Settings, listener: socket.socket, store: ShopRef, storefront: Storefront) -> Iterator[str]:
     """The app and the emulated store pages on one loopback origin (the script's API calls are then same-origin)."""
     app = create_app(settings, extra_routes=storefront.routes())
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15

@@ -27,7 +27,7 @@ ORDERS = 150
 def _serve_emulator(emulator: ShopifyEmulator) -> Iterator[str]:
     """The emulator as a real HTTP server on loopback, as the app's processes would reach Shopify."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(emulator, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(emulator, host="127.0.0.1", port=port, log_config=None))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
