@@ -9,18 +9,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench import api_calls, bench_estimate, ingest, messages, storage, storefront, storefront_api
+from bench.alternating import MIN_PAIRS
 from bench.figures import Figure
 from bench.load import wrk_available
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def _suites(seconds: int) -> dict[str, Callable[[], list[Figure]]]:
+def _suites(seconds: int, pairs: int) -> dict[str, Callable[[], list[Figure]]]:
     return {
         "estimate": lambda: [bench_estimate.measure()],
-        "ingest": lambda: ingest.measure(seconds=seconds),
+        "ingest": lambda: ingest.measure(seconds=seconds, pairs=pairs),
         "storefront": storefront.measure,
-        "storefront_api": lambda: storefront_api.measure(seconds=seconds),
+        "storefront_api": lambda: storefront_api.measure(seconds=seconds, pairs=pairs),
         "messages": messages.measure,
         "storage": storage.measure,
         "api_calls": api_calls.measure,
@@ -34,12 +35,22 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         help="run just these suites (estimate, ingest, storefront, messages, storage, api_calls)",
     )
-    parser.add_argument("--seconds", type=int, default=10, help="load duration per server (default 10)")
+    parser.add_argument(
+        "--seconds", type=int, default=5, help="load duration of one round of app or baseline (default 5)"
+    )
+    parser.add_argument(
+        "--pairs",
+        type=int,
+        default=MIN_PAIRS,
+        help=f"alternating app/baseline rounds per load figure (default and minimum {MIN_PAIRS})",
+    )
     parser.add_argument("--json", action="store_true", help="print the JSON document too")
     args = parser.parse_args(argv)
+    if args.pairs < MIN_PAIRS:
+        parser.error(f"--pairs must be at least {MIN_PAIRS}: fewer rounds give no spread worth reporting")
 
     figures: list[Figure] = []
-    for name, run in _suites(args.seconds).items():
+    for name, run in _suites(args.seconds, args.pairs).items():
         if args.only and name not in args.only:
             continue
         if name in ("ingest", "storefront_api") and not wrk_available():

@@ -1,4 +1,6 @@
-"""Webhook ingest: signed Shopify deliveries at 64 connections, against a bare Starlette endpoint served alike."""
+"""Webhook ingest: signed Shopify deliveries at 64 connections, against a bare Starlette endpoint served alike.
+
+Both servers run side by side and take turns under load (`bench/alternating.py`)."""
 
 from __future__ import annotations
 
@@ -9,9 +11,10 @@ import json
 import secrets
 import tempfile
 
+from bench.alternating import MIN_PAIRS, Paired, alternate
 from bench.app_factory import BENCH_SHOP_VARIABLE
 from bench.figures import Figure
-from bench.load import LoadResult, run_wrk
+from bench.load import run_wrk
 from bench.servers import serve
 
 SECRET = "bench-shopify-secret-0123456789abcdef"
@@ -41,7 +44,7 @@ end
 """
 
 
-def measure(seconds: int = 10, connections: int = 64) -> list[Figure]:
+def measure(seconds: int = 5, connections: int = 64, pairs: int = MIN_PAIRS) -> list[Figure]:
     payload = {"id": 820982911946154508, "name": "#1001", "updated_at": "2026-11-22T10:00:00Z", "line_items": []}
     body = json.dumps(payload)
     signature = base64.b64encode(hmac.new(SECRET.encode(), body.encode(), hashlib.sha256).digest()).decode()
@@ -55,34 +58,39 @@ def measure(seconds: int = 10, connections: int = 64) -> list[Figure]:
             "UPFRONT_LOG_LEVEL": "WARNING",
             BENCH_SHOP_VARIABLE: SHOP,  # installed, so every delivery is queued, not ignored
         }
-        with serve("bench.app_factory:create", env) as base:
-            app = run_wrk(base + "/webhooks/shopify", script, connections=connections, seconds=seconds)
-    with serve("bench.baseline_app:create", {}) as base:
-        bare = run_wrk(base + "/webhooks/shopify", script, connections=connections, seconds=seconds)
-    return [_throughput(app, bare), _latency(app, bare)]
+        with serve("bench.app_factory:create", env) as app_base, serve("bench.baseline_app:create", {}) as bare_base:
+            app_url, bare_url = app_base + "/webhooks/shopify", bare_base + "/webhooks/shopify"
+            for url in (app_url, bare_url):  # warm both before the first counted round
+                run_wrk(url, script, connections=connections, seconds=2)
+            paired = alternate(
+                lambda: run_wrk(app_url, script, connections=connections, seconds=seconds),
+                lambda: run_wrk(bare_url, script, connections=connections, seconds=seconds),
+                pairs,
+            )
+    return [_throughput(paired), _latency(paired)]
 
 
-def _throughput(app: LoadResult, bare: LoadResult) -> Figure:
+def _throughput(paired: Paired) -> Figure:
     return Figure(
         name="webhook ingest throughput",
-        value=app.requests_per_s,
+        value=paired.app_rps,
         unit="req/s",
-        baseline=bare.requests_per_s,
+        baseline=paired.baseline_rps,
         baseline_label="bare Starlette",
-        ratio=app.requests_per_s / bare.requests_per_s,
+        ratio=paired.median_ratio,
         goal=">= 0.70",
-        detail=f"verified + deduped + fsynced; errors {app.errors}",
+        detail=f"verified + deduped + fsynced; {paired.spread()}; errors {paired.errors}",
     )
 
 
-def _latency(app: LoadResult, bare: LoadResult) -> Figure:
+def _latency(paired: Paired) -> Figure:
     return Figure(
         name="webhook ingest p99",
-        value=app.p99_ms,
+        value=paired.app_p99_ms,
         unit="ms",
-        baseline=bare.p99_ms,
+        baseline=paired.baseline_p99_ms,
         baseline_label="bare Starlette p99",
-        ratio=app.p99_ms / bare.p99_ms if bare.p99_ms else 0.0,
+        ratio=paired.app_p99_ms / paired.baseline_p99_ms if paired.baseline_p99_ms else 0.0,
         goal="well under 5 s",
-        detail=f"p50 {app.p50_ms:.1f} ms vs {bare.p50_ms:.1f} ms at 64 connections",
+        detail=f"medians over rounds; app p50 {paired.app_p50_ms:.1f} ms at 64 connections",
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 import anyio
 import httpx
 
+from bench.alternating import MIN_PAIRS, alternate
 from bench.figures import Figure
 from bench.load import run_wrk
 from bench.servers import serve
@@ -35,7 +36,7 @@ async def _seed(env: dict[str, str], data_dir: str) -> None:
     await redis.aclose()
 
 
-def measure(seconds: int = 10, connections: int = 64) -> list[Figure]:
+def measure(seconds: int = 5, connections: int = 64, pairs: int = MIN_PAIRS) -> list[Figure]:
     with tempfile.TemporaryDirectory() as data_dir:
         env = {
             "SHOPIFY_API_SECRET": "bench-shopify-secret-0123456789abcdef",
@@ -44,24 +45,32 @@ def measure(seconds: int = 10, connections: int = 64) -> list[Figure]:
             "UPFRONT_DATA_DIR": data_dir,
             "UPFRONT_LOG_LEVEL": "WARNING",
         }
-        with serve("bench.app_factory:create", env) as base:
+        with serve("bench.app_factory:create", env) as base, serve("bench.baseline_app:create", {}) as bare_base:
             anyio.run(_seed, env, data_dir)
             first = httpx.get(base + ESTIMATE_PATH, headers={"Origin": ORIGIN}, timeout=10)
             first.raise_for_status()
             if first.headers.get("access-control-allow-origin") != ORIGIN:
                 raise RuntimeError("the demo storefront's origin was not allowed: the load would measure refusals")
-            app = run_wrk(base + ESTIMATE_PATH, GET_SCRIPT, connections=connections, seconds=seconds)
-    with serve("bench.baseline_app:create", {}) as base:
-        bare = run_wrk(base + ESTIMATE_PATH, GET_SCRIPT, connections=connections, seconds=seconds)
+            app_url, bare_url = base + ESTIMATE_PATH, bare_base + ESTIMATE_PATH
+            for url in (app_url, bare_url):  # warm both before the first counted round
+                run_wrk(url, GET_SCRIPT, connections=connections, seconds=2)
+            paired = alternate(
+                lambda: run_wrk(app_url, GET_SCRIPT, connections=connections, seconds=seconds),
+                lambda: run_wrk(bare_url, GET_SCRIPT, connections=connections, seconds=seconds),
+                pairs,
+            )
     return [
         Figure(
             name="estimate endpoint (cached)",
-            value=app.requests_per_s,
+            value=paired.app_rps,
             unit="req/s",
-            baseline=bare.requests_per_s,
+            baseline=paired.baseline_rps,
             baseline_label="bare Starlette",
-            ratio=app.requests_per_s / bare.requests_per_s,
+            ratio=paired.median_ratio,
             goal=">= 0.80",
-            detail=f"p50 {app.p50_ms:.1f} ms, p99 {app.p99_ms:.1f} ms; errors {app.errors}",
+            detail=(
+                f"p50 {paired.app_p50_ms:.1f} ms, p99 {paired.app_p99_ms:.1f} ms; {paired.spread()}; "
+                f"errors {paired.errors}"
+            ),
         )
     ]
