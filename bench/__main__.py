@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import api_calls, bench_estimate, ingest, messages, storage, storefront, storefront_api
+from bench import api_calls, bench_estimate, ingest, messages, storage, storefront, storefront_api, topics
 from bench.alternating import MIN_PAIRS
 from bench.figures import Figure
 from bench.load import wrk_available
@@ -25,6 +25,7 @@ def _suites(seconds: int, pairs: int) -> dict[str, Callable[[], list[Figure]]]:
         "messages": messages.measure,
         "storage": storage.measure,
         "api_calls": api_calls.measure,
+        "topics": topics.measure,
     }
 
 
@@ -33,7 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         action="append",
-        help="run just these suites (estimate, ingest, storefront, messages, storage, api_calls)",
+        help="run just these suites (estimate, ingest, storefront, storefront_api, messages, storage, api_calls, "
+        "topics)",
     )
     parser.add_argument(
         "--seconds", type=int, default=5, help="load duration of one round of app or baseline (default 5)"

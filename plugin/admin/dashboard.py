@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from plugin.admin.conversions import read_conversions
+from plugin.admin.insights import TopicReport, topic_report, topic_report_json
 from plugin.admin.stats import Rate, Score, Uplift, csat_score, nps_score, relative_uplift
 from plugin.email.stages import Stage
 from plugin.email.surveys import survey_results
@@ -88,6 +89,7 @@ class Dashboard:
     csat_satisfied: int
     nps: Score
     nps_breakdown: Counts = field(default_factory=dict)  # promoters, passives, detractors
+    topics: TopicReport | None = None  # what customers wrote about (help requests, survey comments)
 
     @property
     def help(self) -> WidgetFigures | None:
@@ -240,6 +242,7 @@ async def build_dashboard(services: Services, shop: ShopRef, days: int, now: dat
             "passives": surveys.nps.passives,
             "detractors": surveys.nps.detractors,
         },
+        topics=await topic_report(services, shop, span[0], last),
     )
 
 
@@ -290,4 +293,5 @@ def dashboard_json(dashboard: Dashboard) -> dict[str, Any]:
         "unsubscribes": dashboard.unsubscribes,
         "csat": {**_score_json(dashboard.csat), "satisfied": dashboard.csat_satisfied},
         "nps": {**_score_json(dashboard.nps), **dashboard.nps_breakdown},
+        "topics": None if dashboard.topics is None else topic_report_json(dashboard.topics),
     }

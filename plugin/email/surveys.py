@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from plugin.insights.store import Source, record_mention
+from plugin.insights.topics import classify
 from plugin.jobs import Job
 from plugin.keys import ShopRef
 from plugin.privacy.sealing import seal, unseal
@@ -147,9 +149,23 @@ async def add_comment(services: Services, shop: ShopRef, *, subject: str, ref: s
     record = await load_answer(services, shop, subject, ref)
     if record is None:
         return False
+    first_comment = not record.get("comment")
     record["comment"] = comment.strip()[:MAX_COMMENT]
+    topic = classify(record["comment"]).topic
+    if record["comment"]:
+        record["topic"] = topic.value
     await services.redis.hset(response_key(services, shop, subject), ref, _seal(services, shop, subject, ref, record))
     await retain(services, response_key(services, shop, subject))
+    if first_comment and record["comment"]:  # an edited comment is the same mention, counted once
+        await record_mention(
+            services,
+            shop,
+            source=Source.SURVEY_COMMENT,
+            topic=topic,
+            subject=subject,
+            ref=ref,
+            at=datetime.now(UTC),
+        )
     return True
 
 

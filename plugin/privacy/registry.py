@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from plugin.email.privacy import EmailContextStore, EmailJourneyStore, EmailOutboxStore
+from plugin.insights.store import InsightsExamplesStore
 from plugin.keys import ShopRef
 from plugin.privacy.consent import ConsentLedgerStore
 from plugin.privacy.exports import ExportsStore
@@ -39,5 +40,6 @@ def personal_data_stores() -> list[PersonalDataStore]:
         EmailOutboxStore(),
         EmailContextStore(),
         HelpRequestStore(),
+        InsightsExamplesStore(),
         SubjectIndexStore(),
     ]

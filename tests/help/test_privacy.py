@@ -8,6 +8,8 @@ import pytest
 
 from plugin.app import build_job_handlers
 from plugin.email.outbox import OutboxMailer, list_outbox
+from plugin.insights.store import InsightsExamplesStore, latest_examples
+from plugin.insights.topics import TOPICS
 from plugin.jobs import run_due_jobs
 from plugin.keys import ShopRef
 from plugin.privacy.erasure import erase_subject
@@ -16,7 +18,7 @@ from plugin.services import Services
 from tests.help.conftest import HelpClient, storefront
 from tests.privacy.trace import Person, dump, hits
 from widgets.help.privacy import HelpRequestStore
-from widgets.help.requests import index_key
+from widgets.help.requests import index_entries, index_key
 
 pytestmark = pytest.mark.anyio
 
@@ -58,6 +60,10 @@ async def test_an_erased_shopper_leaves_no_trace_in_help_data(
     assert await services.redis.zcard(index_key(services, shop)) == 1
     assert [entry.headers["Reply-To"] for entry in await list_outbox(services, shop)] == [OTHER]
     assert await HelpRequestStore().export(services, shop, person) == []
+    # The topic examples kept a reference to each request: only the other shopper's is left.
+    examples = [example for topic in TOPICS for example in await latest_examples(services, shop, topic, 10)]
+    assert [example.ref for example in examples] == [(await index_entries(services, shop))[0][0]]
+    assert await InsightsExamplesStore().export(services, shop, person) == []
 
 
 async def test_erasing_someone_without_requests_erases_nothing(

@@ -3,9 +3,10 @@ resolve, and measured reply times.
 
 Keys (all under the shop's hash tag, family ``help``):
 
-    help:request:<id>     hash: created_at, status, subject (pseudonymous key), rule, forward, resolved_at, and
-                          `sealed`: the shopper's email, question, page and (only with consent) cart, encrypted and
-                          bound to this key. Expires after the shop's retention period.
+    help:request:<id>     hash: created_at, status, subject (pseudonymous key), rule, forward, resolved_at,
+                          topic (what the question is about, `plugin.insights.topics`), and `sealed`: the
+                          shopper's email, question, page and (only with consent) cart, encrypted and bound to
+                          this key. Expires after the shop's retention period.
     help:requests         sorted set of "<id>:<subject key>" by creation time: the list's index, no personal data
     help:reply_times      the last business-time durations from request to reply, in seconds (no personal data)
 """
@@ -24,6 +25,8 @@ from typing import Any
 from redis.typing import EncodableT, FieldT
 
 from plugin.email.context import mark_open_issue, resolve_issue
+from plugin.insights.store import Source, record_mention
+from plugin.insights.topics import Topic, classify
 from plugin.keys import ShopRef
 from plugin.privacy.sealing import seal, unseal
 from plugin.privacy.subjects import DataSubject, resolve_subject
@@ -152,6 +155,7 @@ class StoredRequest:
     cart: Mapping[str, Any] | None
     locale: str | None
     resolved_at: datetime | None = None
+    topic: Topic = Topic.OTHER
 
     def to_admin(self) -> dict[str, Any]:
         return {
@@ -166,6 +170,7 @@ class StoredRequest:
             "page": self.page,
             "cart": None if self.cart is None else dict(self.cart),
             "locale": self.locale,
+            "topic": self.topic.value,
         }
 
 
@@ -199,12 +204,14 @@ async def store_request(
         "locale": request.locale,
     }
     sealed = seal(services, json.dumps(personal, separators=(",", ":")), shop, FAMILY, "request", request_id)
+    topic = classify(request.question).topic
     fields: dict[FieldT, EncodableT] = {
         "created_at": now.astimezone(UTC).isoformat(),
         "status": "open",
         "subject": subject,
         "rule": request.rule or "",
         "forward": "pending",
+        "topic": topic.value,
         "sealed": sealed,
     }
     key = request_key(services, shop, request_id)
@@ -214,9 +221,12 @@ async def store_request(
         pipe.zadd(index_key(services, shop), {f"{request_id}:{subject}": now.timestamp()})
         await pipe.execute()
     await mark_open_issue(services, shop, subject, ISSUE_KIND, reference=request_id)
+    await record_mention(
+        services, shop, source=Source.HELP_REQUEST, topic=topic, subject=subject, ref=request_id, at=now
+    )
     return StoredRequest(
         request_id, now, "open", subject, request.rule, "pending", request.email, request.question, request.page,
-        request.cart, request.locale,
+        request.cart, request.locale, topic=topic,
     )  # fmt: skip
 
 
@@ -236,7 +246,13 @@ def _parse(services: Services, shop: ShopRef, request_id: str, raw: Mapping[str,
         cart=personal.get("cart"),
         locale=personal.get("locale"),
         resolved_at=datetime.fromisoformat(resolved) if resolved else None,
+        topic=_topic(raw.get("topic")),
     )
+
+
+def _topic(value: str | None) -> Topic:
+    # Requests stored before topics were tagged have none.
+    return Topic(value) if value is not None and value in Topic.__members__.values() else Topic.OTHER
 
 
 async def load_request(services: Services, shop: ShopRef, request_id: str) -> StoredRequest | None:
