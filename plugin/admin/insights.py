@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from plugin.email.surveys import load_answer
+from plugin.email.unsubscribe_reasons import load_reason
 from plugin.insights.store import ExampleRef, Source, daily_counts, forget_example, latest_examples
 from plugin.insights.topics import TOPICS, Topic
 from plugin.keys import ShopRef
@@ -27,7 +28,11 @@ TOPIC_LABELS = {
     Topic.PRODUCT: "Product questions",
     Topic.OTHER: "Other",
 }
-SOURCE_LABELS = {Source.HELP_REQUEST: "help request", Source.SURVEY_COMMENT: "survey comment"}
+SOURCE_LABELS = {
+    Source.HELP_REQUEST: "help request",
+    Source.SURVEY_COMMENT: "survey comment",
+    Source.UNSUBSCRIBE_REASON: "reason for unsubscribing",
+}
 
 # (admin page, what to do there): the setting that answers each topic before it is asked.
 REMEDIES = {
@@ -85,9 +90,13 @@ async def _example_text(services: Services, shop: ShopRef, example: ExampleRef) 
     if example.source is Source.HELP_REQUEST:
         stored = await load_request(services, shop, example.ref)
         return None if stored is None else stored.question
-    answer = await load_answer(services, shop, example.subject, example.ref)
-    comment = None if answer is None else answer.get("comment")
-    return comment if isinstance(comment, str) and comment else None
+    if example.source is Source.UNSUBSCRIBE_REASON:
+        record = await load_reason(services, shop, example.subject, example.ref)
+        text = None if record is None else record.get("reason")
+    else:
+        record = await load_answer(services, shop, example.subject, example.ref)
+        text = None if record is None else record.get("comment")
+    return text if isinstance(text, str) and text else None
 
 
 async def _examples(services: Services, shop: ShopRef, topic: Topic) -> list[ShownExample]:

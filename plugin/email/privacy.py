@@ -18,6 +18,7 @@ from plugin.email.outbox import outbox_items, outbox_key
 from plugin.email.pacing import cap_key
 from plugin.email.records import JOURNEY_FAMILY, MESSAGE_FAMILY
 from plugin.email.surveys import response_key
+from plugin.email.unsubscribe_reasons import reason_key, reasons_of
 from plugin.keys import ShopRef
 from plugin.privacy.sealing import unseal
 from plugin.privacy.subjects import DataSubject, known_subjects
@@ -86,7 +87,8 @@ class EmailOutboxStore:
 
 
 class EmailContextStore:
-    """Open issues, marketing hold, frequency cap and survey answers of the person (the tallies stay: anonymous)."""
+    """Open issues, marketing hold, frequency cap, survey answers and reasons for unsubscribing of the person (the
+    tallies and topic counts stay: anonymous)."""
 
     name = "email_context"
 
@@ -96,6 +98,7 @@ class EmailContextStore:
             hold_key(services, shop, subject),
             cap_key(services, shop, subject),
             response_key(services, shop, subject),
+            reason_key(services, shop, subject),
         ]
 
     async def export(self, services: Services, shop: ShopRef, subject: DataSubject) -> list[dict[str, Any]]:
@@ -114,6 +117,8 @@ class EmailContextStore:
                     continue
                 answer = json.loads(unseal(services, as_text(value), shop, "survey", "response", key, field))
                 records.append({"record": "survey_answer", **answer})
+            for reason in await reasons_of(services, shop, key):
+                records.append({"record": "unsubscribe_reason", **reason})
         return records
 
     async def erase(self, services: Services, shop: ShopRef, subject: DataSubject) -> int:

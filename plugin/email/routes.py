@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 from urllib.parse import parse_qsl, urlencode
 
@@ -23,6 +24,7 @@ from plugin.email.eligibility import preference_state
 from plugin.email.links import LinkClaims, LinkError, read_token
 from plugin.email.records import load_message
 from plugin.email.surveys import ALERT_DELAY_SECONDS, add_comment, alert_job, is_detractor, record_answer
+from plugin.email.unsubscribe_reasons import MAX_REASON, save_reason
 from plugin.email.wording import pick_locale, template_dirs, wording
 from plugin.jobs import schedule_job
 from plugin.keys import ShopRef
@@ -196,7 +198,51 @@ async def unsubscribe(request: Request) -> Response:
         )
     log.info("unsubscribed by email link", extra={"shop": claims.shop.tag, "subject": claims.subject})
     paragraphs = [pages["unsubscribed_text"].format(shop=shop_name)]
-    return _render(Page(claims.locale, pages["unsubscribed_title"], paragraphs, shop_name))
+    token = request.query_params.get("t") or form.get("t") or ""
+    reason_form = Form(
+        action="/email/unsubscribe/reason",
+        button=pages["reason_button"],
+        hidden=[("t", token)],
+        textarea=pages["reason_label"],
+    )
+    return _render(Page(claims.locale, pages["unsubscribed_title"], paragraphs, shop_name, reason_form))
+
+
+@documented(
+    "Say why, after unsubscribing (optional; signed link): kept sealed and tagged by topic for the merchant",
+    {200: "saved, or nothing to save", 400: "malformed form", 403: LINK_REFUSED},
+    tag="email",
+    request_body=Body(
+        "t=<token>&reason=...",
+        FORM,
+        {
+            "type": "object",
+            "required": ["t"],
+            "properties": {"t": _TOKEN_FIELD, "reason": {"type": "string", "maxLength": MAX_REASON}},
+        },
+    ),
+    media=HTML,
+    errors=HTML,
+)
+async def unsubscribe_reason(request: Request) -> Response:
+    form = await _form(request)
+    if form is None or len(form.get("reason", "")) > MAX_REASON:
+        return _invalid(request, status=400)
+    claims = await _claims(request, "unsubscribe", form.get("t"))
+    if isinstance(claims, HTMLResponse):
+        return claims
+    svc = services(request)
+    await save_reason(
+        svc,
+        claims.shop,
+        subject=claims.subject,
+        ref=claims.message or "link",
+        reason=form.get("reason", ""),
+        now=datetime.now(UTC),
+    )
+    pages = wording(pick_locale(claims.locale)).pages
+    shop_name = await _shop_name(svc, claims.shop)
+    return _render(Page(claims.locale, pages["unsubscribed_title"], [pages["reason_thanks"].format(shop=shop_name)]))
 
 
 # --- preferences -----------------------------------------------------------------------------------------------
@@ -366,6 +412,7 @@ def email_routes() -> list[BaseRoute]:
     return [
         Route("/email/unsubscribe", unsubscribe_page, methods=["GET"]),
         Route("/email/unsubscribe", unsubscribe, methods=["POST"]),
+        Route("/email/unsubscribe/reason", unsubscribe_reason, methods=["POST"]),
         Route("/email/preferences", preferences_page, methods=["GET"]),
         Route("/email/preferences", save_preferences, methods=["POST"]),
         Route("/email/answer", answer, methods=["GET"]),

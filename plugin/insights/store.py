@@ -5,8 +5,9 @@ Keys (all under the shop's hash tag, family ``insights``):
     insights:topics:<YYYY-MM>   hash "<UTC day>:<source>:<topic>" -> count; no personal data; expires 400 days
                                 after the month's last write, so a year's comparison always has its data
     insights:examples:<topic>   sorted set "<source>|<subject key>|<ref>" by time, the newest few only; the text
-                                stays in its source (the sealed help request or survey answer), which keeps its
-                                own retention and erasure: an example whose source is gone is dropped when read
+                                stays in its source (the sealed help request, survey answer or reason for
+                                unsubscribing), which keeps its own retention and erasure: an example whose
+                                source is gone is dropped when read
 
 An example names the person only by their pseudonymous subject key, and `InsightsExamplesStore` (registered in
 `plugin.privacy.registry`) removes a person's examples on erasure.
@@ -34,6 +35,7 @@ EXAMPLES_KEPT = 10
 class Source(StrEnum):
     HELP_REQUEST = "help_request"
     SURVEY_COMMENT = "survey_comment"
+    UNSUBSCRIBE_REASON = "unsubscribe_reason"
 
 
 @dataclass(frozen=True)

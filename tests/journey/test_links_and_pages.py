@@ -5,21 +5,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
 from redis.asyncio import Redis
 
+from plugin.admin.insights import topic_report
 from plugin.app import build_job_handlers
 from plugin.email import links
 from plugin.email.journey_settings import JourneySettings, save_journey_settings
 from plugin.email.outbox import OutboxMailer, list_outbox
+from plugin.email.privacy import EmailContextStore
 from plugin.email.records import order_messages
 from plugin.email.stages import Stage
 from plugin.email.surveys import survey_results
+from plugin.insights.topics import Topic
 from plugin.privacy.consent import consent_history
-from plugin.privacy.subjects import subject_key
+from plugin.privacy.erasure import erase_subject
+from plugin.privacy.subjects import DataSubject, subject_key
 from plugin.services import Services
 from plugin.settings import Settings
 from tests.conftest import AppClientFactory
@@ -90,6 +94,42 @@ async def test_one_click_unsubscribe_is_recorded_at_once_and_stops_marketing(
     await run_jobs(services, jobs, fast_forward=True)
     feedback = next(r for r in await order_messages(services, SHOP, "845120002") if r.stage is Stage.FEEDBACK)
     assert (feedback.state, feedback.get("reason")) == ("skipped", "withdrawn:email_link:review_survey")
+
+
+async def test_after_unsubscribing_a_reason_can_be_given_and_reaches_the_merchant_by_topic(
+    journey: tuple[Services, MemoryPlatform], app_client: AppClientFactory
+) -> None:
+    services, platform = journey
+    found = await _feedback_links(services, platform, "845120011", "rae@example.com")
+    async with app_client() as client:
+        done = await client.post(found["unsubscribe"], content=b"List-Unsubscribe=One-Click", headers=FORM)
+        assert 'action="/email/unsubscribe/reason"' in done.text and "Would you tell us why?" in done.text
+        token = re.search(r'name="t" value="([^"]+)"', done.text)
+        assert token is not None
+        reason = "Too many emails, and the shipping costs were too high."
+        said = await client.post(
+            "/email/unsubscribe/reason", data={"t": token.group(1).replace("&amp;", "&"), "reason": reason}
+        )
+        assert said.status_code == 200 and "Thank you." in said.text
+        # Nothing to say is nothing kept; a damaged link and an oversized reason change nothing.
+        blank = await client.post("/email/unsubscribe/reason", data={"t": token.group(1), "reason": "  "})
+        assert blank.status_code == 200
+        forged = await client.post("/email/unsubscribe/reason", data={"t": token.group(1)[:-2], "reason": "x"})
+        assert forged.status_code == 403
+        huge = await client.post("/email/unsubscribe/reason", data={"t": token.group(1), "reason": "x" * 2001})
+        assert huge.status_code == 400
+
+    today = datetime.now(UTC).date()
+    report = await topic_report(services, SHOP, today - timedelta(days=6), today)
+    assert [(row.topic, row.count, row.by_source) for row in report.rows] == [
+        (Topic.SHIPPING_COST, 1, {"reason for unsubscribing": 1})
+    ]
+    assert report.rows[0].examples[0].text == reason
+    person = DataSubject(customer_id="c-1", email="rae@example.com")
+    exported = await EmailContextStore().export(services, SHOP, person)
+    assert [record["reason"] for record in exported if record["record"] == "unsubscribe_reason"] == [reason]
+    await erase_subject(services, SHOP, person)
+    assert (await topic_report(services, SHOP, today - timedelta(days=6), today)).rows[0].examples == []
 
 
 @pytest.mark.parametrize(
