@@ -27,6 +27,7 @@ from widgets.help.http import help_prompt, help_request, help_rules
 from widgets.outcomes import events_endpoint
 from widgets.shop_context import ShopUnavailable, shop_from_path
 from widgets.storefront import StorefrontCall, WidgetRuntime, error, utc_now
+from widgets.structured_data.http import structured_data
 
 Handler = Callable[[StorefrontCall], Awaitable[Response]]
 ShopOf = Callable[[Request], ShopRef]
@@ -43,6 +44,7 @@ ENDPOINTS: tuple[tuple[str, Handler, list[str]], ...] = (
     ("/estimate", estimate_json, ["GET"]),
     ("/widgets/estimate", estimate_fragment, ["GET"]),
     ("/widgets/badges", badges_fragment, ["GET"]),
+    ("/structured-data", structured_data, ["GET"]),
     ("/events", events_endpoint, ["POST"]),
     ("/help/rules", help_rules, ["GET"]),
     ("/help/prompt", help_prompt, ["GET"]),

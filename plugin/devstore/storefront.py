@@ -263,6 +263,35 @@ class StorefrontConfig:
         return PRICE_NOTES[self.currency]
 
 
+def theme_product_markup(config: StorefrontConfig, product: DemoProduct, url: str) -> dict[str, Any]:
+    """The Product JSON-LD a theme prints on its product page (the app never writes it): Shopify themes' one
+    `Product` with an `offers` list, BigCommerce's here as an `@graph` whose offer is a node of its own by `@id`."""
+    offer = {
+        "@type": "Offer",
+        "price": format(product.price, "f"),
+        "priceCurrency": config.currency,
+        "availability": "https://schema.org/InStock",
+        "url": url,
+    }
+    if config.platform == "shopify":
+        return {
+            "@context": "http://schema.org/",
+            "@type": "Product",
+            "name": product.title,
+            "description": product.description,
+            "url": url,
+            "offers": [offer],
+        }
+    product_node = {
+        "@type": "Product",
+        "@id": f"{url}#product",
+        "name": product.title,
+        "description": product.description,
+        "offers": {"@id": f"{url}#offer"},
+    }
+    return {"@context": "https://schema.org", "@graph": [product_node, {**offer, "@id": f"{url}#offer"}]}
+
+
 def _environment() -> Environment:
     found = [str(path) for path in TEMPLATE_DIRS if path.is_dir()]
     return Environment(loader=FileSystemLoader(found), autoescape=True, undefined=StrictUndefined)
@@ -324,6 +353,7 @@ def storefront_routes(
             request,
             "widgets/devstore/product.html",
             product=product,
+            product_markup=theme_product_markup(config, product, str(request.url.replace(query=""))),
             estimate_subtotal=format(subtotal, "f"),
             estimate_weight=weight,
             estimate_items=items,

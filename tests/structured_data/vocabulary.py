@@ -66,6 +66,8 @@ def schema_problems(node: Any, path: str = "$") -> list[str]:
 
 
 def _value_problems(value: Any, ranges: list[str], where: str) -> list[str]:
+    if isinstance(value, dict) and set(value) == {"@id"}:
+        return []  # a reference to a node described elsewhere in the graph
     if isinstance(value, dict) and "@type" in value:
         if not ancestors(str(value["@type"])) & set(ranges):
             return [f"{where}: {value['@type']} is not one of {ranges}"]

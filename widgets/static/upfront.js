@@ -626,12 +626,68 @@
       navigator.sendBeacon(base + "/help/events", JSON.stringify({ consent: "analytics", events: events }));
   }
 
+  // Structured data (widgets/structured_data): the shop's shipping and return facts go into the theme's own
+  // Product JSON-LD, on its offers, rewritten in place, so search engines see one Product, never a second. Markup
+  // the theme already has wins. A page with no Product gets the store's return policy alone; never a price.
+  function structured() {
+    var found = [];
+    var offers = [];
+    var products = [];
+    var jobs = {};
+    d.querySelectorAll('script[type="application/ld+json"]').forEach(function (el) {
+      try {
+        found.push([el, JSON.parse(el.textContent)]);
+        walk(found[found.length - 1][1]);
+      } catch (e) {}
+    });
+    function walk(n) {
+      if (!n || typeof n !== "object") return;
+      var type = [].concat(n["@type"]).join(" ");
+      if (/\bProduct(Group)?\b/.test(type)) products.push(n);
+      if (/(^| )Offer( |$)/.test(type)) offers.push(n);
+      for (var k in n) walk(n[k]);
+    }
+    function ask(q) {
+      return (jobs[q] = jobs[q] || fetch(base + "/structured-data?" + q).then(function (r) {
+        return r.ok ? r.json() : { offer: {} };
+      }));
+    }
+    function add(node, extra) {
+      for (var k in extra) if (!(k in node)) node[k] = extra[k];
+    }
+    var asked = offers.map(function (o) {
+      var spec = o.priceSpecification || {};
+      var p = new URLSearchParams({ price: o.price || spec.price || "", currency: o.priceCurrency || spec.priceCurrency || "" });
+      if (!p.get("price")) p.delete("price");
+      return ask(p).then(function (j) {
+        add(o, j.offer);
+      });
+    });
+    if (!offers.length) asked.push(ask("").then(function (j) {
+      if (products.length) products.forEach(function (n) {
+        add(n, { hasMerchantReturnPolicy: j.offer.hasMerchantReturnPolicy });
+      });
+      else if (j.store) {
+        var el = d.createElement("script");
+        el.type = "application/ld+json";
+        found.push([el, j.store]);
+        d.head.appendChild(el);
+      }
+    }));
+    return Promise.all(asked).then(function () {
+      found.forEach(function (f) {
+        f[0].textContent = JSON.stringify(f[1]);
+      });
+    }).catch(function () {});
+  }
+
   function start() {
     style();
     var own = autoSlot();
     var slots = Array.prototype.slice.call(d.querySelectorAll("[data-upfront-slot]"));
     if (own) slots.push(own);
     if (!help) helpStart();
+    if (page === "product" && !structured.done) structured.done = structured();
     return Promise.all(slots.map(fill));
   }
 

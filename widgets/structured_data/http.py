@@ -10,19 +10,33 @@ from starlette.responses import JSONResponse, Response
 
 from plugin.openapi import QueryParam, documented
 from widgets.estimator.engine import MAX_WEIGHT_G
-from widgets.estimator.money import is_currency
 from widgets.shop_context import ShopUnavailable, StorefrontShop
 from widgets.storefront import FRAGMENT_MAX_AGE, StorefrontCall, error
 from widgets.structured_data.returns import merchant_return_policy, return_facts
 from widgets.structured_data.shipping import OfferFacts, offer_shipping_details
 
-_PRICE = re.compile(r"\d{1,12}(\.\d{1,12})?")
-_WEIGHT = re.compile(r"\d{1,9}")
+PRICE_SHAPE = r"[0-9]{1,12}(\.[0-9]{1,12})?"
+CURRENCY_SHAPE = "[A-Za-z]{3}"
+_PRICE = re.compile(PRICE_SHAPE)
+_CURRENCY = re.compile(CURRENCY_SHAPE)
+_WEIGHT = re.compile(r"[0-9]{1,9}")
 
 QUERY = (
-    QueryParam("price", "the offer's price as the page's Product markup states it; without it, no shipping details"),
-    QueryParam("currency", "the offer's priceCurrency (ISO 4217); rates are given only in the shop's currency"),
-    QueryParam("weight_g", "the product's weight in grams, when the page states it", type="integer"),
+    QueryParam(
+        "price",
+        "the offer's price as the page's Product markup states it; without it, no shipping details",
+        schema={"type": "string", "pattern": f"^{PRICE_SHAPE}$"},
+    ),
+    QueryParam(
+        "currency",
+        "the offer's priceCurrency (ISO 4217); rates are given only in the shop's currency, else withheld",
+        schema={"type": "string", "pattern": f"^{CURRENCY_SHAPE}$"},
+    ),
+    QueryParam(
+        "weight_g",
+        "the product's weight in grams, when the page states it",
+        schema={"type": "integer", "minimum": 0, "maximum": MAX_WEIGHT_G},
+    ),
 )
 
 
@@ -41,9 +55,9 @@ async def structured_data(call: StorefrontCall) -> Response:
     price_text, currency_text, weight_text = params.get("price"), params.get("currency"), params.get("weight_g")
     if price_text is not None and not _PRICE.fullmatch(price_text.strip()):
         return error(400, "price must be a plain decimal number like 24.90", "price")
-    currency = (currency_text or "").strip().upper() or None
-    if currency is not None and not is_currency(currency):
-        return error(400, "currency must be an ISO 4217 code like EUR", "currency")
+    currency = None if currency_text is None else currency_text.strip().upper()
+    if currency is not None and not _CURRENCY.fullmatch(currency):
+        return error(400, "currency must be a three-letter ISO 4217 code like EUR", "currency")
     weight_g = None
     if weight_text is not None:
         if not _WEIGHT.fullmatch(weight_text.strip()) or int(weight_text) > MAX_WEIGHT_G:

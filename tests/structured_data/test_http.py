@@ -1,0 +1,89 @@
+"""`/structured-data` behind the signed Shopify app proxy and on the CORS storefront route: the demo shop's facts as
+schema.org pieces, withheld where they would not hold, and clear 400s for bad input."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import pytest
+
+from plugin.devstore.shopify import sign_proxy
+from plugin.keys import ShopRef
+from plugin.services import Services
+from plugin.shop_data import load_facts, save_facts
+from tests.conftest import SHOPIFY_SECRET
+from tests.structured_data.vocabulary import (
+    google_return_policy_problems,
+    google_shipping_problems,
+    schema_problems,
+)
+from tests.widgets.conftest import WidgetClient
+
+pytestmark = pytest.mark.anyio
+POLICY_URL = "https://upfront-demo.example/policies/refund-policy"
+
+
+def signed(shop: ShopRef, **params: str) -> str:
+    pairs = [*params.items(), ("shop", shop.id), ("logged_in_customer_id", "")]
+    pairs += [("path_prefix", "/apps/upfront"), ("timestamp", str(int(time.time())))]
+    return "/proxy/structured-data?" + sign_proxy(SHOPIFY_SECRET, pairs)
+
+
+async def state_returns(services: Services, shop: ShopRef, days: int | None) -> None:
+    facts = await load_facts(services.redis, services.keys, shop)
+    assert facts is not None
+    changed = replace(facts, refund_policy_days=days, refund_policy_url=POLICY_URL, ship_to_countries=("DE", "AT"))
+    await save_facts(services.redis, services.keys, changed)
+
+
+async def test_behind_the_app_proxy_the_offer_gets_its_shipping_and_return_policy(
+    widget_client: WidgetClient, services: Services, shop: ShopRef
+) -> None:
+    await state_returns(services, shop, 30)
+    async with widget_client() as client:
+        answer = await client.get(signed(shop, price="24.90", currency="EUR"))
+    assert answer.status_code == 200
+    body = answer.json()
+    details = body["offer"]["shippingDetails"]
+    offer = {"@type": "Offer", "price": "24.90", "priceCurrency": "EUR", **body["offer"]}
+    assert schema_problems(offer) == [] and schema_problems(body["store"]) == []
+    assert all(google_shipping_problems(node, "EUR") == [] for node in details)
+    # The demo's Germany zone: Standard is capped by weight (unknown here), free shipping starts at 50,00 €.
+    rates = [
+        (sorted(r["addressCountry"] for r in node["shippingDestination"]), node["shippingRate"]) for node in details
+    ]
+    money = {"@type": "MonetaryAmount", "value": 9.90, "currency": "EUR"}
+    assert rates == [(["DE"], money), (["AT", "FR", "NL"], money)]  # Express; the Europe zone's Standard
+    policy = body["offer"]["hasMerchantReturnPolicy"]
+    assert google_return_policy_problems(policy) == []
+    assert policy["merchantReturnDays"] == 30 and policy["merchantReturnLink"] == POLICY_URL
+    assert body["store"]["@type"] == "OnlineStore" and body["store"]["hasMerchantReturnPolicy"] == policy
+
+
+async def test_an_offer_in_another_currency_or_a_shop_without_a_window_gets_no_invented_facts(
+    widget_client: WidgetClient, services: Services, shop: ShopRef
+) -> None:
+    await state_returns(services, shop, None)
+    async with widget_client() as client:
+        foreign = await client.get(f"/storefront/shopify/{shop.id}/structured-data?price=24.90&currency=USD")
+        unknown = await client.get(f"/storefront/shopify/{shop.id}/structured-data?price=5&currency=XYZ")
+        no_price = await client.get(f"/storefront/shopify/{shop.id}/structured-data")
+    assert foreign.status_code == 200
+    assert foreign.json() == {"offer": {}, "withheld": "rates are in EUR, the offer in USD"}
+    assert unknown.json()["withheld"] == "rates are in EUR, the offer in XYZ"
+    assert no_price.json() == {"offer": {}, "withheld": "no price given, so no shipping rate can be stated"}
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("price=abc", "price"), ("price=1e9", "price"), ("currency=EURO", "currency"), ("weight_g=-5", "weight_g")],
+    ids=["not-a-number", "exponent", "not-a-currency-code", "negative-weight"],
+)
+async def test_bad_input_is_refused_with_the_field(
+    widget_client: WidgetClient, shop: ShopRef, query: str, field: str
+) -> None:
+    async with widget_client() as client:
+        answer = await client.get(f"/storefront/shopify/{shop.id}/structured-data?{query}")
+    assert answer.status_code == 400
+    assert answer.json()["field"] == field
