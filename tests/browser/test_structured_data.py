@@ -26,6 +26,7 @@ from tests.structured_data.vocabulary import (
     google_shipping_problems,
     schema_problems,
 )
+from widgets.settings import default_settings, save_widget_settings
 
 pytestmark = [pytest.mark.anyio, pytest.mark.browser]
 
@@ -36,6 +37,9 @@ MERGED = """() => [...document.querySelectorAll('script[type="application/ld+jso
 
 
 async def state_return_window(services: Services, shop: ShopRef, days: int | None) -> None:
+    """Turns structured data on (it is off by default) and states the shop's return window, or none."""
+    defaults = default_settings(services.settings.manifest.widgets)
+    await save_widget_settings(services.redis, services.keys, shop, {"structured_data": True}, defaults)
     facts = await load_facts(services.redis, services.keys, shop)
     assert facts is not None
     stated = replace(facts, refund_policy_days=days, refund_policy_url=POLICY_URL)

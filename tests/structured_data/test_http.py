@@ -19,6 +19,7 @@ from tests.structured_data.vocabulary import (
     schema_problems,
 )
 from tests.widgets.conftest import WidgetClient
+from widgets.settings import default_settings, save_widget_settings
 
 pytestmark = pytest.mark.anyio
 POLICY_URL = "https://upfront-demo.example/policies/refund-policy"
@@ -30,7 +31,13 @@ def signed(shop: ShopRef, **params: str) -> str:
     return "/proxy/structured-data?" + sign_proxy(SHOPIFY_SECRET, pairs)
 
 
+async def turn_on(services: Services, shop: ShopRef, on: bool = True) -> None:
+    defaults = default_settings(services.settings.manifest.widgets)
+    await save_widget_settings(services.redis, services.keys, shop, {"structured_data": on}, defaults)
+
+
 async def state_returns(services: Services, shop: ShopRef, days: int | None) -> None:
+    await turn_on(services, shop)
     facts = await load_facts(services.redis, services.keys, shop)
     assert facts is not None
     changed = replace(facts, refund_policy_days=days, refund_policy_url=POLICY_URL, ship_to_countries=("DE", "AT"))
@@ -43,11 +50,13 @@ async def test_behind_the_app_proxy_the_offer_gets_its_shipping_and_return_polic
     await state_returns(services, shop, 30)
     async with widget_client() as client:
         answer = await client.get(signed(shop, price="24.90", currency="EUR"))
+        store = (await client.get(signed(shop))).json()["store"]  # asked for a page without an offer
     assert answer.status_code == 200
     body = answer.json()
+    assert "store" not in body
     details = body["offer"]["shippingDetails"]
     offer = {"@type": "Offer", "price": "24.90", "priceCurrency": "EUR", **body["offer"]}
-    assert schema_problems(offer) == [] and schema_problems(body["store"]) == []
+    assert schema_problems(offer) == [] and schema_problems(store) == []
     assert all(google_shipping_problems(node, "EUR") == [] for node in details)
     # The demo's Germany zone: Standard is capped by weight (unknown here), free shipping starts at 50,00 €.
     rates = [
@@ -58,7 +67,7 @@ async def test_behind_the_app_proxy_the_offer_gets_its_shipping_and_return_polic
     policy = body["offer"]["hasMerchantReturnPolicy"]
     assert google_return_policy_problems(policy) == []
     assert policy["merchantReturnDays"] == 30 and policy["merchantReturnLink"] == POLICY_URL
-    assert body["store"]["@type"] == "OnlineStore" and body["store"]["hasMerchantReturnPolicy"] == policy
+    assert store["@type"] == "OnlineStore" and store["hasMerchantReturnPolicy"] == policy
 
 
 async def test_an_offer_in_another_currency_or_a_shop_without_a_window_gets_no_invented_facts(
@@ -73,6 +82,16 @@ async def test_an_offer_in_another_currency_or_a_shop_without_a_window_gets_no_i
     assert foreign.json() == {"offer": {}, "withheld": "rates are in EUR, the offer in USD"}
     assert unknown.json()["withheld"] == "rates are in EUR, the offer in XYZ"
     assert no_price.json() == {"offer": {}, "withheld": "no price given, so no shipping rate can be stated"}
+
+
+async def test_off_in_the_shops_settings_nothing_is_stated(
+    widget_client: WidgetClient, services: Services, shop: ShopRef
+) -> None:
+    await state_returns(services, shop, 30)
+    await turn_on(services, shop, False)
+    async with widget_client() as client:
+        answer = await client.get(signed(shop, price="24.90", currency="EUR"))
+    assert answer.json() == {"offer": {}, "withheld": "off in the shop's settings"}
 
 
 @pytest.mark.parametrize(

@@ -633,52 +633,57 @@
     var found = [];
     var offers = [];
     var products = [];
-    var jobs = {};
-    d.querySelectorAll('script[type="application/ld+json"]').forEach(function (el) {
-      try {
-        found.push([el, JSON.parse(el.textContent)]);
-        walk(found[found.length - 1][1]);
-      } catch (e) {}
-    });
+    var asked = {};
     function walk(n) {
-      if (!n || typeof n !== "object") return;
-      var type = [].concat(n["@type"]).join(" ");
-      if (/\bProduct(Group)?\b/.test(type)) products.push(n);
-      if (/(^| )Offer( |$)/.test(type)) offers.push(n);
-      for (var k in n) walk(n[k]);
+      if (n && typeof n == "object") {
+        var type = " " + [].concat(n["@type"]).join(" ") + " ";
+        if (/ Product(Group)? /.test(type)) products.push(n);
+        if (/ Offer /.test(type)) offers.push(n);
+        for (var k in n) walk(n[k]);
+      }
+      return n;
     }
-    function ask(q) {
-      return (jobs[q] = jobs[q] || fetch(base + "/structured-data?" + q).then(function (r) {
-        return r.ok ? r.json() : { offer: {} };
+    function ask(o) {
+      var q = new URLSearchParams(o ? { price: o.price, currency: o.priceCurrency } : {});
+      return (asked[q] = asked[q] || fetch(base + "/structured-data?" + q).then(function (r) {
+        return r.json();
       }));
     }
-    function add(node, extra) {
-      for (var k in extra) if (!(k in node)) node[k] = extra[k];
+    function add(n, more) {
+      for (var k in more) if (!(k in n)) n[k] = more[k];
     }
-    var asked = offers.map(function (o) {
-      var spec = o.priceSpecification || {};
-      var p = new URLSearchParams({ price: o.price || spec.price || "", currency: o.priceCurrency || spec.priceCurrency || "" });
-      if (!p.get("price")) p.delete("price");
-      return ask(p).then(function (j) {
-        add(o, j.offer);
-      });
+    d.querySelectorAll('script[type="application/ld+json"]').forEach(function (el) {
+      try {
+        found.push([el, walk(JSON.parse(el.textContent))]);
+      } catch (e) {}
     });
-    if (!offers.length) asked.push(ask("").then(function (j) {
-      if (products.length) products.forEach(function (n) {
-        add(n, { hasMerchantReturnPolicy: j.offer.hasMerchantReturnPolicy });
-      });
-      else if (j.store) {
-        var el = d.createElement("script");
-        el.type = "application/ld+json";
-        found.push([el, j.store]);
-        d.head.appendChild(el);
-      }
-    }));
-    return Promise.all(asked).then(function () {
-      found.forEach(function (f) {
-        f[0].textContent = JSON.stringify(f[1]);
-      });
-    }).catch(function () {});
+    return Promise.all(
+      offers.length
+        ? offers.map(function (o) {
+            return ask(o).then(function (j) {
+              add(o, j.offer);
+            });
+          })
+        : [
+            ask().then(function (j) {
+              products.forEach(function (n) {
+                add(n, j.offer);
+              });
+              if (!products.length && j.store) {
+                var el = d.createElement("script");
+                el.type = "application/ld+json";
+                d.head.appendChild(el);
+                found.push([el, j.store]);
+              }
+            }),
+          ]
+    )
+      .then(function () {
+        found.forEach(function (f) {
+          f[0].textContent = JSON.stringify(f[1]);
+        });
+      })
+      .catch(function () {});
   }
 
   function start() {

@@ -80,6 +80,9 @@ def pieces(
     offer: dict[str, Any] = {}
     answer: dict[str, Any] = {"offer": offer}
     setup = shop.setup
+    if not shop.settings.structured_data:
+        answer["withheld"] = "off in the shop's settings"
+        return answer
     if price is None:
         answer["withheld"] = "no price given, so no shipping rate can be stated"
     elif setup is None:
@@ -92,7 +95,8 @@ def pieces(
     policy = merchant_return_policy(return_facts(shop.facts, setup, shop.settings.badges))
     if policy is not None:
         offer["hasMerchantReturnPolicy"] = policy
-        answer["store"] = _store(shop, policy)
+        if price is None:  # asked for a page without an offer: it may have no Product markup at all
+            answer["store"] = _store(shop, policy)
     return answer
 
 
