@@ -19,7 +19,13 @@ from tests.structured_data.vocabulary import (
     schema_problems,
 )
 from tests.widgets.conftest import WidgetClient
-from widgets.settings import default_settings, save_widget_settings
+from widgets.settings import (
+    WidgetSettings,
+    WidgetSettingsError,
+    default_settings,
+    save_widget_settings,
+    settings_from_dict,
+)
 
 pytestmark = pytest.mark.anyio
 POLICY_URL = "https://upfront-demo.example/policies/refund-policy"
@@ -106,3 +112,12 @@ async def test_bad_input_is_refused_with_the_field(
         answer = await client.get(f"/storefront/shopify/{shop.id}/structured-data?{query}")
     assert answer.status_code == 400
     assert answer.json()["field"] == field
+
+
+def test_the_setting_is_a_flag_and_off_by_default() -> None:
+    defaults = WidgetSettings()
+    assert defaults.structured_data is False
+    assert settings_from_dict({"structured_data": True}, defaults).structured_data is True
+    with pytest.raises(WidgetSettingsError) as refused:
+        settings_from_dict({"structured_data": "yes"}, defaults)
+    assert refused.value.field == "structured_data"
