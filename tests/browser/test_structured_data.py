@@ -126,3 +126,56 @@ async def test_a_page_without_product_markup_gets_only_the_stores_return_policy(
     assert schema_problems(documents) == []
     assert google_return_policy_problems(documents[0]["hasMerchantReturnPolicy"]) == []
     await context.close()
+
+
+# A theme that describes variants as a ProductGroup, one of whose offers already states its own shipping.
+VARIANTS: dict[str, Any] = {
+    "@context": "https://schema.org",
+    "@type": "ProductGroup",
+    "@id": "https://upfront-demo.example/products/canvas-tote#group",
+    "name": "Canvas tote",
+    "hasVariant": [
+        {
+            "@type": "Product",
+            "name": "Canvas tote, natural",
+            "offers": {"@type": "Offer", "price": "24.90", "priceCurrency": "EUR"},
+        },
+        {
+            "@type": "Product",
+            "name": "Canvas tote, black",
+            "offers": {
+                "@type": "Offer",
+                "price": "29.90",
+                "priceCurrency": "EUR",
+                "shippingDetails": {
+                    "@type": "OfferShippingDetails",
+                    "shippingRate": {"@type": "MonetaryAmount", "value": 0, "currency": "EUR"},
+                    "shippingDestination": {"@type": "DefinedRegion", "addressCountry": "DE"},
+                },
+            },
+        },
+    ],
+}
+
+
+async def test_variants_get_the_facts_and_what_the_theme_states_wins(browser: Browser, two_storefronts: str) -> None:
+    context = await new_context(browser)
+    page = await context.new_page()
+    theme_markup = f'<script type="application/ld+json">{json.dumps(VARIANTS)}</script>'
+
+    async def with_variants(route: Route) -> None:
+        response = await route.fetch()
+        pattern = r'<script type="application/ld\+json">.*?</script>'
+        html = re.sub(pattern, lambda _: theme_markup, await response.text(), flags=re.S)
+        await route.fulfill(response=response, body=html)
+
+    await page.route("**/devstore/products/*", with_variants)
+    await page.goto(f"{two_storefronts}/devstore/products/canvas-tote")
+    documents = await merged_markup(page)
+    assert len(documents) == 1 and len(typed(documents, "ProductGroup")) == 1
+    assert schema_problems(documents) == []
+    natural, black = (variant["offers"] for variant in documents[0]["hasVariant"])
+    assert natural["shippingDetails"] and natural["hasMerchantReturnPolicy"]["merchantReturnDays"] == 30
+    assert black["shippingDetails"] == VARIANTS["hasVariant"][1]["offers"]["shippingDetails"]  # the theme's own
+    assert black["hasMerchantReturnPolicy"]["merchantReturnDays"] == 30  # what the theme did not state is added
+    await context.close()

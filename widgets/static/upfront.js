@@ -637,8 +637,8 @@
     function walk(n) {
       if (n && typeof n == "object") {
         var type = " " + [].concat(n["@type"]).join(" ") + " ";
-        if (/ Product(Group)? /.test(type)) products.push(n);
-        if (/ Offer /.test(type)) offers.push(n);
+        if (/[ /:]Product(Group)? /.test(type)) products.push(n); // "Product", "schema:Product" or its IRI
+        if (/[ /:]Offer /.test(type)) offers.push(n);
         for (var k in n) walk(n[k]);
       }
       return n;
