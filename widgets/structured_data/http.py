@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -69,14 +70,16 @@ async def structured_data(call: StorefrontCall) -> Response:
         return error(exc.status, exc.reason)
     price = None if price_text is None else Decimal(price_text.strip())
     return JSONResponse(
-        pieces(shop, price, currency, weight_g, call),
+        pieces(shop, price, currency, weight_g, call.now()),
         headers={"Cache-Control": f"public, max-age={FRAGMENT_MAX_AGE}", "X-Content-Type-Options": "nosniff"},
     )
 
 
 def pieces(
-    shop: StorefrontShop, price: Decimal | None, currency: str | None, weight_g: int | None, call: StorefrontCall
+    shop: StorefrontShop, price: Decimal | None, currency: str | None, weight_g: int | None, now: datetime
 ) -> dict[str, Any]:
+    """What the script adds to each offer (and, for a page without an offer, the store node), and why a part is
+    withheld when it is."""
     offer: dict[str, Any] = {}
     answer: dict[str, Any] = {"offer": offer}
     setup = shop.setup
@@ -90,7 +93,7 @@ def pieces(
     elif currency is not None and currency != setup.currency:
         # Google requires the rate in the offer's currency; converting is the estimator's job, not a guess here.
         answer["withheld"] = f"rates are in {setup.currency}, the offer in {currency}"
-    elif details := offer_shipping_details(setup, OfferFacts(price, weight_g), call.now()):
+    elif details := offer_shipping_details(setup, OfferFacts(price, weight_g), now):
         offer["shippingDetails"] = details
     policy = merchant_return_policy(return_facts(shop.facts, setup, shop.settings.badges))
     if policy is not None:
