@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl, quote, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.requests import Request
@@ -264,23 +264,28 @@ class StorefrontConfig:
 
 
 def theme_product_markup(config: StorefrontConfig, product: DemoProduct, url: str) -> dict[str, Any]:
-    """The Product JSON-LD a theme prints on its product page (the app never writes it): Shopify themes' one
-    `Product` with an `offers` list, BigCommerce's here as an `@graph` whose offer is a node of its own by `@id`."""
+    """The Product JSON-LD a theme prints on its product page (the app never writes it): on Shopify the shape
+    `{{ product | structured_data }}` documents for a product without variants (its offer nested, both with
+    `@id`), on BigCommerce here an `@graph` whose offer is a node of its own, referenced by `@id`."""
+    path = urlsplit(url).path
     offer = {
+        "@id": f"{path}#offer",
         "@type": "Offer",
+        "availability": "http://schema.org/InStock",
         "price": format(product.price, "f"),
         "priceCurrency": config.currency,
-        "availability": "https://schema.org/InStock",
         "url": url,
     }
     if config.platform == "shopify":
         return {
             "@context": "http://schema.org/",
+            "@id": f"{path}#product",
             "@type": "Product",
-            "name": product.title,
+            "category": "",
             "description": product.description,
+            "name": product.title,
+            "offers": offer,
             "url": url,
-            "offers": [offer],
         }
     product_node = {
         "@type": "Product",
