@@ -16,10 +16,13 @@ from plugin.admin.message_log import STAGE_LABELS, recent_order_messages
 from plugin.admin.web import AdminCall, admin_endpoint, error, fragment, json_body
 from plugin.email.journey_settings import (
     FEEDBACK_KINDS,
+    PLAIN_TEXT_PATTERN,
+    TEXT_FIELDS,
     JourneySettingsError,
     TemplateOverride,
     check_override,
     journey_settings_from_dict,
+    journey_settings_schema,
     journey_settings_to_dict,
     load_journey_settings,
     save_journey_settings,
@@ -130,6 +133,7 @@ async def emails_fragment(call: AdminCall) -> Response:
     request_body=Body(
         "a partial settings object: stages.<stage>.enabled, stages.<stage>.overrides.<locale>.subject, ... "
         "(none: nothing changes)",
+        schema=journey_settings_schema(),
         required=False,
     ),
     security=SECURITY,
@@ -162,7 +166,15 @@ def _preview_page(preview: Preview, label: str) -> Response:
             "properties": {
                 "stage": STAGE_SCHEMA,
                 "locale": LOCALE_SCHEMA,
-                **dict.fromkeys(("subject", "intro", "body"), {"type": ["string", "null"]}),
+                **{
+                    name: {
+                        "anyOf": [
+                            {"type": "string", "maxLength": limit, "pattern": PLAIN_TEXT_PATTERN},
+                            {"type": "null"},
+                        ]
+                    }
+                    for name, limit in TEXT_FIELDS.items()
+                },
             },
         },
     ),

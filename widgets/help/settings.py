@@ -7,29 +7,36 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from redis.asyncio import Redis
 
 from plugin.excerpt import excerpt
+from plugin.json_schema import choices as json_choices
 from plugin.keys import Keys, ShopRef
 from plugin.shop_data import bump_version
 from plugin.storage import as_optional_text
 from widgets.help.hours import WEEKDAYS, BusinessHours, Closure, Interval
-from widgets.help.rules import PAGE_TYPES, TRIGGERS, Rule, Trigger, Where, parse_rule, rule_to_dict
+from widgets.help.rules import PAGE_TYPES, TRIGGERS, Rule, Trigger, Where, parse_rule, rule_schema, rule_to_dict
 from widgets.help.validation import (
+    DAY_SCHEMA,
+    IDENTIFIER_SCHEMA,
     HelpSettingsError,
     choices,
     clock_time,
     day,
     email,
+    email_schema,
     flag,
     https_url,
+    https_url_schema,
     identifier,
     items,
     known_keys,
     localized,
+    localized_schema,
     phone,
+    phone_schema,
     table,
     text,
     whole,
@@ -121,7 +128,9 @@ def _hours(raw: object, timezone: str) -> BusinessHours | None:
         return None
     data = table(raw, "hours")
     known_keys(data, ("timezone", "weekly", "holidays", "public_holidays", "closures"), "hours.")
-    zone = data.get("timezone") or timezone
+    zone = data.get("timezone")
+    if zone is None or zone == "":  # not given: the shop's (false, 0 or [] are no timezone, and refused)
+        zone = timezone
     try:
         ZoneInfo(str(zone))
     except (ZoneInfoNotFoundError, ValueError):
@@ -218,7 +227,8 @@ def help_settings_from_dict(
     if not isinstance(data, Mapping):
         raise HelpSettingsError("settings", "must be an object")
     known_keys(data, TOP_LEVEL, "")
-    if data.get("version", SCHEMA_VERSION) != SCHEMA_VERSION:
+    version = data.get("version", SCHEMA_VERSION)
+    if isinstance(version, bool) or version != SCHEMA_VERSION:  # True == 1 in Python, not in JSON
         raise HelpSettingsError("version", f"unsupported help settings version {excerpt(data.get('version'))}")
     found = replace(base, enabled=flag(data.get("enabled", base.enabled), "enabled"))
     if "support_email" in data:
@@ -353,3 +363,143 @@ async def save_help_settings(
     await redis.set(help_settings_key(keys, shop), json.dumps(help_settings_to_dict(updated), separators=(",", ":")))
     await bump_version(redis, keys, shop, "help")  # storefront processes renew the shop they keep (its hours)
     return updated
+
+
+# --- as a JSON schema, for /openapi.json ---------------------------------------------------------------------
+
+
+def _hour_alternatives(hours: range) -> str:
+    return "|".join(f"{hour:02d}" for hour in hours)
+
+
+def _interval(starts: range, last_end: str) -> dict[str, Any]:
+    """["09:00", "17:00"] with a start hour in `starts`, closing in a later hour, at `last_end` at the latest
+    (JSON Schema cannot compare two times, so one branch per start hour and whole later hours only)."""
+    last_hour = int(last_end[:2])
+
+    def ends(start: int) -> str:
+        later = range(start + 1, last_hour)
+        return f"^(?:(?:{_hour_alternatives(later)}):[0-5][0-9]|{last_end})$" if later else f"^{last_end}$"
+
+    branches = [
+        {"prefixItems": [{"pattern": f"^{start:02d}:[0-5][0-9]$"}, {"pattern": ends(start)}]} for start in starts
+    ]
+    return {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2, "anyOf": branches}
+
+
+def _day_hours() -> dict[str, Any]:
+    """One interval, or a morning and an afternoon one split at noon (the server takes up to four in order)."""
+    return {
+        "anyOf": [
+            {"type": "array", "maxItems": 1, "items": _interval(range(24), "24:00")},
+            {
+                "type": "array",
+                "minItems": 2,
+                "maxItems": 2,
+                "prefixItems": [_interval(range(12), "12:00"), _interval(range(12, 24), "24:00")],
+            },
+            {"type": "null"},
+        ]
+    }
+
+
+def _faq_schema() -> dict[str, Any]:
+    common = {
+        "id": IDENTIFIER_SCHEMA,
+        "pages": {"anyOf": [json_choices(PAGE_TYPES, len(PAGE_TYPES)), {"type": "null"}]},
+        "triggers": {"anyOf": [json_choices(TRIGGERS, len(TRIGGERS)), {"type": "null"}]},
+    }
+    return {
+        "anyOf": [
+            {  # answered from the shop's facts: the question is optional, no answer
+                "type": "object",
+                "required": ["id", "source"],
+                "properties": {
+                    **common,
+                    "source": {"enum": list(FAQ_SOURCES)},
+                    "question": {"anyOf": [localized_schema(200), {"type": "null"}]},
+                    "answer": {"type": "null"},
+                },
+                "additionalProperties": False,
+            },
+            {  # written by the merchant
+                "type": "object",
+                "required": ["id", "question", "answer"],
+                "properties": {
+                    **common,
+                    "source": {"type": "null"},
+                    "question": localized_schema(200),
+                    "answer": localized_schema(1000, lines=True),
+                },
+                "additionalProperties": False,
+            },
+        ]
+    }
+
+
+def help_settings_schema() -> dict[str, Any]:
+    """What `help_settings_from_dict` accepts as a change. Where JSON Schema cannot compare values it is
+    stricter than the server: at most one FAQ entry and one rule (ids must differ), no closures (to >= from),
+    weekly hours as above; a new FAQ comes with its rules (stored rules may name entries it drops)."""
+    channel = {
+        "type": "object",
+        "required": ["kind", "value"],
+        "properties": {
+            "kind": {"enum": list(CHANNEL_KINDS)},
+            "value": {"type": "string"},
+            "label": {"anyOf": [localized_schema(60), {"type": "null"}]},
+        },
+        "additionalProperties": False,
+        "allOf": [
+            {"if": {"properties": {"kind": {"enum": kinds}}}, "then": {"properties": {"value": schema}}}
+            for kinds, schema in (
+                (["email"], email_schema()),
+                (["phone", "sms", "whatsapp"], phone_schema()),
+                (["chat"], https_url_schema()),
+            )
+        ],
+    }
+    hours = {
+        "type": ["object", "null"],
+        "properties": {
+            "timezone": {"enum": [*sorted(available_timezones()), "", None]},
+            "weekly": {
+                "type": ["object", "null"],
+                "properties": dict.fromkeys(WEEKDAYS, _day_hours()),
+                "additionalProperties": False,
+            },
+            "holidays": {"anyOf": [{"type": "array", "items": DAY_SCHEMA, "maxItems": MAX_HOLIDAYS}, {"type": "null"}]},
+            "public_holidays": {
+                "anyOf": [{"type": "string", "pattern": "^[A-Z]{2}(?:-[A-Z0-9]{1,3})?$"}, {"type": "null"}]
+            },
+            "closures": {"anyOf": [{"type": "array", "maxItems": 0}, {"type": "null"}]},
+        },
+        "additionalProperties": False,
+    }
+    caps = {
+        "type": ["object", "null"],
+        "properties": {
+            "per_session": {"type": "integer", "minimum": 1, "maximum": 10},
+            "every_days": {"type": "integer", "minimum": 0, "maximum": 365},
+            "dismiss_days": {"type": "integer", "minimum": 0, "maximum": 365},
+        },
+        "additionalProperties": False,
+    }
+    return {
+        "type": "object",
+        "properties": {
+            "version": {"const": SCHEMA_VERSION},
+            "revision": {"description": "as GET returns it; ignored"},
+            "enabled": {"type": "boolean"},
+            "support_email": {"anyOf": [email_schema(), {"type": "null"}]},
+            "reply_minutes": {"anyOf": [{"type": "integer", "minimum": 1, "maximum": 10080}, {"type": "null"}]},
+            "retention_days": {"type": "integer", "minimum": 1, "maximum": MAX_RETENTION_DAYS},
+            "channels": {"anyOf": [{"type": "array", "items": channel, "maxItems": MAX_CHANNELS}, {"type": "null"}]},
+            "hours": hours,
+            "caps": caps,
+            "faq": {"anyOf": [{"type": "array", "items": _faq_schema(), "maxItems": 1}, {"type": "null"}]},
+            "rules": {"anyOf": [{"type": "array", "items": rule_schema(), "maxItems": 1}, {"type": "null"}]},
+        },
+        "additionalProperties": False,
+        "dependentRequired": {"faq": ["rules"]},
+    }
