@@ -194,6 +194,8 @@ def _transit(value: object, field: str) -> tuple[int, int] | None:
 
 def _amount(value: object, field: str) -> Decimal:
     """A money amount as a decimal string (or a whole number): never a float's binary approximation."""
+    if isinstance(value, float) and value.is_integer():  # 9.0 is a whole number to JSON (Schema) too
+        value = whole_number(value)
     if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
         raise WidgetSettingsError(field, 'must be an amount like "9.50"')
     try:
@@ -351,7 +353,12 @@ def widget_settings_schema() -> dict[str, Any]:
             "cutoff": nullable({"type": "string", "pattern": CUTOFF_PATTERN, "description": "shop time, 14:00"}),
             "default_transit_days": nullable(ordered_pair(0, MAX_TRANSIT_DAYS)),
             "method_transit_days": nullable(
-                {"type": "object", "propertyNames": names, "additionalProperties": ordered_pair(0, MAX_TRANSIT_DAYS)}
+                # null for a method: no days of its own
+                {
+                    "type": "object",
+                    "propertyNames": names,
+                    "additionalProperties": nullable(ordered_pair(0, MAX_TRANSIT_DAYS)),
+                }
             ),
             "method_typical_costs": nullable(
                 {

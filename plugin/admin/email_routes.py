@@ -140,6 +140,10 @@ async def emails_fragment(call: AdminCall) -> Response:
 )
 async def save_email_settings(call: AdminCall) -> Response:
     changes = await json_body(call.request)
+    quiet = changes.get("quiet_hours")
+    if isinstance(quiet, Mapping) and not {"start", "end"} <= quiet.keys():
+        # not merged over the stored hours, which may be none: what is asked for must not depend on them
+        return error(400, "quiet_hours needs start and end (or null for none)", "quiet_hours")
     current = journey_settings_to_dict(await load_journey_settings(call.services, call.shop))
     try:
         settings = journey_settings_from_dict(merged(current, changes), sample=sample_variables())

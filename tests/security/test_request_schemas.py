@@ -91,6 +91,10 @@ def test_whole_numbers_written_with_a_fraction_are_whole_numbers_as_in_json_sche
     with pytest.raises(WidgetSettingsError):
         settings_from_dict({"holdout_percent": 20.5}, WidgetSettings())
     assert journey_settings_from_dict({"feedback_delay_days": 3.0}).feedback_delay_days == 3
+    costs = settings_from_dict({"estimator": {"method_typical_costs": {"Express": 9.0}}}, WidgetSettings())
+    assert str(costs.estimator.method_typical_costs["Express"]) == "9"
+    with pytest.raises(WidgetSettingsError):
+        settings_from_dict({"estimator": {"method_typical_costs": {"Express": 9.5}}}, WidgetSettings())
 
 
 @pytest.mark.parametrize(
