@@ -368,36 +368,33 @@ async def save_help_settings(
 # --- as a JSON schema, for /openapi.json ---------------------------------------------------------------------
 
 
-def _hour_alternatives(hours: range) -> str:
-    return "|".join(f"{hour:02d}" for hour in hours)
+def _interval(start_hours: str, end: str) -> dict[str, Any]:
+    """["09:00", "17:00"]: a start in `start_hours` (a regex of hours), an end matching `end`."""
+    return {
+        "type": "array",
+        "minItems": 2,
+        "maxItems": 2,
+        "prefixItems": [
+            {"type": "string", "pattern": f"^(?:{start_hours}):[0-5][0-9]$"},
+            {"type": "string", "pattern": f"^(?:{end})$"},
+        ],
+    }
 
 
-def _interval(starts: range, last_end: str) -> dict[str, Any]:
-    """["09:00", "17:00"] with a start hour in `starts`, closing in a later hour, at `last_end` at the latest
-    (JSON Schema cannot compare two times, so one branch per start hour and whole later hours only)."""
-    last_hour = int(last_end[:2])
-
-    def ends(start: int) -> str:
-        later = range(start + 1, last_hour)
-        return f"^(?:(?:{_hour_alternatives(later)}):[0-5][0-9]|{last_end})$" if later else f"^{last_end}$"
-
-    branches = [
-        {"prefixItems": [{"pattern": f"^{start:02d}:[0-5][0-9]$"}, {"pattern": ends(start)}]} for start in starts
-    ]
-    return {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2, "anyOf": branches}
+# JSON Schema cannot compare two times, so opening hours are published in three shapes whose order needs no
+# comparison: open across noon, a morning (closing by noon), an afternoon (opening at noon or later).
+_ACROSS_NOON = _interval("0[0-9]|1[01]", "(?:1[2-9]|2[0-3]):[0-5][0-9]|24:00")
+_MORNING = _interval("0[0-9]", "1[01]:[0-5][0-9]|12:00")
+_AFTERNOON = _interval("1[2-7]", "(?:1[89]|2[0-3]):[0-5][0-9]|24:00")
 
 
 def _day_hours() -> dict[str, Any]:
-    """One interval, or a morning and an afternoon one split at noon (the server takes up to four in order)."""
+    """Closed, one interval of those shapes, or a morning and an afternoon (the server takes up to four, in
+    order, each closing after it opens)."""
     return {
         "anyOf": [
-            {"type": "array", "maxItems": 1, "items": _interval(range(24), "24:00")},
-            {
-                "type": "array",
-                "minItems": 2,
-                "maxItems": 2,
-                "prefixItems": [_interval(range(12), "12:00"), _interval(range(12, 24), "24:00")],
-            },
+            {"type": "array", "maxItems": 1, "items": {"anyOf": [_ACROSS_NOON, _MORNING, _AFTERNOON]}},
+            {"type": "array", "minItems": 2, "maxItems": 2, "prefixItems": [_MORNING, _AFTERNOON]},
             {"type": "null"},
         ]
     }
