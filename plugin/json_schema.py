@@ -50,6 +50,19 @@ def choices(allowed: Iterable[str], most: int | None = None) -> dict[str, Any]:
     return schema
 
 
+def distinct_ids(known: Iterable[str]) -> dict[str, Any]:
+    """A list of objects whose `id`s differ, as far as JSON Schema can say it (it cannot compare two values):
+    each of the `known` ids at most once, and at most one entry with any other id."""
+    ids = list(known)
+    once = [{"properties": {"id": {"const": value}}, "required": ["id"]} for value in ids]
+    once.append({"properties": {"id": {"not": {"enum": ids}}}, "required": ["id"]})
+    return {
+        "type": "array",
+        "maxItems": len(once),
+        "allOf": [{"contains": match, "minContains": 0, "maxContains": 1} for match in once],
+    }
+
+
 def ordered_pair(low: int, high: int) -> dict[str, Any]:
     """[fewest, most], whole numbers from low to high with fewest <= most (one branch per fewest: JSON Schema
     cannot compare two values)."""

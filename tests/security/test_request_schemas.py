@@ -19,7 +19,12 @@ from widgets.estimator.engine import EstimateInputError, parse_estimate_request
 from widgets.estimator.schema import estimate_query_schema
 from widgets.help.requests import HelpRequestError, help_request_schema, parse_help_request
 from widgets.help.settings import HelpSettings as HelpSettingsDoc
-from widgets.help.settings import help_settings_from_dict, help_settings_schema, help_settings_to_dict
+from widgets.help.settings import (
+    default_help_settings,
+    help_settings_from_dict,
+    help_settings_schema,
+    help_settings_to_dict,
+)
 from widgets.help.validation import HelpSettingsError
 from widgets.holdout import BucketError, variant_for
 from widgets.settings import (
@@ -45,6 +50,19 @@ def test_what_the_settings_pages_read_validates_as_a_change() -> None:
     }
     document = help_settings_to_dict(help_settings_from_dict(one_entry, HelpSettingsDoc(), timezone="UTC"))
     assert valid(help_settings_schema(), document)
+    defaults = help_settings_to_dict(default_help_settings({}))
+    assert len(defaults["faq"]) == 2
+    assert valid(help_settings_schema(), defaults)
+
+
+def test_the_help_settings_schema_keeps_faq_and_rule_ids_apart() -> None:
+    entry = {"id": "sizes", "question": {"en": "Sizes?"}, "answer": {"en": "S to XL"}}
+    rules: list[Any] = []
+    assert valid(help_settings_schema(), {"faq": [entry, {"id": "shipping", "source": "shipping"}], "rules": rules})
+    for faq in ([entry, entry], [entry, {**entry, "id": "fit"}]):
+        assert not valid(help_settings_schema(), {"faq": faq, "rules": rules})
+    with pytest.raises(HelpSettingsError):
+        help_settings_from_dict({"faq": [entry, entry]}, HelpSettingsDoc(), timezone="UTC")
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 
 from plugin.excerpt import excerpt
 from plugin.json_schema import choices as json_choices
+from plugin.json_schema import distinct_ids
 from plugin.keys import Keys, ShopRef
 from plugin.shop_data import bump_version
 from plugin.storage import as_optional_text
@@ -52,6 +53,7 @@ MAX_HOLIDAYS = 100
 MAX_CLOSURES = 20
 MAX_RETENTION_DAYS = 730
 DEFAULT_IDLE_SECONDS = 45
+DEFAULT_RULE = "idle"
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ def default_help_settings(manifest_widgets: Mapping[str, Any]) -> HelpSettings:
     return HelpSettings(
         enabled=bool(section.get("enabled", True)),
         faq=(FaqEntry("shipping", source="shipping"), FaqEntry("returns", source="returns")),
-        rules=(Rule("idle", Trigger("idle", seconds=idle), Where(pages=("product", "cart"))),),
+        rules=(Rule(DEFAULT_RULE, Trigger("idle", seconds=idle), Where(pages=("product", "cart"))),),
     )
 
 
@@ -436,7 +438,8 @@ def _faq_schema() -> dict[str, Any]:
 
 def help_settings_schema() -> dict[str, Any]:
     """What `help_settings_from_dict` accepts as a change. Where JSON Schema cannot compare values it is
-    stricter than the server: at most one FAQ entry and one rule (ids must differ), no closures (to >= from),
+    stricter than the server: ids must differ, so besides the default ids (shipping, returns; idle) one FAQ entry
+    and one rule, no closures (to >= from),
     weekly hours as above; a new FAQ comes with its rules (stored rules may name entries it drops)."""
     channel = {
         "type": "object",
@@ -494,8 +497,8 @@ def help_settings_schema() -> dict[str, Any]:
             "channels": {"anyOf": [{"type": "array", "items": channel, "maxItems": MAX_CHANNELS}, {"type": "null"}]},
             "hours": hours,
             "caps": caps,
-            "faq": {"anyOf": [{"type": "array", "items": _faq_schema(), "maxItems": 1}, {"type": "null"}]},
-            "rules": {"anyOf": [{"type": "array", "items": rule_schema(), "maxItems": 1}, {"type": "null"}]},
+            "faq": {"anyOf": [{**distinct_ids(FAQ_SOURCES), "items": _faq_schema()}, {"type": "null"}]},
+            "rules": {"anyOf": [{**distinct_ids([DEFAULT_RULE]), "items": rule_schema()}, {"type": "null"}]},
         },
         "additionalProperties": False,
         "dependentRequired": {"faq": ["rules"]},
