@@ -18,8 +18,8 @@ from plugin.email.journey_settings import (
 from widgets.estimator.engine import EstimateInputError, parse_estimate_request
 from widgets.estimator.schema import estimate_query_schema
 from widgets.help.requests import HelpRequestError, help_request_schema, parse_help_request
-from widgets.help.settings import HelpSettings as HelpSettingsDoc
 from widgets.help.settings import (
+    HelpSettings,
     default_help_settings,
     help_settings_from_dict,
     help_settings_schema,
@@ -48,7 +48,7 @@ def test_what_the_settings_pages_read_validates_as_a_change() -> None:
         "rules": [{"id": "idle", "trigger": {"type": "idle", "seconds": 45}, "where": {"pages": ["product"]}}],
         "hours": {"timezone": "Europe/Berlin", "weekly": {"mon": [["09:00", "12:00"], ["13:30", "18:00"]]}},
     }
-    document = help_settings_to_dict(help_settings_from_dict(one_entry, HelpSettingsDoc(), timezone="UTC"))
+    document = help_settings_to_dict(help_settings_from_dict(one_entry, HelpSettings(), timezone="UTC"))
     assert valid(help_settings_schema(), document)
     defaults = help_settings_to_dict(default_help_settings({}))
     assert len(defaults["faq"]) == 2
@@ -62,7 +62,7 @@ def test_the_help_settings_schema_keeps_faq_and_rule_ids_apart() -> None:
     for faq in ([entry, entry], [entry, {**entry, "id": "fit"}]):
         assert not valid(help_settings_schema(), {"faq": faq, "rules": rules})
     with pytest.raises(HelpSettingsError):
-        help_settings_from_dict({"faq": [entry, entry]}, HelpSettingsDoc(), timezone="UTC")
+        help_settings_from_dict({"faq": [entry, entry]}, HelpSettings(), timezone="UTC")
 
 
 @pytest.mark.parametrize(
@@ -119,8 +119,8 @@ def test_whole_numbers_written_with_a_fraction_are_whole_numbers_as_in_json_sche
     "check",
     [
         lambda: settings_from_dict({"version": True}, WidgetSettings()),
-        lambda: help_settings_from_dict({"version": True}, HelpSettingsDoc(), timezone="UTC"),
-        lambda: help_settings_from_dict({"hours": {"timezone": False}}, HelpSettingsDoc(), timezone="UTC"),
+        lambda: help_settings_from_dict({"version": True}, HelpSettings(), timezone="UTC"),
+        lambda: help_settings_from_dict({"hours": {"timezone": False}}, HelpSettings(), timezone="UTC"),
         lambda: journey_settings_from_dict({"version": True}),
         lambda: journey_settings_from_dict({"stages": None}),
         lambda: journey_settings_from_dict({"stages": {"confirmed": {"overrides": [1]}}}),  # was a 500
