@@ -177,21 +177,27 @@ def _response(status: int, answer: str | Reply, operation: Operation) -> dict[st
     return spec
 
 
+def _query_parameter(param: QueryParam) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "name": param.name,
+        "in": "query",
+        "required": param.required,
+        "description": param.description,
+        "schema": dict(param.schema) if param.schema is not None else {"type": param.type},
+    }
+    if spec["schema"].get("type") == "object":
+        # several parameters described together, so that one schema can relate them (a postcode to its country):
+        # each property is a query parameter of its own, `name` appears nowhere on the wire
+        spec.update(style="form", explode=True)
+    return spec
+
+
 def _operation_object(path: str, operation: Operation, layer: _Layer) -> dict[str, Any]:
     parameters: list[dict[str, Any]] = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
         for name, _ in _CONVERTER.findall(path)
     ]
-    parameters += [
-        {
-            "name": param.name,
-            "in": "query",
-            "required": param.required,
-            "description": param.description,
-            "schema": dict(param.schema) if param.schema is not None else {"type": param.type},
-        }
-        for param in (*layer.query, *operation.query)
-    ]
+    parameters += [_query_parameter(param) for param in (*layer.query, *operation.query)]
     responses: dict[int, str | Reply] = {**layer.responses, **operation.responses}
     body = operation.request_body
     if isinstance(body, str):

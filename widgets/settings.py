@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from redis.asyncio import Redis
 
 from plugin.excerpt import excerpt
+from plugin.json_schema import WHITESPACE, choices, closed, nullable, ordered_pair, whole_number
 from plugin.keys import Keys, ShopRef
 from plugin.rates import MerchantOverrides, MethodOverride
 from plugin.shop_data import bump_version
@@ -139,8 +140,9 @@ def _flag(value: object, field: str) -> bool:
     return value
 
 
-def _whole(value: object, field: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
+def _whole(raw: object, field: str, low: int, high: int) -> int:
+    value = whole_number(raw)
+    if value is None:
         raise WidgetSettingsError(field, "must be a whole number")
     if not low <= value <= high:
         raise WidgetSettingsError(field, f"must be between {low} and {high}")
@@ -195,6 +197,8 @@ def _transit(value: object, field: str) -> tuple[int, int] | None:
 
 def _amount(value: object, field: str) -> Decimal:
     """A money amount as a decimal string (or a whole number): never a float's binary approximation."""
+    if isinstance(value, float) and value.is_integer():  # 9.0 is a whole number to JSON (Schema) too
+        value = whole_number(value)
     if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
         raise WidgetSettingsError(field, 'must be an amount like "9.50"')
     try:
@@ -305,7 +309,8 @@ def settings_from_dict(data: Mapping[str, Any], base: WidgetSettings) -> WidgetS
     if not isinstance(data, Mapping):
         raise WidgetSettingsError("settings", "must be an object")
     _known_keys(data, ("version", "holdout_percent", "locale", "estimator", "badges", "structured_data"), "")
-    if data.get("version", SCHEMA_VERSION) != SCHEMA_VERSION:
+    version = data.get("version", SCHEMA_VERSION)
+    if isinstance(version, bool) or version != SCHEMA_VERSION:  # True == 1 in Python, not in JSON
         raise WidgetSettingsError("version", f"unsupported settings version {excerpt(data.get('version'))}")
     locale = data.get("locale", base.locale)
     if locale is not None and locale not in LOCALES:
@@ -319,6 +324,81 @@ def settings_from_dict(data: Mapping[str, Any], base: WidgetSettings) -> WidgetS
         estimator=_estimator(_table(data, "estimator"), base.estimator),
         badges=_badges(_table(data, "badges"), base.badges),
         structured_data=_flag(data.get("structured_data", base.structured_data), "structured_data"),
+    )
+
+
+CUTOFF_PATTERN = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
+# `_amount` without exponents, signs or spaces: from 0 to MAX_COST, at most COST_PLACES decimals.
+AMOUNT_SCHEMA = {
+    "anyOf": [
+        {
+            "type": "string",
+            "pattern": rf"^(?:[0-9]{{1,5}}(?:\.[0-9]{{1,{COST_PLACES}}})?|100000(?:\.0{{1,{COST_PLACES}}})?)$",
+        },
+        {"type": "integer", "minimum": 0, "maximum": int(MAX_COST)},
+    ]
+}
+assert MAX_COST == 100_000, "AMOUNT_SCHEMA spells the largest amount out"
+# `_https_url` once `_text` has collapsed whitespace: none inside, a host after https://.
+LINK_PATTERN = r"^(?:https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#]\S*)?|mailto:\S*)$"
+
+
+def widget_settings_schema() -> dict[str, Any]:
+    """What `settings_from_dict` accepts as a change, for /openapi.json (the same names, ranges and limits)."""
+    text = {"type": "string", "maxLength": MAX_TEXT}
+    names = {"type": "string", "maxLength": MAX_TEXT}
+    estimator = closed(
+        {
+            "enabled": {"type": "boolean"},
+            "placements": choices(PLACEMENTS),
+            "heading": nullable(text),
+            "show_countdown": {"type": "boolean"},
+            "processing_days": nullable({"type": "integer", "minimum": 0, "maximum": MAX_PROCESSING_DAYS}),
+            "cutoff": nullable({"type": "string", "pattern": CUTOFF_PATTERN, "description": "shop time, 14:00"}),
+            "default_transit_days": nullable(ordered_pair(0, MAX_TRANSIT_DAYS)),
+            "method_transit_days": nullable(
+                # null for a method: no days of its own
+                {
+                    "type": "object",
+                    "propertyNames": names,
+                    "additionalProperties": nullable(ordered_pair(0, MAX_TRANSIT_DAYS)),
+                }
+            ),
+            "method_typical_costs": nullable(
+                {
+                    "type": "object",
+                    "propertyNames": names,
+                    "additionalProperties": AMOUNT_SCHEMA,
+                    "maxProperties": MAX_METHOD_COSTS,
+                }
+            ),
+        }
+    )
+    badges = closed(
+        {
+            "enabled": {"type": "boolean"},
+            "placements": choices(PLACEMENTS),
+            "kinds": choices(BADGE_KINDS),
+            "free_returns_confirmed": {"type": "boolean"},
+            "support_hours": nullable(text),
+            "support_url": {
+                "anyOf": [
+                    {"type": "string", "maxLength": MAX_TEXT, "pattern": LINK_PATTERN},
+                    {"type": "string", "maxLength": MAX_TEXT, "pattern": f"^[{WHITESPACE}]*$"},  # not set
+                    {"type": "null"},
+                ]
+            },
+        }
+    )
+    return closed(
+        {
+            "version": {"const": SCHEMA_VERSION},
+            "holdout_percent": {"type": "integer", "minimum": 0, "maximum": MAX_HOLDOUT_PERCENT},
+            "locale": {"enum": [*LOCALES, None]},
+            "estimator": estimator,
+            "badges": badges,
+            "structured_data": {"type": "boolean"},
+        }
     )
 
 

@@ -15,10 +15,16 @@ from starlette.routing import BaseRoute, Route
 
 from plugin.json_body import JsonBodyError, parse_json_object
 from plugin.keys import ShopRef
-from plugin.openapi import documented
+from plugin.openapi import Body, documented
 from plugin.services import services
 from widgets.badges import Accepted, badges_from_settings, check_badge
-from widgets.settings import WidgetSettingsError, default_settings, save_widget_settings, settings_to_dict
+from widgets.settings import (
+    WidgetSettingsError,
+    default_settings,
+    save_widget_settings,
+    settings_to_dict,
+    widget_settings_schema,
+)
 from widgets.shop_context import ShopUnavailable, StorefrontShop, load_storefront_shop
 
 Authenticate = Callable[[Request], Awaitable[ShopRef]]
@@ -61,7 +67,7 @@ def widget_settings_routes(authenticate: Authenticate) -> list[BaseRoute]:
         "Change widget settings (missing keys keep their value)",
         {200: "the new settings and badge verdicts", 400: "the first bad field and why", 401: "not signed in"},
         tag="admin",
-        request_body="a partial settings object, as GET returns it",
+        request_body=Body("a partial settings object, as GET returns it", schema=widget_settings_schema()),
     )
     async def change(request: Request) -> JSONResponse:
         shop = await authenticate(request)

@@ -16,10 +16,13 @@ from plugin.admin.message_log import STAGE_LABELS, recent_order_messages
 from plugin.admin.web import AdminCall, admin_endpoint, error, fragment, json_body
 from plugin.email.journey_settings import (
     FEEDBACK_KINDS,
+    PLAIN_TEXT_PATTERN,
+    TEXT_FIELDS,
     JourneySettingsError,
     TemplateOverride,
     check_override,
     journey_settings_from_dict,
+    journey_settings_schema,
     journey_settings_to_dict,
     load_journey_settings,
     save_journey_settings,
@@ -130,12 +133,17 @@ async def emails_fragment(call: AdminCall) -> Response:
     request_body=Body(
         "a partial settings object: stages.<stage>.enabled, stages.<stage>.overrides.<locale>.subject, ... "
         "(none: nothing changes)",
+        schema=journey_settings_schema(),
         required=False,
     ),
     security=SECURITY,
 )
 async def save_email_settings(call: AdminCall) -> Response:
     changes = await json_body(call.request)
+    quiet = changes.get("quiet_hours")
+    if isinstance(quiet, Mapping) and not {"start", "end"} <= quiet.keys():
+        # not merged over the stored hours, which may be none: what is asked for must not depend on them
+        return error(400, "quiet_hours needs start and end (or null for none)", "quiet_hours")
     current = journey_settings_to_dict(await load_journey_settings(call.services, call.shop))
     try:
         settings = journey_settings_from_dict(merged(current, changes), sample=sample_variables())
@@ -162,7 +170,15 @@ def _preview_page(preview: Preview, label: str) -> Response:
             "properties": {
                 "stage": STAGE_SCHEMA,
                 "locale": LOCALE_SCHEMA,
-                **dict.fromkeys(("subject", "intro", "body"), {"type": ["string", "null"]}),
+                **{
+                    name: {
+                        "anyOf": [
+                            {"type": "string", "maxLength": limit, "pattern": PLAIN_TEXT_PATTERN},
+                            {"type": "null"},
+                        ]
+                    }
+                    for name, limit in TEXT_FIELDS.items()
+                },
             },
         },
     ),

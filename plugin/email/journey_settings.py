@@ -19,6 +19,7 @@ from plugin.email.sandbox import MerchantTemplateError, render_merchant_text
 from plugin.email.stages import Stage
 from plugin.email.variables import sample_variables
 from plugin.email.wording import LOCALES
+from plugin.json_schema import whole_number
 from plugin.keys import ShopRef
 from plugin.services import Services
 from plugin.storage import as_optional_text
@@ -116,8 +117,8 @@ def check_override(override: TemplateOverride, where: str, sample: Mapping[str, 
 
 
 def _int(data: Mapping[str, Any], name: str, default: int, low: int, high: int) -> int:
-    value = data.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+    value = whole_number(data.get(name, default))
+    if value is None or not low <= value <= high:
         raise JourneySettingsError(name, f"a whole number from {low} to {high}")
     return value
 
@@ -126,7 +127,10 @@ def _url(data: Mapping[str, Any], name: str) -> str | None:
     value = data.get(name)
     if value in (None, ""):
         return None
-    parts = urlsplit(str(value))
+    try:
+        parts = urlsplit(str(value))
+    except ValueError:  # e.g. an unclosed [ in the host
+        raise JourneySettingsError(name, "an https:// address") from None
     if parts.scheme != "https" or not parts.netloc:
         raise JourneySettingsError(name, "an https:// address")
     return str(value)
@@ -156,10 +160,11 @@ def _override(data: Any, where: str) -> TemplateOverride:
 
 def journey_settings_from_dict(data: Mapping[str, Any], *, sample: Mapping[str, Any] | None = None) -> JourneySettings:
     """Validate merchant input (or stored JSON). With `sample`, every merchant text must render against it."""
-    if data.get("version", SCHEMA_VERSION) != SCHEMA_VERSION:
-        raise JourneySettingsError("version", f"unsupported version {data.get('version')!r}")
+    version = data.get("version", SCHEMA_VERSION)
+    if isinstance(version, bool) or version != SCHEMA_VERSION:  # True == 1 in Python, not in JSON
+        raise JourneySettingsError("version", f"unsupported version {version!r}")
     stages: dict[Stage, StageSettings] = {}
-    raw_stages = data.get("stages") or {}
+    raw_stages = data.get("stages", {})
     if not isinstance(raw_stages, Mapping):
         raise JourneySettingsError("stages", "an object keyed by stage")
     for name, raw in raw_stages.items():
@@ -170,7 +175,10 @@ def journey_settings_from_dict(data: Mapping[str, Any], *, sample: Mapping[str, 
         if not isinstance(raw, Mapping):
             raise JourneySettingsError(f"stages.{name}", "an object")
         overrides: dict[str, TemplateOverride] = {}
-        for locale, texts in (raw.get("overrides") or {}).items():
+        raw_overrides = raw.get("overrides", {})
+        if not isinstance(raw_overrides, Mapping):
+            raise JourneySettingsError(f"stages.{name}.overrides", "an object keyed by locale")
+        for locale, texts in raw_overrides.items():
             if locale not in LOCALES:
                 raise JourneySettingsError(f"stages.{name}.overrides.{locale}", f"locale must be one of {LOCALES}")
             override = _override(texts, f"stages.{name}.overrides.{locale}")
@@ -208,6 +216,71 @@ def journey_settings_from_dict(data: Mapping[str, Any], *, sample: Mapping[str, 
         quiet_hours=quiet,
         marketing_cap_days=_int(data, "marketing_cap_days", 7, 0, MAX_CAP_DAYS),
     )
+
+
+# A merchant text that is plain text to Jinja: no {{, {% or {# (texts with variables are accepted when they
+# render with the sample order, which a schema cannot say).
+PLAIN_TEXT_PATTERN = r"^(?:[^{]|\{[^{%#])*\{?$"
+_CLOCK = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
+_HTTPS = r"^https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#]\S*)?$"
+
+
+def journey_settings_schema() -> dict[str, Any]:
+    """A change to the settings as /openapi.json publishes it: what `journey_settings_from_dict` accepts once
+    merged over the current settings (objects merge key by key; other keys are ignored)."""
+    texts = {
+        "type": "object",
+        "properties": {
+            name: {"anyOf": [{"type": "string", "maxLength": limit, "pattern": PLAIN_TEXT_PATTERN}, {"type": "null"}]}
+            for name, limit in TEXT_FIELDS.items()
+        },
+        "additionalProperties": False,
+    }
+    stage = {
+        "type": "object",
+        "properties": {
+            "enabled": {"type": "boolean"},
+            "overrides": {
+                "type": "object",
+                "properties": dict.fromkeys(LOCALES, texts),
+                "additionalProperties": False,
+            },
+        },
+    }
+    link = {"anyOf": [{"type": "string", "pattern": _HTTPS}, {"enum": [None, ""]}]}
+    days = {"type": "integer", "minimum": 1, "maximum": MAX_DELAY_DAYS}
+    return {
+        "type": "object",
+        "properties": {
+            "version": {"const": SCHEMA_VERSION},
+            "stages": {
+                "type": "object",
+                "properties": {stage_name.value: stage for stage_name in Stage},
+                "additionalProperties": False,
+            },
+            "feedback_kind": {"enum": list(FEEDBACK_KINDS)},
+            "feedback_delay_days": days,
+            "recommendations_delay_days": days,
+            "review_url": link,
+            "shop_url": link,
+            "help_url": link,
+            "soft_opt_in": {"type": "boolean"},
+            "quiet_hours": {
+                "anyOf": [
+                    {
+                        "type": "object",
+                        "required": ["start", "end"],  # the stored hours may be null: nothing to merge over
+                        "properties": {
+                            "start": {"type": "string", "pattern": _CLOCK},
+                            "end": {"type": "string", "pattern": _CLOCK},
+                        },
+                    },
+                    {"type": "null"},
+                ]
+            },
+            "marketing_cap_days": {"type": "integer", "minimum": 0, "maximum": MAX_CAP_DAYS},
+        },
+    }
 
 
 def journey_settings_to_dict(settings: JourneySettings) -> dict[str, Any]:

@@ -14,15 +14,13 @@ from starlette.responses import Response
 from plugin.openapi import QueryParam, documented
 from widgets.estimator.destination import DESTINATION_HEADERS, Destination, resolve_destination
 from widgets.estimator.engine import (
-    MAX_ITEMS,
-    MAX_WEIGHT_G,
-    PROVINCE_SHAPE,
     EstimateInputError,
     EstimateRequest,
     known_countries,
     parse_estimate_request,
 )
 from widgets.estimator.rendered import rendered_estimate
+from widgets.estimator.schema import estimate_query_schema
 from widgets.estimator.service import order_within
 from widgets.holdout import BUCKET_SCHEMA, TREATMENT, BucketError, variant_for
 from widgets.i18n import Wording, choose_locale
@@ -122,27 +120,13 @@ def _refusal(exc: Exception) -> Response:
     raise exc
 
 
-def _pattern(shape: str) -> dict[str, str]:
-    return {"type": "string", "pattern": f"^{shape}$"}
-
-
 ESTIMATE_QUERY = (
     QueryParam(
-        "country",
-        "ISO country code; default: edge country header, Accept-Language region, shop country",
-        schema={"type": "string", "enum": sorted(known_countries())},
-    ),
-    QueryParam("province", "province or state code (CA or US-CA)", schema=_pattern(PROVINCE_SHAPE)),
-    QueryParam("postcode", "postal code, in the shape the country uses (400 names it otherwise)"),
-    QueryParam(
-        "subtotal",
-        "cart subtotal as a plain decimal, with no more decimals than the currency has",
+        "estimate",
+        "the destination and cart, one query parameter per property (subtotal required)",
         required=True,
-        schema=_pattern(r"[0-9]{1,12}(\.[0-9]{1,2})?"),
+        schema=estimate_query_schema(),
     ),
-    QueryParam("weight_g", "cart weight in grams", schema={"type": "integer", "minimum": 0, "maximum": MAX_WEIGHT_G}),
-    QueryParam("item_count", "items in the cart", schema={"type": "integer", "minimum": 1, "maximum": MAX_ITEMS}),
-    QueryParam("currency", "must be the shop currency (default)", schema=_pattern("[A-Z]{3}")),
 )
 FRAGMENT_QUERY = (
     *ESTIMATE_QUERY,

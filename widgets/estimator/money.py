@@ -19,6 +19,11 @@ def is_currency(code: str) -> bool:
     return code in _currencies()
 
 
+def known_currencies() -> frozenset[str]:
+    """Every ISO 4217 code CLDR knows (what `is_currency` admits)."""
+    return _currencies()
+
+
 @cache
 def minor_units(currency: str) -> int:
     """Digits after the decimal point: EUR 2, JPY 0, BHD 3 (from CLDR via Babel)."""

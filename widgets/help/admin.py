@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Route
 
 from plugin.json_body import JsonBodyError, parse_json_object
 from plugin.keys import ShopRef
-from plugin.openapi import QueryParam, documented
+from plugin.openapi import Body, QueryParam, documented
 from plugin.platform import ShopFacts
 from plugin.services import Services, services
 from widgets.help.forward import support_address
@@ -27,6 +27,7 @@ from widgets.help.rules import client_rule
 from widgets.help.settings import (
     HelpSettings,
     default_help_settings,
+    help_settings_schema,
     help_settings_to_dict,
     load_help_settings,
     save_help_settings,
@@ -94,7 +95,7 @@ def help_admin_routes(authenticate: Authenticate, *, clock: Callable[[], datetim
         "Change help prompt settings (missing keys keep their value; a given list replaces the list)",
         {200: "the new settings", 400: "the first bad field and why", 401: "not signed in", 413: "too large"},
         tag="admin",
-        request_body="a partial help settings object, as GET returns it",
+        request_body=Body("a partial help settings object, as GET returns it", schema=help_settings_schema()),
     )
     async def change(request: Request) -> JSONResponse:
         shop = await authenticate(request)

@@ -14,13 +14,19 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from plugin.content_security import INERT_POLICY
 from plugin.json_body import JsonBodyError, parse_json_object
-from plugin.openapi import QueryParam, documented
+from plugin.openapi import Body, QueryParam, documented
 from widgets.estimator.destination import resolve_destination
 from widgets.estimator.engine import EstimateInputError, parse_estimate_request
 from widgets.help.answers import build_answers, pick_entries
 from widgets.help.forward import schedule_forward
 from widgets.help.presence import human_path
-from widgets.help.requests import HelpRequestError, measured_reply_time, parse_help_request, store_request
+from widgets.help.requests import (
+    HelpRequestError,
+    help_request_schema,
+    measured_reply_time,
+    parse_help_request,
+    store_request,
+)
 from widgets.help.rules import PAGE_TYPES, Rule, client_rule
 from widgets.help.settings import HelpSettings, default_help_settings, load_help_settings
 from widgets.help.wording import HelpWording
@@ -218,8 +224,11 @@ async def rate_limited(call: StorefrontCall, name: str, window: tuple[int, int],
         429: "too many requests from this address or for this shop (Retry-After)",
     },
     tag="storefront",
-    request_body='{"email", "question", "page", "cart_consent", "cart": {lines, total, currency}, "rule", "locale", '
-    '"website": ""}',
+    request_body=Body(
+        '{"email", "question", "page", "cart_consent", "cart": {lines, total, currency}, "rule", "locale", '
+        '"website": ""}',
+        schema=help_request_schema(),
+    ),
 )
 async def help_request(call: StorefrontCall) -> Response:
     try:

@@ -27,13 +27,14 @@ from redis.typing import EncodableT, FieldT
 from plugin.email.context import mark_open_issue, resolve_issue
 from plugin.insights.store import Source, record_mention
 from plugin.insights.topics import Topic, classify
+from plugin.json_schema import WHITESPACE, whole_number
 from plugin.keys import ShopRef
 from plugin.privacy.sealing import seal, unseal
 from plugin.privacy.subjects import DataSubject, resolve_subject
 from plugin.services import Services
 from plugin.storage import as_text
 from widgets.help.hours import BusinessHours, business_time_between
-from widgets.help.validation import EMAIL
+from widgets.help.validation import EMAIL, email_pattern
 
 FAMILY = "help"
 ISSUE_KIND = "help_request"
@@ -86,8 +87,8 @@ def _cart(value: object) -> dict[str, Any]:
         at = f"cart.lines.{position}"
         if not isinstance(line, dict):
             raise HelpRequestError(at, "must be an object")
-        quantity = line.get("quantity")
-        if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= 9999:
+        quantity = whole_number(line.get("quantity"))
+        if quantity is None or not 1 <= quantity <= 9999:
             raise HelpRequestError(at + ".quantity", "must be a whole number from 1 to 9999")
         price = line.get("price")
         if price is not None and (not isinstance(price, str) or not _AMOUNT.match(price)):
@@ -100,6 +101,53 @@ def _cart(value: object) -> dict[str, Any]:
     if currency is not None and (not isinstance(currency, str) or not _CURRENCY.match(currency)):
         raise HelpRequestError("cart.currency", "must be a currency code like EUR")
     return {"lines": found, "total": total, "currency": currency}
+
+
+# EMAIL once `_line_text` has dropped control characters: the address part must have none to drop.
+_EMAIL_CLEAN = email_pattern(r"\x00-\x1f\x7f")
+# What `_line_text` leaves something of: a character that is neither a control character nor whitespace.
+_SOMETHING = rf"[^{WHITESPACE}\x00-\x08\x0b-\x1f\x7f]"
+
+
+def help_request_schema() -> dict[str, Any]:
+    """What `parse_help_request` accepts, for /openapi.json; other keys are ignored."""
+    amount = {"anyOf": [{"type": "string", "pattern": _AMOUNT.pattern}, {"type": "null"}]}
+    line = {
+        "type": "object",
+        "required": ["quantity", "title"],
+        "properties": {
+            "quantity": {"type": "integer", "minimum": 1, "maximum": 9999},
+            "price": amount,
+            "title": {"type": "string", "maxLength": 200},
+        },
+    }
+    cart = {
+        "type": "object",
+        "required": ["lines"],
+        "properties": {
+            "lines": {"type": "array", "items": line, "maxItems": MAX_CART_LINES},
+            "total": amount,
+            "currency": {"anyOf": [{"type": "string", "pattern": _CURRENCY.pattern}, {"type": "null"}]},
+        },
+    }
+    return {
+        "type": "object",
+        "required": ["email", "question"],
+        "properties": {
+            "email": {"type": "string", "maxLength": 254, "pattern": _EMAIL_CLEAN},
+            "question": {"type": "string", "maxLength": MAX_QUESTION, "pattern": _SOMETHING},
+            "page": {"anyOf": [{"type": "string", "maxLength": MAX_PAGE, "pattern": "^/"}, {"type": "null"}]},
+            "cart_consent": {"type": "boolean"},
+            "cart": {"anyOf": [cart, {"type": "null"}]},
+            "rule": {"anyOf": [{"type": "string", "pattern": _RULE.pattern}, {"type": "null"}]},
+            "locale": {"anyOf": [{"type": "string", "maxLength": 20}, {"type": "null"}]},
+            # hidden from people: anything but an empty value marks a bot
+            "website": {"enum": ["", None, False, 0, [], {}]},
+        },
+        # the cart is sent only when the shopper ticked the box
+        "if": {"required": ["cart"], "properties": {"cart": {"type": "object"}}},
+        "then": {"required": ["cart_consent"], "properties": {"cart_consent": {"const": True}}},
+    }
 
 
 def parse_help_request(data: object) -> HelpRequestInput:

@@ -14,18 +14,23 @@ from decimal import Decimal
 from typing import Any
 
 from plugin.excerpt import excerpt
+from plugin.json_schema import choices as json_choices
 from widgets.estimator.engine import known_countries
 from widgets.help.validation import (
+    IDENTIFIER_SCHEMA,
     HelpSettingsError,
     amount,
+    amount_schema,
     choice,
     choices,
     flag,
     https_url,
+    https_url_schema,
     identifier,
     items,
     known_keys,
     localized,
+    localized_schema,
     table,
     whole,
 )
@@ -242,3 +247,109 @@ def client_rule(rule: Rule) -> dict[str, Any]:
     }
     found.update({key: value for key, value in optional.items() if value is not None})
     return found
+
+
+# --- as a JSON schema, for /openapi.json ---------------------------------------------------------------------
+
+
+_SOME_AMOUNT = {"anyOf": amount_schema()["anyOf"][:-1]}  # an amount, not null
+
+
+def _falsy() -> dict[str, Any]:
+    """What `if data.get(...)` reads as not given."""
+    return {"enum": [None, False, 0, "", [], {}]}
+
+
+def _trigger_schema() -> dict[str, Any]:
+    """One case per trigger type (what `_trigger` reads for it; the other keys are allowed and ignored)."""
+    seconds = {"type": "integer", "minimum": 1, "maximum": MAX_SECONDS}
+    cases: list[tuple[str, dict[str, Any], list[str]]] = [
+        ("time_on_page", {"seconds": seconds}, ["seconds"]),
+        ("idle", {"seconds": seconds}, []),
+        ("repeat_product", {"views": {"type": "integer", "minimum": 2, "maximum": MAX_VIEWS}}, []),
+        ("policy_open", {"policy": {"enum": list(POLICIES)}}, []),
+        ("exit_intent", {}, []),
+        # a cost threshold, or "we don't ship there" (or both)
+        ("shipping_estimate", {"above": _SOME_AMOUNT, "not_shipped": {"type": "boolean"}}, ["above"]),
+        ("shipping_estimate", {"above": amount_schema(), "not_shipped": {"const": True}}, ["not_shipped"]),
+    ]
+    assert {kind for kind, _, _ in cases} == set(TRIGGERS), "a case for every trigger"
+    return {
+        "type": "object",
+        "required": ["type"],
+        "properties": dict.fromkeys(("type", "seconds", "views", "policy", "above", "not_shipped"), {}),
+        "additionalProperties": False,
+        "anyOf": [
+            {"properties": {"type": {"const": kind}, **properties}, "required": required}
+            for kind, properties, required in cases
+        ],
+    }
+
+
+def rule_schema() -> dict[str, Any]:
+    """What `parse_rule` accepts. Stricter in two places JSON Schema cannot compare values: a rule names no FAQ
+    entries (the server checks the ids against the FAQ), and gives cart_above or cart_below, not both (the server
+    wants above < below)."""
+    nullable_object = ["object", "null"]
+    where = {
+        "type": nullable_object,
+        "properties": {
+            "pages": {"anyOf": [json_choices(PAGE_TYPES, len(PAGE_TYPES)), {"type": "null"}]},
+            "url": {"anyOf": [{"type": "string", "pattern": _URL_PATTERN.pattern}, {"type": "null"}]},
+            "cart_above": amount_schema(),
+            "cart_below": amount_schema(),
+        },
+        "additionalProperties": False,
+        "not": {
+            "required": ["cart_above", "cart_below"],
+            "properties": {"cart_above": {"not": {"type": "null"}}, "cart_below": {"not": {"type": "null"}}},
+        },
+    }
+    audience = {
+        "type": nullable_object,
+        "properties": {
+            "visitor": {"enum": list(VISITORS)},
+            "device": {"enum": list(DEVICES)},
+            "countries": {
+                "anyOf": [
+                    {"type": "array", "items": {"enum": sorted(known_countries())}, "maxItems": 250},
+                    {"type": "null"},
+                ]
+            },
+            "languages": {
+                "anyOf": [
+                    {"type": "array", "items": {"type": "string", "pattern": "^[a-z]{2,3}$"}, "maxItems": 50},
+                    {"type": "null"},
+                ]
+            },
+        },
+        "additionalProperties": False,
+    }
+    action = {
+        "type": "object",
+        "required": ["label", "url"],
+        "properties": {"label": localized_schema(60), "url": https_url_schema()},
+        "additionalProperties": False,
+    }
+    prompt = {
+        "type": nullable_object,
+        "properties": {
+            "text": {"anyOf": [localized_schema(MAX_PROMPT_TEXT), _falsy()]},
+            "faq": {"anyOf": [{"type": "array", "maxItems": 0}, {"type": "null"}]},
+            "actions": {"anyOf": [{"type": "array", "items": action, "maxItems": MAX_ACTIONS}, {"type": "null"}]},
+        },
+        "additionalProperties": False,
+    }
+    return {
+        "type": "object",
+        "required": ["id", "trigger"],
+        "properties": {
+            "id": IDENTIFIER_SCHEMA,
+            "enabled": {"type": "boolean"},
+            "trigger": _trigger_schema(),
+            "where": where,
+            "audience": audience,
+            "prompt": prompt,
+        },
+        "additionalProperties": False,
+    }

@@ -7,29 +7,37 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from redis.asyncio import Redis
 
 from plugin.excerpt import excerpt
+from plugin.json_schema import choices as json_choices
+from plugin.json_schema import distinct_ids
 from plugin.keys import Keys, ShopRef
 from plugin.shop_data import bump_version
 from plugin.storage import as_optional_text
 from widgets.help.hours import WEEKDAYS, BusinessHours, Closure, Interval
-from widgets.help.rules import PAGE_TYPES, TRIGGERS, Rule, Trigger, Where, parse_rule, rule_to_dict
+from widgets.help.rules import PAGE_TYPES, TRIGGERS, Rule, Trigger, Where, parse_rule, rule_schema, rule_to_dict
 from widgets.help.validation import (
+    DAY_SCHEMA,
+    IDENTIFIER_SCHEMA,
     HelpSettingsError,
     choices,
     clock_time,
     day,
     email,
+    email_schema,
     flag,
     https_url,
+    https_url_schema,
     identifier,
     items,
     known_keys,
     localized,
+    localized_schema,
     phone,
+    phone_schema,
     table,
     text,
     whole,
@@ -45,6 +53,7 @@ MAX_HOLIDAYS = 100
 MAX_CLOSURES = 20
 MAX_RETENTION_DAYS = 730
 DEFAULT_IDLE_SECONDS = 45
+DEFAULT_RULE = "idle"
 
 
 @dataclass(frozen=True)
@@ -91,7 +100,7 @@ def default_help_settings(manifest_widgets: Mapping[str, Any]) -> HelpSettings:
     return HelpSettings(
         enabled=bool(section.get("enabled", True)),
         faq=(FaqEntry("shipping", source="shipping"), FaqEntry("returns", source="returns")),
-        rules=(Rule("idle", Trigger("idle", seconds=idle), Where(pages=("product", "cart"))),),
+        rules=(Rule(DEFAULT_RULE, Trigger("idle", seconds=idle), Where(pages=("product", "cart"))),),
     )
 
 
@@ -121,7 +130,9 @@ def _hours(raw: object, timezone: str) -> BusinessHours | None:
         return None
     data = table(raw, "hours")
     known_keys(data, ("timezone", "weekly", "holidays", "public_holidays", "closures"), "hours.")
-    zone = data.get("timezone") or timezone
+    zone = data.get("timezone")
+    if zone is None or zone == "":  # not given: the shop's (false, 0 or [] are no timezone, and refused)
+        zone = timezone
     try:
         ZoneInfo(str(zone))
     except (ZoneInfoNotFoundError, ValueError):
@@ -218,7 +229,8 @@ def help_settings_from_dict(
     if not isinstance(data, Mapping):
         raise HelpSettingsError("settings", "must be an object")
     known_keys(data, TOP_LEVEL, "")
-    if data.get("version", SCHEMA_VERSION) != SCHEMA_VERSION:
+    version = data.get("version", SCHEMA_VERSION)
+    if isinstance(version, bool) or version != SCHEMA_VERSION:  # True == 1 in Python, not in JSON
         raise HelpSettingsError("version", f"unsupported help settings version {excerpt(data.get('version'))}")
     found = replace(base, enabled=flag(data.get("enabled", base.enabled), "enabled"))
     if "support_email" in data:
@@ -353,3 +365,141 @@ async def save_help_settings(
     await redis.set(help_settings_key(keys, shop), json.dumps(help_settings_to_dict(updated), separators=(",", ":")))
     await bump_version(redis, keys, shop, "help")  # storefront processes renew the shop they keep (its hours)
     return updated
+
+
+# --- as a JSON schema, for /openapi.json ---------------------------------------------------------------------
+
+
+def _interval(start_hours: str, end: str) -> dict[str, Any]:
+    """["09:00", "17:00"]: a start in `start_hours` (a regex of hours), an end matching `end`."""
+    return {
+        "type": "array",
+        "minItems": 2,
+        "maxItems": 2,
+        "prefixItems": [
+            {"type": "string", "pattern": f"^(?:{start_hours}):[0-5][0-9]$"},
+            {"type": "string", "pattern": f"^(?:{end})$"},
+        ],
+    }
+
+
+# JSON Schema cannot compare two times, so opening hours are published in three shapes whose order needs no
+# comparison: open across noon, a morning (closing by noon), an afternoon (opening at noon or later).
+_ACROSS_NOON = _interval("0[0-9]|1[01]", "(?:1[2-9]|2[0-3]):[0-5][0-9]|24:00")
+_MORNING = _interval("0[0-9]", "1[01]:[0-5][0-9]|12:00")
+_AFTERNOON = _interval("1[2-7]", "(?:1[89]|2[0-3]):[0-5][0-9]|24:00")
+
+
+def _day_hours() -> dict[str, Any]:
+    """Closed, one interval of those shapes, or a morning and an afternoon (the server takes up to four, in
+    order, each closing after it opens)."""
+    return {
+        "anyOf": [
+            {"type": "array", "maxItems": 1, "items": {"anyOf": [_ACROSS_NOON, _MORNING, _AFTERNOON]}},
+            {"type": "array", "minItems": 2, "maxItems": 2, "prefixItems": [_MORNING, _AFTERNOON]},
+            {"type": "null"},
+        ]
+    }
+
+
+def _faq_schema() -> dict[str, Any]:
+    common = {
+        "id": IDENTIFIER_SCHEMA,
+        "pages": {"anyOf": [json_choices(PAGE_TYPES, len(PAGE_TYPES)), {"type": "null"}]},
+        "triggers": {"anyOf": [json_choices(TRIGGERS, len(TRIGGERS)), {"type": "null"}]},
+    }
+    return {
+        "anyOf": [
+            {  # answered from the shop's facts: the question is optional, no answer
+                "type": "object",
+                "required": ["id", "source"],
+                "properties": {
+                    **common,
+                    "source": {"enum": list(FAQ_SOURCES)},
+                    "question": {"anyOf": [localized_schema(200), {"type": "null"}]},
+                    "answer": {"type": "null"},
+                },
+                "additionalProperties": False,
+            },
+            {  # written by the merchant
+                "type": "object",
+                "required": ["id", "question", "answer"],
+                "properties": {
+                    **common,
+                    "source": {"type": "null"},
+                    "question": localized_schema(200),
+                    "answer": localized_schema(1000, lines=True),
+                },
+                "additionalProperties": False,
+            },
+        ]
+    }
+
+
+def help_settings_schema() -> dict[str, Any]:
+    """What `help_settings_from_dict` accepts as a change. Where JSON Schema cannot compare values it is
+    stricter than the server: ids must differ, so besides the default ids (shipping, returns; idle) one FAQ entry
+    and one rule, no closures (to >= from),
+    weekly hours as above; a new FAQ comes with its rules (stored rules may name entries it drops)."""
+    channel = {
+        "type": "object",
+        "required": ["kind", "value"],
+        "properties": {
+            "kind": {"enum": list(CHANNEL_KINDS)},
+            "value": {"type": "string"},
+            "label": {"anyOf": [localized_schema(60), {"type": "null"}]},
+        },
+        "additionalProperties": False,
+        "allOf": [
+            {"if": {"properties": {"kind": {"enum": kinds}}}, "then": {"properties": {"value": schema}}}
+            for kinds, schema in (
+                (["email"], email_schema()),
+                (["phone", "sms", "whatsapp"], phone_schema()),
+                (["chat"], https_url_schema()),
+            )
+        ],
+    }
+    hours = {
+        "type": ["object", "null"],
+        "properties": {
+            "timezone": {"enum": [*sorted(available_timezones()), "", None]},
+            "weekly": {
+                "type": ["object", "null"],
+                "properties": dict.fromkeys(WEEKDAYS, _day_hours()),
+                "additionalProperties": False,
+            },
+            "holidays": {"anyOf": [{"type": "array", "items": DAY_SCHEMA, "maxItems": MAX_HOLIDAYS}, {"type": "null"}]},
+            "public_holidays": {
+                "anyOf": [{"type": "string", "pattern": "^[A-Z]{2}(?:-[A-Z0-9]{1,3})?$"}, {"type": "null"}]
+            },
+            "closures": {"anyOf": [{"type": "array", "maxItems": 0}, {"type": "null"}]},
+        },
+        "additionalProperties": False,
+    }
+    caps = {
+        "type": ["object", "null"],
+        "properties": {
+            "per_session": {"type": "integer", "minimum": 1, "maximum": 10},
+            "every_days": {"type": "integer", "minimum": 0, "maximum": 365},
+            "dismiss_days": {"type": "integer", "minimum": 0, "maximum": 365},
+        },
+        "additionalProperties": False,
+    }
+    return {
+        "type": "object",
+        "properties": {
+            "version": {"const": SCHEMA_VERSION},
+            "revision": {"description": "as GET returns it; ignored"},
+            "enabled": {"type": "boolean"},
+            "support_email": {"anyOf": [email_schema(), {"type": "null"}]},
+            "reply_minutes": {"anyOf": [{"type": "integer", "minimum": 1, "maximum": 10080}, {"type": "null"}]},
+            "retention_days": {"type": "integer", "minimum": 1, "maximum": MAX_RETENTION_DAYS},
+            "channels": {"anyOf": [{"type": "array", "items": channel, "maxItems": MAX_CHANNELS}, {"type": "null"}]},
+            "hours": hours,
+            "caps": caps,
+            "faq": {"anyOf": [{**distinct_ids(FAQ_SOURCES), "items": _faq_schema()}, {"type": "null"}]},
+            "rules": {"anyOf": [{**distinct_ids([DEFAULT_RULE]), "items": rule_schema()}, {"type": "null"}]},
+        },
+        "additionalProperties": False,
+        "dependentRequired": {"faq": ["rules"]},
+    }

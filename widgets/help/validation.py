@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from plugin.excerpt import excerpt
+from plugin.json_schema import VISIBLE, WHITESPACE, whole_number
 from widgets.settings import LOCALES
 
 EMAIL = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?\.[A-Za-z]{2,63}$")
@@ -57,8 +58,9 @@ def flag(value: object, field: str) -> bool:
     return value
 
 
-def whole(value: object, field: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
+def whole(raw: object, field: str, low: int, high: int) -> int:
+    value = whole_number(raw)
+    if value is None:
         raise HelpSettingsError(field, "must be a whole number")
     if not low <= value <= high:
         raise HelpSettingsError(field, f"must be between {low} and {high}")
@@ -163,3 +165,63 @@ def day(value: object, field: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise HelpSettingsError(field, f'{excerpt(value)} is not a date like "2026-12-24"') from None
+
+
+# --- the same checks as JSON schemas, for /openapi.json -------------------------------------------------------
+
+# A character `text` keeps: not whitespace (and, for text with lines, not a control character either).
+_KEPT = VISIBLE
+_KEPT_IN_LINES = rf"[^{WHITESPACE}\x00-\x08\x0b-\x1f\x7f]"
+CLOCK_PATTERN = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+def text_schema(most: int, *, lines: bool = False) -> dict[str, Any]:
+    """`text`: something left once cleaned, at most `most` characters (counted before cleaning: never more)."""
+    return {"type": "string", "maxLength": most, "pattern": _KEPT_IN_LINES if lines else _KEPT}
+
+
+def localized_schema(most: int, *, lines: bool = False) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {language: text_schema(most, lines=lines) for language in LOCALES},
+        "additionalProperties": False,
+        "minProperties": 1,
+    }
+
+
+def email_pattern(also_excluded: str = "") -> str:
+    """EMAIL for a schema: its whitespace spelled out, and `also_excluded` kept out of the address part too."""
+    pattern = EMAIL.pattern.replace(r"""[^@\s<>\"',;]""", f"""[^@{WHITESPACE}<>"',;{also_excluded}]""", 1)
+    assert pattern != EMAIL.pattern, "keep email_pattern in step with EMAIL"
+    return pattern
+
+
+def email_schema() -> dict[str, Any]:
+    """`email`: an address with no whitespace to collapse."""
+    return {"type": "string", "maxLength": 254, "pattern": email_pattern()}
+
+
+def phone_schema() -> dict[str, Any]:
+    """`phone`: its characters, at least five digits."""
+    assert _PHONE.pattern == r"^\+?[0-9 ()./-]{5,25}$", "keep phone_schema in step with _PHONE"
+    return {"type": "string", "maxLength": 25, "pattern": r"^\+?(?:[ ()./-]*[0-9]){5}[0-9 ()./-]*$"}
+
+
+def https_url_schema(most: int = 500) -> dict[str, Any]:
+    """`https_url`: https:// and a host, no whitespace."""
+    return {"type": "string", "maxLength": most, "pattern": r"^https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#]\S*)?$"}
+
+
+def amount_schema() -> dict[str, Any]:
+    """`amount`: from 0 to 1000000, as a plain decimal string or a JSON number."""
+    return {
+        "anyOf": [
+            {"type": "string", "pattern": r"^(?:[0-9]{1,6}(?:\.[0-9]{1,10})?|1000000(?:\.0{1,10})?)$"},
+            {"type": "number", "minimum": 0, "maximum": 1_000_000},
+            {"type": "null"},
+        ]
+    }
+
+
+IDENTIFIER_SCHEMA = {"type": "string", "pattern": _ID.pattern}
+DAY_SCHEMA = {"type": "string", "format": "date"}
