@@ -48,7 +48,10 @@ async def test_the_admin_sees_each_badge_shown_or_refused_with_its_reason(
         await client.put("/admin/widgets/settings", json={"badges": {"support_hours": None}})
         answer = await client.get("/admin/widgets/settings")
     verdicts = {badge["kind"]: badge for badge in answer.json()["badges"]}
-    assert verdicts["money_back"] == {"kind": "money_back", "ok": True, "claim": "money_back"}
+    money_back = verdicts["money_back"]
+    assert (money_back["ok"], money_back["claim"]) == (True, "money_back")
+    policy = "Shopify refund policy text (ShopPolicy.body, REFUND_POLICY)"
+    assert {"origin": "policy_text", "field": policy, "says": "return window of 30 days"} in money_back["sources"]
     assert verdicts["support"]["ok"] is False
     assert "support hours" in verdicts["support"]["reason"]
 
