@@ -293,3 +293,19 @@ async def test_changed_business_hours_show_on_the_badge_at_once(
         after = await client.get(f"{BASE}/widgets/badges", params={"placement": "footer", "bucket": "50"})
     assert "Sat 10:00–14:00" in before.text
     assert "Hours (Berlin time): Mon 8:00–12:00" in after.text and "Sat" not in after.text
+
+
+def test_every_shown_badge_says_where_its_facts_come_from() -> None:
+    kinds = ("secure_checkout", "money_back", "payment_methods", "delivery_promise")
+    shown = {kind: check_badge(FACTS, SETUP, Badge(kind)) for kind in kinds}
+    shown["support"] = check_badge(FACTS, SETUP, Badge("support", support_hours="Mon–Fri 9–17"))
+    sources = {kind: [(s.origin, s.field) for s in check.sources] for kind, check in shown.items()}
+    assert all(isinstance(check, Accepted) for check in shown.values())
+    assert sources["secure_checkout"] == [("platform", "the shop's platform")]
+    assert sources["delivery_promise"] == [("platform", "Shopify deliveryProfiles")]
+    assert sources["support"] == [
+        ("merchant", "support hours on the badges page"),
+        ("platform", "Shopify Shop.contactEmail"),
+    ]
+    assert ("policy_text", "Shopify refund policy text (ShopPolicy.body, REFUND_POLICY)") in sources["money_back"]
+    assert sources["payment_methods"] == [("platform", "Shopify payment methods")]

@@ -8,7 +8,7 @@ sources contradict each other is withheld. The admin shows each refusal's reason
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from plugin.platform import ShopFacts
 from plugin.rates import ShippingSetup
 from widgets.badges.sources import (
+    PLATFORM_NAMES,
     Confirmations,
     ReturnPolicyFacts,
     Source,
@@ -103,7 +104,34 @@ def check_badge(facts: ShopFacts, setup: ShippingSetup | None, badge: Badge) -> 
         "delivery_promise": _delivery_promise,
         "support": _support,
     }
-    return checks[badge.kind](facts, setup, badge)
+    found = checks[badge.kind](facts, setup, badge)
+    if isinstance(found, Accepted) and not found.sources:
+        return replace(found, sources=_sources_of(found, facts, badge))
+    return found
+
+
+# Where the facts of the badges that need no resolution come from (platform field names as each API calls them).
+RATE_FIELDS = {"shopify": "Shopify deliveryProfiles", "bigcommerce": "BigCommerce GET /v2/shipping/zones"}
+EMAIL_FIELDS = {"shopify": "Shopify Shop.contactEmail", "bigcommerce": "BigCommerce /v2/store order_email"}
+
+
+def _sources_of(check: Accepted, facts: ShopFacts, badge: Badge) -> tuple[Source, ...]:
+    platform = facts.shop.platform
+    if check.kind == "secure_checkout":
+        return (Source("platform", "the shop's platform", f"checkout hosted by {PLATFORM_NAMES.get(platform)}"),)
+    if check.kind == "delivery_promise":
+        return (Source("platform", RATE_FIELDS.get(platform, "synced shipping rates"), "the synced shipping rates"),)
+    if check.kind != "support":
+        return ()
+    if badge.hours is not None:
+        hours = Source("merchant", "business hours in the help settings", "opening hours")
+    else:
+        hours = Source("merchant", "support hours on the badges page", badge.support_hours or "")
+    if safe_link(badge.support_url):
+        contact = Source("merchant", "support link on the badges page", str(badge.support_url))
+    else:
+        contact = Source("platform", EMAIL_FIELDS.get(platform, "shop email"), str(facts.email))
+    return hours, contact
 
 
 def _secure_checkout(facts: ShopFacts, setup: ShippingSetup | None, badge: Badge) -> BadgeCheck:
