@@ -112,10 +112,9 @@ DEMO_WIDGET_SETTINGS: dict[str, Any] = {
     },
     "badges": {
         "placements": ["product", "cart", "footer"],
-        # The demo merchant's own confirmations, as a merchant would tick them on the badges page: returns are
-        # free (the refund policy does not say who pays) and cards are taken (Shopify's API lists no card brands).
+        # The demo merchant's own confirmation, as a merchant would tick it on the badges page: returns are free
+        # (the refund policy does not say who pays). Payment methods are only what Shopify's payment settings list.
         "free_returns_confirmed": True,
-        "payment_methods": ["Visa", "Mastercard"],
         "support_hours": "Mon–Fri 9:00–17:00",
     },
 }
