@@ -21,7 +21,7 @@ _RETURN_WORDS = re.compile(
 )
 # "30 days", "30-day", "30 Tage", "30 Tagen", "30-tägig", "30 jours", "thirty days" is not read (numbers only).
 _DAYS = re.compile(r"\b(\d{1,3})\s*(?:-\s*)?(?:calendar\s+)?(days?|tage[n]?|tägig\w*|jours?)\b", re.IGNORECASE)
-# Days qualified as business/working days are not a plain window: "10 business days" is left unread.
+# The unit must follow the number directly: "10 business days" or "14 Werktage" (a processing time) is not read.
 _FREE = re.compile(
     r"\b(free returns?|returns? (are|is) free|free of charge|at no (extra )?cost|prepaid (return )?label|"
     r"kostenlose?n? (rücksendung|rückgabe|retoure)\w*|(rücksendung|rückgabe|retoure)\w* (ist |sind )?kostenlos|"
@@ -79,9 +79,8 @@ def read_policy(text: str | None) -> PolicyReading:
         found = False
         if _RETURN_WORDS.search(sentence) or _REFUND.search(sentence):
             for match in _DAYS.finditer(sentence):
-                before = sentence[max(0, match.start() - 12) : match.start()].lower()
                 days = int(match.group(1))
-                if "business" in match.group(0).lower() or "werktag" in before or not 0 < days <= MAX_WINDOW_DAYS:
+                if not 0 < days <= MAX_WINDOW_DAYS:
                     continue
                 if _RETURN_WORDS.search(sentence) and days not in windows:
                     windows.append(days)

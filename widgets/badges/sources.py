@@ -82,6 +82,7 @@ class PaymentFacts:
 
 
 def _web_link(url: str | None) -> str | None:
+    """A policy page is a web page: unlike a contact link (catalogue.safe_link), mailto: does not count."""
     if not url:
         return None
     parts = urlsplit(url.strip())
