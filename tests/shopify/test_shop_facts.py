@@ -17,7 +17,7 @@ from plugin.shop_data import load_facts
 from plugin.shopify.shop_queries import shop_facts_from
 from plugin.shopify.sync import sync_shop_facts
 from widgets.badges import Accepted, Badge, Refused, check_badge
-from widgets.badges.sources import Confirmations
+from widgets.badges.sources import Confirmations, resolve_return_policy
 
 pytestmark = pytest.mark.anyio
 
@@ -141,3 +141,16 @@ def test_a_policy_naming_several_windows_needs_the_merchant_to_say_which() -> No
     chosen = check_badge(facts, None, Badge("money_back", Confirmations(money_back=True, return_window_days=30)))
     assert isinstance(unclear, Refused) and "names several return windows (14 and 30 days)" in unclear.reason
     assert isinstance(chosen, Accepted) and chosen.values == {"days": 30}
+
+
+def test_the_return_policy_facts_other_outputs_read_are_typed_and_carry_their_conflicts() -> None:
+    facts = facts_of(answer("<p>Returns within 30 days, refunded to your card.</p>", []))
+    agreed = resolve_return_policy(facts, Confirmations(free_returns=True))
+    disputed = resolve_return_policy(facts, Confirmations(return_window_days=45))
+    assert (agreed.window_days, agreed.free_returns, agreed.refunds) == (30, True, True)
+    assert agreed.policy_url == "https://upfront-demo.example/policies/refund-policy" and agreed.conflicts == ()
+    assert disputed.window_days is None
+    assert disputed.conflicts == (
+        'you confirmed a 45-day return window, but your refund policy says 30 days ("Returns within 30 days, '
+        'refunded to your card.")',
+    )

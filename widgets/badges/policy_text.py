@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from plugin.policy_html import MAX_TEXT
 
@@ -68,7 +69,9 @@ def _quote(sentence: str) -> str:
     return sentence if len(sentence) <= MAX_QUOTE else sentence[: MAX_QUOTE - 1] + "…"
 
 
+@lru_cache(maxsize=512)
 def read_policy(text: str | None) -> PolicyReading:
+    """Cached by text: storefront requests re-check badges, and a shop's policy changes only with a sync."""
     if not text:
         return PolicyReading()
     windows: list[int] = []

@@ -73,6 +73,12 @@ class ReturnPolicyFacts:
     free_conflict: str | None = None
     refund_conflict: str | None = None
 
+    @property
+    def conflicts(self) -> tuple[str, ...]:
+        """Every contradiction between sources, in plain words: structured data should state none of a
+        contradicted fact either."""
+        return tuple(found for found in (self.window_conflict, self.free_conflict, self.refund_conflict) if found)
+
 
 @dataclass(frozen=True)
 class PaymentFacts:
