@@ -36,9 +36,16 @@ class ShopFacts:
     email: str | None = None
     domains: tuple[str, ...] = ()
     ship_to_countries: tuple[str, ...] = ()
+    # Payment facts as the platform states them. `payment_methods`: names the platform lists (BigCommerce
+    # GET /v2/payments/methods, live gateways only). `digital_wallets`: Shopify PaymentSettings.supportedDigitalWallets
+    # (DigitalWallet enum values, e.g. APPLE_PAY); None where the platform has no such field.
     payment_methods: tuple[str, ...] = ()
+    digital_wallets: tuple[str, ...] | None = None
+    # Return facts: the published refund policy (Shopify ShopPolicy REFUND_POLICY url and body as plain text).
+    # No platform has a return-window field: widgets.badges.sources reads the window from this text and from the
+    # merchant's confirmation.
     refund_policy_url: str | None = None
-    refund_policy_days: int | None = None
+    refund_policy_text: str | None = None
     shipping_policy_url: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 

@@ -7,7 +7,7 @@ their entries by version, so a changed rate or setting is visible on the next re
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from typing import Any
 
 from redis.asyncio import Redis
@@ -38,11 +38,17 @@ def facts_to_json(facts: ShopFacts) -> str:
     return json.dumps(data, separators=(",", ":"))
 
 
+_FACT_FIELDS = frozenset(field.name for field in fields(ShopFacts))
+
+
 def facts_from_json(text: str) -> ShopFacts:
-    data: dict[str, Any] = json.loads(text)
+    """Fields a newer model dropped (e.g. a stored `refund_policy_days`) are ignored until the next sync."""
+    data: dict[str, Any] = {name: value for name, value in json.loads(text).items() if name in _FACT_FIELDS}
     data["shop"] = ShopRef.parse(data["shop"])
     for name in ("domains", "ship_to_countries", "payment_methods"):
         data[name] = tuple(data.get(name) or ())
+    wallets = data.get("digital_wallets")
+    data["digital_wallets"] = None if wallets is None else tuple(wallets)
     return ShopFacts(**data)
 
 

@@ -24,6 +24,23 @@ PLACEMENTS = ("product", "cart", "footer")
 PLACEMENT_SCHEMA = {"type": "string", "enum": list(PLACEMENTS)}
 LOCALES = ("en", "de")
 BADGE_KINDS = ("secure_checkout", "free_returns", "money_back", "payment_methods", "delivery_promise", "support")
+# Payment methods a merchant may confirm (neither platform lists accepted card brands through its admin API).
+PAYMENT_METHOD_CHOICES = (
+    "Visa",
+    "Mastercard",
+    "American Express",
+    "Discover",
+    "Maestro",
+    "PayPal",
+    "Klarna",
+    "Apple Pay",
+    "Google Pay",
+    "Shop Pay",
+    "Amazon Pay",
+    "Bank transfer",
+    "Cash on delivery",
+)
+MAX_RETURN_WINDOW_DAYS = 365
 MAX_HOLDOUT_PERCENT = 50
 MAX_TEXT = 120
 MAX_PROCESSING_DAYS = 30
@@ -75,7 +92,12 @@ class BadgeSettings:
     enabled: bool = True
     placements: tuple[str, ...] = ("product", "cart")
     kinds: tuple[str, ...] = BADGE_KINDS
+    # What only the merchant can state (no platform field): see widgets.badges.sources for how each is used.
     free_returns_confirmed: bool = False  # the merchant states returns cost the shopper nothing
+    money_back_confirmed: bool = False  # the merchant states returns are refunded in money, not store credit
+    return_window_days: int | None = None  # the merchant's return window; checked against the policy text
+    return_policy_url: str | None = None  # the policy page, where the platform publishes none (BigCommerce)
+    payment_methods: tuple[str, ...] = ()  # from PAYMENT_METHOD_CHOICES; checked against the platform's wallets
     support_hours: str | None = None  # merchant text, e.g. "Mon–Fri 9:00–17:00"
     support_url: str | None = None
 
@@ -290,14 +312,39 @@ def _estimator(data: Mapping[str, Any], base: EstimatorSettings) -> EstimatorSet
 
 def _badges(data: Mapping[str, Any], base: BadgeSettings) -> BadgeSettings:
     where = "badges."
-    allowed = ("enabled", "placements", "kinds", "free_returns_confirmed", "support_hours", "support_url")
+    allowed = (
+        "enabled",
+        "placements",
+        "kinds",
+        "free_returns_confirmed",
+        "money_back_confirmed",
+        "return_window_days",
+        "return_policy_url",
+        "payment_methods",
+        "support_hours",
+        "support_url",
+    )
     _known_keys(data, allowed, where)
+    window = data.get("return_window_days", base.return_window_days)
+    policy_url = _https_url(data.get("return_policy_url", base.return_policy_url), where + "return_policy_url")
+    if policy_url is not None and not policy_url.startswith("https://"):
+        raise WidgetSettingsError(where + "return_policy_url", "must be an https:// link to your policy page")
     return BadgeSettings(
         enabled=_flag(data.get("enabled", base.enabled), where + "enabled"),
         placements=_choices(data.get("placements", base.placements), where + "placements", PLACEMENTS),
         kinds=_choices(data.get("kinds", base.kinds), where + "kinds", BADGE_KINDS),
         free_returns_confirmed=_flag(
             data.get("free_returns_confirmed", base.free_returns_confirmed), where + "free_returns_confirmed"
+        ),
+        money_back_confirmed=_flag(
+            data.get("money_back_confirmed", base.money_back_confirmed), where + "money_back_confirmed"
+        ),
+        return_window_days=None
+        if window is None
+        else _whole(window, where + "return_window_days", 1, MAX_RETURN_WINDOW_DAYS),
+        return_policy_url=policy_url,
+        payment_methods=_choices(
+            data.get("payment_methods", base.payment_methods), where + "payment_methods", PAYMENT_METHOD_CHOICES
         ),
         support_hours=_text(data.get("support_hours", base.support_hours), where + "support_hours"),
         support_url=_https_url(data.get("support_url", base.support_url), where + "support_url"),
@@ -426,6 +473,10 @@ def settings_to_dict(settings: WidgetSettings) -> dict[str, Any]:
             "placements": list(badges.placements),
             "kinds": list(badges.kinds),
             "free_returns_confirmed": badges.free_returns_confirmed,
+            "money_back_confirmed": badges.money_back_confirmed,
+            "return_window_days": badges.return_window_days,
+            "return_policy_url": badges.return_policy_url,
+            "payment_methods": list(badges.payment_methods),
             "support_hours": badges.support_hours,
             "support_url": badges.support_url,
         },

@@ -43,17 +43,30 @@ def _document(shop: StorefrontShop) -> dict[str, Any]:
     verdicts = []
     for badge in badges_from_settings(shop.settings.badges):
         check = check_badge(shop.facts, shop.setup, badge)
+        sources = [{"origin": found.origin, "field": found.field, "says": found.says} for found in check.sources]
         if isinstance(check, Accepted):
-            verdicts.append({"kind": check.kind, "ok": True, "claim": check.claim})
+            verdicts.append({"kind": check.kind, "ok": True, "claim": check.claim, "sources": sources})
         else:
-            verdicts.append({"kind": check.kind, "ok": False, "reason": check.reason})
+            verdicts.append(
+                {
+                    "kind": check.kind,
+                    "ok": False,
+                    "reason": check.reason,
+                    "withheld": check.withheld,
+                    "sources": sources,
+                }
+            )
     return {"settings": settings_to_dict(shop.settings), "badges": verdicts}
 
 
 def widget_settings_routes(authenticate: Authenticate) -> list[BaseRoute]:
     @documented(
         "Widget settings and each badge's verdict (shown, or refused with the reason)",
-        {200: "{settings, badges: [{kind, ok, claim|reason}]}", 401: "not signed in", 404: "shop not installed"},
+        {
+            200: "{settings, badges: [{kind, ok, claim|reason, withheld, sources: [{origin, field, says}]}]}",
+            401: "not signed in",
+            404: "shop not installed",
+        },
         tag="admin",
     )
     async def read(request: Request) -> JSONResponse:

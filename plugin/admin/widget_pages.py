@@ -16,12 +16,13 @@ from starlette.routing import BaseRoute, Route
 
 from plugin.admin.web import AdminCall, admin_endpoint, error, fragment
 from plugin.openapi import QueryParam, documented
-from widgets.badges.catalogue import Accepted, badges_from_settings, check_badge
+from widgets.badges.catalogue import Accepted, Refused, badges_from_settings, check_badge
 from widgets.badges.http import badge_view, badges_fragment
+from widgets.badges.sources import PLATFORM_NAMES
 from widgets.estimator.engine import known_countries
 from widgets.estimator.http import estimate_fragment
 from widgets.i18n import Wording
-from widgets.settings import BADGE_KINDS, MAX_HOLDOUT_PERCENT, PLACEMENTS, settings_to_dict
+from widgets.settings import BADGE_KINDS, MAX_HOLDOUT_PERCENT, PAYMENT_METHOD_CHOICES, PLACEMENTS, settings_to_dict
 from widgets.shop_context import ShopUnavailable, StorefrontShop, load_storefront_shop
 from widgets.storefront import VARIANT_HEADER, StorefrontCall, WidgetRuntime
 
@@ -50,12 +51,28 @@ class PreviewPart:
     problem: str | None = None
 
 
+SOURCE_ORIGINS = {"platform": "Platform", "merchant": "You", "policy_text": "Policy text"}
+
+
+@dataclass(frozen=True)
+class VerdictSource:
+    origin: str  # Platform, You, Policy text
+    field: str
+    says: str
+
+
 @dataclass(frozen=True)
 class Verdict:
     kind: str
     label: str
     shown: bool
     text: str  # the wording shoppers see, or the reason it is refused
+    sources: tuple[VerdictSource, ...] = ()  # where the claim's facts come from
+    withheld: bool = False  # refused because its sources contradict each other
+
+
+def _sources(check: Accepted | Refused) -> tuple[VerdictSource, ...]:
+    return tuple(VerdictSource(SOURCE_ORIGINS[found.origin], found.field, found.says) for found in check.sources)
 
 
 def _destination(request: Request, shop: StorefrontShop) -> dict[str, str]:
@@ -102,11 +119,10 @@ def verdicts(shop: StorefrontShop, now: datetime) -> list[Verdict]:
         check = check_badge(shop.facts, shop.setup, requested[kind])
         if isinstance(check, Accepted):
             view = badge_view(check, words, now)
-            found.append(
-                Verdict(kind, BADGE_LABELS[kind], True, view.title + (f" — {view.detail}" if view.detail else ""))
-            )
+            text = view.title + (f" — {view.detail}" if view.detail else "")
+            found.append(Verdict(kind, BADGE_LABELS[kind], True, text, _sources(check)))
         else:
-            found.append(Verdict(kind, BADGE_LABELS[kind], False, check.reason))
+            found.append(Verdict(kind, BADGE_LABELS[kind], False, check.reason, _sources(check), check.withheld))
     return found
 
 
@@ -184,6 +200,8 @@ def widget_page_routes(runtime: WidgetRuntime) -> list[BaseRoute]:
             placements=PLACEMENTS,
             verdicts=verdicts(shop, call.now()),
             labels=BADGE_LABELS,
+            payment_choices=PAYMENT_METHOD_CHOICES,
+            platform_name=PLATFORM_NAMES.get(shop.facts.shop.platform, shop.facts.shop.platform),
             preview=footer,
         )
 

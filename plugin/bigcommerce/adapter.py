@@ -11,8 +11,9 @@ import anyio
 import httpx
 
 from plugin.bigcommerce.installation import InstallTarget, ensure_installation
-from plugin.bigcommerce.mapping import order_from_bigcommerce, shop_facts_from_store
+from plugin.bigcommerce.mapping import order_from_bigcommerce
 from plugin.bigcommerce.rest import BigCommerceRest, RetryPolicy, Sleep, StoreApi
+from plugin.bigcommerce.store_sync import read_store_facts
 from plugin.bigcommerce.topics import SCOPE_EVENTS, event_from_delivery
 from plugin.bigcommerce.webhook_auth import authenticate_delivery
 from plugin.errors import AuthError, NotFoundError, PermanentError
@@ -91,10 +92,7 @@ class BigCommercePlatform:
         return self.rest.store(shop.id, token.access_token)
 
     async def fetch_shop_facts(self, shop: ShopRef) -> ShopFacts:
-        store = await (await self.api(shop)).get("/v2/store")
-        if not isinstance(store, dict):
-            raise PermanentError("GET /v2/store answered without a store object")
-        return shop_facts_from_store(shop, store)
+        return await read_store_facts(await self.api(shop), shop)
 
     async def _complete_order(self, api: StoreApi, shop: ShopRef, order: Mapping[str, Any]) -> Order:
         order_id = int(order["id"])

@@ -1,4 +1,5 @@
-"""BigCommerce JSON (v2 orders, shipments, products, store; v3 consent) mapped into the internal models."""
+"""BigCommerce JSON (v2 orders, shipments, products, store, payment methods; v3 consent) mapped into the internal
+models."""
 
 from __future__ import annotations
 
@@ -177,3 +178,19 @@ def shop_facts_from_store(shop: ShopRef, store: Mapping[str, Any]) -> ShopFacts:
         domains=tuple(domains),
         extra={field: store[field] for field in extra_fields if store.get(field) not in (None, "")},
     )
+
+
+def payment_methods_from(rows: Any) -> tuple[str, ...]:
+    """GET /v2/payments/methods (reference "Payment Methods", v2) -> the names of live methods.
+
+    Each row is {code, name, test_mode}. A gateway in test mode takes no real payments, so it is left out. The
+    reference warns the list may miss some enabled providers: it says what the store accepts, never what it
+    does not."""
+    if not isinstance(rows, list):
+        return ()
+    names = (
+        str(row["name"]).strip()
+        for row in rows
+        if isinstance(row, Mapping) and isinstance(row.get("name"), str) and row.get("test_mode") is not True
+    )
+    return tuple(dict.fromkeys(name for name in names if name))

@@ -1,4 +1,5 @@
-"""Copies a store's facts (GET /v2/store) and shipping zones (/v2/shipping/zones + methods) into plugin.shop_data."""
+"""Copies a store's facts (GET /v2/store, GET /v2/payments/methods) and shipping zones (/v2/shipping/zones +
+methods) into plugin.shop_data."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from plugin.bigcommerce.mapping import shop_facts_from_store
+from plugin.bigcommerce.mapping import payment_methods_from, shop_facts_from_store
 from plugin.bigcommerce.rest import StoreApi
+from plugin.errors import AuthError, NotFoundError, PermanentError
 from plugin.keys import Keys, ShopRef
 from plugin.platform import ShopFacts
 from plugin.rates import ShippingSetup, zones_from_bigcommerce
@@ -25,11 +27,26 @@ def shipping_raw_key(keys: Keys, shop: ShopRef) -> str:
     return keys.shop(shop, "shipping", "raw")
 
 
-async def sync_facts(api: StoreApi, redis: Redis, keys: Keys, shop: ShopRef) -> ShopFacts:
+async def read_payment_methods(api: StoreApi, shop: ShopRef) -> tuple[str, ...]:
+    """The store's live payment methods; () when the token lacks `store_payments_methods_read` (a store that
+    installed before the app asked for it answers 403 until the merchant re-authorizes): unknown, not none."""
+    try:
+        return payment_methods_from(await api.v2_list("/v2/payments/methods"))
+    except (AuthError, NotFoundError) as exc:
+        log.info("bigcommerce payment methods not readable", extra={"store": shop.id, "error": str(exc)})
+        return ()
+
+
+async def read_store_facts(api: StoreApi, shop: ShopRef) -> ShopFacts:
+    """GET /v2/store and GET /v2/payments/methods as ShopFacts: the one read both the sync and the adapter use."""
     store = await api.get("/v2/store")
     if not isinstance(store, dict):
-        raise ValueError("GET /v2/store answered without a store object")
-    facts = shop_facts_from_store(shop, store)
+        raise PermanentError("GET /v2/store answered without a store object")
+    return replace(shop_facts_from_store(shop, store), payment_methods=await read_payment_methods(api, shop))
+
+
+async def sync_facts(api: StoreApi, redis: Redis, keys: Keys, shop: ShopRef) -> ShopFacts:
+    facts = await read_store_facts(api, shop)
     await save_facts(redis, keys, facts)
     return facts
 

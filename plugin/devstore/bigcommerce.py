@@ -37,7 +37,11 @@ DEMO_STORE_HASH = "demo123"
 LOGIN_PREFIX = "/login"
 API_PREFIX = "/api"
 AUTH_CALLBACK_PATH = "/bigcommerce/auth"
-DEFAULT_SCOPE = "store_v2_orders_read_only store_v2_content store_v2_information_read_only store_v2_customers_read_only"
+DEFAULT_SCOPE = (
+    "store_v2_orders_read_only store_v2_content store_v2_information_read_only store_v2_customers_read_only "
+    "store_payments_methods_read"
+)
+PAYMENT_METHODS_SCOPE = "store_payments_methods_read"  # the Payment Methods (v2) reference's OAuth scope
 RATE_QUOTA = 450
 RATE_WINDOW_MS = 30_000
 MAX_SCRIPTS_PER_APP = 10
@@ -75,6 +79,8 @@ class EmulatedStore:
     shipments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     zones: list[dict[str, Any]] = field(default_factory=list)
     zone_methods: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    payment_methods: list[dict[str, Any]] = field(default_factory=list)  # GET /v2/payments/methods rows
+    granted_scope: str = DEFAULT_SCOPE  # what the merchant approved at install: the token can do no more
     consent: dict[int, dict[str, Any]] = field(default_factory=dict)
     hooks: list[dict[str, Any]] = field(default_factory=list)
     scripts: list[dict[str, Any]] = field(default_factory=list)
@@ -253,6 +259,13 @@ def demo_store(store_hash: str = DEMO_STORE_HASH) -> EmulatedStore:
         101: [_shipment(101, 1, "1Z999AA10123456784", "ups", [2])],
         102: [_shipment(102, 2, "9400111899223856928499", "usps", [3])],
     }
+    # Rows shaped as the Payment Methods (v2) reference's example ({code, name, test_mode}): one online gateway,
+    # one offline method, and a gateway still in test mode, which takes no real payments.
+    store.payment_methods = [
+        {"code": "squarev2", "name": "Square", "test_mode": False},
+        {"code": "cod", "name": "Cash on Delivery", "test_mode": False},
+        {"code": "braintree", "name": "Braintree", "test_mode": True},
+    ]
     store.consent = {
         7: {
             "allow": ["essential", "functional", "analytics", "targeting"],
@@ -402,6 +415,7 @@ class BigCommerceEmulator:
             Route("/stores/{store_hash}/v2/orders/{order_id:int}/shipments", self._api(self._order_shipments)),
             Route("/stores/{store_hash}/v2/orders/{order_id:int}/products", self._api(self._order_products)),
             Route("/stores/{store_hash}/v2/shipping/zones", self._api(self._zones)),
+            Route("/stores/{store_hash}/v2/payments/methods", self._api(self._payment_methods)),
             Route("/stores/{store_hash}/v2/shipping/zones/{zone_id:int}/methods", self._api(self._zone_methods)),
             Route("/stores/{store_hash}/v3/hooks", self._api(self._hooks), methods=["GET", "POST"]),
             Route("/stores/{store_hash}/v3/hooks/{hook_id:int}", self._api(self._hook), methods=["GET", "PUT"]),
@@ -566,6 +580,7 @@ class BigCommerceEmulator:
         if form.get("context") != f"stores/{store_hash}":
             return JSONResponse({"error": "invalid_grant", "error_description": "context mismatch"}, 400)
         store = self.stores[store_hash]
+        store.granted_scope = scope
         return JSONResponse(
             {
                 "access_token": store.access_token,
@@ -663,6 +678,11 @@ class BigCommerceEmulator:
         if not any(zone["id"] == zone_id for zone in store.zones):
             return _v2_error(404, "The requested resource was not found.")
         return JSONResponse(store.zone_methods.get(zone_id, []))
+
+    async def _payment_methods(self, request: Request, store: EmulatedStore) -> Response:
+        if PAYMENT_METHODS_SCOPE not in store.granted_scope.split():
+            return _v2_error(403, "You don't have a required scope to access the endpoint")
+        return _v2_page(store.payment_methods, request)
 
     async def _consent(self, request: Request, store: EmulatedStore) -> Response:
         found = store.consent.get(request.path_params["customer_id"])

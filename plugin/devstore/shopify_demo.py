@@ -18,10 +18,29 @@ _SHOP = {
     "ianaTimezone": "Europe/Berlin",
     "billingAddress": {"countryCodeV2": "DE"},
     "shipsToCountries": ["AT", "DE", "FR", "NL", "US"],
+    # ShopPolicy {type url body}: body is HTML, as the Admin API returns it. The refund policy reads like the one a
+    # new Shopify store starts from (a 30-day window, refunds to the original payment method); who pays for return
+    # shipping it does not say, so only the merchant's own confirmation can claim free returns.
     "shopPolicies": [
-        {"type": "REFUND_POLICY", "url": "https://upfront-demo.example/policies/refund-policy"},
-        {"type": "SHIPPING_POLICY", "url": "https://upfront-demo.example/policies/shipping-policy"},
+        {
+            "type": "REFUND_POLICY",
+            "url": "https://upfront-demo.example/policies/refund-policy",
+            "body": (
+                "<p>You can return items within 30 days of receiving them. To start a return, write to "
+                "hello@upfront-demo.example.</p><p>Items must be unused, with their tags and in their original "
+                "packaging, and come with the receipt or proof of purchase.</p><p>Once we have received and checked "
+                "your return, we tell you whether the refund is approved. Approved refunds go back to your original "
+                "payment method within 10 business days.</p>"
+            ),
+        },
+        {
+            "type": "SHIPPING_POLICY",
+            "url": "https://upfront-demo.example/policies/shipping-policy",
+            "body": "<p>Orders placed before 14:00 on a working day leave our Berlin warehouse the same day.</p>",
+        },
     ],
+    # PaymentSettings.supportedDigitalWallets: DigitalWallet enum values of the wallets Shopify Payments enables.
+    "paymentSettings": {"supportedDigitalWallets": ["SHOPIFY_PAY", "APPLE_PAY", "GOOGLE_PAY"]},
     "primaryDomain": {"host": "upfront-demo.example", "url": "https://upfront-demo.example"},
     "myshopifyDomain": DEMO_SHOP,
 }

@@ -21,7 +21,7 @@ import base64
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
@@ -103,13 +103,6 @@ PRODUCTS = {
     )
 }
 
-# The facts the Shopify demo shop's sync would produce, plus what Shopify's API does not carry (return window,
-# payment methods), as a merchant would state them.
-DEMO_EXTRA_FACTS: dict[str, Any] = {
-    "refund_policy_days": 30,
-    "payment_methods": ("Visa", "Mastercard", "PayPal", "Klarna"),
-    "locale": "en",
-}
 DEMO_WIDGET_SETTINGS: dict[str, Any] = {
     "estimator": {
         "processing_days": 0,
@@ -119,6 +112,8 @@ DEMO_WIDGET_SETTINGS: dict[str, Any] = {
     },
     "badges": {
         "placements": ["product", "cart", "footer"],
+        # The demo merchant's own confirmation, as a merchant would tick it on the badges page: returns are free
+        # (the refund policy does not say who pays). Payment methods are only what Shopify's payment settings list.
         "free_returns_confirmed": True,
         "support_hours": "Mon–Fri 9:00–17:00",
     },
@@ -179,7 +174,7 @@ async def seed_demo_shop(services: Services, shop_id: str = DEMO_SHOP, *, instal
         await services.shops.save_token(shop, StoredToken(access_token="devstore-placeholder", scope=""))
     facts = await load_facts(services.redis, services.keys, shop)
     if facts is None:
-        facts = replace(shop_facts_from(demo_graphql_data("shop", {}), shop), **DEMO_EXTRA_FACTS)
+        facts = shop_facts_from(demo_graphql_data("shop", {}), shop)  # the sync's own mapping of the API answer
         await save_facts(services.redis, services.keys, facts)
     if await load_shipping_setup(services.redis, services.keys, shop) is None:
         setup = demo_shipping_setup(facts.country, facts.timezone, facts.currency)

@@ -2,7 +2,10 @@
 
 Field names checked against the Admin GraphQL reference: Shop (name, contactEmail, currencyCode,
 currencyFormats.moneyFormat, ianaTimezone, billingAddress.countryCodeV2, shipsToCountries, shopPolicies
-{type url}, primaryDomain {host url}, myshopifyDomain) and currentAppInstallation.accessScopes.
+{type url body}, paymentSettings {supportedDigitalWallets}, primaryDomain {host url}, myshopifyDomain) and
+currentAppInstallation.accessScopes. ShopPolicy (type, url, body as HTML) needs `read_legal_policies`, which
+app.toml requests; PaymentSettings.supportedDigitalWallets lists DigitalWallet enum values (APPLE_PAY, ...).
+The Admin API exposes no accepted card brands and no return window: the merchant confirms those.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from typing import Any
 
 from plugin.keys import ShopRef
 from plugin.platform import ShopFacts
+from plugin.policy_html import plain_text
 
 SHOP_FACTS_QUERY = """
 query ShopFacts {
@@ -23,7 +27,8 @@ query ShopFacts {
     ianaTimezone
     billingAddress { countryCodeV2 }
     shipsToCountries
-    shopPolicies { type url }
+    shopPolicies { type url body }
+    paymentSettings { supportedDigitalWallets }
     primaryDomain { host url }
     myshopifyDomain
   }
@@ -37,9 +42,26 @@ query AccessScopes {
 """.strip()
 
 
+def _policy(policies: list[Mapping[str, Any]], kind: str) -> Mapping[str, Any]:
+    return next((policy for policy in policies if policy.get("type") == kind), {})
+
+
 def _policy_url(policies: list[Mapping[str, Any]], kind: str) -> str | None:
-    found = next((policy for policy in policies if policy.get("type") == kind), None)
-    return str(found["url"]) if found and found.get("url") else None
+    found = _policy(policies, kind)
+    return str(found["url"]) if found.get("url") else None
+
+
+def _policy_text(policies: list[Mapping[str, Any]], kind: str) -> str | None:
+    body = _policy(policies, kind).get("body")
+    return (plain_text(body) or None) if isinstance(body, str) else None
+
+
+def _wallets(node: Mapping[str, Any]) -> tuple[str, ...] | None:
+    """None when the answer carries no paymentSettings (an older query): unknown, not "no wallets"."""
+    settings = node.get("paymentSettings")
+    if not isinstance(settings, Mapping) or not isinstance(settings.get("supportedDigitalWallets"), list):
+        return None
+    return tuple(str(wallet) for wallet in settings["supportedDigitalWallets"] if isinstance(wallet, str))
 
 
 def shop_facts_from(data: Mapping[str, Any], shop: ShopRef) -> ShopFacts:
@@ -63,6 +85,8 @@ def shop_facts_from(data: Mapping[str, Any], shop: ShopRef) -> ShopFacts:
         domains=domains,
         ship_to_countries=tuple(str(code) for code in node.get("shipsToCountries") or ()),
         refund_policy_url=_policy_url(policies, "REFUND_POLICY"),
+        refund_policy_text=_policy_text(policies, "REFUND_POLICY"),
+        digital_wallets=_wallets(node),
         shipping_policy_url=_policy_url(policies, "SHIPPING_POLICY"),
         extra={"primary_domain_url": primary.get("url")} if primary.get("url") else {},
     )

@@ -81,6 +81,49 @@ async def test_badges_are_listed_with_their_wording_or_the_reason_they_are_refus
     assert 'data-shown="true"' in money_back and "30-day money-back guarantee" in money_back
 
 
+async def test_the_badges_page_shows_each_claims_sources_and_why_a_contradicted_one_is_withheld(
+    admin: AdminClients,
+) -> None:
+    auth = admin.shopify()
+    await admin.http.put(
+        "/admin/api/widgets/settings",
+        json={"badges": {"return_window_days": 60, "payment_methods": ["Visa", "Amazon Pay"]}},
+        headers=auth,
+    )
+    page = (await admin.http.get("/admin/api/fragments/badges", headers=auth)).text
+    money_back = page.split('data-badge="money_back"')[1].split("</tr>")[0]
+    payments = page.split('data-badge="payment_methods"')[1].split("</tr>")[0]
+    # Where each fact comes from, per badge: the policy text, Shopify's fields, and what the merchant confirmed.
+    assert 'data-withheld="true"' in money_back and ">Withheld<" in money_back
+    assert "you confirmed a 60-day return window, but your refund policy says 30 days" in money_back
+    assert (
+        "<strong>Policy text</strong> (Shopify refund policy text (ShopPolicy.body, REFUND_POLICY)): "
+        "return window of 30 days" in money_back
+    )
+    assert "<strong>You</strong> (your confirmation on the badges page): return window of 60 days" in money_back
+    assert (
+        'data-withheld="true"' in payments and "you listed Amazon Pay, but Shopify&#39;s payment settings" in payments
+    )
+    assert (
+        "<strong>Platform</strong> (Shopify PaymentSettings.supportedDigitalWallets): Shop Pay, Apple Pay, Google Pay"
+        in payments
+    )
+    # The confirmation fields are on the page with what was saved.
+    assert 'name="badges.return_window_days"' in page and 'value="60"' in page
+    assert 'name="badges.payment_methods" value="Amazon Pay" data-type="list" checked' in page
+
+    await admin.http.put(
+        "/admin/api/widgets/settings",
+        json={"badges": {"return_window_days": 30, "payment_methods": ["Visa"]}},
+        headers=auth,
+    )
+    page = (await admin.http.get("/admin/api/fragments/badges", headers=auth)).text
+    money_back = page.split('data-badge="money_back"')[1].split("</tr>")[0]
+    payments = page.split('data-badge="payment_methods"')[1].split("</tr>")[0]
+    assert 'data-shown="true"' in money_back and "30-day money-back guarantee" in money_back
+    assert 'data-shown="true"' in payments and "Shop Pay, Apple Pay, Google Pay, and Visa" in payments
+
+
 async def test_email_texts_preview_refuse_broken_templates_and_send_a_test(admin: AdminClients) -> None:
     auth = admin.shopify()
     text = {"stages": {"shipped": {"overrides": {"en": {"subject": "{{ order.name }} left our warehouse"}}}}}

@@ -302,7 +302,7 @@ async def test_bigcommerce_staff_resolve_a_help_request_from_the_help_page(
     await context.close()
 
 
-async def accessibility_violations(page: Page) -> list[tuple[str, str, list[str]]]:
+async def accessibility_violations(page: Page | Frame) -> list[tuple[str, str, list[str]]]:
     if not await page.evaluate("typeof window.axe !== 'undefined'"):
         # Evaluated, not added as a <script>: the admin's CSP rightly refuses an inline script without its nonce.
         await page.evaluate(axe_source())
@@ -342,4 +342,38 @@ async def test_the_dev_shopify_admin_opens_offline_in_the_dev_stores_stand_in(
     assert await switch.text_content() == "Switch to the BigCommerce demo store"
     assert await switch.is_visible()
     assert offline == []  # nothing was even asked of Shopify's CDN
+    await context.close()
+
+
+@pytest.mark.parametrize("device", [DESKTOP, PHONE], ids=["1280px", "390px"])
+async def test_shopify_staff_confirm_a_return_window_and_see_each_badges_sources(
+    browser: Browser, services: Services, shop: ShopRef, devstore: DevStore, admin_server: str, device: dict[str, Any]
+) -> None:
+    csp_violations: list[str] = []
+    context = await admin_context(browser, devstore, csp_violations, **device)
+    page = await context.new_page()
+    await page.goto(f"{admin_server}/devstore/shopify/{SHOP}/admin/apps/{services.settings.shopify_api_key}")
+    frame = await embedded_frame(page)
+    await frame.wait_for_selector("main[aria-busy=false] h1")
+    await open_page(frame, "Trust badges")
+    await vitals(frame, f"shopify trust badges ({device['viewport']['width']}px)")
+    money_back = "tr[data-badge=money_back]"
+    assert "Policy text" in await frame.inner_text(f"{money_back} .sources")  # the 30 days read from the policy
+
+    # A window the refund policy contradicts: the badge is withheld and the page says why, in plain words.
+    await frame.fill("#return-window", "60")
+    await frame.click("form[data-method=PUT] button[type=submit]")
+    await frame.wait_for_selector(f"{money_back}[data-withheld=true]")
+    reason = await frame.inner_text(money_back)
+    assert "you confirmed a 60-day return window, but your refund policy says 30 days" in reason
+    assert "You (your confirmation on the badges page): return window of 60 days" in reason
+    assert await accessibility_violations(frame) == []
+    # Nothing on the page is wider than the screen: long source lines wrap or scroll inside their table.
+    assert await frame.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+
+    await frame.fill("#return-window", "30")
+    await frame.click("form[data-method=PUT] button[type=submit]")
+    await frame.wait_for_selector(f"{money_back}[data-shown=true]")
+    assert "30-day money-back guarantee" in await frame.inner_text(money_back)
+    assert csp_violations == []
     await context.close()

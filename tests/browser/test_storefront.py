@@ -58,7 +58,7 @@ async def test_the_product_page_shows_the_estimate_and_true_badges_without_layou
     assert "30-day money-back guarantee" in product_badges
     footer = await page.inner_text("footer [data-upfront-widget=badges]")
     assert "Free shipping to Germany over 50,00 €" in footer
-    assert "Visa, Mastercard, PayPal, and Klarna" in footer
+    assert "Shop Pay, Apple Pay, and Google Pay" in footer  # Shopify's supported digital wallets, as synced
     assert "Hours (Berlin time): Mon–Fri 9:00–17:00; Sat 10:00–14:00" in footer  # the help settings' hours
     assert "Secure checkout" not in footer  # the product's own row says it already: each badge once
     assert await page.get_attribute("[data-upfront-placement=product] [data-upfront-badge=money_back] a", "href") == (

@@ -17,6 +17,7 @@ from plugin.shop_data import load_facts, save_facts
 from tests.help.conftest import change_help
 from tests.widgets.conftest import WidgetClient
 from widgets.badges import Accepted, Badge, Refused, check_badge
+from widgets.badges.sources import Confirmations
 from widgets.settings import default_settings, save_widget_settings
 
 pytestmark = pytest.mark.anyio
@@ -31,7 +32,7 @@ FACTS = ShopFacts(
     email="hello@upfront-demo.example",
     payment_methods=("Visa", "PayPal"),
     refund_policy_url="https://upfront-demo.example/policies/refund-policy",
-    refund_policy_days=30,
+    refund_policy_text="You can return items within 30 days. Approved refunds go back to your payment method.",
     shipping_policy_url="https://upfront-demo.example/policies/shipping-policy",
 )
 SETUP = demo_shipping_setup("DE", "Europe/Berlin", "EUR")
@@ -49,7 +50,7 @@ BASE = "/storefront/shopify/upfront-demo.myshopify.com"
             "secure_checkout",
             {"platform": "bigcommerce"},
         ),
-        (Badge("free_returns", free_returns_confirmed=True), FACTS, SETUP, "free_returns", {"days": 30}),
+        (Badge("free_returns", Confirmations(free_returns=True)), FACTS, SETUP, "free_returns", {"days": 30}),
         (Badge("money_back"), FACTS, SETUP, "money_back", {"days": 30}),
         (Badge("payment_methods"), FACTS, SETUP, "payment_methods", {"methods": ("Visa", "PayPal")}),
         (
@@ -102,10 +103,10 @@ def test_badges_link_to_the_policy_that_backs_them() -> None:
     [
         (Badge("free_returns"), FACTS, SETUP, "not confirmed that returns cost the shopper nothing"),
         (
-            Badge("free_returns", free_returns_confirmed=True),
-            replace(FACTS, refund_policy_days=None),
+            Badge("free_returns", Confirmations(free_returns=True)),
+            replace(FACTS, refund_policy_text=None),
             SETUP,
-            "no return window",
+            "no refund policy text states a return window",
         ),
         (Badge("money_back"), replace(FACTS, refund_policy_url=None), SETUP, "no published refund policy"),
         (Badge("money_back"), replace(FACTS, refund_policy_url="javascript:alert(1)"), SETUP, "no published refund"),
@@ -292,3 +293,19 @@ async def test_changed_business_hours_show_on_the_badge_at_once(
         after = await client.get(f"{BASE}/widgets/badges", params={"placement": "footer", "bucket": "50"})
     assert "Sat 10:00–14:00" in before.text
     assert "Hours (Berlin time): Mon 8:00–12:00" in after.text and "Sat" not in after.text
+
+
+def test_every_shown_badge_says_where_its_facts_come_from() -> None:
+    kinds = ("secure_checkout", "money_back", "payment_methods", "delivery_promise")
+    shown = {kind: check_badge(FACTS, SETUP, Badge(kind)) for kind in kinds}
+    shown["support"] = check_badge(FACTS, SETUP, Badge("support", support_hours="Mon–Fri 9–17"))
+    sources = {kind: [(s.origin, s.field) for s in check.sources] for kind, check in shown.items()}
+    assert all(isinstance(check, Accepted) for check in shown.values())
+    assert sources["secure_checkout"] == [("platform", "the shop's platform")]
+    assert sources["delivery_promise"] == [("platform", "Shopify deliveryProfiles")]
+    assert sources["support"] == [
+        ("merchant", "support hours on the badges page"),
+        ("platform", "Shopify Shop.contactEmail"),
+    ]
+    assert ("policy_text", "Shopify refund policy text (ShopPolicy.body, REFUND_POLICY)") in sources["money_back"]
+    assert sources["payment_methods"] == [("platform", "Shopify payment methods")]

@@ -48,7 +48,10 @@ async def test_the_admin_sees_each_badge_shown_or_refused_with_its_reason(
         await client.put("/admin/widgets/settings", json={"badges": {"support_hours": None}})
         answer = await client.get("/admin/widgets/settings")
     verdicts = {badge["kind"]: badge for badge in answer.json()["badges"]}
-    assert verdicts["money_back"] == {"kind": "money_back", "ok": True, "claim": "money_back"}
+    money_back = verdicts["money_back"]
+    assert (money_back["ok"], money_back["claim"]) == (True, "money_back")
+    policy = "Shopify refund policy text (ShopPolicy.body, REFUND_POLICY)"
+    assert {"origin": "policy_text", "field": policy, "says": "return window of 30 days"} in money_back["sources"]
     assert verdicts["support"]["ok"] is False
     assert "support hours" in verdicts["support"]["reason"]
 
@@ -80,3 +83,41 @@ async def test_a_bad_typical_cost_is_400_with_the_method_and_the_reason(
     assert bad.status_code == 400
     assert bad.json() == {"error": "must not be negative", "field": "estimator.method_typical_costs.DHL Express"}
     assert good.json()["settings"]["estimator"]["method_typical_costs"] == {"DHL": "4"}
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "reason"),
+    [
+        ({"return_window_days": 0}, "badges.return_window_days", "between 1 and 365"),
+        ({"return_window_days": "30"}, "badges.return_window_days", "whole number"),
+        ({"payment_methods": ["Visa", "Bitcoin"]}, "badges.payment_methods", "'Bitcoin' is not one of"),
+        ({"return_policy_url": "mailto:x@example.com"}, "badges.return_policy_url", "https:// link"),
+        ({"money_back_confirmed": "yes"}, "badges.money_back_confirmed", "true or false"),
+    ],
+    ids=["window-zero", "window-text", "unknown-method", "policy-not-https", "flag-text"],
+)
+async def test_a_bad_confirmation_is_400_with_the_reason_and_changes_nothing(
+    settings: Settings, redis: Redis, shop: ShopRef, change: dict[str, object], field: str, reason: str
+) -> None:
+    async with admin_client(settings, redis, shop) as client:
+        before = (await client.get("/admin/widgets/settings")).json()["settings"]
+        refused = await client.put("/admin/widgets/settings", json={"badges": {"return_window_days": 30, **change}})
+        after = (await client.get("/admin/widgets/settings")).json()["settings"]
+    assert refused.status_code == 400
+    assert refused.json()["field"] == field and reason in refused.json()["error"]
+    assert after == before
+
+
+async def test_a_confirmed_window_that_contradicts_the_refund_policy_is_withheld(
+    settings: Settings, redis: Redis, shop: ShopRef
+) -> None:
+    async with admin_client(settings, redis, shop) as client:
+        saved = await client.put("/admin/widgets/settings", json={"badges": {"return_window_days": 60}})
+        fixed = await client.put("/admin/widgets/settings", json={"badges": {"return_window_days": 30}})
+    withheld = {badge["kind"]: badge for badge in saved.json()["badges"]}["money_back"]
+    shown = {badge["kind"]: badge for badge in fixed.json()["badges"]}["money_back"]
+    assert saved.json()["settings"]["badges"]["return_window_days"] == 60
+    assert withheld["ok"] is False and withheld["withheld"] is True
+    assert "you confirmed a 60-day return window, but your refund policy says 30 days" in withheld["reason"]
+    assert {"origin", "field", "says"} == set(withheld["sources"][0])
+    assert shown["ok"] is True

@@ -1,19 +1,28 @@
 """The badge catalogue and its claim checks: every badge states a fact about the shop, or it is not shown.
 
 No third-party seals: the app can vouch only for what the shop's own data (platform facts, synced shipping rates,
-the merchant's stated support hours) says. The admin shows each refusal's reason so the merchant can fix the fact.
+the refund policy's text, the merchant's confirmations) says. Each verdict carries its sources; a claim whose
+sources contradict each other is withheld. The admin shows each refusal's reason so the merchant can fix the fact.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from plugin.platform import ShopFacts
 from plugin.rates import ShippingSetup
+from widgets.badges.sources import (
+    PLATFORM_NAMES,
+    Confirmations,
+    ReturnPolicyFacts,
+    Source,
+    resolve_payment_methods,
+    resolve_return_policy,
+)
 from widgets.estimator.engine import compile_setup
 from widgets.estimator.pricing import Cart, quote_zone
 from widgets.help.hours import BusinessHours
@@ -28,7 +37,7 @@ class Badge:
     """A badge the merchant asked for, with what only the merchant can state."""
 
     kind: str
-    free_returns_confirmed: bool = False
+    confirmed: Confirmations = Confirmations()  # what the merchant confirmed where no platform field exists
     support_hours: str | None = None  # the merchant's own words, used only while the help settings state no hours
     support_url: str | None = None
     hours: BusinessHours | None = None  # the business hours of the help settings: the one source of opening times
@@ -50,6 +59,7 @@ class Accepted:
     claim: str  # the message key of the wording that states the fact
     values: Mapping[str, Any] = field(default_factory=dict)  # the facts behind the claim
     link: Link | None = None
+    sources: tuple[Source, ...] = ()  # where the facts behind the claim come from
     ok: Literal[True] = True
 
 
@@ -57,6 +67,8 @@ class Accepted:
 class Refused:
     kind: str
     reason: str
+    sources: tuple[Source, ...] = ()
+    withheld: bool = False  # True: sources contradict each other (not merely missing)
     ok: Literal[False] = False
 
 
@@ -66,10 +78,8 @@ BadgeCheck = Accepted | Refused
 def badges_from_settings(settings: BadgeSettings, hours: BusinessHours | None = None) -> list[Badge]:
     """`hours`: the shop's business hours from its help settings, which the support badge states when set."""
     stated = hours if hours is not None and hours.has_any_hours() else None
-    return [
-        Badge(kind, settings.free_returns_confirmed, settings.support_hours, settings.support_url, stated)
-        for kind in settings.kinds
-    ]
+    confirmed = Confirmations.of(settings)
+    return [Badge(kind, confirmed, settings.support_hours, settings.support_url, stated) for kind in settings.kinds]
 
 
 def safe_link(url: str | None) -> str | None:
@@ -94,7 +104,34 @@ def check_badge(facts: ShopFacts, setup: ShippingSetup | None, badge: Badge) -> 
         "delivery_promise": _delivery_promise,
         "support": _support,
     }
-    return checks[badge.kind](facts, setup, badge)
+    found = checks[badge.kind](facts, setup, badge)
+    if isinstance(found, Accepted) and not found.sources:
+        return replace(found, sources=_sources_of(found, facts, badge))
+    return found
+
+
+# Where the facts of the badges that need no resolution come from (platform field names as each API calls them).
+RATE_FIELDS = {"shopify": "Shopify deliveryProfiles", "bigcommerce": "BigCommerce GET /v2/shipping/zones"}
+EMAIL_FIELDS = {"shopify": "Shopify Shop.contactEmail", "bigcommerce": "BigCommerce /v2/store order_email"}
+
+
+def _sources_of(check: Accepted, facts: ShopFacts, badge: Badge) -> tuple[Source, ...]:
+    platform = facts.shop.platform
+    if check.kind == "secure_checkout":
+        return (Source("platform", "the shop's platform", f"checkout hosted by {PLATFORM_NAMES.get(platform)}"),)
+    if check.kind == "delivery_promise":
+        return (Source("platform", RATE_FIELDS.get(platform, "synced shipping rates"), "the synced shipping rates"),)
+    if check.kind != "support":
+        return ()
+    if badge.hours is not None:
+        hours = Source("merchant", "business hours in the help settings", "opening hours")
+    else:
+        hours = Source("merchant", "support hours on the badges page", badge.support_hours or "")
+    if safe_link(badge.support_url):
+        contact = Source("merchant", "support link on the badges page", str(badge.support_url))
+    else:
+        contact = Source("platform", EMAIL_FIELDS.get(platform, "shop email"), str(facts.email))
+    return hours, contact
 
 
 def _secure_checkout(facts: ShopFacts, setup: ShippingSetup | None, badge: Badge) -> BadgeCheck:
@@ -104,36 +141,52 @@ def _secure_checkout(facts: ShopFacts, setup: ShippingSetup | None, badge: Badge
     return Accepted(badge.kind, "secure_checkout", {"platform": platform})
 
 
-def _refund_window(facts: ShopFacts, kind: str) -> tuple[int, Link] | Refused:
-    if not facts.refund_policy_days or facts.refund_policy_days <= 0:
-        return Refused(kind, "the refund policy states no return window in days")
-    url = safe_link(facts.refund_policy_url)
-    if url is None:
-        return Refused(kind, "there is no published refund policy page to link to")
-    return facts.refund_policy_days, Link(url, "refund_policy")
+def _return_terms(facts: ShopFacts, badge: Badge) -> tuple[ReturnPolicyFacts, int, Link] | Refused:
+    terms = resolve_return_policy(facts, badge.confirmed)
+    if terms.window_conflict:
+        return Refused(badge.kind, f"withheld: {terms.window_conflict}", terms.sources, withheld=True)
+    if terms.window_days is None:
+        return Refused(badge.kind, terms.window_missing or "no source states a return window", terms.sources)
+    if terms.policy_url is None:
+        where = "" if facts.shop.platform == "shopify" else ": add its link"
+        return Refused(badge.kind, f"there is no published refund policy page to link to{where}", terms.sources)
+    return terms, terms.window_days, Link(terms.policy_url, "refund_policy")
 
 
 def _free_returns(facts: ShopFacts, setup: ShippingSetup | None, badge: Badge) -> BadgeCheck:
-    window = _refund_window(facts, badge.kind)
-    if isinstance(window, Refused):
-        return window
-    if not badge.free_returns_confirmed:
-        return Refused(badge.kind, "you have not confirmed that returns cost the shopper nothing")
-    return Accepted(badge.kind, "free_returns", {"days": window[0]}, window[1])
+    found = _return_terms(facts, badge)
+    if isinstance(found, Refused):
+        return found
+    terms, days, link = found
+    if terms.free_conflict:
+        return Refused(badge.kind, f"withheld: {terms.free_conflict}", terms.sources, withheld=True)
+    if not terms.free_returns:
+        reason = "you have not confirmed that returns cost the shopper nothing, and your refund policy does not say so"
+        return Refused(badge.kind, reason, terms.sources)
+    return Accepted(badge.kind, "free_returns", {"days": days}, link, terms.sources)
 
 
 def _money_back(facts: ShopFacts, setup: ShippingSetup | None, badge: Badge) -> BadgeCheck:
-    window = _refund_window(facts, badge.kind)
-    if isinstance(window, Refused):
-        return window
-    return Accepted(badge.kind, "money_back", {"days": window[0]}, window[1])
+    found = _return_terms(facts, badge)
+    if isinstance(found, Refused):
+        return found
+    terms, days, link = found
+    if terms.refund_conflict:
+        return Refused(badge.kind, f"withheld: {terms.refund_conflict}", terms.sources, withheld=True)
+    if not terms.refunds:
+        reason = "neither your confirmation nor your refund policy says returns are refunded in money"
+        return Refused(badge.kind, reason, terms.sources)
+    return Accepted(badge.kind, "money_back", {"days": days}, link, terms.sources)
 
 
 def _payment_methods(facts: ShopFacts, setup: ShippingSetup | None, badge: Badge) -> BadgeCheck:
-    methods = [name.strip() for name in facts.payment_methods if name.strip()]
-    if not methods:
-        return Refused(badge.kind, "no accepted payment methods are known for the shop")
-    return Accepted(badge.kind, "payment_methods", {"methods": tuple(dict.fromkeys(methods))[:PAYMENT_METHODS_SHOWN]})
+    found = resolve_payment_methods(facts, badge.confirmed)
+    if found.conflict:
+        return Refused(badge.kind, f"withheld: {found.conflict}", found.sources, withheld=True)
+    if not found.methods:
+        return Refused(badge.kind, "no accepted payment methods are known for the shop", found.sources)
+    methods = found.methods[:PAYMENT_METHODS_SHOWN]
+    return Accepted(badge.kind, "payment_methods", {"methods": methods}, None, found.sources)
 
 
 def _delivery_promise(facts: ShopFacts, setup: ShippingSetup | None, badge: Badge) -> BadgeCheck:

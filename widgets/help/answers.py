@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from widgets.badges.catalogue import Accepted, Badge, check_badge, safe_link
+from widgets.badges.sources import Confirmations
 from widgets.help.rules import Rule
 from widgets.help.settings import FaqEntry, HelpSettings
 from widgets.help.wording import HelpWording
@@ -90,20 +91,17 @@ def shipping_lines(data: Mapping[str, Any] | None, country: str, subtotal: Decim
 
 
 def returns_answer(entry: FaqEntry, shop: StorefrontShop, words: HelpWording) -> Answer | None:
-    """The return window exactly as the money-back badge states it, "free" only when the merchant confirmed it."""
+    """The return window exactly as the money-back badge states it, "free" only as the free-returns badge says it."""
     question = _localized(entry.question, words.locale) or words.t("faq_returns")
-    window = check_badge(shop.facts, shop.setup, Badge("money_back"))
-    free = check_badge(
-        shop.facts,
-        shop.setup,
-        Badge("free_returns", free_returns_confirmed=shop.settings.badges.free_returns_confirmed),
-    )
+    confirmed = Confirmations.of(shop.settings.badges)
+    window = check_badge(shop.facts, shop.setup, Badge("money_back", confirmed))
+    free = check_badge(shop.facts, shop.setup, Badge("free_returns", confirmed))
     if isinstance(window, Accepted) and window.link is not None:
         lines = [words.t("returns_days", days=window.values["days"])]
         if isinstance(free, Accepted):
             lines.append(words.t("returns_free"))
         return Answer(entry.id, question, tuple(lines), window.link.url, words.t("returns_policy"))
-    policy = safe_link(shop.facts.refund_policy_url)
+    policy = safe_link(shop.facts.refund_policy_url) or safe_link(confirmed.return_policy_url)
     return None if policy is None else Answer(entry.id, question, (), policy, words.t("returns_policy"))
 
 
