@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 
 from plugin.bigcommerce.mapping import shop_facts_from_store
 from plugin.bigcommerce.rest import StoreApi
+from plugin.currencies import currencies_from_bigcommerce, with_currencies
 from plugin.keys import Keys, ShopRef
 from plugin.platform import ShopFacts
 from plugin.rates import ShippingSetup, zones_from_bigcommerce
@@ -30,6 +31,9 @@ async def sync_facts(api: StoreApi, redis: Redis, keys: Keys, shop: ShopRef) -> 
     if not isinstance(store, dict):
         raise ValueError("GET /v2/store answered without a store object")
     facts = shop_facts_from_store(shop, store)
+    # The currencies shoppers may browse in, with the store's own exchange rates and decimal places.
+    currencies = currencies_from_bigcommerce(await api.v2_list("/v2/currencies"))
+    facts = replace(facts, extra=with_currencies(facts.extra, currencies))
     await save_facts(redis, keys, facts)
     return facts
 

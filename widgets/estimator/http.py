@@ -25,7 +25,7 @@ from widgets.estimator.engine import (
 from widgets.estimator.rendered import rendered_estimate
 from widgets.estimator.service import order_within
 from widgets.holdout import BUCKET_SCHEMA, TREATMENT, BucketError, variant_for
-from widgets.i18n import Wording, choose_locale
+from widgets.i18n import Wording, choose_locale, language_region, money_locale
 from widgets.settings import PLACEMENT_SCHEMA, PLACEMENTS
 from widgets.shop_context import ShopUnavailable, StorefrontShop
 from widgets.storefront import StorefrontCall, error, fragment
@@ -83,6 +83,7 @@ def estimate_body(answer: EstimateAnswer) -> dict[str, Any]:
         "status": status,
         "message": messages.get(status),
         "currency": data.get("currency", answer.shop.facts.currency),
+        "currency_message": currency_message(answer, Wording("en", answer.shop.facts)),
         "destination": {
             "country": answer.destination.country,
             "province": answer.request.province,
@@ -108,6 +109,17 @@ def estimate_body(answer: EstimateAnswer) -> dict[str, Any]:
         "ship_date": data.get("ship_date"),
         "order_within_s": None if left is None else int(left.total_seconds()),
     }
+
+
+def currency_message(answer: EstimateAnswer, words: Wording) -> str | None:
+    """The plain sentence for a shopper whose currency the shop does not sell in; None otherwise."""
+    presentment = (answer.data or {}).get("presentment") or {}
+    requested, shown = presentment.get("requested"), (answer.data or {}).get("currency")
+    if not presentment.get("sold", True):
+        return words.t("currency_not_sold", shop=shown, asked=requested)
+    if requested is not None and requested != shown:
+        return words.t("currency_no_rate", shop=shown)
+    return None
 
 
 def _encode(body: dict[str, Any]) -> bytes:
@@ -142,7 +154,18 @@ ESTIMATE_QUERY = (
     ),
     QueryParam("weight_g", "cart weight in grams", schema={"type": "integer", "minimum": 0, "maximum": MAX_WEIGHT_G}),
     QueryParam("item_count", "items in the cart", schema={"type": "integer", "minimum": 1, "maximum": MAX_ITEMS}),
-    QueryParam("currency", "must be the shop currency (default)", schema=_pattern("[A-Z]{3}")),
+    QueryParam(
+        "currency",
+        "the shopper's ISO 4217 currency (default: the shop's); one the shop does not sell in is answered in the "
+        "shop's currency, with currency_message saying so",
+        schema=_pattern("[A-Z]{3}"),
+    ),
+    QueryParam(
+        "rate",
+        "Shopify only: the storefront's rate from the shop currency to `currency` (Shopify.currency.rate), used when "
+        "the shop states no fixed rate for it",
+        schema={"type": "string", "pattern": r"^[0-9]{1,12}(\.[0-9]{1,12})?$"},
+    ),
 )
 FRAGMENT_QUERY = (
     *ESTIMATE_QUERY,
@@ -239,6 +262,8 @@ def fragment_context(answer: EstimateAnswer, words: Wording, variant: str) -> di
         message = words.t("not_shipped", country=country)
     elif not options:
         message = words.t("unknown_rates")
+    else:
+        message = currency_message(answer, words)
     destination = country if not answer.request.postcode else f"{country}, {answer.request.postcode}"
     return {
         "t": words.t,
@@ -283,5 +308,12 @@ async def estimate_fragment(call: StorefrontCall) -> Response:
     locale = choose_locale(
         settings.locale, call.request.query_params.get("locale"), answer.shop.facts.locale, settings.fallback_locale
     )
-    words = Wording(locale, answer.shop.facts)
+    data = answer.data or {}
+    words = Wording(
+        locale,
+        answer.shop.facts,
+        currency=data.get("currency"),
+        decimals=data.get("decimals"),
+        money_locale=money_locale(locale, language_region(call.request.query_params.get("locale"))),
+    )
     return fragment(call.render("widgets/estimate.html", **fragment_context(answer, words, variant)), variant)
