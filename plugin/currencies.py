@@ -84,17 +84,10 @@ def with_currencies(extra: Mapping[str, Any], currencies: Iterable[ShopCurrency]
 
 # --- Shopify -------------------------------------------------------------------------------------------------
 
-SHOPIFY_CURRENCY_SETTINGS_QUERY = """
-query CurrencySettings {
-  shop {
-    currencySettings(first: 250) { nodes { currencyCode enabled manualRate } }
-  }
-}
-""".strip()
-
 
 def currencies_from_shopify(data: Mapping[str, Any]) -> list[ShopCurrency]:
-    """Map a SHOPIFY_CURRENCY_SETTINGS_QUERY answer; Shopify lists the presentment currencies, not the shop's own."""
+    """Map `shop { currencySettings(first: 250) { nodes { currencyCode enabled manualRate } } }` (asked with the
+    shop's facts, plugin.shopify.shop_queries); Shopify lists the presentment currencies, not the shop's own."""
     connection = (data.get("shop") or {}).get("currencySettings") or {}
     nodes = connection.get("nodes") or [edge.get("node") for edge in connection.get("edges") or ()]
     found = (

@@ -12,7 +12,7 @@ from typing import Any
 import anyio
 import httpx
 
-from plugin.currencies import SHOPIFY_CURRENCY_SETTINGS_QUERY, currencies_from_shopify, with_currencies
+from plugin.currencies import currencies_from_shopify, with_currencies
 from plugin.errors import AuthError, NotFoundError, PermanentError
 from plugin.events import PlatformEvent
 from plugin.keys import ShopRef
@@ -107,12 +107,12 @@ class ShopifyPlatform:
 
     async def fetch_shop_facts(self, shop: ShopRef) -> ShopFacts:
         try:
-            facts = shop_facts_from(await self._query(shop, SHOP_FACTS_QUERY), shop)
+            answer = await self._query(shop, SHOP_FACTS_QUERY)
+            facts = shop_facts_from(answer, shop)
         except ValueError as exc:
             raise PermanentError(str(exc)) from exc
         # The presentment currencies (Markets), so the storefront can answer a shopper in theirs.
-        currencies = currencies_from_shopify(await self._query(shop, SHOPIFY_CURRENCY_SETTINGS_QUERY))
-        return replace(facts, extra=with_currencies(facts.extra, currencies))
+        return replace(facts, extra=with_currencies(facts.extra, currencies_from_shopify(answer)))
 
     async def fetch_order(self, shop: ShopRef, order_id: str) -> Order:
         data = await self._query(shop, ORDER_QUERY, {"id": order_gid(order_id)})

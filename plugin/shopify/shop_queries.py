@@ -2,7 +2,8 @@
 
 Field names checked against the Admin GraphQL reference: Shop (name, contactEmail, currencyCode,
 currencyFormats.moneyFormat, ianaTimezone, billingAddress.countryCodeV2, shipsToCountries, shopPolicies
-{type url}, primaryDomain {host url}, myshopifyDomain) and currentAppInstallation.accessScopes.
+{type url}, primaryDomain {host url}, myshopifyDomain, currencySettings: plugin.currencies) and
+currentAppInstallation.accessScopes.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ query ShopFacts {
     contactEmail
     currencyCode
     currencyFormats { moneyFormat }
+    currencySettings(first: 250) { nodes { currencyCode enabled manualRate } }
     ianaTimezone
     billingAddress { countryCodeV2 }
     shipsToCountries
