@@ -72,6 +72,8 @@ def test_bigcommerce_currencies_keep_the_stores_rate_and_decimal_places_and_leav
         (_shopify(), "EUR", None, ("EUR", Decimal(1), SHOP)),
         (_shopify(), "USD", Decimal("1.0843"), ("USD", Decimal("1.0843"), STOREFRONT)),
         (_shopify(), "USD", None, ("EUR", Decimal(1), NO_RATE)),
+        (_shopify(), "USD", Decimal("0"), ("EUR", Decimal(1), NO_RATE)),  # outside the sane range: ignored
+        (_shopify(), "USD", Decimal("2000000"), ("EUR", Decimal(1), NO_RATE)),
         (_shopify(), "CHF", Decimal("2"), ("CHF", Decimal("0.9400"), PLATFORM)),  # the manual rate wins
         (_shopify(), "JPY", Decimal("160"), ("EUR", Decimal(1), NOT_SOLD)),  # switched off in Markets
         (_shopify(), "GBP", Decimal("0.86"), ("EUR", Decimal(1), NOT_SOLD)),  # not a market currency at all
@@ -85,6 +87,8 @@ def test_bigcommerce_currencies_keep_the_stores_rate_and_decimal_places_and_leav
         "own",
         "shopify-storefront-rate",
         "shopify-no-rate",
+        "shopify-zero-rate",
+        "shopify-absurd-rate",
         "shopify-manual-rate",
         "shopify-disabled",
         "shopify-unsold",
@@ -170,8 +174,8 @@ def test_a_setup_in_the_shops_own_currency_is_left_as_it_is() -> None:
 
 @pytest.mark.parametrize(
     ("currency", "rate", "field"),
-    [("EURO", None, "currency"), ("€", None, "currency"), ("USD", "1e3", "rate"), ("USD", "0.0000000001", "rate")],
-    ids=["four-letters", "symbol", "exponent", "absurd"],
+    [("EURO", None, "currency"), ("€", None, "currency"), ("USD", "1e3", "rate"), ("USD", "-1", "rate")],
+    ids=["four-letters", "symbol", "exponent", "negative"],
 )
 def test_a_malformed_badge_query_is_refused(currency: str, rate: str | None, field: str) -> None:
     with pytest.raises(CurrencyQueryError) as caught:

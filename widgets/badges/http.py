@@ -12,7 +12,7 @@ from starlette.responses import Response
 from plugin.openapi import QueryParam, documented
 from widgets.badges.catalogue import Accepted, badges_from_settings, check_badge
 from widgets.badges.icons import icon
-from widgets.estimator.presentment import CurrencyQueryError, presentment_for_query, presentment_setup
+from widgets.estimator.presentment import RATE_SHAPE, CurrencyQueryError, presentment_for_query, presentment_setup
 from widgets.help.opening import opening_words
 from widgets.help.wording import HelpWording
 from widgets.holdout import BUCKET_SCHEMA, TREATMENT, BucketError, variant_for
@@ -84,7 +84,11 @@ def badge_view(badge: Accepted, words: Wording, now: datetime) -> BadgeView:
             "the shopper's ISO 4217 currency (default: the shop's)",
             schema={"type": "string", "pattern": "^[A-Z]{3}$"},
         ),
-        QueryParam("rate", "Shopify only: the storefront's rate from the shop currency to `currency`"),
+        QueryParam(
+            "rate",
+            "Shopify only: the storefront's rate from the shop currency to `currency`",
+            schema={"type": "string", "pattern": f"^{RATE_SHAPE}$"},
+        ),
         QueryParam("bucket", "the visitor's holdout bucket, 0-99", schema=BUCKET_SCHEMA),
     ),
 )

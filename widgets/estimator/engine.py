@@ -17,7 +17,6 @@ from plugin.rates import ShippingSetup
 from widgets.estimator.delivery import ShippingCalendar, delivery_window, plan_dispatch
 from widgets.estimator.matching import MatchLevel, ZoneIndex
 from widgets.estimator.money import is_currency, minor_units, round_money
-from widgets.estimator.presentment import SANE_RATES, rate_is_sane
 from widgets.estimator.pricing import Cart, FreeShippingProgress, quote_zone
 
 MAX_WEIGHT_G = 1_000_000
@@ -229,9 +228,10 @@ def parse_estimate_request(raw: Mapping[str, str | None], *, shop_currency: str)
     if is_currency(currency) and subtotal != round_money(subtotal, currency):
         raise EstimateInputError("subtotal", f"has more decimals than {currency} allows")
 
+    # A well-formed rate outside the sane range is not refused but never used (widgets.estimator.presentment).
     rate = None if not (raw.get("rate") or "").strip() else _decimal(raw.get("rate"), "rate")
-    if rate is not None and not rate_is_sane(rate):
-        raise EstimateInputError("rate", f"must be between {SANE_RATES[0]:f} and {SANE_RATES[1]:f}")
+    if rate is not None and rate < 0:
+        raise EstimateInputError("rate", "must not be negative")
 
     weight_g = _integer(raw.get("weight_g"), "weight_g", default=0)
     if weight_g < 0:

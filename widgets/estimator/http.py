@@ -22,6 +22,7 @@ from widgets.estimator.engine import (
     known_countries,
     parse_estimate_request,
 )
+from widgets.estimator.presentment import RATE_SHAPE
 from widgets.estimator.rendered import rendered_estimate
 from widgets.estimator.service import order_within
 from widgets.holdout import BUCKET_SCHEMA, TREATMENT, BucketError, variant_for
@@ -164,7 +165,7 @@ ESTIMATE_QUERY = (
         "rate",
         "Shopify only: the storefront's rate from the shop currency to `currency` (Shopify.currency.rate), used when "
         "the shop states no fixed rate for it",
-        schema={"type": "string", "pattern": r"^[0-9]{1,12}(\.[0-9]{1,12})?$"},
+        schema=_pattern(RATE_SHAPE),
     ),
 )
 FRAGMENT_QUERY = (

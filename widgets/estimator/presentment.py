@@ -6,11 +6,12 @@ What the server trusts from the browser, and why:
   sentence saying so; it never changes which rates or zones apply.
 - The rate: only on Shopify, only for a currency the shop sells in without a merchant-fixed rate, because Shopify's
   automatic rates are not in the Admin API and its storefront states the rate it converts prices with
-  (`Shopify.currency.rate`). It must lie within SANE_RATES. A rate the platform states server-side always wins
-  (Shopify `CurrencySetting.manualRate`, BigCommerce `currency_exchange_rate`); BigCommerce rates never come from the
-  browser. A forged rate changes only the displayed estimate of the request that carries it: it is part of every
-  cache key (the query string, the estimate digest, the converted setup), so no other shopper sees its answer, and
-  nothing is charged from an estimate — checkout prices it again.
+  (`Shopify.currency.rate`). One outside SANE_RATES is ignored (the answer is then in the shop's currency). A rate
+  the platform states server-side always wins (Shopify `CurrencySetting.manualRate`, BigCommerce
+  `currency_exchange_rate`); BigCommerce rates never come from the browser. A forged rate changes only the
+  displayed estimate of the request that carries it: it is part of every cache key (the query string, the estimate
+  digest, the converted setup), so no other shopper sees its answer, and nothing is charged from an estimate:
+  checkout prices it again.
 
 Rounding, as each platform converts shipping rates:
 - SHOPIFY_CONVERSION: amount x rate, rounded half up to the currency's ISO 4217 minor units (JPY 0, EUR 2, KWD 3).
@@ -113,21 +114,20 @@ class CurrencyQueryError(ValueError):
 
 
 _CODE = re.compile(r"[A-Z]{3}")
-_RATE = re.compile(r"\d{1,12}(\.\d{1,12})?")
+RATE_SHAPE = "[0-9]{1,12}([.][0-9]{1,12})?"
+_RATE = re.compile(RATE_SHAPE)
 
 
 def presentment_for_query(facts: ShopFacts, currency: str | None, rate: str | None) -> Presentment:
     """`choose_presentment` for the raw `currency` and `rate` of a widget query that carries no cart (badges)."""
-    code = (currency or facts.currency).strip().upper()
+    code = facts.currency if currency is None else currency
     if not _CODE.fullmatch(code):
         raise CurrencyQueryError("currency", "must be a three-letter ISO 4217 currency code")
     parsed = None
-    if rate is not None and rate.strip():
-        if not _RATE.fullmatch(rate.strip()):
+    if rate is not None:
+        if not _RATE.fullmatch(rate):
             raise CurrencyQueryError("rate", "must be a plain decimal number like 1.0843")
-        parsed = Decimal(rate.strip())
-        if not rate_is_sane(parsed):
-            raise CurrencyQueryError("rate", f"must be between {SANE_RATES[0]:f} and {SANE_RATES[1]:f}")
+        parsed = Decimal(rate)  # outside SANE_RATES it is ignored, as by the estimate
     return choose_presentment(facts, code, parsed)
 
 
