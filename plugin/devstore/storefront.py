@@ -309,9 +309,6 @@ class StorefrontConfig:
     clock: Callable[[], float]
     currency: str = "EUR"
 
-    def money(self, amount: Decimal) -> str:
-        return format_shop_money(amount, MONEY_FORMATS[self.currency])
-
     @property
     def ships_from(self) -> str:
         return PLATFORM_ORIGINS[self.platform]

@@ -77,7 +77,9 @@ class EstimateService:
         """The shop's setup with its zone index and calendar built once per data version (and presentment
         currency and rate: amounts converted, see widgets.estimator.presentment); None when the setup is missing or
         names an origin country or currency the engine does not know."""
-        key = (shop.shop.tag, shop.version, "" if presentment is None else presentment.cache_part)
+        # Answers in the shop's own currency (asked for, or not convertible) share one compiled setup.
+        part = "" if presentment is None or not presentment.converts else presentment.cache_part
+        key = (shop.shop.tag, shop.version, part)
         if key in self._compiled:
             self._compiled.move_to_end(key)
             return self._compiled[key]
