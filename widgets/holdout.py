@@ -16,8 +16,8 @@ class BucketError(ValueError):
 
 def variant_for(bucket: str | None, holdout_percent: int) -> str:
     """Buckets below the holdout share are the control group and see nothing. No bucket (an API caller, not
-    the script) means no experiment: treatment."""
-    if bucket is None or bucket == "":
+    the script) means no experiment: treatment. An empty one is malformed, as the schema says (an integer)."""
+    if bucket is None:
         return TREATMENT
     if not bucket.isdigit() or not 0 <= int(bucket) < BUCKETS:
         raise BucketError(f"bucket must be a whole number from 0 to {BUCKETS - 1}")

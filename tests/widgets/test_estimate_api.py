@@ -95,8 +95,10 @@ async def test_a_huge_postcode_is_refused_without_being_echoed(widget_client: Wi
 async def test_a_bad_holdout_bucket_or_placement_is_refused(widget_client: WidgetClient, shop: ShopRef) -> None:
     async with widget_client() as client:
         bucket = await client.get(f"{BASE}/widgets/estimate", params={**CART, "bucket": "100"})
+        empty = await client.get(f"{BASE}/widgets/estimate", params={**CART, "bucket": ""})
         placement = await client.get(f"{BASE}/widgets/estimate", params={**CART, "placement": "sidebar"})
     assert (bucket.status_code, bucket.json()["field"]) == (400, "bucket")
+    assert (empty.status_code, empty.json()["field"]) == (400, "bucket")  # the schema says a whole number
     assert (placement.status_code, placement.json()["field"]) == (400, "placement")
 
 
