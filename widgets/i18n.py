@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache
 
-from babel import Locale
+from babel import Locale, localedata
 from babel.dates import format_interval, format_skeleton
 from babel.lists import format_list
 
@@ -29,6 +29,8 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "more_options_one": "1 more option at checkout",
         "more_options_other": "{count} more options at checkout",
         "free_remaining": "Add {amount} more for free shipping",
+        "currency_not_sold": "Shipping costs are shown in {shop}: this shop does not sell in {asked}.",
+        "currency_no_rate": "Shipping costs are shown in {shop}, the shop's currency.",
         "free_reached": "Your order qualifies for free shipping",
         "order_within": "Order within {duration} to ship today",
         "hours_minutes": "{hours} h {minutes} min",
@@ -64,6 +66,8 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "more_options_one": "1 weitere Option an der Kasse",
         "more_options_other": "{count} weitere Optionen an der Kasse",
         "free_remaining": "Noch {amount} bis zum kostenlosen Versand",
+        "currency_not_sold": "Versandkosten in {shop}: Dieser Shop verkauft nicht in {asked}.",
+        "currency_no_rate": "Versandkosten in {shop}, der Währung des Shops.",
         "free_reached": "Ihre Bestellung wird kostenlos versendet",
         "order_within": "Bestellen Sie innerhalb von {duration} für den Versand heute",
         "hours_minutes": "{hours} Std. {minutes} Min.",
@@ -109,12 +113,39 @@ def choose_locale(configured: str | None, storefront: str | None, shop: str | No
     return fallback if fallback in SUPPORTED else "en"
 
 
+def language_region(tag: str | None) -> str | None:
+    """`de-CH` -> `CH`; None when the tag names no region."""
+    found = _LANGUAGE.match((tag or "").strip())
+    region = found.group(2) if found else None
+    return region.upper() if region and region.isalpha() else None
+
+
+def money_locale(language: str, region: str | None) -> str:
+    """The locale to format a shopper's money by: their language in their region where CLDR has it (`de_CH` writes
+    "CHF 5.40", `en_CA` "$5.00"), else the language alone."""
+    if region:
+        candidate = f"{language}_{region.upper()}"
+        if candidate in _known_locales():
+            return candidate
+    return language
+
+
+@cache
+def _known_locales() -> frozenset[str]:
+    return frozenset(localedata.locale_identifiers())
+
+
 @dataclass(frozen=True)
 class Wording:
     """Everything a fragment says, in one language, for one shop."""
 
     locale: str
     facts: ShopFacts
+    # The shopper's presentment currency when it is not the shop's (widgets.estimator.presentment), its decimal
+    # places, and the shopper's locale with its region (de-CH) to format it by.
+    currency: str | None = None
+    decimals: int | None = None
+    money_locale: str | None = None
 
     def t(self, key: str, **values: object) -> str:
         return _MESSAGES[self.locale][key].format(**values)
@@ -127,7 +158,10 @@ class Wording:
 
     def money(self, amount: Decimal) -> str:
         """The shop's own money format when it has one (Shopify's "{{amount_with_comma_separator}} €"), with
-        any HTML a theme put in it removed; else CLDR's format for the shop currency in this language."""
+        any HTML a theme put in it removed; else CLDR's format for the shop currency in this language. Another
+        currency is always in CLDR's format for the shopper's locale: the shop's format names the shop's currency."""
+        if self.currency is not None and self.currency != self.facts.currency:
+            return format_money(amount, self.currency, self.money_locale or self.locale, self.decimals)
         shop_format = _TAGS.sub("", self.facts.money_format or "").strip()
         if shop_format and shop_format != "{{amount}}" and "{{" in shop_format:
             return format_shop_money(amount, shop_format)

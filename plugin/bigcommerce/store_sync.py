@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 
 from plugin.bigcommerce.mapping import payment_methods_from, shop_facts_from_store
 from plugin.bigcommerce.rest import StoreApi
+from plugin.currencies import currencies_from_bigcommerce, with_currencies
 from plugin.errors import AuthError, NotFoundError, PermanentError
 from plugin.keys import Keys, ShopRef
 from plugin.platform import ShopFacts
@@ -42,7 +43,10 @@ async def read_store_facts(api: StoreApi, shop: ShopRef) -> ShopFacts:
     store = await api.get("/v2/store")
     if not isinstance(store, dict):
         raise PermanentError("GET /v2/store answered without a store object")
-    return replace(shop_facts_from_store(shop, store), payment_methods=await read_payment_methods(api, shop))
+    facts = replace(shop_facts_from_store(shop, store), payment_methods=await read_payment_methods(api, shop))
+    # The currencies shoppers may browse in, with the store's own exchange rates and decimal places.
+    currencies = currencies_from_bigcommerce(await api.v2_list("/v2/currencies"))
+    return replace(facts, extra=with_currencies(facts.extra, currencies))
 
 
 async def sync_facts(api: StoreApi, redis: Redis, keys: Keys, shop: ShopRef) -> ShopFacts:

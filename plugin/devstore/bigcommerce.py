@@ -84,8 +84,43 @@ class EmulatedStore:
     consent: dict[int, dict[str, Any]] = field(default_factory=dict)
     hooks: list[dict[str, Any]] = field(default_factory=list)
     scripts: list[dict[str, Any]] = field(default_factory=list)
+    currencies: list[dict[str, Any]] = field(default_factory=lambda: demo_currencies())
     window_started: float = 0.0
     window_used: int = 0
+
+
+def _currency(row_id: int, code: str, rate: str, token: str, name: str, **more: Any) -> dict[str, Any]:
+    """A row of GET /v2/currencies, with the fields and value types of the reference's example."""
+    return {
+        "id": row_id,
+        "is_default": False,
+        "last_updated": "2026-11-02T09:00:00.000Z",
+        "country_iso2": more.pop("country_iso2", code[:2]),
+        "currency_code": code,
+        "currency_exchange_rate": rate,  # a string in the reference, "0.849"
+        "auto_update": False,
+        "token_location": "left",
+        "token": token,
+        "decimal_token": ".",
+        "thousands_token": ",",
+        "decimal_places": 2,
+        "name": name,
+        "is_transactional": True,
+        "enabled": True,
+        **more,
+    }
+
+
+def demo_currencies() -> list[dict[str, Any]]:
+    """The demo store's currencies: USD (default), EUR and CAD at the store's own rates, JPY shown without
+    decimals, and a disabled GBP the storefront does not offer."""
+    return [
+        _currency(1, "USD", "1.0000000000", "$", "US Dollar", is_default=True),
+        _currency(2, "EUR", "0.9216", "€", "Euro", country_iso2="EU", token_location="right"),
+        _currency(3, "CAD", "1.3702", "CA$", "Canadian Dollar"),
+        _currency(4, "JPY", "149.5", "¥", "Japanese Yen", decimal_places=0, is_transactional=False),
+        _currency(5, "GBP", "0.7890", "£", "Pound Sterling", enabled=False),
+    ]
 
 
 def _address(first: str, last: str, email: str, country: str, state: str, zip_code: str) -> dict[str, Any]:
@@ -414,6 +449,7 @@ class BigCommerceEmulator:
             Route("/stores/{store_hash}/v2/orders/{order_id:int}", self._api(self._order)),
             Route("/stores/{store_hash}/v2/orders/{order_id:int}/shipments", self._api(self._order_shipments)),
             Route("/stores/{store_hash}/v2/orders/{order_id:int}/products", self._api(self._order_products)),
+            Route("/stores/{store_hash}/v2/currencies", self._api(self._currencies)),
             Route("/stores/{store_hash}/v2/shipping/zones", self._api(self._zones)),
             Route("/stores/{store_hash}/v2/payments/methods", self._api(self._payment_methods)),
             Route("/stores/{store_hash}/v2/shipping/zones/{zone_id:int}/methods", self._api(self._zone_methods)),
@@ -669,6 +705,9 @@ class BigCommerceEmulator:
         if order_id not in store.orders:
             return _v2_error(404, "The requested resource was not found.")
         return _v2_page(store.order_products.get(order_id, []), request)
+
+    async def _currencies(self, request: Request, store: EmulatedStore) -> Response:
+        return _v2_page(store.currencies, request)
 
     async def _zones(self, request: Request, store: EmulatedStore) -> Response:
         return JSONResponse(store.zones)

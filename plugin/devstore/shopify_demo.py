@@ -43,7 +43,20 @@ _SHOP = {
     "paymentSettings": {"supportedDigitalWallets": ["SHOPIFY_PAY", "APPLE_PAY", "GOOGLE_PAY"]},
     "primaryDomain": {"host": "upfront-demo.example", "url": "https://upfront-demo.example"},
     "myshopifyDomain": DEMO_SHOP,
+    # Markets: the presentment currencies (CurrencySetting), all but the shop's own. CHF has a merchant-fixed rate;
+    # USD and GBP follow Shopify's automatic rates, which only the storefront states; JPY is switched off.
+    "currencySettings": {
+        "nodes": [
+            {"currencyCode": "USD", "currencyName": "US Dollar", "enabled": True, "manualRate": None},
+            {"currencyCode": "GBP", "currencyName": "British Pound", "enabled": True, "manualRate": None},
+            {"currencyCode": "CHF", "currencyName": "Swiss Franc", "enabled": True, "manualRate": "0.9400"},
+            {"currencyCode": "JPY", "currencyName": "Japanese Yen", "enabled": False, "manualRate": None},
+        ]
+    },
 }
+# What the demo storefront states as `Shopify.currency.rate` for each currency it sells in: Shopify's automatic
+# rate (conversion fee included) or, for CHF, the merchant's manual rate.
+STOREFRONT_RATES = {"EUR": "1.0", "USD": "1.0843", "GBP": "0.8612", "CHF": "0.9400"}
 
 
 def _flat(method_id: int, name: str, price: str, conditions: list[dict[str, Any]] | None = None) -> dict[str, Any]:

@@ -21,7 +21,7 @@ import base64
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
@@ -32,8 +32,10 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
+from plugin.currencies import currencies_from_shopify, with_currencies
+from plugin.devstore.bigcommerce import demo_currencies
 from plugin.devstore.shopify import sign_proxy
-from plugin.devstore.shopify_demo import DEMO_SHOP, demo_graphql_data
+from plugin.devstore.shopify_demo import DEMO_SHOP, STOREFRONT_RATES, demo_graphql_data
 from plugin.email.journey_settings import JourneySettings, save_journey_settings
 from plugin.email.journey_settings import settings_key as journey_settings_key
 from plugin.keys import ShopRef
@@ -46,7 +48,8 @@ from plugin.shopify.shop_queries import shop_facts_from
 from plugin.shops import StoredToken
 from plugin.storage import as_optional_text
 from widgets.assets import script_url
-from widgets.estimator.money import format_shop_money
+from widgets.estimator.money import format_money, format_shop_money, minor_units
+from widgets.estimator.presentment import PLATFORM, SHOP, STOREFRONT, Presentment
 from widgets.help.settings import default_help_settings, help_settings_key, save_help_settings
 from widgets.settings import default_settings, save_widget_settings, settings_key
 
@@ -174,7 +177,9 @@ async def seed_demo_shop(services: Services, shop_id: str = DEMO_SHOP, *, instal
         await services.shops.save_token(shop, StoredToken(access_token="devstore-placeholder", scope=""))
     facts = await load_facts(services.redis, services.keys, shop)
     if facts is None:
-        facts = shop_facts_from(demo_graphql_data("shop", {}), shop)  # the sync's own mapping of the API answer
+        answer = demo_graphql_data("shop", {})
+        facts = shop_facts_from(answer, shop)  # the sync's own mapping of the API answer
+        facts = replace(facts, extra=with_currencies(facts.extra, currencies_from_shopify(answer)))
         await save_facts(services.redis, services.keys, facts)
     if await load_shipping_setup(services.redis, services.keys, shop) is None:
         setup = demo_shipping_setup(facts.country, facts.timezone, facts.currency)
@@ -236,6 +241,59 @@ def _lines(cart: dict[str, int]) -> list[CartLine]:
 # --- pages -------------------------------------------------------------------------------------------------
 
 
+CURRENCY_COOKIE = "cart_currency"  # the cookie Shopify keeps the shopper's currency in
+
+
+def storefront_currencies(platform: str) -> dict[str, Presentment]:
+    """The currencies the demo storefront offers, each with the rate and precision the platform converts its
+    prices with: Shopify's storefront rates, or the BigCommerce store's own /v2/currencies rows."""
+    if platform == "shopify":
+        return {
+            code: Presentment(code, code, Decimal(rate), minor_units(code), STOREFRONT if code != "EUR" else SHOP)
+            for code, rate in STOREFRONT_RATES.items()
+        }
+    return {
+        str(row["currency_code"]): Presentment(
+            str(row["currency_code"]),
+            str(row["currency_code"]),
+            Decimal(str(row["currency_exchange_rate"])),
+            int(row["decimal_places"]),
+            SHOP if row["is_default"] else PLATFORM,
+        )
+        for row in demo_currencies()
+        if row["enabled"]
+    }
+
+
+def _currency_ids() -> dict[str, str]:
+    return {str(row["id"]): str(row["currency_code"]) for row in demo_currencies()}
+
+
+@dataclass(frozen=True)
+class ShopperCurrency:
+    """The currency a storefront request shows prices in, and how the platform converts them."""
+
+    presentment: Presentment
+    shop_format: str
+
+    @property
+    def code(self) -> str:
+        return self.presentment.currency
+
+    def convert(self, amount: Decimal) -> Decimal:
+        return self.presentment.convert(amount)
+
+    def money(self, amount: Decimal) -> str:
+        """A shop-currency amount as the storefront shows it in this currency."""
+        return self.shown(self.convert(amount))
+
+    def shown(self, converted: Decimal) -> str:
+        """An amount already in this currency, as the storefront writes it."""
+        if not self.presentment.converts:
+            return format_shop_money(converted, self.shop_format)
+        return format_money(converted, self.code, "en", self.presentment.decimals)
+
+
 @dataclass(frozen=True)
 class StorefrontConfig:
     shop: str
@@ -246,9 +304,6 @@ class StorefrontConfig:
     clock: Callable[[], float]
     currency: str = "EUR"
 
-    def money(self, amount: Decimal) -> str:
-        return format_shop_money(amount, MONEY_FORMATS[self.currency])
-
     @property
     def ships_from(self) -> str:
         return PLATFORM_ORIGINS[self.platform]
@@ -256,6 +311,18 @@ class StorefrontConfig:
     @property
     def price_note(self) -> str:
         return PRICE_NOTES[self.currency]
+
+    def shopper_currency(self, request: Request) -> tuple[ShopperCurrency, str | None]:
+        """The request's currency and, when the shopper just switched (Shopify `?currency=`, BigCommerce
+        `?setCurrencyId=`), the code to keep in the cookie."""
+        offered = storefront_currencies(self.platform)
+        asked = request.query_params.get("currency", "").upper()
+        if self.platform == "bigcommerce":
+            asked = _currency_ids().get(request.query_params.get("setCurrencyId", ""), "")
+        kept = request.cookies.get(CURRENCY_COOKIE, "")
+        code = asked if asked in offered else kept if kept in offered else self.currency
+        chosen = ShopperCurrency(offered[code], MONEY_FORMATS[self.currency])
+        return chosen, (code if asked in offered else None)
 
 
 def theme_product_markup(config: StorefrontConfig, product: DemoProduct, url: str) -> dict[str, Any]:
@@ -318,6 +385,7 @@ def storefront_routes(
     def page(request: Request, template: str, **context: Any) -> HTMLResponse:
         root = request.scope.get("root_path", "")
         cart = _read_cart(request)
+        shopper, switched = config.shopper_currency(request)
         app_on = request.query_params.get("app") != "off"
         html = templates.get_template(template).render(
             root=root,
@@ -330,11 +398,17 @@ def storefront_routes(
             script_src=script_url(),
             bigcommerce_src=f"{config.api_base}/static/upfront.js?platform=bigcommerce&shop={quote(config.shop)}",
             cart_count=sum(cart.values()),
-            money=config.money,
+            money=shopper.money,
+            shopper=shopper,
+            currency_choices=sorted(storefront_currencies(config.platform)),
+            currency_ids={code: row_id for row_id, code in _currency_ids().items()},
             switch=switch,
             **context,
         )
-        return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+        response = HTMLResponse(html, headers={"Cache-Control": "no-store"})
+        if switched is not None:
+            response.set_cookie(CURRENCY_COOKIE, switched, samesite="lax")
+        return response
 
     @documented("Demo storefront: product list", {200: "HTML"}, tag="devstore")
     async def index(request: Request) -> Response:
@@ -346,7 +420,10 @@ def storefront_routes(
         if product is None:
             return HTMLResponse("<h1>Not found</h1>", status_code=404)
         lines = _lines(_read_cart(request))
-        subtotal = sum((line.total for line in lines), Decimal(0)) + product.price
+        shopper, _ = config.shopper_currency(request)
+        # Prices are converted one by one, as the platform converts each product price, then added up.
+        subtotal = sum((shopper.convert(line.product.price) * line.quantity for line in lines), Decimal(0))
+        subtotal += shopper.convert(product.price)
         weight = sum(line.product.weight_g * line.quantity for line in lines) + product.weight_g
         items = sum(line.quantity for line in lines) + 1
         return page(
@@ -362,11 +439,13 @@ def storefront_routes(
     @documented("Demo storefront: the cart", {200: "HTML"}, tag="devstore")
     async def cart_page(request: Request) -> Response:
         lines = _lines(_read_cart(request))
+        shopper, _ = config.shopper_currency(request)
         return page(
             request,
             "widgets/devstore/cart.html",
             lines=lines,
             subtotal=sum((line.total for line in lines), Decimal(0)),
+            shopper_subtotal=sum((shopper.convert(line.product.price) * line.quantity for line in lines), Decimal(0)),
             weight=sum(line.product.weight_g * line.quantity for line in lines),
             items=sum(line.quantity for line in lines),
         )
@@ -387,15 +466,22 @@ def storefront_routes(
 
     def cart_json(request: Request, attributes: dict[str, str]) -> dict[str, Any]:
         lines = _lines(_read_cart(request))
+        shopper, _ = config.shopper_currency(request)
+        # Like Shopify's cart.js: in the shopper's (presentment) currency, amounts in hundredths.
+        total = sum((shopper.convert(line.product.price) * line.quantity for line in lines), Decimal(0))
         return {
             "token": "devstore",
-            "currency": config.currency,
+            "currency": shopper.code,
             "item_count": sum(line.quantity for line in lines),
-            "total_price": int(sum((line.total for line in lines), Decimal(0)) * 100),
+            "total_price": int(total * 100),
             "total_weight": sum(line.product.weight_g * line.quantity for line in lines),
             "attributes": attributes,
             "items": [
-                {"handle": line.product.handle, "quantity": line.quantity, "price": int(line.product.price * 100)}
+                {
+                    "handle": line.product.handle,
+                    "quantity": line.quantity,
+                    "price": int(shopper.convert(line.product.price) * 100),
+                }
                 for line in lines
             ],
         }

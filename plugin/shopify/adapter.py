@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import anyio
 import httpx
 
+from plugin.currencies import currencies_from_shopify, with_currencies
 from plugin.errors import AuthError, NotFoundError, PermanentError
 from plugin.events import PlatformEvent
 from plugin.keys import ShopRef
@@ -105,9 +107,12 @@ class ShopifyPlatform:
 
     async def fetch_shop_facts(self, shop: ShopRef) -> ShopFacts:
         try:
-            return shop_facts_from(await self._query(shop, SHOP_FACTS_QUERY), shop)
+            answer = await self._query(shop, SHOP_FACTS_QUERY)
+            facts = shop_facts_from(answer, shop)
         except ValueError as exc:
             raise PermanentError(str(exc)) from exc
+        # The presentment currencies (Markets), so the storefront can answer a shopper in theirs.
+        return replace(facts, extra=with_currencies(facts.extra, currencies_from_shopify(answer)))
 
     async def fetch_order(self, shop: ShopRef, order_id: str) -> Order:
         data = await self._query(shop, ORDER_QUERY, {"id": order_gid(order_id)})

@@ -2,10 +2,11 @@
 
 Field names checked against the Admin GraphQL reference: Shop (name, contactEmail, currencyCode,
 currencyFormats.moneyFormat, ianaTimezone, billingAddress.countryCodeV2, shipsToCountries, shopPolicies
-{type url body}, paymentSettings {supportedDigitalWallets}, primaryDomain {host url}, myshopifyDomain) and
-currentAppInstallation.accessScopes. ShopPolicy (type, url, body as HTML) needs `read_legal_policies`, which
-app.toml requests; PaymentSettings.supportedDigitalWallets lists DigitalWallet enum values (APPLE_PAY, ...).
-The Admin API exposes no accepted card brands and no return window: the merchant confirms those.
+{type url body}, paymentSettings {supportedDigitalWallets}, primaryDomain {host url}, myshopifyDomain,
+currencySettings: plugin.currencies) and currentAppInstallation.accessScopes. ShopPolicy (type, url, body as HTML)
+needs `read_legal_policies`, which app.toml requests; PaymentSettings.supportedDigitalWallets lists DigitalWallet
+enum values (APPLE_PAY, ...). The Admin API exposes no accepted card brands and no return window: the merchant
+confirms those.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ query ShopFacts {
     contactEmail
     currencyCode
     currencyFormats { moneyFormat }
+    currencySettings(first: 250) { nodes { currencyCode enabled manualRate } }
     ianaTimezone
     billingAddress { countryCodeV2 }
     shipsToCountries

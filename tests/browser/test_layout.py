@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from starlette.routing import Mount
 
 from plugin.app import create_app
 from plugin.bigcommerce.mapping import shop_facts_from_store
+from plugin.currencies import currencies_from_bigcommerce, with_currencies
 from plugin.devstore.bigcommerce import DEMO_STORE_HASH, demo_store
 from plugin.devstore.storefront import (
     CART_COOKIE,
@@ -110,6 +112,7 @@ async def seed_bigcommerce_demo(services: Services) -> ShopRef:
     store = demo_store()
     await services.shops.save_token(shop, StoredToken(access_token="bc-placeholder", scope=""))
     facts = shop_facts_from_store(shop, store.info)
+    facts = replace(facts, extra=with_currencies(facts.extra, currencies_from_bigcommerce(store.currencies)))
     await save_facts(services.redis, services.keys, facts)
     zones = zones_from_bigcommerce(store.zones, store.zone_methods, weight_unit="LBS")
     setup = ShippingSetup(origin_country=facts.country, timezone=facts.timezone, currency=facts.currency, zones=zones)

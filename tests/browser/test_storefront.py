@@ -68,6 +68,33 @@ async def test_the_product_page_shows_the_estimate_and_true_badges_without_layou
     await context.close()
 
 
+async def test_a_shopper_browsing_in_dollars_sees_the_estimate_and_badges_in_dollars(
+    browser: Browser, live_server: str
+) -> None:
+    # The demo store's currency links switch the storefront (as Shopify's ?currency= and cart_currency cookie do):
+    # prices, cart.js and Shopify.currency {active, rate} are then in USD, and the script sends currency and rate.
+    context = await new_context(browser, consent="no", visitor=TREATMENT_VISITOR, **DESKTOP)
+    page = await context.new_page()
+    await page.goto(f"{live_server}/devstore/products/canvas-tote?currency=USD")
+    await widgets_rendered(page)
+    assert "$27.00" in await page.inner_text(".price")  # 24.90 EUR at the storefront's 1.0843
+    estimate = await page.inner_text("[data-upfront-widget=estimate]")
+    assert "Standard" in estimate and "$5.31" in estimate and "€" not in estimate
+    assert "Add $27.22 more for free shipping" in estimate
+    footer = await page.inner_text("footer [data-upfront-widget=badges]")
+    assert "Free shipping to Germany over $54.22" in footer
+    # The choice is kept: the next page (no ?currency=) is still in dollars, in Swiss francs after switching.
+    await page.goto(f"{live_server}/devstore/products/enamel-mug")
+    await widgets_rendered(page)
+    assert "$" in await page.inner_text("[data-upfront-widget=estimate]")
+    await page.click("[data-dev-currency=CHF]")
+    await page.wait_for_url("**currency=CHF")
+    await widgets_rendered(page)
+    assert "CHF" in await page.inner_text("[data-upfront-widget=estimate]")  # the shop's manual CHF rate
+    assert await shifts(page) == []
+    await context.close()
+
+
 async def test_the_cart_page_estimates_for_the_cart(browser: Browser, live_server: str) -> None:
     context = await new_context(browser, consent="no", visitor=TREATMENT_VISITOR, **DESKTOP)
     page = await context.new_page()

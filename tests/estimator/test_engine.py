@@ -139,6 +139,13 @@ def test_prices_in_another_currency_are_refused() -> None:
     assert caught.value.field == "currency" and "EUR" in caught.value.reason
 
 
+def test_a_well_formed_currency_is_taken_as_asked_and_its_rate_kept() -> None:
+    # Whether the shop sells in it is the presentment's decision (tests/estimator/test_presentment.py), not a 400.
+    parsed = parse_estimate_request({**VALID, "currency": "xyz", "rate": "1.0843"}, shop_currency="EUR")
+    assert (parsed.currency, parsed.rate) == ("XYZ", Decimal("1.0843"))
+    assert parse_estimate_request(VALID, shop_currency="EUR").rate is None
+
+
 def test_compiling_once_gives_the_same_answer() -> None:
     request = _request("DE", "20.00", weight_g=1000)
     assert estimate(compile_setup(GERMAN_SHOP), request, MONDAY_MORNING) == estimate(
@@ -199,7 +206,9 @@ VALID = {"country": "DE", "postcode": "10115", "subtotal": "49.90", "weight_g": 
         ({"postcode": "1011"}, "postcode", "'1011' is not a valid postcode for DE"),
         ({"country": "BR", "postcode": "!!"}, "postcode", "'!!' is not a valid postcode for BR"),
         ({"province": "B@"}, "province", "malformed province code 'B@'"),
-        ({"currency": "XYZ"}, "currency", "unknown currency 'XYZ'"),
+        ({"currency": "EURO"}, "currency", "'EURO' is not a three-letter ISO 4217 currency code"),
+        ({"currency": "US$"}, "currency", "'US$' is not a three-letter ISO 4217 currency code"),
+        ({"currency": "USD", "rate": "1,08"}, "rate", "'1,08' is not a plain decimal number like 49.90"),
     ],
     ids=[
         "unknown-country",
@@ -220,7 +229,9 @@ VALID = {"country": "DE", "postcode": "10115", "subtotal": "49.90", "weight_g": 
         "short-german-postcode",
         "malformed-postcode-elsewhere",
         "malformed-province",
-        "unknown-currency",
+        "four-letter-currency",
+        "symbol-in-currency",
+        "comma-rate",
     ],
 )
 def test_input_validation_reasons(change: dict[str, str | None], field: str, reason: str) -> None:

@@ -56,6 +56,20 @@ async def test_the_shipping_and_returns_answers_say_what_the_estimate_and_badges
     assert "International to United States: 19,90 €" in text_of(elsewhere)
 
 
+async def test_the_shipping_answer_is_in_the_shoppers_currency_as_the_estimate_is(help_client: HelpClient) -> None:
+    dollars = {"currency": "USD", "rate": "1.0843", "subtotal": "27.00"}  # what the script sends on Shopify
+    async with help_client() as client:
+        said = text_of(await prompt(client, **dollars))
+        estimate = await client.get(
+            storefront("/widgets/estimate"), params={"country": "DE", "placement": "product", **dollars}
+        )
+    widget = text_of(estimate.text)
+    for fact in ("$5.31", "$27.22"):
+        assert fact in said and fact in widget
+    assert "Free shipping to Germany on orders over $54.22" in said
+    assert "€" not in said.split("return")[0]  # no shipping amount is written in the shop's own currency
+
+
 def test_the_shipping_answer_admits_what_it_cannot_say() -> None:
     facts = ShopFacts(ShopRef("shopify", "x.myshopify.com"), "X", "EUR", "Europe/Berlin", "DE")
     words = HelpWording(Wording("en", facts))

@@ -8,6 +8,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from plugin.currencies import ShopCurrency, shop_currencies
 from plugin.devstore.shopify import ShopifyEmulator
 from plugin.errors import AuthError, NotFoundError, RetryableError, ThrottledError
 from plugin.keys import ShopRef
@@ -122,6 +123,17 @@ async def test_shop_facts_are_mapped(platform: ShopifyPlatform) -> None:
     assert facts.ship_to_countries == ("AT", "DE", "FR", "NL", "US")
     assert facts.shipping_policy_url == "https://upfront-demo.example/policies/shipping-policy"
     assert facts.email == "hello@upfront-demo.example"
+
+
+async def test_the_markets_currency_settings_are_synced_with_the_facts(platform: ShopifyPlatform) -> None:
+    # One query: Shop.currencySettings rides along with the facts (the presentment currencies, not the shop's).
+    facts = await platform.fetch_shop_facts(SHOP)
+    assert shop_currencies(facts) == {
+        "USD": ShopCurrency("USD", True, None),  # Shopify's automatic rate: only the storefront states it
+        "GBP": ShopCurrency("GBP", True, None),
+        "CHF": ShopCurrency("CHF", True, Decimal("0.9400")),  # the merchant's manual rate
+        "JPY": ShopCurrency("JPY", False, None),
+    }
 
 
 async def test_orders_are_mapped_into_the_internal_model(platform: ShopifyPlatform) -> None:

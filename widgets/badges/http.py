@@ -12,10 +12,11 @@ from starlette.responses import Response
 from plugin.openapi import QueryParam, documented
 from widgets.badges.catalogue import Accepted, badges_from_settings, check_badge
 from widgets.badges.icons import icon
+from widgets.estimator.presentment import RATE_SHAPE, CurrencyQueryError, presentment_for_query, presentment_setup
 from widgets.help.opening import opening_words
 from widgets.help.wording import HelpWording
 from widgets.holdout import BUCKET_SCHEMA, TREATMENT, BucketError, variant_for
-from widgets.i18n import Wording, choose_locale
+from widgets.i18n import Wording, choose_locale, language_region, money_locale
 from widgets.settings import PLACEMENT_SCHEMA, PLACEMENTS
 from widgets.shop_context import ShopUnavailable
 from widgets.storefront import StorefrontCall, error, fragment
@@ -78,6 +79,16 @@ def badge_view(badge: Accepted, words: Wording, now: datetime) -> BadgeView:
             schema=PLACEMENT_SCHEMA,
         ),
         QueryParam("locale", "the storefront language"),
+        QueryParam(
+            "currency",
+            "the shopper's ISO 4217 currency (default: the shop's)",
+            schema={"type": "string", "pattern": "^[A-Z]{3}$"},
+        ),
+        QueryParam(
+            "rate",
+            "Shopify only: the storefront's rate from the shop currency to `currency`",
+            schema={"type": "string", "pattern": f"^{RATE_SHAPE}$"},
+        ),
         QueryParam("bucket", "the visitor's holdout bucket, 0-99", schema=BUCKET_SCHEMA),
     ),
 )
@@ -101,7 +112,14 @@ async def badges_fragment(call: StorefrontCall) -> Response:
         return fragment("", "off")
     if variant != TREATMENT:
         return fragment("", variant)
-    checks = (check_badge(shop.facts, shop.setup, badge) for badge in badges_from_settings(settings.badges, shop.hours))
+    try:  # amounts (a free-shipping threshold) in the shopper's currency where the shop sells in it
+        presentment = presentment_for_query(
+            shop.facts, call.request.query_params.get("currency"), call.request.query_params.get("rate")
+        )
+    except CurrencyQueryError as exc:
+        return error(400, exc.reason, exc.field)
+    setup = None if shop.setup is None else presentment_setup(shop.setup, presentment)
+    checks = (check_badge(shop.facts, setup, badge) for badge in badges_from_settings(settings.badges, shop.hours))
     accepted = [check for check in checks if isinstance(check, Accepted)]
     if shown not in (None, placement) and shown in settings.badges.placements:
         accepted = accepted[SHOWN_PER_PLACEMENT[shown] :]  # the page's own row says these already
@@ -111,7 +129,14 @@ async def badges_fragment(call: StorefrontCall) -> Response:
     locale = choose_locale(
         settings.locale, call.request.query_params.get("locale"), shop.facts.locale, settings.fallback_locale
     )
-    words = Wording(locale, shop.facts)
+    region = language_region(call.request.query_params.get("locale"))
+    words = Wording(
+        locale,
+        shop.facts,
+        currency=presentment.currency,
+        decimals=presentment.decimals,
+        money_locale=money_locale(locale, region),
+    )
     html = call.render(
         "widgets/badges.html",
         label=words.t("badges_label"),

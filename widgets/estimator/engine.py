@@ -41,6 +41,7 @@ class EstimateRequest:
     item_count: int = 1
     province: str | None = None
     postcode: str | None = None
+    rate: Decimal | None = None  # the storefront's rate to `currency` (widgets.estimator.presentment decides)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +197,7 @@ _POSTCODE_SHAPES: dict[str, re.Pattern[str]] = {
 _INWARD_CODE_COUNTRIES = frozenset({"GB", "CA"})
 _GENERIC_POSTCODE = re.compile(r"[A-Z0-9][A-Z0-9 -]{1,9}")
 PROVINCE_SHAPE = "[A-Z0-9]{1,3}(-[A-Z0-9]{1,3})?"
+_CURRENCY = re.compile("[A-Z]{3}")
 _PROVINCE = re.compile(PROVINCE_SHAPE)
 # Plain digits only: Decimal() and int() would also take "1_000", "1e9999" and "NaN". The digit limits are checked
 # apart from the shape, so a long number is called too long rather than not a number.
@@ -214,15 +216,22 @@ def parse_estimate_request(raw: Mapping[str, str | None], *, shop_currency: str)
     if country not in known_countries():
         raise EstimateInputError("country", f"unknown country code {excerpt(country)}")
 
+    # Any well-formed code is a question the answer can take up (one the shop does not sell in is answered in the
+    # shop's currency, saying so); only a malformed one is refused.
     currency = (raw.get("currency") or shop_currency).strip().upper()
-    if not is_currency(currency):
-        raise EstimateInputError("currency", f"unknown currency {excerpt(currency)}")
+    if not _CURRENCY.fullmatch(currency):
+        raise EstimateInputError("currency", f"{excerpt(currency)} is not a three-letter ISO 4217 currency code")
 
     subtotal = _decimal(raw.get("subtotal"), "subtotal")
     if subtotal < 0:
         raise EstimateInputError("subtotal", "must not be negative")
-    if subtotal != round_money(subtotal, currency):
+    if is_currency(currency) and subtotal != round_money(subtotal, currency):
         raise EstimateInputError("subtotal", f"has more decimals than {currency} allows")
+
+    # A well-formed rate outside the sane range is not refused but never used (widgets.estimator.presentment).
+    rate = None if not (raw.get("rate") or "").strip() else _decimal(raw.get("rate"), "rate")
+    if rate is not None and rate < 0:
+        raise EstimateInputError("rate", "must not be negative")
 
     weight_g = _integer(raw.get("weight_g"), "weight_g", default=0)
     if weight_g < 0:
@@ -246,7 +255,7 @@ def parse_estimate_request(raw: Mapping[str, str | None], *, shop_currency: str)
         if not shape.fullmatch(postcode):
             raise EstimateInputError("postcode", f"{excerpt(postcode)} is not a valid postcode for {country}")
 
-    return EstimateRequest(country, subtotal, currency, weight_g, item_count, province, postcode)
+    return EstimateRequest(country, subtotal, currency, weight_g, item_count, province, postcode, rate=rate)
 
 
 def _decimal(value: str | None, field: str) -> Decimal:

@@ -23,7 +23,7 @@ from widgets.estimator.rendered import rendered_estimate
 from widgets.estimator.schema import estimate_query_schema
 from widgets.estimator.service import order_within
 from widgets.holdout import BUCKET_SCHEMA, TREATMENT, BucketError, variant_for
-from widgets.i18n import Wording, choose_locale
+from widgets.i18n import Wording, choose_locale, language_region, money_locale
 from widgets.settings import PLACEMENT_SCHEMA, PLACEMENTS
 from widgets.shop_context import ShopUnavailable, StorefrontShop
 from widgets.storefront import StorefrontCall, error, fragment
@@ -81,6 +81,7 @@ def estimate_body(answer: EstimateAnswer) -> dict[str, Any]:
         "status": status,
         "message": messages.get(status),
         "currency": data.get("currency", answer.shop.facts.currency),
+        "currency_message": currency_message(answer, Wording("en", answer.shop.facts)),
         "destination": {
             "country": answer.destination.country,
             "province": answer.request.province,
@@ -106,6 +107,17 @@ def estimate_body(answer: EstimateAnswer) -> dict[str, Any]:
         "ship_date": data.get("ship_date"),
         "order_within_s": None if left is None else int(left.total_seconds()),
     }
+
+
+def currency_message(answer: EstimateAnswer, words: Wording) -> str | None:
+    """The plain sentence for a shopper whose currency the shop does not sell in; None otherwise."""
+    presentment = (answer.data or {}).get("presentment") or {}
+    requested, shown = presentment.get("requested"), (answer.data or {}).get("currency")
+    if not presentment.get("sold", True):
+        return words.t("currency_not_sold", shop=shown, asked=requested)
+    if requested is not None and requested != shown:
+        return words.t("currency_no_rate", shop=shown)
+    return None
 
 
 def _encode(body: dict[str, Any]) -> bytes:
@@ -223,6 +235,8 @@ def fragment_context(answer: EstimateAnswer, words: Wording, variant: str) -> di
         message = words.t("not_shipped", country=country)
     elif not options:
         message = words.t("unknown_rates")
+    else:
+        message = currency_message(answer, words)
     destination = country if not answer.request.postcode else f"{country}, {answer.request.postcode}"
     return {
         "t": words.t,
@@ -267,5 +281,12 @@ async def estimate_fragment(call: StorefrontCall) -> Response:
     locale = choose_locale(
         settings.locale, call.request.query_params.get("locale"), answer.shop.facts.locale, settings.fallback_locale
     )
-    words = Wording(locale, answer.shop.facts)
+    data = answer.data or {}
+    words = Wording(
+        locale,
+        answer.shop.facts,
+        currency=data.get("currency"),
+        decimals=data.get("decimals"),
+        money_locale=money_locale(locale, language_region(call.request.query_params.get("locale"))),
+    )
     return fragment(call.render("widgets/estimate.html", **fragment_context(answer, words, variant)), variant)

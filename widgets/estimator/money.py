@@ -6,7 +6,8 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
-from babel.numbers import format_currency, get_currency_precision, list_currencies
+from babel import Locale
+from babel.numbers import format_currency, get_currency_precision, list_currencies, parse_pattern
 
 
 @cache
@@ -42,10 +43,22 @@ def round_money(amount: Decimal, currency: str) -> Decimal:
     return amount.quantize(_quantum(currency), rounding=ROUND_HALF_UP)
 
 
-def format_money(amount: Decimal, currency: str, locale: str) -> str:
-    """`format_money(Decimal("1234.5"), "EUR", "de_DE")` -> "1.234,50 €" (with a no-break space)."""
-    # Round first: Babel would otherwise round half-even (JPY 1234.5 -> 1,234).
-    return str(format_currency(round_money(amount, currency), currency, locale=locale))
+def format_money(amount: Decimal, currency: str, locale: str, decimals: int | None = None) -> str:
+    """`format_money(Decimal("1234.5"), "EUR", "de_DE")` -> "1.234,50 €" (with a no-break space). `decimals`: a
+    platform's own precision for the currency (BigCommerce `decimal_places`) instead of CLDR's."""
+    if decimals is None or decimals == minor_units(currency):
+        # Round first: Babel would otherwise round half-even (JPY 1234.5 -> 1,234).
+        return str(format_currency(round_money(amount, currency), currency, locale=locale))
+    rounded = amount.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    pattern = parse_pattern(_currency_pattern(locale))
+    pattern.frac_prec = (decimals, decimals)
+    return str(pattern.apply(rounded, Locale.parse(locale), currency=currency, currency_digits=False))
+
+
+@cache
+def _currency_pattern(locale: str) -> str:
+    found = Locale.parse(locale).currency_formats["standard"]
+    return str(found.pattern)
 
 
 # Shopify's money_format placeholders: (decimals, thousands separator, decimal separator).

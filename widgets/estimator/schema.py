@@ -15,6 +15,7 @@ from widgets.estimator.engine import (
     known_countries,
 )
 from widgets.estimator.money import known_currencies, minor_units
+from widgets.estimator.presentment import RATE_SHAPE
 
 # The generic shape once whitespace is collapsed: a raw value in it is left as it is (one space between parts).
 _GENERIC_RAW = r"[A-Z0-9](?:[A-Z0-9-]| [A-Z0-9-]){1,9}"  # with the postcode's maxLength of 10
@@ -92,7 +93,14 @@ def estimate_query_schema() -> dict[str, Any]:
                 "type": "string",
                 "pattern": "^[A-Z]{3}$",
                 "enum": sorted(known_currencies()),
-                "description": "ISO 4217 code; default: the shop's",
+                "description": "ISO 4217 code; default: the shop's; one the shop does not sell in is answered in the "
+                "shop's currency, with currency_message saying so",
+            },
+            "rate": {
+                "type": "string",
+                "pattern": f"^{RATE_SHAPE}$",
+                "description": "Shopify only: the storefront's rate from the shop currency to `currency` "
+                "(Shopify.currency.rate), used when the shop states no fixed rate for it",
             },
         },
         "allOf": [{"anyOf": postcode_cases}, {"anyOf": currency_cases}],

@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import OrderedDict
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from plugin.services import Services
 from widgets.estimator.engine import CompiledSetup, EstimateRequest, compile_setup, estimate
+from widgets.estimator.presentment import Presentment, choose_presentment, presentment_setup
 from widgets.shop_context import StorefrontShop
 
 DEFAULT_TTL_SECONDS = 60
@@ -28,8 +31,17 @@ def request_digest(request: EstimateRequest) -> str:
         request.currency,
         str(request.weight_g),
         str(request.item_count),
+        "" if request.rate is None else format(request.rate.normalize(), "f"),
     )
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
+
+
+def presentment_request(request: EstimateRequest, presentment: Presentment) -> EstimateRequest:
+    """The request in the currency the answer is in: a cart in a currency the shop does not sell in has no known
+    value in the shop's, so it is estimated as empty (rates that depend on the subtotal start from zero)."""
+    if presentment.answered_as_asked:
+        return replace(request, currency=presentment.currency)
+    return replace(request, currency=presentment.currency, subtotal=Decimal(0))
 
 
 def _seconds_until_local_midnight(now: datetime, timezone: str) -> float:
@@ -45,7 +57,7 @@ class EstimateService:
 
     def __init__(self, ttl_seconds: int = DEFAULT_TTL_SECONDS) -> None:
         self.ttl_seconds = ttl_seconds
-        self._compiled: OrderedDict[tuple[str, str], CompiledSetup | None] = OrderedDict()
+        self._compiled: OrderedDict[tuple[str, str, str], CompiledSetup | None] = OrderedDict()
         self._answers: OrderedDict[str, tuple[datetime, dict[str, Any]]] = OrderedDict()
 
     def _remember(self, key: str, data: dict[str, Any], expires: datetime) -> None:
@@ -61,17 +73,21 @@ class EstimateService:
         self._answers.move_to_end(key)
         return found[1]
 
-    def compiled(self, shop: StorefrontShop) -> CompiledSetup | None:
-        """The shop's setup with its zone index and calendar built once per data version; None when the setup
-        is missing or names an origin country or currency the engine does not know."""
-        key = (shop.shop.tag, shop.version)
+    def compiled(self, shop: StorefrontShop, presentment: Presentment | None = None) -> CompiledSetup | None:
+        """The shop's setup with its zone index and calendar built once per data version (and presentment
+        currency and rate: amounts converted, see widgets.estimator.presentment); None when the setup is missing or
+        names an origin country or currency the engine does not know."""
+        # Answers in the shop's own currency (asked for, or not convertible) share one compiled setup.
+        part = "" if presentment is None or not presentment.converts else presentment.cache_part
+        key = (shop.shop.tag, shop.version, part)
         if key in self._compiled:
             self._compiled.move_to_end(key)
             return self._compiled[key]
         found: CompiledSetup | None = None
         if shop.setup is not None:
             try:
-                found = compile_setup(shop.setup)
+                setup = shop.setup if presentment is None else presentment_setup(shop.setup, presentment)
+                found = compile_setup(setup)
             except ValueError:
                 found = None
         self._compiled[key] = found
@@ -83,8 +99,10 @@ class EstimateService:
         self, services: Services, shop: StorefrontShop, request: EstimateRequest, now: datetime
     ) -> dict[str, Any] | None:
         """The estimate as cached JSON (see `Estimate.to_dict`, with `order_deadline` instead of a countdown),
-        or None when the shop has no usable shipping setup. Raises EstimateInputError (e.g. currency)."""
-        compiled = self.compiled(shop)
+        or None when the shop has no usable shipping setup. Amounts are in the shopper's currency where the shop sells
+        in it, else in the shop's (`presentment` says which; see widgets.estimator.presentment)."""
+        presentment = choose_presentment(shop.facts, request.currency, request.rate)
+        compiled = self.compiled(shop, presentment)
         if compiled is None:
             return None
         key = services.keys.shop(shop.shop, "cache", "estimate", shop.version, request_digest(request))
@@ -98,8 +116,12 @@ class EstimateService:
             found: dict[str, Any] = json.loads(cached)
             self._remember(key, found, now + timedelta(milliseconds=max(0, int(left_ms))))
             return found
-        result = estimate(compiled, request, now)
+        result = estimate(compiled, presentment_request(request, presentment), now)
         data = result.to_dict()
+        data["presentment"] = {"requested": presentment.requested, "sold": presentment.sold}
+        data["decimals"] = presentment.decimals
+        if not presentment.answered_as_asked:
+            data["free_shipping"] = None  # how far a cart in another currency is from a threshold is unknown
         data.pop("order_within_s", None)
         deadline = None if result.order_within is None else now.astimezone(UTC) + result.order_within
         data["order_deadline"] = None if deadline is None else deadline.isoformat()

@@ -5,7 +5,7 @@ outcome events."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -31,7 +31,7 @@ from widgets.help.rules import PAGE_TYPES, Rule, client_rule
 from widgets.help.settings import HelpSettings, default_help_settings, load_help_settings
 from widgets.help.wording import HelpWording
 from widgets.holdout import BUCKET_SCHEMA, TREATMENT, BucketError, variant_for
-from widgets.i18n import Wording, choose_locale, language_of
+from widgets.i18n import Wording, choose_locale, language_of, language_region, money_locale
 from widgets.rate_limit import over_limit, pseudonym
 from widgets.shop_context import ShopUnavailable, StorefrontShop
 from widgets.storefront import VARIANT_HEADER, StorefrontCall, error
@@ -174,6 +174,11 @@ async def help_prompt(call: StorefrontCall) -> Response:
     shipping = await _shipping_data(call, context, query) if any(e.source == "shipping" for e in entries) else None
     if shipping is None:
         entries = [entry for entry in entries if entry.source != "shipping"]
+    elif (data := shipping[0]) is not None:
+        # The estimate is in the shopper's currency (widgets.estimator.presentment): its amounts are written in it.
+        shown_by = money_locale(words.locale, language_region(query.get("locale")))
+        base = replace(words.base, currency=data.get("currency"), decimals=data.get("decimals"), money_locale=shown_by)
+        words = HelpWording(base)
     answers = build_answers(entries, context.shop, words, shipping or (None, "", Decimal(0)))
     now = call.now()
     typical = await typical_reply(call, context.settings)

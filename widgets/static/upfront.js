@@ -121,7 +121,7 @@
     // A footer row below the page's own badges leaves out what those already say: each badge once.
     var own = d.querySelector('[data-upfront-slot=badges]:not([data-upfront-placement="footer"])');
     if (place === "footer" && own && own !== slot) p.set("shown", own.dataset.upfrontPlacement || page);
-    if (kind === "badges") return Promise.resolve(p);
+    if (kind === "badges") return Promise.resolve(money(p, s, null));
     var dest = saved();
     var country = dest.country || s.upfrontCountry || cfg.upfrontCountry;
     if (country) p.set("country", country);
@@ -133,10 +133,18 @@
       if (weight) p.set("weight_g", Math.round(weight));
       var items = s.upfrontItemCount || (c && c.item_count);
       if (items) p.set("item_count", items);
-      var currency = s.upfrontCurrency || cfg.upfrontCurrency || (c && c.currency);
-      if (currency) p.set("currency", currency);
-      return p;
+      return money(p, s, c);
     });
+  }
+
+  // The shopper's currency: the slot's or the embed's (Liquid cart.currency), the cart's, Shopify's active one;
+  // with Shopify's storefront rate for it, which the app uses only where the shop states no fixed rate.
+  function money(p, s, c) {
+    var active = (w.Shopify && w.Shopify.currency) || {};
+    var currency = s.upfrontCurrency || cfg.upfrontCurrency || (c && c.currency) || active.active;
+    if (currency) p.set("currency", currency);
+    if (currency && currency === active.active && +active.rate > 0) p.set("rate", (+active.rate).toFixed(12));
+    return p;
   }
 
   function fill(slot) {
