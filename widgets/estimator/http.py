@@ -22,6 +22,7 @@ from widgets.estimator.engine import (
     known_countries,
     parse_estimate_request,
 )
+from widgets.estimator.profiles import ITEMS_SHAPE
 from widgets.estimator.rendered import rendered_estimate
 from widgets.estimator.service import order_within
 from widgets.holdout import BUCKET_SCHEMA, TREATMENT, BucketError, variant_for
@@ -99,12 +100,15 @@ def estimate_body(answer: EstimateAnswer) -> dict[str, Any]:
                 "delivery": None
                 if option["earliest"] is None
                 else {"earliest": option["earliest"], "latest": option["latest"]},
+                "kind": option.get("kind", "shipping"),
+                "ready": option.get("ready"),
             }
             for option in data.get("options", ())
         ],
         "free_shipping": data.get("free_shipping"),
         "calculated_at_checkout": data.get("calculated_at_checkout", []),
         "zone": data.get("zone"),
+        "ships_from": data.get("ships_from", []),
         "ship_date": data.get("ship_date"),
         "order_within_s": None if left is None else int(left.total_seconds()),
     }
@@ -143,6 +147,12 @@ ESTIMATE_QUERY = (
     QueryParam("weight_g", "cart weight in grams", schema={"type": "integer", "minimum": 0, "maximum": MAX_WEIGHT_G}),
     QueryParam("item_count", "items in the cart", schema={"type": "integer", "minimum": 1, "maximum": MAX_ITEMS}),
     QueryParam("currency", "must be the shop currency (default)", schema=_pattern("[A-Z]{3}")),
+    QueryParam(
+        "items",
+        "the products on the page or in the cart, product[:variant[:quantity[:grams each]]] comma-separated: "
+        "they choose the delivery profiles (product-specific rates)",
+        schema=_pattern(ITEMS_SHAPE),
+    ),
 )
 FRAGMENT_QUERY = (
     *ESTIMATE_QUERY,
@@ -191,6 +201,11 @@ class OptionLine:
 
 
 def _option_line(option: Mapping[str, Any], words: Wording) -> OptionLine:
+    if option.get("kind") == "pickup":
+        ready = option.get("ready")
+        return OptionLine(
+            words.t("pickup_at", location=option["name"]), words.t("free"), words.t(f"ready_{ready}") if ready else None
+        )
     if option["cost"] is None:
         price = words.t("at_checkout")
     elif option["free"]:
@@ -220,7 +235,10 @@ def fragment_context(answer: EstimateAnswer, words: Wording, variant: str) -> di
     status = answer.status
     country = words.country(answer.destination.country)
     data = answer.data or {}
-    options = [_option_line(option, words) for option in data.get("options", ())]
+    # Pickup goes second: after the cheapest delivery, before the dearer ones, so the few lines shown include it.
+    shipped = [o for o in data.get("options", ()) if o.get("kind", "shipping") != "pickup"]
+    pickups = [o for o in data.get("options", ()) if o.get("kind") == "pickup"]
+    options = [_option_line(option, words) for option in [*shipped[:1], *pickups, *shipped[1:]]]
     more = len(options) - OPTIONS_SHOWN
     free_line = None
     progress = data.get("free_shipping")

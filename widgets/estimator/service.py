@@ -28,6 +28,10 @@ def request_digest(request: EstimateRequest) -> str:
         request.currency,
         str(request.weight_g),
         str(request.item_count),
+        ",".join(
+            f"{i.product_id}:{i.variant_id or ''}:{i.quantity}:{'' if i.grams is None else i.grams}"
+            for i in request.items
+        ),
     )
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
 
