@@ -52,7 +52,9 @@ class EstimateAnswer:
             return AT_CHECKOUT
         if not self.data["ships_here"]:
             return NOT_SHIPPED
-        return QUOTED if any(option["cost"] is not None for option in self.data["options"]) else AT_CHECKOUT
+        # Quoted means a delivery price: a free pickup next to carrier-only rates still leaves shipping to checkout.
+        shipped = [o for o in self.data["options"] if o.get("kind", "shipping") != "pickup"]
+        return QUOTED if any(option["cost"] is not None for option in shipped) else AT_CHECKOUT
 
 
 async def answer_estimate(
