@@ -22,6 +22,17 @@ class MethodKind(StrEnum):
     CARRIER = "carrier"  # quoted live by a carrier: cannot be priced here
 
 
+# Shopify's DeliveryLocalPickupTime values ("Usually ready in ..."), the pickup ready times it documents.
+PICKUP_READY_TIMES = (
+    "ONE_HOUR",
+    "TWO_HOURS",
+    "FOUR_HOURS",
+    "TWENTY_FOUR_HOURS",
+    "TWO_TO_FOUR_DAYS",
+    "FIVE_OR_MORE_DAYS",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Handling:
     fixed: Decimal = ZERO
@@ -83,6 +94,31 @@ class Zone:
     methods: tuple[Method, ...] = ()
     free_shipping_threshold: Decimal | None = None  # zone-wide, like BigCommerce free_shipping
     handling: Handling = Handling()
+    ships_from: tuple[str, ...] = ()  # origin countries: the Shopify location group's locations
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryProfile:
+    """A product-specific Shopify delivery profile: its own zones for the products and variants it lists (ids as
+    the storefront knows them, numeric). Products it does not list ship by the setup's default zones."""
+
+    id: str
+    name: str
+    product_ids: frozenset[str] = frozenset()
+    variant_ids: frozenset[str] = frozenset()
+    zones: tuple[Zone, ...] = ()
+    location_ids: frozenset[str] = frozenset()  # the locations its location groups ship from
+
+
+@dataclass(frozen=True, slots=True)
+class PickupLocation:
+    """A location where shoppers collect their order (Shopify Location.localPickupSettingsV2): free, no transit."""
+
+    id: str
+    name: str
+    country: str
+    province: str | None = None
+    ready: str | None = None  # one of PICKUP_READY_TIMES; None when the platform gives another or none
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +132,9 @@ class ShippingSetup:
     cutoff: time | None = None  # orders after this local time start processing the next shipping day
     closures: frozenset[date] = frozenset()
     default_transit_days: tuple[int, int] | None = None  # for methods the platform gives no transit time
+    profiles: tuple[DeliveryProfile, ...] = ()  # product-specific profiles; `zones` is the default profile's
+    pickups: tuple[PickupLocation, ...] = ()
+    default_location_ids: frozenset[str] = frozenset()  # the default profile's locations; empty: not known
 
     def __post_init__(self) -> None:
         if self.processing_days < 0:
@@ -145,10 +184,13 @@ def apply_overrides(setup: ShippingSetup, overrides: MerchantOverrides) -> Shipp
             transit_days=found.transit_days or method.transit_days,
         )
 
-    zones = tuple(replace(zone, methods=tuple(map(override_method, zone.methods))) for zone in setup.zones)
+    def override_zones(zones: tuple[Zone, ...]) -> tuple[Zone, ...]:
+        return tuple(replace(zone, methods=tuple(map(override_method, zone.methods))) for zone in zones)
+
     return replace(
         setup,
-        zones=zones,
+        zones=override_zones(setup.zones),
+        profiles=tuple(replace(profile, zones=override_zones(profile.zones)) for profile in setup.profiles),
         processing_days=setup.processing_days if overrides.processing_days is None else overrides.processing_days,
         cutoff=overrides.cutoff or setup.cutoff,
         closures=setup.closures | overrides.closures,
@@ -276,6 +318,7 @@ def zone_to_dict(zone: Zone) -> dict[str, Any]:
         "free_shipping_threshold": _dec_out(zone.free_shipping_threshold),
         "handling": _handling_out(zone.handling),
         "methods": [method_to_dict(m) for m in zone.methods],
+        "ships_from": list(zone.ships_from),
     }
 
 
@@ -295,6 +338,52 @@ def zone_from_dict(data: Mapping[str, Any]) -> Zone:
         free_shipping_threshold=_opt_dec_in(data.get("free_shipping_threshold")),
         handling=_handling_in(data.get("handling")),
         methods=tuple(method_from_dict(m) for m in _list(data.get("methods"))),
+        ships_from=tuple(str(c) for c in _list(data.get("ships_from"))),
+    )
+
+
+def profile_to_dict(profile: DeliveryProfile) -> dict[str, Any]:
+    return {
+        "id": profile.id,
+        "name": profile.name,
+        "product_ids": sorted(profile.product_ids),
+        "variant_ids": sorted(profile.variant_ids),
+        "location_ids": sorted(profile.location_ids),
+        "zones": [zone_to_dict(z) for z in profile.zones],
+    }
+
+
+def profile_from_dict(data: Mapping[str, Any]) -> DeliveryProfile:
+    return DeliveryProfile(
+        id=str(data["id"]),
+        name=str(data["name"]),
+        product_ids=frozenset(str(i) for i in _list(data.get("product_ids"))),
+        variant_ids=frozenset(str(i) for i in _list(data.get("variant_ids"))),
+        location_ids=frozenset(str(i) for i in _list(data.get("location_ids"))),
+        zones=tuple(zone_from_dict(z) for z in _list(data.get("zones"))),
+    )
+
+
+def pickup_to_dict(pickup: PickupLocation) -> dict[str, Any]:
+    return {
+        "id": pickup.id,
+        "name": pickup.name,
+        "country": pickup.country,
+        "province": pickup.province,
+        "ready": pickup.ready,
+    }
+
+
+def pickup_from_dict(data: Mapping[str, Any]) -> PickupLocation:
+    ready = data.get("ready")
+    if ready is not None and ready not in PICKUP_READY_TIMES:
+        raise ValueError(f"unknown pickup ready time {ready!r}")
+    return PickupLocation(
+        id=str(data["id"]),
+        name=str(data["name"]),
+        country=str(data["country"]),
+        province=None if data.get("province") is None else str(data["province"]),
+        ready=None if ready is None else str(ready),
     )
 
 
@@ -310,6 +399,9 @@ def setup_to_dict(setup: ShippingSetup) -> dict[str, Any]:
         "closures": sorted(day.isoformat() for day in setup.closures),
         "default_transit_days": _transit_out(setup.default_transit_days),
         "zones": [zone_to_dict(z) for z in setup.zones],
+        "profiles": [profile_to_dict(p) for p in setup.profiles],
+        "pickups": [pickup_to_dict(p) for p in setup.pickups],
+        "default_location_ids": sorted(setup.default_location_ids),
     }
 
 
@@ -327,6 +419,9 @@ def setup_from_dict(data: Mapping[str, Any]) -> ShippingSetup:
             closures=_dates_in(data.get("closures")),
             default_transit_days=_transit_in(data.get("default_transit_days")),
             zones=tuple(zone_from_dict(z) for z in _list(data.get("zones"))),
+            profiles=tuple(profile_from_dict(p) for p in _list(data.get("profiles"))),
+            pickups=tuple(pickup_from_dict(p) for p in _list(data.get("pickups"))),
+            default_location_ids=frozenset(str(i) for i in _list(data.get("default_location_ids"))),
         )
     except (KeyError, TypeError) as exc:
         raise ValueError(f"malformed shipping setup: {exc!r}") from exc
@@ -504,7 +599,7 @@ def zones_from_bigcommerce(
 # DeliveryCondition with DeliveryConditionCriteria = MoneyV2 | Weight). Nested connections multiply query
 # cost, so the page sizes are variables the adapter can lower and page through.
 DELIVERY_PROFILES_QUERY = """
-query DeliveryProfiles($profiles: Int = 5, $zones: Int = 20, $methods: Int = 10, $after: String) {
+query DeliveryProfiles($profiles: Int = 5, $zones: Int = 20, $methods: Int = 10, $locations: Int = 10, $after: String) {
   deliveryProfiles(first: $profiles, after: $after) {
     pageInfo { hasNextPage endCursor }
     nodes {
@@ -512,7 +607,18 @@ query DeliveryProfiles($profiles: Int = 5, $zones: Int = 20, $methods: Int = 10,
       name
       default
       profileLocationGroups {
-        locationGroup { id }
+        locationGroup {
+          id
+          locations(first: $locations) {
+            nodes {
+              id
+              name
+              isActive
+              address { countryCode provinceCode }
+              localPickupSettingsV2 { pickupTime instructions }
+            }
+          }
+        }
         locationGroupZones(first: $zones) {
           nodes {
             zone {
@@ -559,7 +665,7 @@ query DeliveryProfiles($profiles: Int = 5, $zones: Int = 20, $methods: Int = 10,
 """.strip()
 
 
-def _nodes(connection: Mapping[str, Any] | Sequence[Any] | None) -> list[Mapping[str, Any]]:
+def nodes_of(connection: Mapping[str, Any] | Sequence[Any] | None) -> list[Mapping[str, Any]]:
     """Accept a GraphQL connection as `nodes`, as `edges { node }`, or already a list."""
     if connection is None:
         return []
@@ -616,7 +722,8 @@ def _shopify_method(data: Mapping[str, Any]) -> Method | None:
     )
 
 
-def _shopify_zone(data: Mapping[str, Any]) -> Zone:
+def shopify_zone(data: Mapping[str, Any], ships_from: tuple[str, ...] = ()) -> Zone:
+    """One DeliveryLocationGroupZone; `ships_from` names the countries of its location group's locations."""
     zone: Mapping[str, Any] = data.get("zone") or {}
     regions: list[Region] = []
     rest_of_world = False
@@ -627,13 +734,14 @@ def _shopify_zone(data: Mapping[str, Any]) -> Zone:
         elif code.get("countryCode"):
             provinces = tuple(str(p["code"]) for p in country.get("provinces") or () if p.get("code"))
             regions.append(Region(str(code["countryCode"]), provinces=provinces))
-    methods = (_shopify_method(m) for m in _nodes(data.get("methodDefinitions")))
+    methods = (_shopify_method(m) for m in nodes_of(data.get("methodDefinitions")))
     return Zone(
         id=str(zone.get("id", "")),
         name=str(zone.get("name") or ""),
         regions=tuple(regions),
         rest_of_world=rest_of_world,
         methods=tuple(m for m in methods if m is not None),
+        ships_from=ships_from,
     )
 
 
@@ -641,14 +749,27 @@ def zones_from_shopify_delivery_profiles(
     graphql_json_data: Mapping[str, Any], *, profile_id: str | None = None
 ) -> tuple[Zone, ...]:
     """Map a DELIVERY_PROFILES_QUERY answer (its `data`, or the whole body) for one profile, the default one
-    unless `profile_id` is given: product-specific profiles need the cart's items, which a product page lacks."""
+    unless `profile_id` is given. Every profile with its products: `plugin.shopify.delivery_profiles`."""
     root: Mapping[str, Any] = graphql_json_data.get("data", graphql_json_data)
-    profiles = _nodes(root.get("deliveryProfiles"))
+    profiles = nodes_of(root.get("deliveryProfiles"))
     chosen = _choose_profile(profiles, profile_id)
     if chosen is None:
         return ()
     groups: Iterable[Mapping[str, Any]] = chosen.get("profileLocationGroups") or ()
-    return tuple(_shopify_zone(z) for group in groups for z in _nodes(group.get("locationGroupZones")))
+    return tuple(
+        shopify_zone(z, group_countries(group)) for group in groups for z in nodes_of(group.get("locationGroupZones"))
+    )
+
+
+def group_locations(group: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The active locations of a DeliveryProfileLocationGroup, as the query asks for them."""
+    location_group: Mapping[str, Any] = group.get("locationGroup") or {}
+    return [loc for loc in nodes_of(location_group.get("locations")) if loc.get("isActive") is not False]
+
+
+def group_countries(group: Mapping[str, Any]) -> tuple[str, ...]:
+    codes = (str((loc.get("address") or {}).get("countryCode") or "").upper() for loc in group_locations(group))
+    return tuple(dict.fromkeys(code for code in codes if code))
 
 
 def _choose_profile(profiles: list[Mapping[str, Any]], profile_id: str | None) -> Mapping[str, Any] | None:

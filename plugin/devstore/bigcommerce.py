@@ -333,6 +333,31 @@ def demo_store(store_hash: str = DEMO_STORE_HASH) -> EmulatedStore:
             "handling_fees": {**handling, "fixed_surcharge": "2.00"},
             "enabled": True,
         },
+        # The other zone types the API documents: a selection of states, and ZIP codes (zip zones list each code).
+        {
+            "id": 3,
+            "name": "Alaska and Hawaii",
+            "type": "state",
+            "locations": [
+                {"id": 3, "country_iso2": "US", "state_iso2": "AK"},
+                {"id": 4, "country_iso2": "US", "state_iso2": "HI"},
+            ],
+            "free_shipping": {"enabled": False, "minimum_sub_total": "0.00", "exclude_fixed_shipping_products": False},
+            "handling_fees": handling,
+            "enabled": True,
+        },
+        {
+            "id": 4,
+            "name": "Manhattan",
+            "type": "zip",
+            "locations": [
+                {"id": 5 + n, "zip": zip_code, "country_iso2": "US"}
+                for n, zip_code in enumerate(("10001", "10002", "10003"))
+            ],
+            "free_shipping": {"enabled": False, "minimum_sub_total": "0.00", "exclude_fixed_shipping_products": False},
+            "handling_fees": handling,
+            "enabled": True,
+        },
     ]
     store.zone_methods = {
         1: [
@@ -369,6 +394,65 @@ def demo_store(store_hash: str = DEMO_STORE_HASH) -> EmulatedStore:
                 "name": "Canada Post",
                 "type": "perorder",
                 "settings": {"rate": 12.0},
+                "enabled": True,
+                "handling_fees": handling,
+                "is_fallback": False,
+            },
+        ],
+        3: [
+            {
+                "id": 31,
+                "name": "Flat Rate per Item",
+                "type": "peritem",
+                "settings": {"rate": 8},
+                "enabled": True,
+                "handling_fees": handling,
+                "is_fallback": False,
+            },
+            {
+                "id": 32,
+                "name": "UPS ready",
+                "type": "upsready",
+                "settings": {
+                    "carrier_options": {
+                        "delivery_services": ["2nd_Day_Air", "Standard"],
+                        "packaging_type": "21",
+                        "packing_method": "separate",
+                        "include_package_value": True,
+                        "destination_type": "residential",
+                        "show_transit_time": True,
+                    }
+                },
+                "enabled": True,
+                "handling_fees": handling,
+                "is_fallback": False,
+            },
+        ],
+        4: [
+            {
+                "id": 41,
+                "name": "Per Total or Free",
+                "type": "total",
+                "settings": {
+                    "default_cost": 12,
+                    "default_cost_type": "fixed_amount",
+                    "range": [
+                        {"lower_limit": 0, "upper_limit": 5, "shipping_cost": 5},
+                        {"lower_limit": 5, "upper_limit": 10, "shipping_cost": 8},
+                        {"lower_limit": 10, "upper_limit": 20, "shipping_cost": 10},
+                        {"lower_limit": 20, "upper_limit": 49.99, "shipping_cost": 15},
+                        {"lower_limit": 50, "upper_limit": 100000, "shipping_cost": 0},
+                    ],
+                },
+                "enabled": True,
+                "handling_fees": handling,
+                "is_fallback": False,
+            },
+            {
+                "id": 42,
+                "name": "Free Shipping",
+                "type": "freeshipping",
+                "settings": {},
                 "enabled": True,
                 "handling_fees": handling,
                 "is_fallback": False,

@@ -3,7 +3,8 @@ format for a demo shop kept in memory, plus helpers that sign requests the way S
 
 Mount it anywhere and point `UPFRONT_SHOPIFY_ORIGIN` at `http://<host>/<mount>/{shop}`: the adapter cannot
 tell it from Shopify. GraphQL answers are canned per root field (shop, order(s), nodes, deliveryProfiles,
-currentAppInstallation), not computed from the query's selection. Webhook bodies render the demo shop's current
+deliveryProfile, currentAppInstallation), not computed from the query's selection; connections page by `first`
+and `after`. Webhook bodies render the demo shop's current
 first order in the REST shape Shopify documents for each topic.
 """
 
@@ -45,12 +46,13 @@ OFFLINE_TOKEN = "urn:shopify:params:oauth:token-type:offline-access-token"
 _QUERY_COSTS = {
     "nodes": 1,  # per id asked, as each returned object costs a point
     "deliveryProfiles": 80,
+    "deliveryProfile": 30,
     "orders": 60,
     "order": 20,
     "currentAppInstallation": 2,
     "shop": 10,
 }
-_ROOT_PATTERNS = {"nodes": r"\bnodes\s*\(\s*ids\s*:"}
+_ROOT_PATTERNS = {"nodes": r"\bnodes\s*\(\s*ids\s*:", "deliveryProfile": r"\bdeliveryProfile\s*\("}
 NODES_MAX_IDS = 250  # Admin GraphQL refuses input arrays longer than this
 
 

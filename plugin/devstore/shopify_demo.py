@@ -99,42 +99,111 @@ _UP_TO_5_KG = [
     }
 ]
 
-_DELIVERY_PROFILES = {
-    "pageInfo": {"hasNextPage": False, "endCursor": None},
-    "nodes": [
-        {
-            "id": "gid://shopify/DeliveryProfile/1",
-            "name": "General profile",
-            "default": True,
-            "profileLocationGroups": [
-                {
-                    "locationGroup": {"id": "gid://shopify/DeliveryLocationGroup/1"},
-                    "locationGroupZones": {
-                        "nodes": [
-                            _zone(
-                                1,
-                                "Germany",
-                                [_country("DE")],
-                                [
-                                    _flat(11, "Standard", "4.90", _UP_TO_5_KG),
-                                    _flat(12, "Free shipping", "0.0", _FREE_OVER_50),
-                                    _flat(13, "Express", "9.90"),
-                                ],
-                            ),
-                            _zone(
-                                2,
-                                "Europe",
-                                [_country("AT"), _country("FR"), _country("NL")],
-                                [_flat(21, "Standard", "9.90")],
-                            ),
-                            _zone(3, "Rest of world", [_country(None)], [_flat(31, "International", "19.90")]),
-                        ]
-                    },
-                }
-            ],
-        }
-    ],
+# The demo shop's products as Shopify numbers them (the storefront's cart.js and product pages use these ids).
+DEMO_PRODUCT_IDS = {
+    "canvas-tote": ("632910392", "808950810"),
+    "merino-scarf": ("632910393", "808950811"),
+    "enamel-mug": ("632910394", "808950812"),
 }
+
+
+def _location(location_id: int, name: str, pickup_time: str | None) -> dict[str, Any]:
+    """A Location as the profiles query selects it; `localPickupSettingsV2` is null where pickup is off."""
+    return {
+        "id": f"gid://shopify/Location/{location_id}",
+        "name": name,
+        "isActive": True,
+        "address": {"countryCode": "DE", "provinceCode": "BE"},
+        "localPickupSettingsV2": None
+        if pickup_time is None
+        else {"pickupTime": pickup_time, "instructions": "Ring the bell at the courtyard door."},
+    }
+
+
+_LOCATIONS = {"nodes": [_location(41, "Berlin shop", "TWO_HOURS"), _location(42, "Berlin warehouse", None)]}
+
+# Two profiles, as a shop with a product-specific one has them: the General profile for most products, and a
+# custom profile whose rates cover the fragile mug only (separate location group, same locations).
+_PROFILES = [
+    {
+        "id": "gid://shopify/DeliveryProfile/1",
+        "name": "General profile",
+        "default": True,
+        "profileLocationGroups": [
+            {
+                "locationGroup": {"id": "gid://shopify/DeliveryLocationGroup/1", "locations": _LOCATIONS},
+                "locationGroupZones": {
+                    "nodes": [
+                        _zone(
+                            1,
+                            "Germany",
+                            [_country("DE")],
+                            [
+                                _flat(11, "Standard", "4.90", _UP_TO_5_KG),
+                                _flat(12, "Free shipping", "0.0", _FREE_OVER_50),
+                                _flat(13, "Express", "9.90"),
+                            ],
+                        ),
+                        _zone(
+                            2,
+                            "Europe",
+                            [_country("AT"), _country("FR"), _country("NL")],
+                            [_flat(21, "Standard", "9.90")],
+                        ),
+                        _zone(3, "Rest of world", [_country(None)], [_flat(31, "International", "19.90")]),
+                    ]
+                },
+            }
+        ],
+    },
+    {
+        "id": "gid://shopify/DeliveryProfile/2",
+        "name": "Fragile goods",
+        "default": False,
+        "profileLocationGroups": [
+            {
+                "locationGroup": {"id": "gid://shopify/DeliveryLocationGroup/2", "locations": _LOCATIONS},
+                "locationGroupZones": {
+                    "nodes": [
+                        _zone(
+                            4,
+                            "Germany",
+                            [_country("DE")],
+                            [_flat(41, "Standard", "6.90"), _flat(43, "Express", "12.90")],
+                        ),
+                        _zone(
+                            5,
+                            "Europe",
+                            [_country("AT"), _country("FR"), _country("NL")],
+                            [_flat(51, "Standard", "14.90")],
+                        ),
+                    ]
+                },
+            }
+        ],
+    },
+]
+
+# DeliveryProfile.profileItems of the custom profile: DeliveryProfileItem { product, variants }.
+_PROFILE_ITEMS = {
+    "gid://shopify/DeliveryProfile/2": [
+        {
+            "product": {"id": "gid://shopify/Product/632910394", "legacyResourceId": "632910394"},
+            "variants": {"nodes": [{"id": "gid://shopify/ProductVariant/808950812", "legacyResourceId": "808950812"}]},
+        }
+    ]
+}
+
+
+def _page(nodes: list[dict[str, Any]], first: object, after: object) -> dict[str, Any]:
+    """A connection page the way Shopify pages one: `first` nodes after the opaque cursor `after`."""
+    start = int(str(after)) if str(after or "").isdigit() else 0
+    size = int(first) if isinstance(first, int) and first > 0 else len(nodes)
+    end = min(len(nodes), start + size)
+    return {
+        "pageInfo": {"hasNextPage": end < len(nodes), "endCursor": str(end) if end else None},
+        "nodes": copy.deepcopy(nodes[start:end]),
+    }
 
 
 def _order(number: int, updated: str, total: str, status: str, fulfillment: dict[str, Any] | None) -> dict[str, Any]:
@@ -213,7 +282,12 @@ def demo_graphql_data(
     """The `data` of an answer whose root field is `root`; `orders` defaults to the demo shop's."""
     orders = _ORDERS if orders is None else orders
     if root == "deliveryProfiles":
-        return {"deliveryProfiles": copy.deepcopy(_DELIVERY_PROFILES)}
+        return {"deliveryProfiles": _page(_PROFILES, variables.get("profiles", 5), variables.get("after"))}
+    if root == "deliveryProfile":
+        items = _PROFILE_ITEMS.get(str(variables.get("id")))
+        if items is None:
+            return {"deliveryProfile": None}
+        return {"deliveryProfile": {"profileItems": _page(items, variables.get("items", 25), variables.get("after"))}}
     if root == "orders":
         nodes = _orders_since(orders, str(variables.get("query") or ""))
         return {"orders": {"pageInfo": {"hasNextPage": False, "endCursor": None}, "nodes": copy.deepcopy(nodes)}}

@@ -35,15 +35,16 @@ from starlette.types import Receive, Scope, Send
 from plugin.currencies import currencies_from_shopify, with_currencies
 from plugin.devstore.bigcommerce import demo_currencies
 from plugin.devstore.shopify import sign_proxy
-from plugin.devstore.shopify_demo import DEMO_SHOP, STOREFRONT_RATES, demo_graphql_data
+from plugin.devstore.shopify_demo import DEMO_PRODUCT_IDS, DEMO_SHOP, STOREFRONT_RATES, demo_graphql_data
 from plugin.email.journey_settings import JourneySettings, save_journey_settings
 from plugin.email.journey_settings import settings_key as journey_settings_key
 from plugin.keys import ShopRef
 from plugin.openapi import Operation, documented
-from plugin.rates import ShippingSetup, zones_from_shopify_delivery_profiles
+from plugin.rates import ShippingSetup
 from plugin.services import Services, services
 from plugin.settings import PACKAGE_ROOT
 from plugin.shop_data import load_facts, load_shipping_setup, save_facts, save_shipping_setup
+from plugin.shopify.delivery_profiles import shipping_from_profiles
 from plugin.shopify.shop_queries import shop_facts_from
 from plugin.shops import StoredToken
 from plugin.storage import as_optional_text
@@ -165,8 +166,24 @@ DEMO_HELP_SETTINGS: dict[str, Any] = {
 
 
 def demo_shipping_setup(country: str, timezone: str, currency: str) -> ShippingSetup:
-    zones = zones_from_shopify_delivery_profiles(demo_graphql_data("deliveryProfiles", {}))
-    return ShippingSetup(origin_country=country, timezone=timezone, currency=currency, zones=zones)
+    """The demo shop's emulated delivery profiles, mapped by the sync's own code."""
+    profiles = demo_graphql_data("deliveryProfiles", {"profiles": 250})["deliveryProfiles"]["nodes"]
+    items = {
+        str(p["id"]): (demo_graphql_data("deliveryProfile", {"id": p["id"], "items": 250})["deliveryProfile"] or {})
+        .get("profileItems", {})
+        .get("nodes", [])
+        for p in profiles
+    }
+    shipping = shipping_from_profiles(profiles, items)
+    return ShippingSetup(
+        origin_country=country,
+        timezone=timezone,
+        currency=currency,
+        zones=shipping.zones,
+        profiles=shipping.profiles,
+        pickups=shipping.pickups,
+        default_location_ids=shipping.default_location_ids,
+    )
 
 
 async def seed_demo_shop(services: Services, shop_id: str = DEMO_SHOP, *, install: bool = False) -> ShopRef:
@@ -236,6 +253,29 @@ class CartLine:
 
 def _lines(cart: dict[str, int]) -> list[CartLine]:
     return [CartLine(PRODUCTS[handle], quantity) for handle, quantity in cart.items()]
+
+
+def _cart_item(line: CartLine, price_cents: int) -> dict[str, Any]:
+    """A cart.js line as Shopify's Ajax API has it (ids of the demo shop's products, the price in the shopper's
+    currency in cents, weight in grams)."""
+    product_id, variant_id = DEMO_PRODUCT_IDS[line.product.handle]
+    return {
+        "id": int(variant_id),
+        "product_id": int(product_id),
+        "variant_id": int(variant_id),
+        "handle": line.product.handle,
+        "quantity": line.quantity,
+        "price": price_cents,
+        "grams": line.product.weight_g,
+    }
+
+
+def items_param(lines: list[CartLine]) -> str:
+    """The estimate's `items`: product:variant:quantity:grams per line, as the storefront script sends them."""
+    return ",".join(
+        ":".join((*DEMO_PRODUCT_IDS[line.product.handle], str(line.quantity), str(line.product.weight_g)))
+        for line in lines
+    )
 
 
 # --- pages -------------------------------------------------------------------------------------------------
@@ -434,6 +474,7 @@ def storefront_routes(
             estimate_subtotal=format(subtotal, "f"),
             estimate_weight=weight,
             estimate_items=items,
+            estimate_lines=items_param([*lines, CartLine(product, 1)]),
         )
 
     @documented("Demo storefront: the cart", {200: "HTML"}, tag="devstore")
@@ -448,6 +489,7 @@ def storefront_routes(
             shopper_subtotal=sum((shopper.convert(line.product.price) * line.quantity for line in lines), Decimal(0)),
             weight=sum(line.product.weight_g * line.quantity for line in lines),
             items=sum(line.quantity for line in lines),
+            estimate_lines=items_param(lines),
         )
 
     @documented("Demo storefront: add to cart (form post)", {303: "to the cart"}, tag="devstore")
@@ -476,14 +518,7 @@ def storefront_routes(
             "total_price": int(total * 100),
             "total_weight": sum(line.product.weight_g * line.quantity for line in lines),
             "attributes": attributes,
-            "items": [
-                {
-                    "handle": line.product.handle,
-                    "quantity": line.quantity,
-                    "price": int(shopper.convert(line.product.price) * 100),
-                }
-                for line in lines
-            ],
+            "items": [_cart_item(line, int(shopper.convert(line.product.price) * 100)) for line in lines],
         }
 
     @documented("Demo storefront: Shopify's cart.js", {200: "the cart as JSON"}, tag="devstore")

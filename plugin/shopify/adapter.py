@@ -17,10 +17,11 @@ from plugin.errors import AuthError, NotFoundError, PermanentError
 from plugin.events import PlatformEvent
 from plugin.keys import ShopRef
 from plugin.platform import Order, ShipmentChange, ShopFacts
-from plugin.rates import DELIVERY_PROFILES_QUERY, Zone, zones_from_shopify_delivery_profiles
+from plugin.rates import DELIVERY_PROFILES_QUERY
 from plugin.services import Services
 from plugin.settings import Settings
 from plugin.shopify import order_payloads
+from plugin.shopify.delivery_profiles import PROFILE_ITEMS_QUERY, ShopifyShipping, shipping_from_profiles
 from plugin.shopify.graphql import ShopifyGraphQL, Sleep
 from plugin.shopify.oauth import TokenEndpoint
 from plugin.shopify.order_queries import (
@@ -41,7 +42,8 @@ from plugin.shops import ShopRegistry
 log = logging.getLogger(__name__)
 
 MAX_RECENT_ORDER_PAGES = 20
-MAX_DELIVERY_PROFILE_PAGES = 10
+MAX_DELIVERY_PROFILE_PAGES = 50  # one profile a page: each carries zones x methods, the costly part
+MAX_PROFILE_ITEM_PAGES = 40  # 25 products a page
 
 
 def shopify_secrets(settings: Settings) -> list[str]:
@@ -139,18 +141,38 @@ class ShopifyPlatform:
             after = info.get("endCursor")
         return orders
 
-    async def fetch_delivery_zones(self, shop: ShopRef) -> tuple[Zone, ...]:
-        """The default delivery profile's zones (product-specific profiles need a cart: not for a product page)."""
+    async def fetch_shipping(self, shop: ShopRef) -> ShopifyShipping:
+        """Every delivery profile, each product-specific one with the products and variants it covers. Page
+        sizes keep each call's cost low (one profile a page); the GraphQL client waits for the bucket to refill."""
         profiles: list[Mapping[str, Any]] = []
         after: str | None = None
         for _ in range(MAX_DELIVERY_PROFILE_PAGES):
-            page = (await self._query(shop, DELIVERY_PROFILES_QUERY, {"after": after}))["deliveryProfiles"]
+            variables = {"profiles": 1, "after": after}
+            page = (await self._query(shop, DELIVERY_PROFILES_QUERY, variables))["deliveryProfiles"]
             profiles.extend(page.get("nodes") or ())
             info = page.get("pageInfo") or {}
-            if any(profile.get("default") for profile in profiles) or not info.get("hasNextPage"):
+            if not info.get("hasNextPage"):
                 break
             after = info.get("endCursor")
-        return zones_from_shopify_delivery_profiles({"deliveryProfiles": {"nodes": profiles}})
+        items = {
+            str(profile["id"]): await self._profile_items(shop, str(profile["id"]))
+            for profile in profiles
+            if not profile.get("default") and profile.get("id")
+        }
+        return shipping_from_profiles(profiles, items)
+
+    async def _profile_items(self, shop: ShopRef, profile_id: str) -> list[Mapping[str, Any]]:
+        items: list[Mapping[str, Any]] = []
+        after: str | None = None
+        for _ in range(MAX_PROFILE_ITEM_PAGES):
+            data = await self._query(shop, PROFILE_ITEMS_QUERY, {"id": profile_id, "after": after})
+            page = (data.get("deliveryProfile") or {}).get("profileItems") or {}
+            items.extend(page.get("nodes") or ())
+            info = page.get("pageInfo") or {}
+            if not info.get("hasNextPage"):
+                break
+            after = info.get("endCursor")
+        return items
 
     async def missing_scopes(self, shop: ShopRef) -> list[str]:
         granted = granted_scopes(await self._query(shop, ACCESS_SCOPES_QUERY))

@@ -39,13 +39,21 @@ async def sync_shop_facts(services: Services, shop: ShopRef, args: Mapping[str, 
 
 
 async def sync_shipping_zones(services: Services, shop: ShopRef, args: Mapping[str, Any]) -> None:
-    """Store the shop's default delivery profile as a `plugin.rates.ShippingSetup` (JSON, `setup_to_dict`)."""
+    """Store the shop's delivery profiles and pickup locations as a `plugin.rates.ShippingSetup` (JSON)."""
     if not await services.shops.is_active(shop):
         return
     platform = shopify_platform(services)
     facts = await load_facts(services.redis, services.keys, shop) or await platform.fetch_shop_facts(shop)
-    zones = await platform.fetch_delivery_zones(shop)
-    setup = ShippingSetup(origin_country=facts.country, timezone=facts.timezone, currency=facts.currency, zones=zones)
+    shipping = await platform.fetch_shipping(shop)
+    setup = ShippingSetup(
+        origin_country=facts.country,
+        timezone=facts.timezone,
+        currency=facts.currency,
+        zones=shipping.zones,
+        profiles=shipping.profiles,
+        pickups=shipping.pickups,
+        default_location_ids=shipping.default_location_ids,
+    )
     await save_shipping_setup(services.redis, services.keys, shop, setup)
 
 

@@ -42,7 +42,11 @@ async def state_return_window(services: Services, shop: ShopRef, days: int | Non
     await save_widget_settings(services.redis, services.keys, shop, {"structured_data": True}, defaults)
     facts = await load_facts(services.redis, services.keys, shop)
     assert facts is not None
-    stated = replace(facts, refund_policy_days=days, refund_policy_url=POLICY_URL)
+    stated = replace(
+        facts,
+        refund_policy_text=f"You can return items within {days} days for a full refund.",
+        refund_policy_url=POLICY_URL,
+    )
     await save_facts(services.redis, services.keys, stated)
 
 

@@ -46,7 +46,12 @@ async def state_returns(services: Services, shop: ShopRef, days: int | None) -> 
     await turn_on(services, shop)
     facts = await load_facts(services.redis, services.keys, shop)
     assert facts is not None
-    changed = replace(facts, refund_policy_days=days, refund_policy_url=POLICY_URL, ship_to_countries=("DE", "AT"))
+    changed = replace(
+        facts,
+        refund_policy_text=f"You can return items within {days} days for a full refund.",
+        refund_policy_url=POLICY_URL,
+        ship_to_countries=("DE", "AT"),
+    )
     await save_facts(services.redis, services.keys, changed)
 
 

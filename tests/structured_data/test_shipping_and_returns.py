@@ -126,7 +126,7 @@ def test_destinations_are_as_narrow_as_the_zone(region: Region, expected: list[d
 
 def test_a_stated_window_makes_a_valid_return_policy() -> None:
     shop = facts(
-        refund_policy_days=30,
+        refund_policy_text="You can return items within 30 days for a full refund.",
         refund_policy_url="https://demo.example/policies/refund-policy",
         ship_to_countries=("DE", "AT"),
     )
@@ -145,7 +145,11 @@ def test_a_stated_window_makes_a_valid_return_policy() -> None:
 def test_without_a_window_there_is_no_return_policy_and_no_fee_is_guessed() -> None:
     no_window = facts(refund_policy_url="https://demo.example/policies/refund-policy")
     assert merchant_return_policy(return_facts(no_window, setup(), BadgeSettings(free_returns_confirmed=True))) is None
-    unconfirmed = merchant_return_policy(return_facts(facts(refund_policy_days=14), setup(), BadgeSettings()))
+    unconfirmed = merchant_return_policy(
+        return_facts(
+            facts(refund_policy_text="You can return items within 14 days for a full refund."), setup(), BadgeSettings()
+        )
+    )
     assert unconfirmed is not None
     assert "returnFees" not in unconfirmed and "merchantReturnLink" not in unconfirmed
     assert unconfirmed["applicableCountry"] == "DE"  # no ship-to list: the countries of the shipping zones

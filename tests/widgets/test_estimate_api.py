@@ -31,10 +31,12 @@ async def test_a_quote_lists_options_with_decimal_costs_dates_and_free_shipping_
     body = answer.json()
     assert body["status"] == "quoted"
     assert body["currency"] == "EUR"
-    assert [(o["name"], o["cost"], o["free"]) for o in body["options"]] == [
-        ("Standard", "4.90", False),
-        ("Express", "9.90", False),
+    assert [(o["kind"], o["name"], o["cost"], o["free"]) for o in body["options"]] == [
+        ("shipping", "Standard", "4.90", False),
+        ("shipping", "Express", "9.90", False),
+        ("pickup", "Berlin shop", "0.00", True),  # the demo shop's location with local pickup on
     ]
+    assert body["options"][2]["ready"] == "TWO_HOURS" and body["options"][2]["delivery"] is None
     # Tuesday 10:00 in Berlin, shipped today: Standard 2-4 business days, Express next day.
     assert body["options"][0]["delivery"] == {"earliest": "2026-11-19", "latest": "2026-11-23"}
     assert body["options"][1]["delivery"] == {"earliest": "2026-11-18", "latest": "2026-11-18"}
@@ -158,7 +160,7 @@ async def test_carrier_rates_and_a_missing_setup_say_calculated_at_checkout(
     setup = await load_shipping_setup(services.redis, services.keys, shop)
     assert setup is not None
     carrier = Zone("dhl", "Carrier", regions=(Region("DE"),), methods=(Method("c", "DHL Paket", MethodKind.CARRIER),))
-    await save_shipping_setup(services.redis, services.keys, shop, replace(setup, zones=(carrier,)))
+    await save_shipping_setup(services.redis, services.keys, shop, replace(setup, zones=(carrier,), pickups=()))
     async with widget_client() as client:
         carrier_answer = (await client.get(f"{BASE}/estimate", params=CART)).json()
         await services.redis.delete(shipping_setup_key(services.keys, shop))
@@ -193,7 +195,7 @@ async def test_a_carriers_typical_cost_from_the_settings_is_shown_with_handling_
     assert setup is not None
     dhl = Method("c", "DHL Paket", MethodKind.CARRIER, handling=Handling(Decimal("1.50"), Decimal(5)))
     carrier = Zone("dhl", "Carrier", regions=(Region("DE"),), methods=(dhl,))
-    await save_shipping_setup(services.redis, services.keys, shop, replace(setup, zones=(carrier,)))
+    await save_shipping_setup(services.redis, services.keys, shop, replace(setup, zones=(carrier,), pickups=()))
     defaults = default_settings(services.settings.manifest.widgets)
     changes = {"estimator": {"method_typical_costs": typical_costs}}
     await save_widget_settings(services.redis, services.keys, shop, changes, defaults)

@@ -17,7 +17,16 @@ from plugin.rates import ShippingSetup
 from widgets.estimator.delivery import ShippingCalendar, delivery_window, plan_dispatch
 from widgets.estimator.matching import MatchLevel, ZoneIndex
 from widgets.estimator.money import is_currency, minor_units, round_money
-from widgets.estimator.pricing import Cart, FreeShippingProgress, quote_zone
+from widgets.estimator.pricing import Cart, FreeShippingProgress
+from widgets.estimator.profiles import (
+    CartLine,
+    Destination,
+    ItemsError,
+    ProfileRouter,
+    parse_items,
+    pickups_for,
+    quote_cart,
+)
 
 MAX_WEIGHT_G = 1_000_000
 MAX_ITEMS = 10_000
@@ -42,6 +51,7 @@ class EstimateRequest:
     province: str | None = None
     postcode: str | None = None
     rate: Decimal | None = None  # the storefront's rate to `currency` (widgets.estimator.presentment decides)
+    items: tuple[CartLine, ...] = ()  # the products on the page or in the cart: they choose the delivery profiles
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +64,8 @@ class EstimateOption:
     computable: bool
     earliest: date | None  # None when no transit time is known for the method
     latest: date | None
+    kind: str = "shipping"  # or "pickup": collected at a location, free, ready after `ready`
+    ready: str | None = None  # a pickup's ready time (plugin.rates.PICKUP_READY_TIMES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +79,7 @@ class Estimate:
     match: MatchLevel | None = None
     ship_date: date | None = None
     order_within: timedelta | None = None  # "order within 2 h 13 min to ship today"
+    ships_from: tuple[str, ...] = ()  # origin countries of the matched zone(s)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe: amounts as strings, dates ISO, the countdown in whole seconds."""
@@ -91,6 +104,8 @@ class Estimate:
                     "computable": o.computable,
                     "earliest": None if o.earliest is None else o.earliest.isoformat(),
                     "latest": None if o.latest is None else o.latest.isoformat(),
+                    "kind": o.kind,
+                    "ready": o.ready,
                 }
                 for o in self.options
             ],
@@ -101,20 +116,22 @@ class Estimate:
                 "remaining": amount(self.free_shipping.remaining),
             },
             "calculated_at_checkout": list(self.calculated_at_checkout),
+            "ships_from": list(self.ships_from),
         }
 
 
 class CompiledSetup:
     """A setup with its lookup index and calendar built once, to be reused for every estimate."""
 
-    __slots__ = ("setup", "index", "calendar")
+    __slots__ = ("setup", "index", "calendar", "router")
 
     def __init__(self, setup: ShippingSetup) -> None:
         if setup.origin_country.upper() not in known_countries():
             raise ValueError(f"unknown origin country {setup.origin_country!r}")
         minor_units(setup.currency)  # raises on an unknown currency
         self.setup = setup
-        self.index = ZoneIndex(setup.zones)
+        self.router = ProfileRouter(setup)
+        self.index: ZoneIndex = self.router.default
         self.calendar = ShippingCalendar(
             setup.origin_country.upper(),
             setup.timezone,
@@ -133,11 +150,12 @@ def estimate(setup: CompiledSetup | ShippingSetup, request: EstimateRequest, now
     shop = compiled.setup
     if request.currency != shop.currency:
         raise EstimateInputError("currency", f"prices are in {shop.currency}, not {request.currency}")
-    found = compiled.index.match(request.country, request.province, request.postcode)
-    if found is None or not found.zone.methods:
-        return Estimate(ships_here=False, currency=shop.currency)
+    where = Destination(request.country, request.province, request.postcode)
     cart = Cart(request.subtotal, request.weight_g, request.item_count)
-    quotes, progress = quote_zone(found.zone, cart, shop.currency)
+    found = quote_cart(compiled.router, where, cart, request.items, shop.currency)
+    if found is None:
+        return Estimate(ships_here=False, currency=shop.currency)
+    quotes, progress = found.quotes, found.progress
     dispatch = plan_dispatch(compiled.calendar, now, processing_days=shop.processing_days, cutoff=shop.cutoff)
     windows: dict[tuple[int, int], tuple[date, date]] = {}
     options = []
@@ -153,16 +171,24 @@ def estimate(setup: CompiledSetup | ShippingSetup, request: EstimateRequest, now
                 quote.method_id, quote.name, quote.cost, quote.handling, quote.free, quote.computable, *window
             )
         )
+    nothing = round_money(Decimal(0), shop.currency)
+    for pickup in pickups_for(compiled.router, where, found.profiles):
+        options.append(
+            EstimateOption(
+                f"pickup:{pickup.id}", pickup.name, nothing, nothing, True, True, None, None, "pickup", pickup.ready
+            )
+        )
     return Estimate(
         ships_here=True,
         currency=shop.currency,
         options=tuple(options),
         free_shipping=progress,
         calculated_at_checkout=tuple(q.name for q in quotes if q.cost is None),
-        zone_name=found.zone.name,
-        match=found.level,
+        zone_name=found.zone_name,
+        match=found.match,
         ship_date=dispatch.ship_date,
         order_within=dispatch.order_within,
+        ships_from=found.ships_from,
     )
 
 
@@ -208,7 +234,7 @@ MAX_DECIMALS = 12
 
 
 def parse_estimate_request(raw: Mapping[str, str | None], *, shop_currency: str) -> EstimateRequest:
-    """Turn query parameters (country, province, postcode, subtotal, weight_g, item_count, currency) into a
+    """Turn query parameters (country, province, postcode, subtotal, weight_g, item_count, currency, items) into a
     request, or raise EstimateInputError naming the first bad field and why."""
     country = (raw.get("country") or "").strip().upper()
     if not country:
@@ -255,7 +281,14 @@ def parse_estimate_request(raw: Mapping[str, str | None], *, shop_currency: str)
         if not shape.fullmatch(postcode):
             raise EstimateInputError("postcode", f"{excerpt(postcode)} is not a valid postcode for {country}")
 
-    return EstimateRequest(country, subtotal, currency, weight_g, item_count, province, postcode, rate=rate)
+    try:
+        items = parse_items(raw.get("items"), max_quantity=MAX_ITEMS, max_grams=MAX_WEIGHT_G)
+    except ItemsError as exc:
+        raise EstimateInputError("items", str(exc)) from exc
+
+    return EstimateRequest(
+        country, subtotal, currency, weight_g, item_count, province, postcode, rate=rate, items=items
+    )
 
 
 def _decimal(value: str | None, field: str) -> Decimal:

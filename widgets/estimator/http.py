@@ -49,7 +49,9 @@ class EstimateAnswer:
             return AT_CHECKOUT
         if not self.data["ships_here"]:
             return NOT_SHIPPED
-        return QUOTED if any(option["cost"] is not None for option in self.data["options"]) else AT_CHECKOUT
+        # Quoted means a delivery price: a free pickup next to carrier-only rates still leaves shipping to checkout.
+        shipped = [o for o in self.data["options"] if o.get("kind", "shipping") != "pickup"]
+        return QUOTED if any(option["cost"] is not None for option in shipped) else AT_CHECKOUT
 
 
 async def answer_estimate(
@@ -98,12 +100,15 @@ def estimate_body(answer: EstimateAnswer) -> dict[str, Any]:
                 "delivery": None
                 if option["earliest"] is None
                 else {"earliest": option["earliest"], "latest": option["latest"]},
+                "kind": option.get("kind", "shipping"),
+                "ready": option.get("ready"),
             }
             for option in data.get("options", ())
         ],
         "free_shipping": data.get("free_shipping"),
         "calculated_at_checkout": data.get("calculated_at_checkout", []),
         "zone": data.get("zone"),
+        "ships_from": data.get("ships_from", []),
         "ship_date": data.get("ship_date"),
         "order_within_s": None if left is None else int(left.total_seconds()),
     }
@@ -187,6 +192,11 @@ class OptionLine:
 
 
 def _option_line(option: Mapping[str, Any], words: Wording) -> OptionLine:
+    if option.get("kind") == "pickup":
+        ready = option.get("ready")
+        return OptionLine(
+            words.t("pickup_at", location=option["name"]), words.t("free"), words.t(f"ready_{ready}") if ready else None
+        )
     if option["cost"] is None:
         price = words.t("at_checkout")
     elif option["free"]:
@@ -216,7 +226,10 @@ def fragment_context(answer: EstimateAnswer, words: Wording, variant: str) -> di
     status = answer.status
     country = words.country(answer.destination.country)
     data = answer.data or {}
-    options = [_option_line(option, words) for option in data.get("options", ())]
+    # Pickup goes second: after the cheapest delivery, before the dearer ones, so the few lines shown include it.
+    shipped = [o for o in data.get("options", ()) if o.get("kind", "shipping") != "pickup"]
+    pickups = [o for o in data.get("options", ()) if o.get("kind") == "pickup"]
+    options = [_option_line(option, words) for option in [*shipped[:1], *pickups, *shipped[1:]]]
     more = len(options) - OPTIONS_SHOWN
     free_line = None
     progress = data.get("free_shipping")

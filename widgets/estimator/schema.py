@@ -16,6 +16,7 @@ from widgets.estimator.engine import (
 )
 from widgets.estimator.money import known_currencies, minor_units
 from widgets.estimator.presentment import RATE_SHAPE
+from widgets.estimator.profiles import ITEMS_SHAPE
 
 # The generic shape once whitespace is collapsed: a raw value in it is left as it is (one space between parts).
 _GENERIC_RAW = r"[A-Z0-9](?:[A-Z0-9-]| [A-Z0-9-]){1,9}"  # with the postcode's maxLength of 10
@@ -95,6 +96,12 @@ def estimate_query_schema() -> dict[str, Any]:
                 "enum": sorted(known_currencies()),
                 "description": "ISO 4217 code; default: the shop's; one the shop does not sell in is answered in the "
                 "shop's currency, with currency_message saying so",
+            },
+            "items": {
+                "type": "string",
+                "pattern": f"^{ITEMS_SHAPE}$",
+                "description": "the products on the page or in the cart, product[:variant[:quantity[:grams each]]] "
+                "comma-separated: they choose the delivery profiles (product-specific rates)",
             },
             "rate": {
                 "type": "string",

@@ -32,6 +32,10 @@ def request_digest(request: EstimateRequest) -> str:
         str(request.weight_g),
         str(request.item_count),
         "" if request.rate is None else format(request.rate.normalize(), "f"),
+        ",".join(
+            f"{i.product_id}:{i.variant_id or ''}:{i.quantity}:{'' if i.grams is None else i.grams}"
+            for i in request.items
+        ),
     )
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
 

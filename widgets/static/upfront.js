@@ -133,6 +133,18 @@
       if (weight) p.set("weight_g", Math.round(weight));
       var items = s.upfrontItemCount || (c && c.item_count);
       if (items) p.set("item_count", items);
+      // The products on the page (or in the cart) choose the delivery profiles: product-specific rates.
+      var lines = s.upfrontItems || cfg.upfrontItems;
+      if (!lines && c && c.items)
+        lines = c.items
+          .filter(function (i) {
+            return i.product_id;
+          })
+          .map(function (i) {
+            return [i.product_id, i.variant_id || "", i.quantity, i.grams == null ? "" : Math.round(i.grams)].join(":");
+          })
+          .join(",");
+      if (lines) p.set("items", lines);
       return money(p, s, c);
     });
   }

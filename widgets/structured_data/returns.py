@@ -1,9 +1,9 @@
 """MerchantReturnPolicy from the shop's return facts: only what the facts say, or no policy node at all.
 
-The facts read (keep `return_facts` the one place that knows them): `ShopFacts.refund_policy_days` (the return
-window), `ShopFacts.refund_policy_url` (the published policy), the merchant's "returns are free" confirmation
-(`BadgeSettings.free_returns_confirmed`, the same one the free-returns badge needs), and the countries the shop
-sells to (`ShopFacts.ship_to_countries`, else its shipping zones' countries, else its own country).
+The facts read (keep `return_facts` the one place that knows them): the return terms as the badges resolve them
+from the platform's policy and the merchant's confirmations (`widgets.badges.sources.resolve_return_policy`: a
+window or "free" only when a source states it and none contradicts it, the same rule the badges follow), and the
+countries the shop sells to (`ShopFacts.ship_to_countries`, else its shipping zones' countries, else its own).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 from plugin.platform import ShopFacts
 from plugin.rates import ShippingSetup
 from widgets.badges.catalogue import safe_link
+from widgets.badges.sources import Confirmations, resolve_return_policy
 from widgets.estimator.engine import known_countries
 from widgets.settings import BadgeSettings
 
@@ -31,9 +32,10 @@ class ReturnFacts:
 
 
 def return_facts(facts: ShopFacts, setup: ShippingSetup | None, badges: BadgeSettings) -> ReturnFacts:
-    days = facts.refund_policy_days if facts.refund_policy_days and facts.refund_policy_days > 0 else None
-    url = safe_link(facts.refund_policy_url)
-    return ReturnFacts(days, url, badges.free_returns_confirmed, _countries(facts, setup))
+    terms = resolve_return_policy(facts, Confirmations.of(badges))
+    days = terms.window_days if terms.window_days and terms.window_days > 0 else None
+    url = safe_link(terms.policy_url)
+    return ReturnFacts(days, url, terms.free_returns, _countries(facts, setup))
 
 
 def _countries(facts: ShopFacts, setup: ShippingSetup | None) -> tuple[str, ...]:
