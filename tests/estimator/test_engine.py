@@ -170,6 +170,7 @@ def test_estimate_serialises_to_json_with_string_amounts() -> None:
         "computable": True,
         "earliest": "2026-06-02",
         "latest": "2026-06-04",
+        "transit_source": "merchant",
     }
     assert data["free_shipping"] == {"threshold": "50.00", "remaining": "30.00"}
     assert data["calculated_at_checkout"] == ["DHL Express"]

@@ -18,6 +18,7 @@ from widgets.estimator.delivery import ShippingCalendar, delivery_window, plan_d
 from widgets.estimator.matching import MatchLevel, ZoneIndex
 from widgets.estimator.money import is_currency, minor_units, round_money
 from widgets.estimator.pricing import Cart, FreeShippingProgress, quote_zone
+from widgets.estimator.transit import LearnedTransit, TransitTimes
 
 MAX_WEIGHT_G = 1_000_000
 MAX_ITEMS = 10_000
@@ -53,6 +54,7 @@ class EstimateOption:
     computable: bool
     earliest: date | None  # None when no transit time is known for the method
     latest: date | None
+    transit_source: str | None = None  # widgets.estimator.transit.TransitSource: merchant, learned or default
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +65,7 @@ class Estimate:
     free_shipping: FreeShippingProgress | None = None
     calculated_at_checkout: tuple[str, ...] = ()
     zone_name: str | None = None
+    zone_id: str | None = None
     match: MatchLevel | None = None
     ship_date: date | None = None
     order_within: timedelta | None = None  # "order within 2 h 13 min to ship today"
@@ -90,6 +93,7 @@ class Estimate:
                     "computable": o.computable,
                     "earliest": None if o.earliest is None else o.earliest.isoformat(),
                     "latest": None if o.latest is None else o.latest.isoformat(),
+                    "transit_source": o.transit_source,
                 }
                 for o in self.options
             ],
@@ -104,11 +108,11 @@ class Estimate:
 
 
 class CompiledSetup:
-    """A setup with its lookup index and calendar built once, to be reused for every estimate."""
+    """A setup with its lookup index, calendar and transit times built once, to be reused for every estimate."""
 
-    __slots__ = ("setup", "index", "calendar")
+    __slots__ = ("setup", "index", "calendar", "transit")
 
-    def __init__(self, setup: ShippingSetup) -> None:
+    def __init__(self, setup: ShippingSetup, learned: LearnedTransit | None = None) -> None:
         if setup.origin_country.upper() not in known_countries():
             raise ValueError(f"unknown origin country {setup.origin_country!r}")
         minor_units(setup.currency)  # raises on an unknown currency
@@ -120,10 +124,11 @@ class CompiledSetup:
             subdivision=setup.origin_subdivision,
             closures=setup.closures,
         )
+        self.transit = TransitTimes(setup, learned)
 
 
-def compile_setup(setup: ShippingSetup) -> CompiledSetup:
-    return CompiledSetup(setup)
+def compile_setup(setup: ShippingSetup, learned: LearnedTransit | None = None) -> CompiledSetup:
+    return CompiledSetup(setup, learned)
 
 
 def estimate(setup: CompiledSetup | ShippingSetup, request: EstimateRequest, now: datetime) -> Estimate:
@@ -141,15 +146,21 @@ def estimate(setup: CompiledSetup | ShippingSetup, request: EstimateRequest, now
     windows: dict[tuple[int, int], tuple[date, date]] = {}
     options = []
     for quote in quotes:
-        transit = quote.transit_days or shop.default_transit_days
-        window: tuple[date | None, date | None] = (None, None)
-        if transit is not None:
-            if transit not in windows:
-                windows[transit] = delivery_window(compiled.calendar, dispatch.ship_date, transit)
-            window = windows[transit]
+        transit, source = compiled.transit.days(
+            found.zone.id, quote.name, quote.transit_days, request.country, request.province
+        )
+        if transit not in windows:
+            windows[transit] = delivery_window(compiled.calendar, dispatch.ship_date, transit)
         options.append(
             EstimateOption(
-                quote.method_id, quote.name, quote.cost, quote.handling, quote.free, quote.computable, *window
+                quote.method_id,
+                quote.name,
+                quote.cost,
+                quote.handling,
+                quote.free,
+                quote.computable,
+                *windows[transit],
+                transit_source=source.value,
             )
         )
     return Estimate(
@@ -159,6 +170,7 @@ def estimate(setup: CompiledSetup | ShippingSetup, request: EstimateRequest, now
         free_shipping=progress,
         calculated_at_checkout=tuple(q.name for q in quotes if q.cost is None),
         zone_name=found.zone.name,
+        zone_id=found.zone.id,
         match=found.level,
         ship_date=dispatch.ship_date,
         order_within=dispatch.order_within,

@@ -71,7 +71,7 @@ class EstimateService:
         found: CompiledSetup | None = None
         if shop.setup is not None:
             try:
-                found = compile_setup(shop.setup)
+                found = compile_setup(shop.setup, shop.learned_transit)
             except ValueError:
                 found = None
         self._compiled[key] = found
