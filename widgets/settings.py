@@ -22,7 +22,15 @@ SCHEMA_VERSION = 1
 PLACEMENTS = ("product", "cart", "footer")
 PLACEMENT_SCHEMA = {"type": "string", "enum": list(PLACEMENTS)}
 LOCALES = ("en", "de")
-BADGE_KINDS = ("secure_checkout", "free_returns", "money_back", "payment_methods", "delivery_promise", "support")
+BADGE_KINDS = (
+    "secure_checkout",
+    "free_returns",
+    "money_back",
+    "payment_methods",
+    "delivery_promise",
+    "support",
+    "on_time",
+)
 MAX_HOLDOUT_PERCENT = 50
 MAX_TEXT = 120
 MAX_PROCESSING_DAYS = 30

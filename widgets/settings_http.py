@@ -35,7 +35,8 @@ async def settings_changes(request: Request, max_bytes: int) -> dict[str, Any] |
 
 def _document(shop: StorefrontShop) -> dict[str, Any]:
     verdicts = []
-    for badge in badges_from_settings(shop.settings.badges):
+    on_time = shop.learned.on_time if shop.learned else None
+    for badge in badges_from_settings(shop.settings.badges, on_time=on_time):
         check = check_badge(shop.facts, shop.setup, badge)
         if isinstance(check, Accepted):
             verdicts.append({"kind": check.kind, "ok": True, "claim": check.claim})

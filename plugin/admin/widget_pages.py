@@ -35,6 +35,7 @@ BADGE_LABELS = {
     "payment_methods": "Payment methods",
     "delivery_promise": "Delivery promise",
     "support": "Support hours",
+    "on_time": "On-time delivery rate",
 }
 PREVIEW_QUERY = (
     QueryParam("country", "destination country (ISO code); default the shop's"),
@@ -93,7 +94,8 @@ def _countries(shop: StorefrontShop, selected: str) -> list[tuple[str, str]]:
 
 def verdicts(shop: StorefrontShop, now: datetime) -> list[Verdict]:
     words = Wording("en", shop.facts)
-    requested = {badge.kind: badge for badge in badges_from_settings(shop.settings.badges, shop.hours)}
+    on_time = shop.learned.on_time if shop.learned else None
+    requested = {badge.kind: badge for badge in badges_from_settings(shop.settings.badges, shop.hours, on_time)}
     found: list[Verdict] = []
     for kind in BADGE_KINDS:
         if kind not in requested:
