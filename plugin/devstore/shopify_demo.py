@@ -150,6 +150,7 @@ _ORDERS = [
             "legacyResourceId": "255858046",
             "status": "SUCCESS",
             "displayStatus": "IN_TRANSIT",
+            "createdAt": "2026-11-02T15:00:00Z",
             "updatedAt": "2026-11-02T15:00:00Z",
             "trackingInfo": [{"company": "DHL", "number": "00340434161094042557", "url": "https://www.dhl.de/track"}],
         },

@@ -41,7 +41,8 @@ def _requests(raw: dict[str, str | None], shop_currency: str) -> list[EstimateRe
     """The storefront's own parsing of the destination; then, if the order's price or postcode is not one the
     storefront would take (another currency, an unusual postcode), without them: the window does not depend on
     the price, and the country still selects the zone."""
-    tried = [raw, {**raw, "subtotal": "0", "currency": shop_currency}, {**raw, "subtotal": "0", "postcode": None}]
+    plain = {**raw, "subtotal": "0", "currency": shop_currency}
+    tried = [raw, plain, {**plain, "postcode": None}, {**plain, "postcode": None, "province": None}]
     found = []
     for candidate in tried:
         try:
