@@ -7,12 +7,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from plugin.app import build_job_handlers
 from plugin.keys import ShopRef
 from plugin.services import Services
+from plugin.storage import as_optional_text
+from tests.journey.conftest import run_jobs
 from tests.widgets.conftest import WidgetClient
 from widgets.estimator.learning import (
     MIN_ON_TIME_SAMPLES,
     DeliverySample,
+    LearnedSummary,
+    OnTime,
+    learned_key,
     record_delivery,
     refresh_learned_transit,
 )
@@ -66,3 +72,15 @@ async def test_a_redelivered_shipment_counts_once(services: Services, shop: Shop
     assert not await record_delivery(services, shop, old, now)  # outside the 90 days
     report = await refresh_learned_transit(services, shop)
     assert [(m.method, m.samples) for m in report.methods] == [("Standard", 1)]
+
+
+async def test_a_new_delivery_schedules_the_recomputation_the_worker_runs(services: Services, shop: ShopRef) -> None:
+    key = learned_key(services, shop)
+    now = datetime.now(UTC)
+    day = now.date()
+    sample = DeliverySample("one", "zone-1", "Standard", day - timedelta(days=2), day, 2, day)
+    assert await record_delivery(services, shop, sample, now)
+    assert await services.redis.get(key) is None
+    assert await run_jobs(services, build_job_handlers(), fast_forward=True) >= 1
+    summary = LearnedSummary.from_json(as_optional_text(await services.redis.get(key)))
+    assert summary is not None and summary.on_time == OnTime(1, 1)
