@@ -53,8 +53,9 @@ def _method_row(
     sources = {source for _, source in found}
     if TransitSource.MERCHANT in sources:
         source = "your numbers"
-    elif TransitSource.LEARNED in sources and seen is not None:
-        source = f"learned from {seen.samples:,} deliveries (10th–90th percentile)"
+    elif TransitSource.LEARNED in sources:
+        used = transit.learned[(zone.id, name)]  # the storefront's last recomputation
+        source = f"learned from {used.samples:,} deliveries (10th–90th percentile)"
     else:
         setup = transit.setup
         kinds = sorted(

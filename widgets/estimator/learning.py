@@ -3,8 +3,8 @@
 Per shop, Redis keeps the deliveries of the last 90 days as one sorted set (score: the delivery day) of compact
 samples: zone, method, ship and delivery dates, business days in transit, the last promised day, and a hash of the
 shipment id (to count a redelivered webhook once). Nothing about the customer. A zone+method pair's learned window
-is the 10th-90th percentile of its business days once it has MIN_SAMPLES deliveries: the percentiles ignore the odd
-lost parcel or same-day courier, and 20 deliveries put each of them on at least two real parcels.
+is the 10th-90th percentile (nearest rank) of its business days once it has MIN_SAMPLES deliveries: the percentiles
+ignore the odd lost parcel or same-day courier (from 20 deliveries on, at least the fastest and the slowest).
 """
 
 from __future__ import annotations
