@@ -57,6 +57,7 @@ from webhooks.ownership import owned_orders_only
 from webhooks.receive import webhook_endpoint
 from webhooks.reconcile import RESYNC_JOB, reconcile_shop
 from webhooks.registry import EventRegistry, handled_event_types
+from widgets.estimator.learning import learning_job_handlers
 from widgets.help.forward import help_job_handlers
 from widgets.routes import CORS_PREFIX, hot_storefront_routes, proxy_widget_routes, widget_routes
 
@@ -111,6 +112,7 @@ def build_job_handlers(mailer: Mailer | None = None) -> dict[str, JobHandler]:
         "events.reconcile": reconcile_shop,
         **bigcommerce_jobs.job_handlers(erase_shop=redact_shop),
         **shopify_sync.JOB_HANDLERS,
+        **learning_job_handlers(),
     }
     handlers[RESYNC_JOB] = partial(_resync_shop, handlers)
     return handlers

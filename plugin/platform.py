@@ -66,6 +66,17 @@ class Shipment:
     tracking_number: str | None = None
     tracking_url: str | None = None
     updated_at: datetime | None = None
+    shipped_at: datetime | None = None  # when the shipment was created (fulfilled), as the platform says
+    delivered_at: datetime | None = None  # when the carrier delivered it, only where the platform reports it
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where an order ships to, as far as delivery windows need it (no name, street or phone)."""
+
+    country: str  # ISO 3166-1 alpha-2
+    province: str | None = None  # the platform's province/state code
+    postcode: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +100,8 @@ class Order:
     shipments: tuple[Shipment, ...] = ()
     note_attributes: Mapping[str, str] = field(default_factory=dict)
     cart_id: str | None = None  # the storefront cart it was placed from (BigCommerce), when the platform says
+    destination: Destination | None = None  # the shipping address's country/province/postcode; None: not shipped
+    shipping_method: str | None = None  # the chosen shipping line's title, as the checkout named the method
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from functools import cache
 from babel import Locale, localedata
 from babel.dates import format_interval, format_skeleton
 from babel.lists import format_list
+from babel.numbers import format_decimal
 
 from plugin.platform import ShopFacts
 from widgets.estimator.money import format_money, format_shop_money
@@ -23,6 +24,7 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "shipping_to": "Shipping to {country}",
         "free": "Free",
         "delivery": "Delivery {dates}",
+        "delivery_estimated": "Delivery {dates} (est.)",
         "at_checkout": "Calculated at checkout",
         "pickup_at": "Pickup at {location}",
         "ready_ONE_HOUR": "Ready in 1 hour",
@@ -58,6 +60,8 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "ships_within_one": "Ships within 1 business day",
         "ships_within_other": "Ships within {count} business days",
         "support": "Customer support",
+        "on_time": "{percent}% delivered on time",
+        "on_time_detail": "last {days} days, n = {count}",
         "refund_policy": "Refund policy",
         "shipping_policy": "Shipping policy",
         "contact": "Contact us",
@@ -67,6 +71,7 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "shipping_to": "Versand nach {country}",
         "free": "Kostenlos",
         "delivery": "Lieferung {dates}",
+        "delivery_estimated": "Lieferung {dates} (ca.)",
         "at_checkout": "Wird an der Kasse berechnet",
         "pickup_at": "Abholung in {location}",
         "ready_ONE_HOUR": "Abholbereit in 1 Std.",
@@ -102,6 +107,8 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "ships_within_one": "Versand innerhalb von 1 Werktag",
         "ships_within_other": "Versand innerhalb von {count} Werktagen",
         "support": "Kundenservice",
+        "on_time": "{percent} % pünktlich zugestellt",
+        "on_time_detail": "letzte {days} Tage, n = {count}",
         "refund_policy": "Rückgaberichtlinie",
         "shipping_policy": "Versandrichtlinie",
         "contact": "Kontakt",
@@ -192,6 +199,9 @@ class Wording:
         if hours:
             return self.t("hours_minutes", hours=hours, minutes=minutes)
         return self.t("minutes", minutes=minutes)
+
+    def number(self, count: int) -> str:
+        return str(format_decimal(count, locale=self.locale))
 
     def listing(self, items: list[str]) -> str:
         return str(format_list(items, locale=self.locale))

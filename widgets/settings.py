@@ -23,7 +23,15 @@ SCHEMA_VERSION = 1
 PLACEMENTS = ("product", "cart", "footer")
 PLACEMENT_SCHEMA = {"type": "string", "enum": list(PLACEMENTS)}
 LOCALES = ("en", "de")
-BADGE_KINDS = ("secure_checkout", "free_returns", "money_back", "payment_methods", "delivery_promise", "support")
+BADGE_KINDS = (
+    "secure_checkout",
+    "free_returns",
+    "money_back",
+    "payment_methods",
+    "delivery_promise",
+    "support",
+    "on_time",
+)
 # Payment methods a merchant may confirm (neither platform lists accepted card brands through its admin API).
 PAYMENT_METHOD_CHOICES = (
     "Visa",
@@ -388,6 +396,7 @@ AMOUNT_SCHEMA = {
 assert MAX_COST == 100_000, "AMOUNT_SCHEMA spells the largest amount out"
 # `_https_url` once `_text` has collapsed whitespace: none inside, a host after https://.
 LINK_PATTERN = r"^(?:https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#]\S*)?|mailto:\S*)$"
+HTTPS_LINK_PATTERN = r"^https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#]\S*)?$"
 
 
 def widget_settings_schema() -> dict[str, Any]:
@@ -427,6 +436,16 @@ def widget_settings_schema() -> dict[str, Any]:
             "placements": choices(PLACEMENTS),
             "kinds": choices(BADGE_KINDS),
             "free_returns_confirmed": {"type": "boolean"},
+            "money_back_confirmed": {"type": "boolean"},
+            "return_window_days": nullable({"type": "integer", "minimum": 1, "maximum": MAX_RETURN_WINDOW_DAYS}),
+            "return_policy_url": {
+                "anyOf": [
+                    {"type": "string", "maxLength": MAX_TEXT, "pattern": HTTPS_LINK_PATTERN},
+                    {"type": "string", "maxLength": MAX_TEXT, "pattern": f"^[{WHITESPACE}]*$"},  # not set
+                    {"type": "null"},
+                ]
+            },
+            "payment_methods": choices(PAYMENT_METHOD_CHOICES),
             "support_hours": nullable(text),
             "support_url": {
                 "anyOf": [

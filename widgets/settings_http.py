@@ -41,7 +41,8 @@ async def settings_changes(request: Request, max_bytes: int) -> dict[str, Any] |
 
 def _document(shop: StorefrontShop) -> dict[str, Any]:
     verdicts = []
-    for badge in badges_from_settings(shop.settings.badges):
+    on_time = shop.learned.on_time if shop.learned else None
+    for badge in badges_from_settings(shop.settings.badges, on_time=on_time):
         check = check_badge(shop.facts, shop.setup, badge)
         sources = [{"origin": found.origin, "field": found.field, "says": found.says} for found in check.sources]
         if isinstance(check, Accepted):

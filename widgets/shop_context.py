@@ -21,6 +21,8 @@ from plugin.services import Services
 from plugin.shop_data import facts_from_json, facts_key, shipping_setup_key, versions_key
 from plugin.shops import shop_record_key
 from plugin.storage import as_optional_text, as_text
+from widgets.estimator.learning import LearnedSummary, learned_key
+from widgets.estimator.transit import LearnedTransit
 from widgets.help.hours import BusinessHours
 from widgets.help.settings import default_help_settings, help_settings_key, parse_stored_help
 from widgets.settings import WidgetSettings, default_settings, parse_stored, settings_key
@@ -36,10 +38,15 @@ class StorefrontShop:
     settings: WidgetSettings
     version: str  # plugin.shop_data.data_version: changes whenever facts, shipping or settings change
     hours: BusinessHours | None = None  # the help settings' business hours, which the support badge states
+    learned: LearnedSummary | None = None  # transit windows and on-time figure from the shop's own deliveries
 
     @property
     def shop(self) -> ShopRef:
         return self.facts.shop
+
+    @property
+    def learned_transit(self) -> LearnedTransit | None:
+        return None if self.learned is None else self.learned.windows
 
 
 class ShopUnavailable(Exception):
@@ -125,7 +132,8 @@ async def _load(services: Services, shop: ShopRef, version: str) -> StorefrontSh
         pipe.get(shipping_setup_key(keys, shop))
         pipe.get(settings_key(keys, shop))
         pipe.get(help_settings_key(keys, shop))
-        facts_text, setup_text, settings_text, help_text = await pipe.execute()
+        pipe.get(learned_key(services, shop))
+        facts_text, setup_text, settings_text, help_text, learned_text = await pipe.execute()
     facts_json = as_optional_text(facts_text)
     if facts_json is None:
         raise ShopUnavailable(503, "the shop's details have not been synced yet")
@@ -144,4 +152,5 @@ async def _load(services: Services, shop: ShopRef, version: str) -> StorefrontSh
     help_defaults = default_help_settings(services.settings.manifest.widgets)
     hours = parse_stored_help(as_optional_text(help_text), help_defaults, facts.timezone).hours
     # The versions are read before the data, so data at least as new as `version` is cached under it.
-    return StorefrontShop(facts, setup, settings, version, hours)
+    learned = LearnedSummary.from_json(as_optional_text(learned_text))
+    return StorefrontShop(facts, setup, settings, version, hours, learned)

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from plugin.admin.delivery_times import DEFAULTS_NOTE, delivery_times
 from plugin.admin.web import AdminCall, admin_endpoint, error, fragment
 from plugin.openapi import QueryParam, documented
 from widgets.badges.catalogue import Accepted, Refused, badges_from_settings, check_badge
@@ -36,6 +37,7 @@ BADGE_LABELS = {
     "payment_methods": "Payment methods",
     "delivery_promise": "Delivery promise",
     "support": "Support hours",
+    "on_time": "On-time delivery rate",
 }
 PREVIEW_QUERY = (
     QueryParam("country", "destination country (ISO code); default the shop's"),
@@ -110,7 +112,8 @@ def _countries(shop: StorefrontShop, selected: str) -> list[tuple[str, str]]:
 
 def verdicts(shop: StorefrontShop, now: datetime) -> list[Verdict]:
     words = Wording("en", shop.facts)
-    requested = {badge.kind: badge for badge in badges_from_settings(shop.settings.badges, shop.hours)}
+    on_time = shop.learned.on_time if shop.learned else None
+    requested = {badge.kind: badge for badge in badges_from_settings(shop.settings.badges, shop.hours, on_time)}
     found: list[Verdict] = []
     for kind in BADGE_KINDS:
         if kind not in requested:
@@ -156,6 +159,8 @@ def widget_page_routes(runtime: WidgetRuntime) -> list[BaseRoute]:
         params, estimate, badges = await _preview(call, shop)
         return fragment(
             "admin/estimator.html",
+            delivery_zones=await delivery_times(call.services, shop, call.now()),
+            delivery_note=DEFAULTS_NOTE,
             settings=settings_to_dict(shop.settings),
             placements=PLACEMENTS,
             max_holdout=MAX_HOLDOUT_PERCENT,

@@ -98,6 +98,7 @@ class BigCommercePlatform:
         order_id = int(order["id"])
         shipments = await api.v2_list(f"/v2/orders/{order_id}/shipments")
         products = await api.v2_list(f"/v2/orders/{order_id}/products")
+        addresses = await api.v2_list(f"/v2/orders/{order_id}/shipping_addresses")  # the confirmation's window
         consent: Mapping[str, Any] | None = None
         customer_id = order.get("customer_id")
         if isinstance(customer_id, int) and customer_id > 0:
@@ -107,7 +108,9 @@ class BigCommercePlatform:
                 found = None  # the customer was deleted since: consent unknown
             consent = found if isinstance(found, dict) else None
         try:
-            return order_from_bigcommerce(shop, order, shipments=shipments, products=products, consent=consent)
+            return order_from_bigcommerce(
+                shop, order, shipments=shipments, products=products, consent=consent, shipping_addresses=addresses
+            )
         except (ValueError, KeyError, TypeError) as exc:
             raise PermanentError(f"order {order_id} of {shop.tag} cannot be read: {exc}") from exc
 

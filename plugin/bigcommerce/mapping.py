@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from plugin.keys import ShopRef
-from plugin.platform import Order, OrderLine, Shipment, ShopFacts
+from plugin.platform import Destination, Order, OrderLine, Shipment, ShopFacts
 
 # Order status ids (GET /v2/order_statuses) -> internal order status.
 OPEN, CANCELLED, FULFILLED, PARTIALLY_FULFILLED = "open", "cancelled", "fulfilled", "partially_fulfilled"
@@ -89,7 +89,21 @@ def shipment_from_bigcommerce(data: Mapping[str, Any], *, delivered: bool) -> Sh
         tracking_number=_text(data.get("tracking_number")),
         tracking_url=_text(data.get("tracking_link")) or _text(data.get("generated_tracking_link")),
         updated_at=parse_datetime(data.get("date_created")),
+        shipped_at=parse_datetime(data.get("date_created")),
+        # v2 reports no delivery moment (only the order's "Completed" status): nothing to learn transit from.
     )
+
+
+def destination_from_bigcommerce(addresses: Sequence[Mapping[str, Any]]) -> tuple[Destination | None, str | None]:
+    """GET /v2/orders/{id}/shipping_addresses -> the first address's country_iso2 and zip, and its
+    shipping_method (the method's name as the checkout showed it). `state` is a full name ("California"), not a
+    code the zones use, so it is left out."""
+    first = next(iter(addresses), None)
+    if first is None:
+        return None, None
+    country = _text(first.get("country_iso2"))
+    destination = None if country is None else Destination(country.upper(), None, _text(first.get("zip")))
+    return destination, _text(first.get("shipping_method"))
 
 
 def line_from_bigcommerce(data: Mapping[str, Any]) -> OrderLine:
@@ -122,6 +136,7 @@ def order_from_bigcommerce(
     shipments: Sequence[Mapping[str, Any]] = (),
     products: Sequence[Mapping[str, Any]] = (),
     consent: Mapping[str, Any] | None = None,
+    shipping_addresses: Sequence[Mapping[str, Any]] = (),
 ) -> Order:
     created = parse_datetime(order.get("date_created"))
     if created is None or order.get("id") is None:
@@ -129,6 +144,7 @@ def order_from_bigcommerce(
     billing = order.get("billing_address")
     billing = billing if isinstance(billing, Mapping) else {}
     status_id = order.get("status_id")
+    destination, shipping_method = destination_from_bigcommerce(shipping_addresses)
     return Order(
         shop=shop,
         id=str(order["id"]),
@@ -148,6 +164,8 @@ def order_from_bigcommerce(
         shipments=tuple(
             shipment_from_bigcommerce(shipment, delivered=status_id == COMPLETED_STATUS_ID) for shipment in shipments
         ),
+        destination=destination,
+        shipping_method=shipping_method,
     )
 
 

@@ -534,6 +534,10 @@ class BigCommerceEmulator:
             Route("/stores/{store_hash}/v2/orders/{order_id:int}/shipments", self._api(self._order_shipments)),
             Route("/stores/{store_hash}/v2/orders/{order_id:int}/products", self._api(self._order_products)),
             Route("/stores/{store_hash}/v2/currencies", self._api(self._currencies)),
+            Route(
+                "/stores/{store_hash}/v2/orders/{order_id:int}/shipping_addresses",
+                self._api(self._order_shipping_addresses),
+            ),
             Route("/stores/{store_hash}/v2/shipping/zones", self._api(self._zones)),
             Route("/stores/{store_hash}/v2/payments/methods", self._api(self._payment_methods)),
             Route("/stores/{store_hash}/v2/shipping/zones/{zone_id:int}/methods", self._api(self._zone_methods)),
@@ -792,6 +796,25 @@ class BigCommerceEmulator:
 
     async def _currencies(self, request: Request, store: EmulatedStore) -> Response:
         return _v2_page(store.currencies, request)
+
+    async def _order_shipping_addresses(self, request: Request, store: EmulatedStore) -> Response:
+        """The order's one shipping address: the demo customer's own, shipped by the zone's first method."""
+        order = store.orders.get(request.path_params["order_id"])
+        if order is None:
+            return _v2_error(404, "The requested resource was not found.")
+        address = order["billing_address"]
+        canada = address.get("country_iso2") == "CA"
+        row = {
+            "id": order["id"] * 10,
+            "order_id": order["id"],
+            **{key: value for key, value in address.items() if key != "email"},
+            "items_total": order.get("items_total", 1),
+            "items_shipped": 0,
+            "shipping_method": "Canada Post" if canada else "Standard",
+            "shipping_zone_id": 2 if canada else 1,
+            "shipping_zone_name": "Canada" if canada else "United States",
+        }
+        return _v2_page([row], request)
 
     async def _zones(self, request: Request, store: EmulatedStore) -> Response:
         return JSONResponse(store.zones)

@@ -95,6 +95,7 @@ def shopify_fulfillment(emulator: ShopifyEmulator, shop: str, shipment_status: s
             {
                 "legacyResourceId": str(int(node["legacyResourceId"]) + 1_000_000),
                 "status": "SUCCESS",
+                "createdAt": moment,  # fulfilled now: the start of its transit time
                 "trackingInfo": [
                     {"company": "DHL", "number": "00340434161094042557", "url": "https://www.dhl.de/track"}
                 ],
@@ -102,6 +103,8 @@ def shopify_fulfillment(emulator: ShopifyEmulator, shop: str, shipment_status: s
         )
     fulfillment = node["fulfillments"][0]
     fulfillment.update(displayStatus=display, updatedAt=moment)
+    if display == "DELIVERED":
+        fulfillment["deliveredAt"] = moment
     node.update(updatedAt=moment, displayFulfillmentStatus="FULFILLED")
     payload = rest_fulfillment(node, fulfillment, shop)
     stage = _SHOPIFY_STAGES.get(shipment_status)

@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel import Locale
+
 DEMO_SHOP = "upfront-demo.myshopify.com"
 
 _SHOP = {
@@ -233,6 +235,8 @@ def _order(number: int, updated: str, total: str, status: str, fulfillment: dict
                 }
             ]
         },
+        "shippingAddress": {"countryCodeV2": "DE", "provinceCode": None, "zip": "10119"},
+        "shippingLine": {"title": "Standard"},
         "fulfillments": [fulfillment] if fulfillment else [],
     }
 
@@ -247,6 +251,7 @@ _ORDERS = [
             "legacyResourceId": "255858046",
             "status": "SUCCESS",
             "displayStatus": "IN_TRANSIT",
+            "createdAt": "2026-11-02T15:00:00Z",
             "updatedAt": "2026-11-02T15:00:00Z",
             "trackingInfo": [{"company": "DHL", "number": "00340434161094042557", "url": "https://www.dhl.de/track"}],
         },
@@ -406,7 +411,7 @@ def rest_fulfillment(order: dict[str, Any], fulfillment: dict[str, Any], shop: s
         "name": f"{order['name']}.1",
         "status": str(fulfillment.get("status") or "success").lower(),
         "shipment_status": _DISPLAY_TO_SHIPMENT_STATUS.get(str(fulfillment.get("displayStatus"))),
-        "created_at": _local(fulfillment["updatedAt"]),
+        "created_at": _local(fulfillment.get("createdAt") or fulfillment["updatedAt"]),
         "updated_at": _local(fulfillment["updatedAt"]),
         "service": "manual",
         "location_id": 655441491,
@@ -423,9 +428,25 @@ def rest_fulfillment(order: dict[str, Any], fulfillment: dict[str, Any], shop: s
     }
 
 
+def _rest_shipping_address(order: dict[str, Any]) -> dict[str, Any]:
+    """The order's `shippingAddress` (GraphQL) with the demo customer's street, as REST payloads carry it."""
+    address = copy.deepcopy(_SHIPPING_ADDRESS)
+    found = order.get("shippingAddress") or {}
+    if found.get("countryCodeV2"):
+        code = found["countryCodeV2"]
+        address.update(
+            country=Locale("en").territories.get(code, code),
+            country_code=code,
+            province_code=found.get("provinceCode"),
+            zip=found.get("zip"),
+        )
+    return address
+
+
 def rest_order(order: dict[str, Any], shop: str) -> dict[str, Any]:
     """`order` (the emulator's GraphQL shape) as the `orders/*` topics deliver it."""
     order_id = int(order["legacyResourceId"])
+    shipping_title = str((order.get("shippingLine") or {}).get("title") or "Standard")
     money = order["totalPriceSet"]["presentmentMoney"]
     currency, total = money["currencyCode"], money["amount"]
     customer = order.get("customer") or {}
@@ -480,13 +501,13 @@ def rest_order(order: dict[str, Any], shop: str) -> dict[str, Any]:
             {"name": attribute["key"], "value": attribute.get("value")} for attribute in order["customAttributes"]
         ],
         "line_items": _rest_line_items(order),
-        "shipping_address": copy.deepcopy(_SHIPPING_ADDRESS),
+        "shipping_address": _rest_shipping_address(order),
         "billing_address": copy.deepcopy(_SHIPPING_ADDRESS),
         "shipping_lines": [
             {
                 "id": order_id * 10,
-                "title": "Standard",
-                "code": "Standard",
+                "title": shipping_title,
+                "code": shipping_title,
                 "source": "shopify",
                 "price": "0.00",
                 "price_set": _money("0.00", currency),
@@ -514,7 +535,7 @@ def rest_fulfillment_event(order: dict[str, Any], fulfillment: dict[str, Any]) -
         "status": _DISPLAY_TO_SHIPMENT_STATUS.get(str(fulfillment.get("displayStatus")), "confirmed"),
         "message": None,
         "happened_at": _local(fulfillment["updatedAt"]),
-        "created_at": _local(fulfillment["updatedAt"]),
+        "created_at": _local(fulfillment.get("createdAt") or fulfillment["updatedAt"]),
         "updated_at": _local(fulfillment["updatedAt"]),
         "estimated_delivery_at": None,
         "city": None,

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from plugin.keys import ShopRef
-from plugin.platform import Order, OrderLine, Shipment, ShipmentChange
+from plugin.platform import Destination, Order, OrderLine, Shipment, ShipmentChange
 
 # Fulfillment `shipment_status` (and fulfillment event `status`) into the internal shipment status; the same
 # grouping as the GraphQL `displayStatus` mapping in order_queries.
@@ -102,14 +102,36 @@ def shipment_status(shipment_status: object, fulfillment_status: object = None) 
 
 
 def _shipment(node: Mapping[str, Any]) -> Shipment:
+    status = shipment_status(node.get("shipment_status"), node.get("status"))
+    updated_at = _when(node["updated_at"]) if node.get("updated_at") else None
     return Shipment(
         id=_id(node.get("id")),
-        status=shipment_status(node.get("shipment_status"), node.get("status")),
+        status=status,
         carrier=_text(node.get("tracking_company")),
         tracking_number=_first(node.get("tracking_number"), node.get("tracking_numbers")),
         tracking_url=_first(node.get("tracking_url"), node.get("tracking_urls")),
-        updated_at=_when(node["updated_at"]) if node.get("updated_at") else None,
+        updated_at=updated_at,
+        shipped_at=_when(node["created_at"]) if node.get("created_at") else None,
+        # The fulfillment's last update is the one that set `shipment_status` to delivered.
+        delivered_at=updated_at if status == "delivered" else None,
     )
+
+
+def destination_from_address(address: object) -> Destination | None:
+    """`shipping_address` {country_code, province_code, zip}; None without one (nothing to ship)."""
+    if not isinstance(address, Mapping):
+        return None
+    country = _text(address.get("country_code"))
+    if country is None:
+        return None
+    return Destination(country.upper(), _text(address.get("province_code")), _text(address.get("zip")))
+
+
+def _shipping_method(lines: object) -> str | None:
+    """The title of the first `shipping_lines` entry: the method as the checkout offered it."""
+    if not isinstance(lines, list):
+        return None
+    return next((str(line["title"]) for line in lines if isinstance(line, Mapping) and _text(line.get("title"))), None)
 
 
 def _quantity(lines: object) -> int | None:
@@ -158,6 +180,8 @@ def order_from_payload(payload: Mapping[str, Any], shop: ShopRef) -> Order:
                 for attribute in payload.get("note_attributes") or ()
                 if isinstance(attribute, Mapping) and attribute.get("name")
             },
+            destination=destination_from_address(payload.get("shipping_address")),
+            shipping_method=_shipping_method(payload.get("shipping_lines")),
         )
     except IncompletePayload:
         raise
@@ -187,12 +211,14 @@ def fulfillment_event_from_payload(payload: Mapping[str, Any]) -> ShipmentChange
     status = payload.get("status")
     if not isinstance(status, str) or status not in _SHIPMENT_STATUS:
         raise IncompletePayload(f"unknown fulfillment event status {status!r}")
+    happened = _when(payload.get("happened_at") or payload.get("updated_at"))
     return ShipmentChange(
         order_id=_id(payload.get("order_id")),
         shipment=Shipment(
             id=_id(payload.get("fulfillment_id")),
             status=_SHIPMENT_STATUS[status],
-            updated_at=_when(payload.get("happened_at") or payload.get("updated_at")),
+            updated_at=happened,
+            delivered_at=happened if _SHIPMENT_STATUS[status] == "delivered" else None,
         ),
         complete=False,
     )

@@ -2,7 +2,8 @@
 
 Field names checked against the Admin GraphQL reference: Order (legacyResourceId, name, createdAt, updatedAt,
 cancelledAt, email, customerLocale, displayFulfillmentStatus, totalPriceSet.presentmentMoney, customAttributes,
-customer.defaultEmailAddress.marketingState, lineItems, fulfillments {displayStatus, status, trackingInfo}).
+customer.defaultEmailAddress.marketingState, lineItems, shippingAddress {countryCodeV2, provinceCode, zip},
+shippingLine.title, fulfillments {displayStatus, status, createdAt, deliveredAt, trackingInfo}).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from plugin.keys import ShopRef
-from plugin.platform import Order, OrderLine, Shipment
+from plugin.platform import Destination, Order, OrderLine, Shipment
 
 _ORDER_FIELDS = """
   legacyResourceId
@@ -28,8 +29,10 @@ _ORDER_FIELDS = """
   customAttributes { key value }
   customer { legacyResourceId firstName defaultEmailAddress { marketingState } }
   lineItems(first: 50) { nodes { title quantity sku product { legacyResourceId } } }
+  shippingAddress { countryCodeV2 provinceCode zip }
+  shippingLine { title }
   fulfillments(first: 20) {
-    legacyResourceId status displayStatus updatedAt
+    legacyResourceId status displayStatus updatedAt createdAt deliveredAt
     trackingInfo(first: 1) { company number url }
   }
 """
@@ -90,6 +93,16 @@ def _shipment(node: Mapping[str, Any]) -> Shipment:
         tracking_number=tracking.get("number") or None,
         tracking_url=tracking.get("url") or None,
         updated_at=_when(node["updatedAt"]) if node.get("updatedAt") else None,
+        shipped_at=_when(node["createdAt"]) if node.get("createdAt") else None,
+        delivered_at=_when(node["deliveredAt"]) if node.get("deliveredAt") else None,
+    )
+
+
+def _destination(address: object) -> Destination | None:
+    if not isinstance(address, Mapping) or not address.get("countryCodeV2"):
+        return None
+    return Destination(
+        str(address["countryCodeV2"]).upper(), address.get("provinceCode") or None, address.get("zip") or None
     )
 
 
@@ -130,6 +143,8 @@ def order_from(node: Mapping[str, Any], shop: ShopRef) -> Order:
                 for attribute in node.get("customAttributes") or ()
                 if attribute.get("key")
             },
+            destination=_destination(node.get("shippingAddress")),
+            shipping_method=(node.get("shippingLine") or {}).get("title") or None,
         )
     except (KeyError, TypeError, InvalidOperation) as exc:
         raise ValueError(f"order answer is malformed: {exc!r}") from None

@@ -179,6 +179,7 @@ def test_estimate_serialises_to_json_with_string_amounts() -> None:
         "latest": "2026-06-04",
         "kind": "shipping",
         "ready": None,
+        "transit_source": "merchant",
     }
     assert data["free_shipping"] == {"threshold": "50.00", "remaining": "30.00"}
     assert data["calculated_at_checkout"] == ["DHL Express"]

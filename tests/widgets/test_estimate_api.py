@@ -37,9 +37,9 @@ async def test_a_quote_lists_options_with_decimal_costs_dates_and_free_shipping_
         ("pickup", "Berlin shop", "0.00", True),  # the demo shop's location with local pickup on
     ]
     assert body["options"][2]["ready"] == "TWO_HOURS" and body["options"][2]["delivery"] is None
-    # Tuesday 10:00 in Berlin, shipped today: Standard 2-4 business days, Express next day.
-    assert body["options"][0]["delivery"] == {"earliest": "2026-11-19", "latest": "2026-11-23"}
-    assert body["options"][1]["delivery"] == {"earliest": "2026-11-18", "latest": "2026-11-18"}
+    # Tuesday 10:00 in Berlin, shipped today: Standard 2-4 business days, Express next day (the merchant's numbers).
+    assert body["options"][0]["delivery"] == {"earliest": "2026-11-19", "latest": "2026-11-23", "source": "merchant"}
+    assert body["options"][1]["delivery"] == {"earliest": "2026-11-18", "latest": "2026-11-18", "source": "merchant"}
     assert body["free_shipping"] == {"threshold": "50.00", "remaining": "25.10"}
     assert body["calculated_at_checkout"] == []
     assert body["order_within_s"] == 4 * 3600

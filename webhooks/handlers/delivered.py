@@ -60,11 +60,14 @@ def merge_shipment(state: dict[str, Any], change: ShipmentChange) -> dict[str, A
         if stored_at is not None and new.updated_at is not None and new.updated_at < stored_at:
             return state  # a late delivery about an earlier moment of this shipment
         merged = {**old, "status": new.status, "updated_at": new.updated_at.isoformat() if new.updated_at else None}
+        if new.delivered_at is not None:  # a status-only change (fulfillment event) may carry the moment
+            merged["delivered_at"] = new.delivered_at.isoformat()
         if change.complete:
             merged.update(
                 carrier=new.carrier or old.get("carrier"),
                 tracking_number=new.tracking_number or old.get("tracking_number"),
                 tracking_url=new.tracking_url or old.get("tracking_url"),
+                shipped_at=new.shipped_at.isoformat() if new.shipped_at else old.get("shipped_at"),
             )
         shipments[index] = merged
     status = str(state.get("status"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import asdict
+from datetime import datetime
 
 from plugin.events import PlatformEvent
 from plugin.keys import Keys, ShopRef
@@ -28,12 +29,23 @@ def order_key(keys: Keys, shop: ShopRef, order_id: str) -> str:
     return keys.shop(shop, "order", order_id)
 
 
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
 def shipment_state(shipment: Shipment) -> dict[str, object]:
-    return {**asdict(shipment), "updated_at": shipment.updated_at.isoformat() if shipment.updated_at else None}
+    return {
+        **asdict(shipment),
+        "updated_at": _iso(shipment.updated_at),
+        "shipped_at": _iso(shipment.shipped_at),
+        "delivered_at": _iso(shipment.delivered_at),
+    }
 
 
 def order_state(order: Order) -> dict[str, object]:
-    """What the app keeps about an order: status and shipments, no personal data (fetched again when needed)."""
+    """What the app keeps about an order: status and shipments, and of the customer only the id and the
+    destination's country/province/postcode (the confirmation's delivery window is for them); no name, street or
+    contact (fetched again when needed)."""
     return {
         "id": order.id,
         "name": order.name,
@@ -45,6 +57,8 @@ def order_state(order: Order) -> dict[str, object]:
         "customer_id": order.customer_id,
         "quantity": sum(line.quantity for line in order.lines),  # tells a partial fulfillment from a whole one
         "shipments": [shipment_state(shipment) for shipment in order.shipments],
+        "destination": None if order.destination is None else asdict(order.destination),
+        "shipping_method": order.shipping_method,
     }
 
 

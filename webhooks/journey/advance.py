@@ -34,6 +34,7 @@ from plugin.storage import as_optional_text
 from webhooks.handlers.delivered import project_order
 from webhooks.handlers.orders import order_key
 from webhooks.journey.machine import Observed, observe, plan
+from webhooks.journey.transit_samples import learn_from_order
 from webhooks.journey.window import expected_window
 
 log = logging.getLogger(__name__)
@@ -81,17 +82,15 @@ async def _projection(services: Services, shop: ShopRef, order_id: str) -> dict[
 
 
 async def _promise_window(services: Services, shop: ShopRef, order_id: str, state: dict[str, object]) -> None:
-    """Remember the delivery window the confirmation promises, and check back once it has passed."""
-    placed = datetime.fromisoformat(str(state.get("created_at")))
-    window = await expected_window(
-        services, shop, placed_at=placed, total=str(state.get("total") or "0"), currency=str(state.get("currency"))
-    )
-    if window is None:
+    """Remember the delivery window the confirmation promises (for the order's destination and chosen method),
+    and check back once it has passed. The on-time rate is measured against it (webhooks.journey.transit_samples)."""
+    promise = await expected_window(services, shop, state)
+    if promise is None:
         return
     if await set_journey_field_once(
-        services, shop, order_id, "window", f"{window[0].isoformat()}/{window[1].isoformat()}"
+        services, shop, order_id, "window", f"{promise.earliest.isoformat()}/{promise.latest.isoformat()}"
     ):
-        late_at = datetime.combine(window[1], datetime.min.time(), tzinfo=UTC) + timedelta(days=1) + LATE_GRACE
+        late_at = datetime.combine(promise.latest, datetime.min.time(), tzinfo=UTC) + timedelta(days=1) + LATE_GRACE
         ref = journey_ref(services, shop, order_id)
         job = Job(DELAY_CHECK_JOB, shop, f"journey-late:{shop.tag}:{ref}", {"journey": ref})
         await schedule_job(
@@ -120,8 +119,11 @@ async def advance_order_journey(
         placed = datetime.fromisoformat(str(state.get("created_at")))
         if moment - placed > START_WINDOW:
             await _adopt_without_sending(services, shop, order_id, observed, moment)
+            await learn_from_order(services, shop, order_id, state)
             return
     await _act(services, shop, order_id, state, previous, observed, settings, moment)
+    if observed.rank >= DELIVERED_RANK:
+        await learn_from_order(services, shop, order_id, state)
     # A crash between creating a marker and scheduling its job is repaired by the next event of the order.
     for stage in Stage:
         await ensure_scheduled(services, shop, message_ref(services, shop, order_id, stage))

@@ -24,6 +24,7 @@ from widgets.badges.sources import (
     resolve_return_policy,
 )
 from widgets.estimator.engine import compile_setup
+from widgets.estimator.learning import MIN_ON_TIME_SAMPLES, OnTime
 from widgets.estimator.pricing import Cart, quote_zone
 from widgets.help.hours import BusinessHours
 from widgets.settings import BADGE_KINDS, BadgeSettings
@@ -41,6 +42,7 @@ class Badge:
     support_hours: str | None = None  # the merchant's own words, used only while the help settings state no hours
     support_url: str | None = None
     hours: BusinessHours | None = None  # the business hours of the help settings: the one source of opening times
+    on_time: OnTime | None = None  # measured from the shop's own deliveries (widgets.estimator.learning)
 
     def __post_init__(self) -> None:
         if self.kind not in BADGE_KINDS:
@@ -75,11 +77,16 @@ class Refused:
 BadgeCheck = Accepted | Refused
 
 
-def badges_from_settings(settings: BadgeSettings, hours: BusinessHours | None = None) -> list[Badge]:
-    """`hours`: the shop's business hours from its help settings, which the support badge states when set."""
+def badges_from_settings(
+    settings: BadgeSettings, hours: BusinessHours | None = None, on_time: OnTime | None = None
+) -> list[Badge]:
+    """`hours`: the shop's business hours from its help settings, which the support badge states when set;
+    `on_time`: the shop's measured on-time deliveries, which the on-time badge states."""
     stated = hours if hours is not None and hours.has_any_hours() else None
     confirmed = Confirmations.of(settings)
-    return [Badge(kind, confirmed, settings.support_hours, settings.support_url, stated) for kind in settings.kinds]
+    return [
+        Badge(kind, confirmed, settings.support_hours, settings.support_url, stated, on_time) for kind in settings.kinds
+    ]
 
 
 def safe_link(url: str | None) -> str | None:
@@ -103,6 +110,7 @@ def check_badge(facts: ShopFacts, setup: ShippingSetup | None, badge: Badge) -> 
         "payment_methods": _payment_methods,
         "delivery_promise": _delivery_promise,
         "support": _support,
+        "on_time": _on_time,
     }
     found = checks[badge.kind](facts, setup, badge)
     if isinstance(found, Accepted) and not found.sources:
@@ -229,3 +237,19 @@ def _support(facts: ShopFacts, setup: ShippingSetup | None, badge: Badge) -> Bad
         return Refused(badge.kind, "there is no way to reach support: add a support link or a shop email address")
     values = {"hours": badge.hours} if badge.hours is not None else {"text": badge.support_hours}
     return Accepted(badge.kind, "support", values, Link(contact, "contact"))
+
+
+def _on_time(facts: ShopFacts, setup: ShippingSetup | None, badge: Badge) -> BadgeCheck:
+    """Only a measured rate, always with its sample size and period, and only from enough deliveries."""
+    measured = badge.on_time
+    if measured is None or measured.percent is None:
+        return Refused(badge.kind, "no delivery has been measured against its promised window yet")
+    if not measured.claimable:
+        return Refused(
+            badge.kind,
+            f"{measured.samples} deliveries measured against their promised window in the last {measured.days} "
+            f"days; the badge needs at least {MIN_ON_TIME_SAMPLES}",
+        )
+    return Accepted(
+        badge.kind, "on_time", {"percent": measured.percent, "count": measured.samples, "days": measured.days}
+    )

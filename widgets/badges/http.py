@@ -51,6 +51,9 @@ def badge_view(badge: Accepted, words: Wording, now: datetime) -> BadgeView:
         title = words.t(badge.claim, **{**values, "country": words.country(values["country"])})
     elif badge.claim == "ships_within":
         title = words.plural("ships_within", values["count"])
+    elif badge.claim == "on_time":  # the rate never without its sample size and period
+        title = words.t("on_time", percent=values["percent"])
+        detail = words.t("on_time_detail", days=values["days"], count=words.number(values["count"]))
     elif "hours" in values:  # the same words as the help prompt's: widgets.help.opening
         title, detail = words.t("support"), opening_words(values["hours"], HelpWording(words), now).week
     else:  # the merchant's own text, with the shop's timezone named as everywhere else
@@ -119,7 +122,8 @@ async def badges_fragment(call: StorefrontCall) -> Response:
     except CurrencyQueryError as exc:
         return error(400, exc.reason, exc.field)
     setup = None if shop.setup is None else presentment_setup(shop.setup, presentment)
-    checks = (check_badge(shop.facts, setup, badge) for badge in badges_from_settings(settings.badges, shop.hours))
+    badges = badges_from_settings(settings.badges, shop.hours, shop.learned.on_time if shop.learned else None)
+    checks = (check_badge(shop.facts, setup, badge) for badge in badges)
     accepted = [check for check in checks if isinstance(check, Accepted)]
     if shown not in (None, placement) and shown in settings.badges.placements:
         accepted = accepted[SHOWN_PER_PLACEMENT[shown] :]  # the page's own row says these already

@@ -14,6 +14,7 @@ _PATHS = {
     ),
     "support": '<path d="M4 14v-2a8 8 0 0 1 16 0v2"/><rect x="3" y="14" width="4" height="6" rx="1"/>'
     '<rect x="17" y="14" width="4" height="6" rx="1"/>',
+    "on_time": '<circle cx="12" cy="12" r="9"/><path d="M12 7v5l3 2"/>',
 }
 
 

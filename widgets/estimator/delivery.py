@@ -74,6 +74,16 @@ class ShippingCalendar:
                 day += _ONE_DAY
         return day
 
+    def business_days_between(self, start: date, end: date) -> int:
+        """Business days after `start` up to and including `end`: the inverse of `add_business_days`, so a
+        parcel shipped on `start` and delivered on `end` took this many days of transit."""
+        days, day = 0, start
+        while day < end:
+            day += _ONE_DAY
+            if self.is_business_day(day):
+                days += 1
+        return days
+
 
 @dataclass(frozen=True, slots=True)
 class Dispatch:

@@ -27,6 +27,7 @@ from widgets.estimator.profiles import (
     pickups_for,
     quote_cart,
 )
+from widgets.estimator.transit import LearnedTransit, TransitTimes
 
 MAX_WEIGHT_G = 1_000_000
 MAX_ITEMS = 10_000
@@ -66,6 +67,7 @@ class EstimateOption:
     latest: date | None
     kind: str = "shipping"  # or "pickup": collected at a location, free, ready after `ready`
     ready: str | None = None  # a pickup's ready time (plugin.rates.PICKUP_READY_TIMES)
+    transit_source: str | None = None  # widgets.estimator.transit.TransitSource: merchant, learned or default
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +78,7 @@ class Estimate:
     free_shipping: FreeShippingProgress | None = None
     calculated_at_checkout: tuple[str, ...] = ()
     zone_name: str | None = None
+    zone_id: str | None = None
     match: MatchLevel | None = None
     ship_date: date | None = None
     order_within: timedelta | None = None  # "order within 2 h 13 min to ship today"
@@ -106,6 +109,7 @@ class Estimate:
                     "latest": None if o.latest is None else o.latest.isoformat(),
                     "kind": o.kind,
                     "ready": o.ready,
+                    "transit_source": o.transit_source,
                 }
                 for o in self.options
             ],
@@ -121,11 +125,11 @@ class Estimate:
 
 
 class CompiledSetup:
-    """A setup with its lookup index and calendar built once, to be reused for every estimate."""
+    """A setup with its lookup index, calendar and transit times built once, to be reused for every estimate."""
 
-    __slots__ = ("setup", "index", "calendar", "router")
+    __slots__ = ("setup", "index", "calendar", "router", "transit")
 
-    def __init__(self, setup: ShippingSetup) -> None:
+    def __init__(self, setup: ShippingSetup, learned: LearnedTransit | None = None) -> None:
         if setup.origin_country.upper() not in known_countries():
             raise ValueError(f"unknown origin country {setup.origin_country!r}")
         minor_units(setup.currency)  # raises on an unknown currency
@@ -138,10 +142,11 @@ class CompiledSetup:
             subdivision=setup.origin_subdivision,
             closures=setup.closures,
         )
+        self.transit = TransitTimes(setup, learned)
 
 
-def compile_setup(setup: ShippingSetup) -> CompiledSetup:
-    return CompiledSetup(setup)
+def compile_setup(setup: ShippingSetup, learned: LearnedTransit | None = None) -> CompiledSetup:
+    return CompiledSetup(setup, learned)
 
 
 def estimate(setup: CompiledSetup | ShippingSetup, request: EstimateRequest, now: datetime) -> Estimate:
@@ -160,15 +165,21 @@ def estimate(setup: CompiledSetup | ShippingSetup, request: EstimateRequest, now
     windows: dict[tuple[int, int], tuple[date, date]] = {}
     options = []
     for quote in quotes:
-        transit = quote.transit_days or shop.default_transit_days
-        window: tuple[date | None, date | None] = (None, None)
-        if transit is not None:
-            if transit not in windows:
-                windows[transit] = delivery_window(compiled.calendar, dispatch.ship_date, transit)
-            window = windows[transit]
+        transit, source = compiled.transit.days(
+            found.zone_id, quote.name, quote.transit_days, request.country, request.province
+        )
+        if transit not in windows:
+            windows[transit] = delivery_window(compiled.calendar, dispatch.ship_date, transit)
         options.append(
             EstimateOption(
-                quote.method_id, quote.name, quote.cost, quote.handling, quote.free, quote.computable, *window
+                quote.method_id,
+                quote.name,
+                quote.cost,
+                quote.handling,
+                quote.free,
+                quote.computable,
+                *windows[transit],
+                transit_source=source.value,
             )
         )
     nothing = round_money(Decimal(0), shop.currency)
@@ -185,6 +196,7 @@ def estimate(setup: CompiledSetup | ShippingSetup, request: EstimateRequest, now
         free_shipping=progress,
         calculated_at_checkout=tuple(q.name for q in quotes if q.cost is None),
         zone_name=found.zone_name,
+        zone_id=found.zone_id,
         match=found.match,
         ship_date=dispatch.ship_date,
         order_within=dispatch.order_within,
@@ -242,10 +254,10 @@ def parse_estimate_request(raw: Mapping[str, str | None], *, shop_currency: str)
     if country not in known_countries():
         raise EstimateInputError("country", f"unknown country code {excerpt(country)}")
 
-    # Any well-formed code is a question the answer can take up (one the shop does not sell in is answered in the
-    # shop's currency, saying so); only a malformed one is refused.
+    # Any ISO 4217 code is a question the answer can take up (one the shop does not sell in is answered in the
+    # shop's currency, saying so); a code that is no currency is refused, as the published schema says.
     currency = (raw.get("currency") or shop_currency).strip().upper()
-    if not _CURRENCY.fullmatch(currency):
+    if not _CURRENCY.fullmatch(currency) or (currency != shop_currency and not is_currency(currency)):
         raise EstimateInputError("currency", f"{excerpt(currency)} is not a three-letter ISO 4217 currency code")
 
     subtotal = _decimal(raw.get("subtotal"), "subtotal")

@@ -99,7 +99,11 @@ def estimate_body(answer: EstimateAnswer) -> dict[str, Any]:
                 "computable": option["computable"],
                 "delivery": None
                 if option["earliest"] is None
-                else {"earliest": option["earliest"], "latest": option["latest"]},
+                else {
+                    "earliest": option["earliest"],
+                    "latest": option["latest"],
+                    "source": option.get("transit_source"),  # merchant, learned or default (an estimate)
+                },
                 "kind": option.get("kind", "shipping"),
                 "ready": option.get("ready"),
             }
@@ -205,8 +209,9 @@ def _option_line(option: Mapping[str, Any], words: Wording) -> OptionLine:
         price = words.money(Decimal(option["cost"]))
     dates = None
     if option["earliest"] is not None:
+        # A default window is not the shop's own number: the shopper reads it as an estimate ("est.").
         dates = words.t(
-            "delivery",
+            "delivery_estimated" if option.get("transit_source") == "default" else "delivery",
             dates=words.dates(date.fromisoformat(option["earliest"]), date.fromisoformat(option["latest"])),
         )
     return OptionLine(option["name"], price, dates)

@@ -95,6 +95,7 @@ class ProfileRouter:
 @dataclass(frozen=True, slots=True)
 class CartQuote:
     zone_name: str
+    zone_id: str  # the (first) profile's zone: learned transit times are kept per zone and method
     match: MatchLevel
     quotes: tuple[Quote, ...]
     progress: FreeShippingProgress | None
@@ -126,11 +127,14 @@ def quote_cart(
         parts.append((found, quotes, progress))
     if len(parts) == 1:
         found, quotes, progress = parts[0]
-        return CartQuote(found.zone.name, found.level, quotes, progress, found.zone.ships_from, tuple(grouped))
+        return CartQuote(
+            found.zone.name, found.zone.id, found.level, quotes, progress, found.zone.ships_from, tuple(grouped)
+        )
     names = dict.fromkeys(part[0].zone.name for part in parts)
     origins = dict.fromkeys(country for part in parts for country in part[0].zone.ships_from)
     return CartQuote(
         " + ".join(names),
+        parts[0][0].zone.id,
         min(part[0].level for part in parts),
         combine([part[1] for part in parts]),
         None,  # a threshold in one profile does not make the whole order ship free: no progress bar

@@ -91,7 +91,7 @@ class EstimateService:
         if shop.setup is not None:
             try:
                 setup = shop.setup if presentment is None else presentment_setup(shop.setup, presentment)
-                found = compile_setup(setup)
+                found = compile_setup(setup, shop.learned_transit)
             except ValueError:
                 found = None
         self._compiled[key] = found

@@ -1,0 +1,98 @@
+"""The estimator page's delivery times: per zone and method, the transit days the storefront promises and where
+they come from (merchant, learned with its sample size, or the default for the destination class), and per zone
+the measured share of deliveries that arrived within the promised window, with its sample size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from plugin.rates import Zone
+from plugin.services import Services
+from widgets.estimator.learning import MIN_SAMPLES, WINDOW_DAYS, MethodTransit, OnTime, transit_report
+from widgets.estimator.transit import DEFAULT_TRANSIT_DAYS, TransitSource, TransitTimes, destination_class
+from widgets.shop_context import StorefrontShop
+
+
+@dataclass(frozen=True)
+class MethodRow:
+    method: str
+    days: str  # "1–5", or "1–5 / 3–8" when the zone's countries fall in different destination classes
+    source: str  # in words: "your numbers", "learned from 42 deliveries", "default (domestic)"
+    measured: str  # what the deliveries showed so far, with their count, even below the threshold
+
+
+@dataclass(frozen=True)
+class ZoneRow:
+    name: str
+    methods: tuple[MethodRow, ...]
+    on_time: str  # "94% on time (n = 1,203)", or why there is no figure
+
+
+def _days(days: tuple[int, int]) -> str:
+    return str(days[0]) if days[0] == days[1] else f"{days[0]}–{days[1]}"
+
+
+def on_time_words(on_time: OnTime | None) -> str:
+    if on_time is None or on_time.percent is None:
+        return "no delivery measured against its promise yet"
+    return f"{on_time.percent}% within the promised window (n = {on_time.samples:,})"
+
+
+def _zone_countries(zone: Zone) -> list[tuple[str, str | None]]:
+    """One (country, province) per region; the rest of the world counts as international."""
+    return [(region.country, region.provinces[0] if region.provinces else None) for region in zone.regions]
+
+
+def _method_row(
+    transit: TransitTimes, zone: Zone, name: str, stated: tuple[int, int] | None, seen: MethodTransit | None
+) -> MethodRow:
+    places = _zone_countries(zone) or [("", None)]  # "" never matches the origin: international
+    found = {transit.days(zone.id, name, stated, country, province) for country, province in places}
+    days = " / ".join(sorted({_days(d) for d, _ in found}))
+    sources = {source for _, source in found}
+    if TransitSource.MERCHANT in sources:
+        source = "your numbers"
+    elif TransitSource.LEARNED in sources:
+        used = transit.learned[(zone.id, name)]  # the storefront's last recomputation
+        source = f"learned from {used.samples:,} deliveries (10th–90th percentile)"
+    else:
+        setup = transit.setup
+        kinds = sorted(
+            {destination_class(setup.origin_country, setup.origin_subdivision, c, p).value for c, p in places}
+        )
+        source = f"default for {' and '.join(kinds)} destinations, shown as an estimate"
+    if seen is None:
+        measured = "no timed deliveries yet"
+    elif seen.learned:
+        measured = f"{_days(seen.days)} business days, n = {seen.samples:,}"
+    else:
+        measured = f"{_days(seen.days)} business days so far, n = {seen.samples:,} (used from {MIN_SAMPLES})"
+    return MethodRow(name, days, source, measured)
+
+
+async def delivery_times(services: Services, shop: StorefrontShop, now: datetime) -> list[ZoneRow]:
+    """Measured live from the samples (the storefront uses the last recomputation, at most minutes older)."""
+    if shop.setup is None:
+        return []
+    report = await transit_report(services, shop.shop, now)
+    seen = {(m.zone_id, m.method): m for m in report.methods}
+    transit = TransitTimes(shop.setup, shop.learned_transit)
+    return [
+        ZoneRow(
+            zone.name,
+            tuple(
+                _method_row(transit, zone, method.name, method.transit_days, seen.get((zone.id, method.name)))
+                for method in zone.methods
+            ),
+            on_time_words(report.on_time_by_zone.get(zone.id)),
+        )
+        for zone in shop.setup.zones
+    ]
+
+
+DEFAULTS_NOTE = (
+    "Without your numbers or enough deliveries, windows use defaults by destination: "
+    + ", ".join(f"{kind.value} {_days(days)}" for kind, days in DEFAULT_TRANSIT_DAYS.items())
+    + f" business days. On-time rates and learned times cover the last {WINDOW_DAYS} days."
+)
