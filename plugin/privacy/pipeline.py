@@ -2,7 +2,7 @@
 
 Personal data sits in event payloads: the live stream, the retry bodies and the dead letters of the shop's event
 partition (``{events:<n>/<count>}``; after a repartition, also its partition in the previous layout while that
-drains). Dedupe markers are 8-byte digests of (shop, delivery id) in per-period sets (webhooks.ingest): they name no
+drains). Dedupe markers are 64-bit digests of (shop, delivery id) in per-period sets (webhooks.ingest): they name no
 one and cannot be told apart by shop, so they are neither exported nor erased; they expire with their period, at
 most ~55 h after the delivery.
 
