@@ -38,6 +38,7 @@ async def collect_stats(redis: Redis, keys: Keys) -> QueueStats:
     """Figures summed over every partition (the previous layout's too, while it drains). Each partition is read in
     one MULTI over its own keys (one slot), so an event moving between its stream and its retry set is never
     counted twice or missed; partitions are read one after the other, never in one transaction."""
+    await load_layout(redis, keys, record=False)  # a repartition since this process started shows at once
     totals = dict.fromkeys(("received", "duplicates", "handled", "in_stream", "processing", "retrying", "dead"), 0)
     oldest_ms: int | None = None
     for sk in StreamKeys.every(keys):
@@ -100,7 +101,6 @@ def render_prometheus(stats: QueueStats) -> str:
 @documented("Queue figures in Prometheus text format", {200: "metrics"}, tag="operations")
 async def metrics(request: Request) -> PlainTextResponse:
     svc = services(request)
-    await load_layout(svc.redis, svc.keys, record=False)  # a repartition since the app started shows at once
     stats = await collect_stats(svc.redis, svc.keys)
     return PlainTextResponse(render_prometheus(stats), media_type="text/plain; version=0.0.4")
 
