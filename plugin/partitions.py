@@ -74,6 +74,7 @@ class Layout:
         self.count = count
         self.previous = previous
         self.since = since
+        self.adopted = False  # set once a recorded layout (or a seal) was taken on
 
     def __repr__(self) -> str:
         return f"Layout(count={self.count}, previous={self.previous}, since={self.since})"
@@ -102,9 +103,9 @@ class Layout:
         return found
 
     def adopt(self, count: int, previous: int | None, since: float) -> None:
-        if (count, previous) != (self.count, self.previous):
+        if self.adopted and (count, previous) != (self.count, self.previous):  # not at startup: a real change
             log.warning("event partitions changed", extra={"partitions": count, "previous": previous})
-        self.count, self.previous, self.since = count, previous, since
+        self.count, self.previous, self.since, self.adopted = count, previous, since, True
 
     def sealed_into(self, count: int) -> None:
         """A partition of ours refused a write: it was sealed by a move to `count` partitions."""
