@@ -31,8 +31,8 @@ log = logging.getLogger(__name__)
 DEFAULT_PARTITIONS = 16
 MAX_PARTITIONS = 1024
 # Platforms retry a failed delivery for up to ~48 h (BigCommerce: 60 s ... 86,400 s, 48.07 h in all; Shopify:
-# 8 tries over 4 h). Dedupe markers of a delivery are kept at least this long, and the old layout is consulted for
-# duplicates this long after a repartition.
+# 8 tries over 4 h since September 2024, 48 h before). Dedupe markers of a delivery are kept at least this long,
+# and the old layout is consulted for duplicates this long after a repartition.
 DEDUPE_WINDOW_SECONDS = 50 * 3600
 
 

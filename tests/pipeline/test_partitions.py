@@ -121,16 +121,19 @@ async def test_a_noisy_shop_does_not_starve_a_quiet_one_in_its_partition(svc: Se
     for sequence in range(300):
         await enqueue_event(svc.pipelined, svc.keys, delivery(noisy, f"noisy-{sequence}", sequence))
     await enqueue_event(svc.redis, svc.keys, delivery(quiet, "quiet-0", 0))
+    elsewhere = next(shop(n) for n in range(1, 100) if svc.keys.layout.of(shop(n)) != svc.keys.layout.of(noisy))
+    await enqueue_event(svc.redis, svc.keys, delivery(elsewhere, "elsewhere-0", 0))
     recorder = Recorder()
     consumer = EventConsumer(svc, {ORDER_UPDATED: recorder}, ConsumerOptions(batch=10, read_ahead=400), name="w")
 
-    assert await consumer.sweep() == 10
+    assert await consumer.sweep() == 11, "one sweep: at most a batch from the noisy partition, then the others"
+    assert (elsewhere.tag, 0) in recorder.seen, "a shop in another partition waits for one batch at most"
     assert (quiet.tag, 0) in recorder.seen, "the quiet shop's one event had its turn behind 300 of the noisy one's"
     assert [sequence for tag, sequence in recorder.seen if tag == noisy.tag] == list(range(9))
     await drain(consumer)
     assert [sequence for tag, sequence in recorder.seen if tag == noisy.tag] == list(range(300)), "in order"
     stats = await collect_stats(svc.redis, svc.keys)
-    assert (stats.handled, stats.pending, stats.processing) == (301, 0, 0)
+    assert (stats.handled, stats.pending, stats.processing) == (302, 0, 0)
 
 
 async def test_dedupe_markers_take_under_150_bytes_per_event_once_events_are_handled(svc: Services) -> None:
