@@ -146,10 +146,11 @@ class EventConsumer:
             self._held[partition] = []
             return 0
         chosen, rest = fair_share(held, options.batch)
-        self._held[partition] = rest
         if rest and now - self._kept_at.get(partition, 0.0) >= options.claim_idle_ms / 3000:
             self._kept_at[partition] = now
-            await stream.keep_claimed(redis, sk, self.name, [entry_id for entry_id, _ in rest])
+            mine = await stream.keep_claimed(redis, sk, self.name, [entry_id for entry_id, _ in rest])
+            rest = [entry for entry in rest if entry[0] in mine]  # another worker took the others over
+        self._held[partition] = rest
         await self.handle_batch(sk, chosen, stop)
         return len(chosen)
 

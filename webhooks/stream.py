@@ -103,11 +103,27 @@ async def reclaim_idle(redis: Redis, sk: StreamKeys, consumer: str, *, min_idle_
     return _decode(response[1])
 
 
-async def keep_claimed(redis: Redis, sk: StreamKeys, consumer: str, entry_ids: Sequence[str]) -> None:
-    """Reset the idle time of entries this consumer holds but has not reached yet (read ahead, held back for
-    fairness), so `reclaim_idle` of another worker does not take them while this one is alive."""
-    if entry_ids:
-        await redis.xclaim(sk.stream, GROUP, consumer, 0, list(entry_ids), justid=True)
+# Reset the idle time of entries this consumer still holds; one another consumer reclaimed meanwhile stays theirs.
+_KEEP = """
+local kept = {}
+for i = 3, #ARGV do
+  if #redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1, ARGV[2]) == 1 then
+    redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[i], 'JUSTID')
+    kept[#kept + 1] = ARGV[i]
+  end
+end
+return kept
+"""
+
+
+async def keep_claimed(redis: Redis, sk: StreamKeys, consumer: str, entry_ids: Sequence[str]) -> set[str]:
+    """Keep entries this consumer read but has not reached yet (read ahead, held back for fairness) from looking
+    abandoned, so `reclaim_idle` of another worker does not take them while this one is alive. Returns the ids
+    still this consumer's: one that was taken over meanwhile is left to its new holder."""
+    if not entry_ids:
+        return set()
+    kept: Any = await redis.eval(_KEEP, 1, sk.stream, GROUP, consumer, *entry_ids)
+    return {as_text(entry_id) for entry_id in kept or []}
 
 
 # Done: acknowledge and delete in one step, so handled entries never pile up in the stream.

@@ -230,3 +230,21 @@ async def test_a_partition_count_out_of_range_is_refused_and_changes_nothing(
     assert await repartition(settings, out, count=count) == 2
     assert "from 1 to 1024" in out.getvalue()
     assert await load_layout(redis, svc.keys) is svc.keys.layout and svc.keys.layout.count == 16
+
+
+async def test_entries_held_for_fairness_that_another_worker_took_over_are_left_to_it(svc: Services) -> None:
+    one = shop(0)
+    for sequence in range(5):
+        await enqueue_event(svc.redis, svc.keys, delivery(one, f"held-{sequence}", sequence))
+    recorder = Recorder()
+    options = ConsumerOptions(batch=1, read_ahead=5, claim_idle_ms=0, reclaim_every_s=10**9)
+    holder = EventConsumer(svc, {ORDER_UPDATED: recorder}, options, name="holder")
+    assert await holder.sweep() == 1  # read all five, handled the first, holds four
+    sk = StreamKeys.for_shop(svc.keys, one)
+    entries: Any = await svc.redis.xrange(sk.stream)
+    taken = entries[1][0]  # the third event: another worker decided the holder was dead and took it
+    await svc.redis.xclaim(sk.stream, stream.GROUP, "other", 0, [taken], justid=True)
+    await drain(holder)
+    assert [sequence for _, sequence in recorder.seen] == [0, 1, 3, 4]
+    pending: Any = await svc.redis.xpending_range(sk.stream, stream.GROUP, "-", "+", 10)
+    assert [(entry["message_id"], entry["consumer"]) for entry in pending] == [(taken, "other")]
