@@ -34,7 +34,7 @@ class ConsumerOptions:
     read_ahead: int = 400
     # How long a read with few unconfirmed orders of a shop waits for other workers' to share one call (0: no wait).
     confirm_collect_s: float = ownership.COLLECT_S
-    block_ms: int = 100  # the pause after a sweep that found nothing in any partition
+    block_ms: int = 100  # the pause after a sweep that found nothing in any partition (doubling while idle)
     claim_idle_ms: int = 60_000  # an entry unacknowledged this long belongs to a dead consumer
     reclaim_every_s: float = 5.0
     max_attempts: int = 8
@@ -89,13 +89,19 @@ class EventConsumer:
 
     async def run(self, stop: anyio.Event) -> None:
         layout_read_at = -self.options.layout_every_s
+        idle_sweeps = 0
         try:
             while not stop.is_set():
                 if time.monotonic() - layout_read_at >= self.options.layout_every_s:
                     layout_read_at = time.monotonic()
                     await load_layout(self.services.redis, self.services.keys, record=False)
-                if not await self.sweep(stop) and not stop.is_set():
-                    with anyio.move_on_after(self.options.block_ms / 1000):
+                if await self.sweep(stop):
+                    idle_sweeps = 0
+                elif not stop.is_set():
+                    # No read can block on every partition at once: an idle worker polls, less often the longer
+                    # it has been idle (up to 8 x `block_ms`), so a quiet deployment costs Redis little.
+                    idle_sweeps = min(idle_sweeps + 1, 4)
+                    with anyio.move_on_after(self.options.block_ms * 2 ** (idle_sweeps - 1) / 1000):
                         await stop.wait()
         finally:
             if stop.is_set():
