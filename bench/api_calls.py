@@ -39,10 +39,8 @@ from plugin.services import Services
 from plugin.settings import load_settings
 from plugin.shopify.adapter import shopify_platform
 from plugin.storage import connect
-from webhooks import stream
 from webhooks.consumer import ConsumerOptions, EventConsumer
 from webhooks.stats import collect_stats
-from webhooks.stream import StreamKeys
 
 # 10,000 orders (a flash sale) take minutes on a busy 2-core machine, and the figure is the same at 2,000: one
 # `nodes` query per consumer read of 100 events, whatever the burst size. BENCH_API_CALLS_ORDERS=10000 runs it all.
@@ -120,12 +118,8 @@ async def _burst(data_dir: Path, orders: int, *, ids_only: bool, rate: float | N
 
 async def _drain(services: Services) -> None:
     consumer = EventConsumer(services, build_event_handlers(), name="bench")
-    keys = StreamKeys.of(services.keys)
-    await stream.ensure_group(services.redis, keys)
-    while entries := await stream.read_new(
-        services.redis, keys, consumer.name, count=consumer.options.batch, block_ms=10
-    ):
-        await consumer.handle_batch(entries)
+    while await consumer.sweep():  # every partition, until a sweep finds nothing
+        pass
 
 
 async def _stream(

@@ -36,6 +36,7 @@ from plugin.middleware.hot_routes import HotRoutes, hot_routes
 from plugin.middleware.methods import AllowedMethods
 from plugin.middleware.request_id import RequestIdMiddleware
 from plugin.openapi import build_document, openapi_json
+from plugin.partitions import DEFAULT_PARTITIONS, Layout, load_layout_if_reachable, valid_count
 from plugin.platform import Platform
 from plugin.privacy.erasure import redact_shop
 from plugin.privacy.export_notice import export_notice_jobs
@@ -158,7 +159,9 @@ def build_platforms(settings: Settings, http: httpx.AsyncClient, shops: ShopRegi
 
 
 def build_services(settings: Settings, redis: Redis, http: httpx.AsyncClient) -> Services:
-    keys = Keys(settings.key_prefix)
+    # An invalid count is reported by `upfront check`; until fixed the default applies.
+    count = settings.event_partitions if valid_count(settings.event_partitions) else DEFAULT_PARTITIONS
+    keys = Keys(settings.key_prefix, Layout(count))
     cipher = Cipher(settings.secret_keys() or ["insecure-development-key"], purpose="at-rest")
     shops = ShopRegistry(redis, keys, cipher)
     return Services(
@@ -209,6 +212,7 @@ def create_app(
             store = redis if redis is not None else await stack.enter_async_context(open_redis(settings))
             client = http if http is not None else await stack.enter_async_context(outbound_client())
             built = build_services(settings, store, client)
+            await load_layout_if_reachable(store, built.keys)
             listening = asyncio.create_task(built.shop_changes.run(), name="shop-change-feed")
             stack.push_async_callback(built.shop_changes.stop, listening)
             _tune_collector()

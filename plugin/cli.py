@@ -33,7 +33,7 @@ from plugin.settings import Settings, load_settings
 from plugin.shopify.config import DEFAULT_OUTPUT, write_shopify_config
 from plugin.storage import open_redis
 from plugin.storefront_script import SCRIPT_SOURCE, served_script
-from webhooks.queue_cli import print_stats, replay
+from webhooks.queue_cli import print_stats, repartition, replay
 from webhooks.worker import run_worker
 
 
@@ -109,6 +109,11 @@ def cmd_queue_replay(args: argparse.Namespace) -> int:
     return anyio.run(partial(replay, settings, sys.stdout, dead=args.dead, entry_id=args.id))
 
 
+def cmd_queue_repartition(args: argparse.Namespace) -> int:
+    settings = _located_settings_or_exit()
+    return anyio.run(partial(repartition, settings, sys.stdout, count=args.count))
+
+
 def cmd_shopify_config(args: argparse.Namespace) -> int:
     written = write_shopify_config(_settings_or_exit(require_complete=False), args.output, handled_events())
     # The theme app extension ships the one storefront script as its asset (served from Shopify's CDN).
@@ -181,6 +186,11 @@ def build_parser() -> argparse.ArgumentParser:
     replay_parser.add_argument("--dead", action="store_true", help="replay every dead letter")
     replay_parser.add_argument("id", nargs="?", help="the id of one dead letter")
     replay_parser.set_defaults(handler=cmd_queue_replay)
+    repartition_parser = queue_commands.add_parser(
+        "repartition", help="move new events and jobs to COUNT partitions; workers drain the old ones"
+    )
+    repartition_parser.add_argument("count", type=int, metavar="COUNT")
+    repartition_parser.set_defaults(handler=cmd_queue_repartition)
     shopify_config = add("shopify-config", cmd_shopify_config, "write shopify.app.toml from app.toml")
     shopify_config.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="default ./shopify.app.toml")
     shopify_config.add_argument(

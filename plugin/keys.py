@@ -4,24 +4,27 @@ Layout (``up`` is the configurable prefix, ``UPFRONT_KEY_PREFIX``):
 
     up:{shopify:x.myshopify.com}:<family>[:<part>...]   data of one shop
     up:global:<family>[:<part>...]                      data shared by every shop
-    up:{events}:<family>[:<part>...]                    the webhook event stream and its dedupe markers
-    up:{jobs}:<family>[:<part>...]                      scheduled jobs (due-time index and job bodies)
+    up:{events:<n>/<count>}:<family>[:<part>...]        one partition of the webhook events (plugin.partitions)
+    up:{jobs:<n>/<count>}:<family>[:<part>...]          one partition of the scheduled jobs
 
 A shop's keys carry the shop in a hash tag (``{platform:id}``) so on Redis Cluster they all live in one slot:
 multi-key operations and Lua scripts over one shop stay legal, and shops spread evenly over the cluster.
 Deleting a shop is ``SCAN MATCH up:{platform:id}:*``. Global keys are few and small (the shop registry,
 the webhook stream index); they never hold personal data.
 
-The event stream and its dedupe markers share the ``{events}`` hash tag, so the enqueue script that
-touches both is legal on a cluster.
+A shop's events and jobs go to partition ``<n>`` of ``<count>`` (a stable hash of the shop, plugin.partitions).
+A partition's stream, dedupe markers, counters, retries and dead letters share its ``{events:<n>/<count>}`` tag, so
+the enqueue script that touches them all is legal on a cluster, and partitions spread over the cluster's slots.
 
 Families in use:
 
     token              encrypted platform access/refresh tokens
     shop               shop facts (name, currency, timezone, policies)
     settings           merchant settings per widget
-    events:stream      normalized webhook events awaiting the worker
-    dedupe:<id>        delivery ids already accepted (expiring)
+    stream, counters, retry:due, retry:body, dead, sealed   (in an events partition) webhook events awaiting the
+                       worker, their counts, retries, dead letters; ``sealed`` once a repartition retired it
+    seen:<period>      (in an events partition) digests of the deliveries accepted in one period, expiring whole
+    due, job:<id>, failed   (in a jobs partition) scheduled jobs
     lock:<name>        short-lived locks (token refresh, sync)
     facts, shipping:setup, versions   synced shop facts, shipping setup, change versions (plugin.shop_data)
     order:<id>         latest order state, no contact data (webhooks.handlers.orders)
@@ -50,7 +53,9 @@ Global: ``up:global:shops`` (installed shops), ``up:global:audit`` (shop erasure
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from plugin.partitions import Layout, Partition
 
 _PLATFORMS = frozenset({"shopify", "bigcommerce"})
 _SAFE_PART = re.compile(r"^[A-Za-z0-9._@\-]+$")
@@ -82,6 +87,8 @@ class ShopRef:
 @dataclass(frozen=True)
 class Keys:
     prefix: str = "up"
+    # The partition layout in force: shared, and updated in place when the partitions change.
+    layout: Layout = field(default_factory=Layout, compare=False)
 
     def __post_init__(self) -> None:
         if not _SAFE_PART.match(self.prefix) or ":" in self.prefix:
@@ -98,11 +105,11 @@ class Keys:
     def global_(self, family: str, *parts: str) -> str:
         return ":".join((self.prefix, "global", family, *parts))
 
-    def events(self, family: str, *parts: str) -> str:
-        return ":".join((self.prefix, "{events}", family, *parts))
+    def events(self, partition: Partition, family: str, *parts: str) -> str:
+        return ":".join((self.prefix, "{" + partition.tag("events") + "}", family, *parts))
 
-    def jobs(self, family: str, *parts: str) -> str:
-        return ":".join((self.prefix, "{jobs}", family, *parts))
+    def jobs(self, partition: Partition, family: str, *parts: str) -> str:
+        return ":".join((self.prefix, "{" + partition.tag("jobs") + "}", family, *parts))
 
     def all_pattern(self) -> str:
         return f"{self.prefix}:*"

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from starlette.datastructures import Secret
 
 from plugin.manifest import Manifest, load_manifest
+from plugin.partitions import DEFAULT_PARTITIONS, MAX_PARTITIONS, valid_count
 from plugin.retention import DEFAULT_RETENTION_DAYS, MIN_RETENTION_DAYS
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
@@ -39,6 +40,14 @@ def _secret(environ: Mapping[str, str], name: str) -> Secret | None:
 def _optional_int(environ: Mapping[str, str], name: str) -> int | None:
     value = environ.get(name, "").strip()
     return int(value) if value.isdigit() else None
+
+
+def _whole(environ: Mapping[str, str], name: str, default: int) -> int:
+    """A whole number; anything else gives -1, which `problems()` names."""
+    value = environ.get(name, "").strip()
+    if not value:
+        return default
+    return int(value) if value.isdigit() else -1
 
 
 def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
@@ -73,6 +82,8 @@ class Settings:
     log_level: str = "INFO"
     head_timeout_s: float = 10.0  # a request's line and headers must arrive within this
     body_timeout_s: float = 30.0  # and its body within this after them
+    # Partitions of the webhook events and scheduled jobs when Redis records none yet (plugin.partitions).
+    event_partitions: int = DEFAULT_PARTITIONS
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -100,6 +111,8 @@ class Settings:
             found.append("UPFRONT_SMTP_URL must start with smtp:// or smtps://")
         if self.retention_days < MIN_RETENTION_DAYS:
             found.append(f"UPFRONT_RETENTION_DAYS must be at least {MIN_RETENTION_DAYS} (journeys wait that long)")
+        if not valid_count(self.event_partitions):
+            found.append(f"UPFRONT_EVENT_PARTITIONS must be a whole number from 1 to {MAX_PARTITIONS}")
         if "{shop}" not in self.shopify_origin:
             found.append("UPFRONT_SHOPIFY_ORIGIN must contain {shop}, e.g. https://{shop}")
         return found
@@ -145,4 +158,5 @@ def load_settings(environ: Mapping[str, str] | None = None, manifest: Manifest |
         log_level=env.get("UPFRONT_LOG_LEVEL", "INFO").upper(),
         head_timeout_s=_seconds(env, "UPFRONT_HEAD_TIMEOUT", 10.0),
         body_timeout_s=_seconds(env, "UPFRONT_BODY_TIMEOUT", 30.0),
+        event_partitions=_whole(env, "UPFRONT_EVENT_PARTITIONS", DEFAULT_PARTITIONS),
     )

@@ -1,63 +1,113 @@
-"""Durable hand-off of verified events: dedupe on the delivery id and append to the event stream, atomically."""
+"""Durable hand-off of verified events: dedupe on the delivery and append to the shop's event partition, atomically.
+
+Dedupe markers are 64-bit digests of (shop, delivery id) in one set per partition per period (`seen:<period>`),
+each set expiring whole once its newest marker is older than the platforms' retry window: no key per delivery,
+nothing personal in a marker, and a redelivery is found by looking through the window's few periods.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import math
+import time
 from collections.abc import Sequence
 
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
 from plugin.batching import PipelinedRedis, TickBatcher
 from plugin.events import PlatformEvent
-from plugin.keys import Keys
+from plugin.keys import Keys, ShopRef
+from plugin.partitions import DEDUPE_WINDOW_SECONDS, Partition
 from plugin.storage import as_text
+from webhooks.stream import StreamKeys
 
-DEDUPE_TTL_SECONDS = 7 * 24 * 3600  # longer than any platform's retry schedule (Shopify 4 h, BigCommerce ~2 days)
+# Markers are grouped in periods of this length; a period's set expires DEDUPE_WINDOW_SECONDS after it ends, so a
+# marker lives between the window and the window plus one period, and a lookup reads window / period + 2 sets.
+DEDUPE_PERIOD_SECONDS = 5 * 3600
+DIGEST_BYTES = 8  # 64 bits: at a million markers per partition, a false duplicate is a 1-in-10^13 chance
 
-# One script, so a crash can never leave a dedupe marker written without its event (which would make the
-# platform's retry look like a duplicate and lose the event). It takes a batch: the deliveries that arrived
-# during one turn of the event loop, each its field count and fields in ARGV after the TTL, each its dedupe key
-# in KEYS after the stream and counters. Returns, per event, its entry id or false for a duplicate (a repeat
-# within the batch included). The stream is never trimmed by length: entries leave once handled (webhooks.stream).
+# One script per partition, so a crash can never leave a dedupe marker written without its event (which would make
+# the platform's retry look like a duplicate and lose the event). It takes a batch: the deliveries of one partition
+# that arrived during one turn of the event loop. KEYS: stream, counters, sealed, this period's set, then the older
+# periods' sets. ARGV: this period's set's expiry (unix time), then per event its digest, its field count and its
+# fields. Returns, per event, its entry id or false for a duplicate (a repeat within the batch included), or the
+# error "SEALED <count>" when a repartition retired this partition (the caller adopts the new layout and retries).
+# The stream is never trimmed by length: entries leave once handled (webhooks.stream).
 _ENQUEUE = """
+local sealed = redis.call('GET', KEYS[3])
+if sealed then return redis.error_reply('SEALED ' .. sealed) end
 local received, duplicates, ids, at = 0, 0, {}, 2
-for i = 3, #KEYS do
-  local count = tonumber(ARGV[at])
-  if redis.call('SET', KEYS[i], '1', 'NX', 'EX', ARGV[1]) then
-    ids[#ids + 1] = redis.call('XADD', KEYS[1], '*', unpack(ARGV, at + 1, at + count))
+while at <= #ARGV do
+  local digest, count = ARGV[at], tonumber(ARGV[at + 1])
+  local seen = false
+  for i = 5, #KEYS do
+    if redis.call('SISMEMBER', KEYS[i], digest) == 1 then seen = true break end
+  end
+  if not seen and redis.call('SADD', KEYS[4], digest) == 1 then
+    ids[#ids + 1] = redis.call('XADD', KEYS[1], '*', unpack(ARGV, at + 2, at + 1 + count))
     received = received + 1
   else
     ids[#ids + 1] = false
     duplicates = duplicates + 1
   end
-  at = at + count + 1
+  at = at + 2 + count
 end
-if received > 0 then redis.call('HINCRBY', KEYS[2], 'received', received) end
+if received > 0 then
+  redis.call('EXPIREAT', KEYS[4], ARGV[1])
+  redis.call('HINCRBY', KEYS[2], 'received', received)
+end
 if duplicates > 0 then redis.call('HINCRBY', KEYS[2], 'duplicates', duplicates) end
 return ids
 """
 
-
-def event_stream_key(keys: Keys) -> str:
-    return keys.events("stream")
-
-
-def counters_key(keys: Keys) -> str:
-    return keys.events("counters")
-
+# After a repartition, a retry of a delivery accepted under the old layout must still be a duplicate. Which of these
+# digests did the old partition accept? It is sealed first (the repartition command seals every old partition too;
+# whoever comes first), so no delivery can be accepted there after this look: the answer cannot go stale.
+# KEYS: sealed, then the periods' sets. ARGV: the new partition count, then the digests. Returns 1/0 per digest.
+_SEEN_BEFORE = """
+redis.call('SET', KEYS[1], ARGV[1], 'NX')
+local found = {}
+for a = 2, #ARGV do
+  local seen = 0
+  for i = 2, #KEYS do
+    if redis.call('SISMEMBER', KEYS[i], ARGV[a]) == 1 then seen = 1 break end
+  end
+  found[#found + 1] = seen
+end
+return found
+"""
 
 WAITAOF_TIMEOUT_MS = 2000
+_SEALED = "SEALED "
+_MAX_LAYOUT_CHANGES = 3  # a batch follows at most this many repartitions in a row before giving up (503, retried)
+
+
+def delivery_digest(shop: ShopRef, delivery_id: str) -> str:
+    """11 characters of base64: as small in Redis as the 8 raw bytes, and readable by any tool that reads text."""
+    digest = hashlib.blake2b(f"{shop.tag}\n{delivery_id}".encode(), digest_size=DIGEST_BYTES).digest()
+    return base64.b64encode(digest).decode()[:11]
+
+
+def seen_keys(sk: StreamKeys, now: float) -> tuple[list[str], int]:
+    """The dedupe sets a lookup at `now` reads, this period's first, and when this period's set expires."""
+    newest = math.floor(now / DEDUPE_PERIOD_SECONDS)
+    oldest = math.floor((now - DEDUPE_WINDOW_SECONDS) / DEDUPE_PERIOD_SECONDS)
+    expires = (newest + 1) * DEDUPE_PERIOD_SECONDS + DEDUPE_WINDOW_SECONDS
+    return [f"{sk.seen}{period}" for period in range(newest, oldest - 1, -1)], expires
 
 
 async def enqueue_event(
     redis: Redis | PipelinedRedis, keys: Keys, event: PlatformEvent, *, waitaof_replicas: int | None = None
 ) -> str | None:
-    """Append `event` unless its delivery id was seen; returns the stream entry id, or None for a duplicate.
+    """Append `event` unless its delivery was seen; returns the stream entry id, or None for a duplicate.
 
     Durability: the embedded Redis runs `appendfsync always`, so the reply comes after the append-only file is
     fsynced. Against an external server, `waitaof_replicas` (UPFRONT_REDIS_WAITAOF, Redis >= 7.2) also waits until
     the primary and that many replicas have fsynced the write before the platform gets its 200.
-    The webhook endpoint passes `Services.pipelined`: the deliveries of one event-loop turn then share one
-    script call, one round trip and one fsync.
+    The webhook endpoint passes `Services.pipelined`: the deliveries of one event-loop turn then go out together,
+    one script call per partition in one pipeline, each acknowledged only once its partition's write returned.
     """
     if isinstance(redis, PipelinedRedis):
         batch: TickBatcher[PlatformEvent, str | None] = redis.batcher(
@@ -73,28 +123,85 @@ async def enqueue_event(
 
 
 async def _enqueue_batch(
-    redis: Redis, keys: Keys, events: Sequence[PlatformEvent], waitaof_replicas: int | None
+    redis: Redis, keys: Keys, events: Sequence[PlatformEvent], waitaof_replicas: int | None, depth: int = 0
 ) -> list[str | None | Exception]:
-    dedupe_keys: list[str] = []
-    arguments: list[str | int] = [DEDUPE_TTL_SECONDS]
-    for event in events:
-        dedupe_keys.append(keys.events("dedupe", event.shop.tag, event.delivery_id))
-        fields = event.to_fields()
-        arguments.append(2 * len(fields))
-        for name, value in fields.items():
-            arguments += (name, value)
+    outcomes: list[str | None | Exception] = [None] * len(events)
+    digests = [delivery_digest(event.shop, event.delivery_id) for event in events]
+    now = time.time()
+    seen_before = await _seen_in_previous_layout(redis, keys, events, digests, now)
+    groups: dict[Partition, list[int]] = {}
+    for index, event in enumerate(events):
+        if not seen_before[index]:
+            groups.setdefault(keys.layout.of(event.shop), []).append(index)
+    if not groups:
+        return outcomes
     async with redis.pipeline(transaction=False) as pipe:
-        pipe.execute_command(
-            "EVAL", _ENQUEUE, 2 + len(dedupe_keys), event_stream_key(keys), counters_key(keys), *dedupe_keys, *arguments
-        )
+        for partition, members in groups.items():
+            sk = StreamKeys.of(keys, partition)
+            sets, expires = seen_keys(sk, now)
+            arguments: list[str | int] = [expires]
+            for index in members:
+                fields = events[index].to_fields()
+                arguments += (digests[index], 2 * len(fields))
+                for name, value in fields.items():
+                    arguments += (name, value)
+            pipe.execute_command("EVAL", _ENQUEUE, 3 + len(sets), sk.stream, sk.counters, sk.sealed, *sets, *arguments)
         if waitaof_replicas is not None:
             # In the same pipeline, so on the same connection: WAITAOF waits for that connection's writes.
             pipe.execute_command("WAITAOF", 1, waitaof_replicas, WAITAOF_TIMEOUT_MS)
-        entry_ids, *waited = await pipe.execute()
-    ids: list[str | None] = [None if entry_id is None else as_text(entry_id) for entry_id in entry_ids]
-    if waited:
-        local, replicas = waited[0]
-        if int(local) < 1 or int(replicas) < (waitaof_replicas or 0):
+        replies = await pipe.execute(raise_on_error=False)
+    moved: list[int] = []
+    for (_, members), reply in zip(groups.items(), replies, strict=False):
+        if isinstance(reply, ResponseError) and str(reply).startswith(_SEALED):
+            keys.layout.sealed_into(int(str(reply)[len(_SEALED) :]))
+            moved += members
+        elif isinstance(reply, Exception):
+            for index in members:
+                outcomes[index] = reply
+        else:
+            for index, entry_id in zip(members, reply, strict=True):
+                outcomes[index] = None if entry_id is None else as_text(entry_id)
+    if waitaof_replicas is not None:
+        waited = replies[-1]
+        if isinstance(waited, Exception):
+            raise waited
+        local, replicas = waited
+        if int(local) < 1 or int(replicas) < waitaof_replicas:
             unsynced = ConnectionError("the event was not fsynced in time; the platform will redeliver it")
-            return [unsynced if entry_id is not None else None for entry_id in ids]
-    return list(ids)
+            outcomes = [unsynced if isinstance(outcome, str) else outcome for outcome in outcomes]
+    if moved:
+        if depth >= _MAX_LAYOUT_CHANGES:
+            changing = ConnectionError("the event partitions are changing; the platform will redeliver it")
+            for index in moved:
+                outcomes[index] = changing
+        else:
+            retried = await _enqueue_batch(redis, keys, [events[i] for i in moved], waitaof_replicas, depth + 1)
+            for index, outcome in zip(moved, retried, strict=True):
+                outcomes[index] = outcome
+    return outcomes
+
+
+async def _seen_in_previous_layout(
+    redis: Redis, keys: Keys, events: Sequence[PlatformEvent], digests: Sequence[str], now: float
+) -> list[bool]:
+    """Which events the previous layout accepted already (only in the retry window after a repartition)."""
+    seen = [False] * len(events)
+    groups: dict[Partition, list[int]] = {}
+    for index, event in enumerate(events):
+        old = keys.layout.previous_of(event.shop)
+        if old is not None:
+            groups.setdefault(old, []).append(index)
+    if not groups:
+        return seen
+    async with redis.pipeline(transaction=False) as pipe:
+        for partition, members in groups.items():
+            sk = StreamKeys.of(keys, partition)
+            sets, _ = seen_keys(sk, now)
+            pipe.execute_command(
+                "EVAL", _SEEN_BEFORE, 1 + len(sets), sk.sealed, *sets, keys.layout.count, *(digests[i] for i in members)
+            )
+        replies = await pipe.execute()
+    for (_, members), found in zip(groups.items(), replies, strict=True):
+        for index, flag in zip(members, found, strict=True):
+            seen[index] = int(flag) == 1
+    return seen

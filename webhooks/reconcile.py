@@ -56,7 +56,7 @@ async def schedule_per_shop(services: Services, job_name: str, every_s: int) -> 
     one per window does it (a marker that expires with the window), and the job ids make it idempotent."""
     window = int(time.time() // every_s)
     claimed = await services.redis.set(
-        services.keys.jobs("window", job_name, str(window)), "1", nx=True, ex=every_s * 2
+        services.keys.global_("schedule", job_name, str(window)), "1", nx=True, ex=every_s * 2
     )
     if not claimed:
         return 0

@@ -11,9 +11,10 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from plugin.jobs import due_key
+from plugin.jobs import pending_jobs
 from plugin.keys import Keys
 from plugin.openapi import documented
+from plugin.partitions import load_layout
 from plugin.services import services
 from plugin.storage import as_text
 from webhooks.stream import GROUP, StreamKeys
@@ -30,42 +31,48 @@ class QueueStats:
     dead: int
     scheduled_jobs: int
     oldest_pending_age_s: float
+    partitions: int
 
 
 async def collect_stats(redis: Redis, keys: Keys) -> QueueStats:
-    """One consistent snapshot: the reads run in one MULTI, so an event moving between the stream and the retry
-    set is never counted twice or missed."""
-    sk = StreamKeys.of(keys)
-    try:
-        await redis.xgroup_create(sk.stream, GROUP, id="0", mkstream=True)
-    except ResponseError as exc:  # the usual case: the group exists
-        if "BUSYGROUP" not in str(exc):
-            raise
-    async with redis.pipeline(transaction=True) as pipe:
-        pipe.hgetall(sk.counters)
-        pipe.xlen(sk.stream)
-        pipe.xpending(sk.stream, GROUP)
-        pipe.xrange(sk.stream, "-", "+", count=1)
-        pipe.zcard(sk.retry_due)
-        pipe.xlen(sk.dead)
-        pipe.zcard(due_key(keys))
-        raw_counters, in_stream, summary, oldest, retrying, dead, jobs = await pipe.execute()
-    counters = {as_text(k): int(v) for k, v in raw_counters.items()}
-    processing = int(summary["pending"]) if summary else 0
-    age = 0.0
-    if oldest:
-        created_ms = int(as_text(oldest[0][0]).split("-")[0])
-        age = max(0.0, time.time() - created_ms / 1000)
+    """Figures summed over every partition (the previous layout's too, while it drains). Each partition is read in
+    one MULTI over its own keys (one slot), so an event moving between its stream and its retry set is never
+    counted twice or missed; partitions are read one after the other, never in one transaction."""
+    await load_layout(redis, keys, record=False)  # a repartition since this process started shows at once
+    totals = dict.fromkeys(("received", "duplicates", "handled", "in_stream", "processing", "retrying", "dead"), 0)
+    oldest_ms: int | None = None
+    for sk in StreamKeys.every(keys):
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.hgetall(sk.counters)
+            pipe.xlen(sk.stream)
+            pipe.xpending(sk.stream, GROUP)
+            pipe.xrange(sk.stream, "-", "+", count=1)
+            pipe.zcard(sk.retry_due)
+            pipe.xlen(sk.dead)
+            raw_counters, in_stream, summary, oldest, retrying, dead = await pipe.execute(raise_on_error=False)
+        counters = {as_text(k): int(v) for k, v in raw_counters.items()}
+        for name in ("received", "duplicates", "handled"):
+            totals[name] += counters.get(name, 0)
+        totals["in_stream"] += int(in_stream)
+        # No consumer group yet (no worker has read this partition): nothing is being processed.
+        totals["processing"] += 0 if isinstance(summary, ResponseError) or not summary else int(summary["pending"])
+        totals["retrying"] += int(retrying)
+        totals["dead"] += int(dead)
+        if oldest:
+            created_ms = int(as_text(oldest[0][0]).split("-")[0])
+            oldest_ms = created_ms if oldest_ms is None else min(oldest_ms, created_ms)
+    age = 0.0 if oldest_ms is None else max(0.0, time.time() - oldest_ms / 1000)
     return QueueStats(
-        received=counters.get("received", 0),
-        duplicates=counters.get("duplicates", 0),
-        handled=counters.get("handled", 0),
-        pending=int(in_stream) - processing,
-        processing=processing,
-        retrying=int(retrying),
-        dead=int(dead),
-        scheduled_jobs=int(jobs),
+        received=totals["received"],
+        duplicates=totals["duplicates"],
+        handled=totals["handled"],
+        pending=totals["in_stream"] - totals["processing"],
+        processing=totals["processing"],
+        retrying=totals["retrying"],
+        dead=totals["dead"],
+        scheduled_jobs=await pending_jobs(redis, keys),
         oldest_pending_age_s=round(age, 3),
+        partitions=keys.layout.count,
     )
 
 
@@ -79,6 +86,7 @@ _METRICS = {
     "dead": ("gauge", "upfront_events_dead", "Dead-lettered events (replay with `upfront queue replay`)"),
     "scheduled_jobs": ("gauge", "upfront_jobs_scheduled", "Scheduled jobs not yet done"),
     "oldest_pending_age_s": ("gauge", "upfront_events_oldest_pending_age_seconds", "Age of the oldest queued event"),
+    "partitions": ("gauge", "upfront_events_partitions", "Event and job partitions in force"),
 }
 
 

@@ -1,7 +1,8 @@
-"""The event stream's moving parts: consumer group reads, acknowledgement, release, reclaim, retry, dead letter.
+"""One event partition's moving parts: consumer group reads, acknowledgement, release, reclaim, retry, dead letter.
 
-Every state change is one Lua script or one MULTI over keys sharing the `{events}` hash tag, so an event is
-always in exactly one place: the stream (unread or pending for a consumer), the retry set, or the dead letters.
+Every state change is one Lua script over keys of one partition (one `{events:<n>/<count>}` hash tag, one slot), so
+an event is always in exactly one place: its partition's stream (unread or pending for a consumer), retry set, or
+dead letters. Nothing here touches two partitions at once.
 """
 
 from __future__ import annotations
@@ -9,13 +10,15 @@ from __future__ import annotations
 import json
 import random
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from plugin.keys import Keys
+from plugin.keys import Keys, ShopRef
+from plugin.partitions import Partition
 from plugin.storage import as_text
 
 GROUP = "workers"
@@ -25,21 +28,44 @@ Entry = tuple[str, dict[str, str]]
 
 @dataclass(frozen=True)
 class StreamKeys:
+    """The keys of one event partition."""
+
+    partition: Partition
     stream: str
     retry_due: str
     retry_body: str
     dead: str
     counters: str
+    sealed: str  # set once a repartition retired this partition: it then takes no new deliveries
+    seen: str  # prefix of the dedupe buckets, one per period: seen:<period number>
 
     @classmethod
-    def of(cls, keys: Keys) -> StreamKeys:
+    def of(cls, keys: Keys, partition: Partition) -> StreamKeys:
         return cls(
-            stream=keys.events("stream"),
-            retry_due=keys.events("retry", "due"),
-            retry_body=keys.events("retry", "body"),
-            dead=keys.events("dead"),
-            counters=keys.events("counters"),
+            partition=partition,
+            stream=keys.events(partition, "stream"),
+            retry_due=keys.events(partition, "retry", "due"),
+            retry_body=keys.events(partition, "retry", "body"),
+            dead=keys.events(partition, "dead"),
+            counters=keys.events(partition, "counters"),
+            sealed=keys.events(partition, "sealed"),
+            seen=keys.events(partition, "seen", ""),
         )
+
+    @classmethod
+    def for_shop(cls, keys: Keys, shop: ShopRef) -> StreamKeys:
+        """The partition new events of `shop` go to."""
+        return cls.of(keys, keys.layout.of(shop))
+
+    @classmethod
+    def of_shop(cls, keys: Keys, shop: ShopRef) -> list[StreamKeys]:
+        """Every partition holding events of `shop`: now, and in the previous layout while it drains."""
+        return [cls.of(keys, partition) for partition in keys.layout.shop_partitions(shop)]
+
+    @classmethod
+    def every(cls, keys: Keys) -> list[StreamKeys]:
+        """Every partition a worker reads (the previous layout's too, while it drains)."""
+        return [cls.of(keys, partition) for partition in keys.layout.partitions()]
 
 
 def retry_delay(attempt: int, *, base: float = 2.0, cap: float = 3600.0) -> float:
@@ -61,7 +87,10 @@ async def ensure_group(redis: Redis, sk: StreamKeys) -> None:
             raise
 
 
-async def read_new(redis: Redis, sk: StreamKeys, consumer: str, *, count: int, block_ms: int) -> list[Entry]:
+async def read_new(
+    redis: Redis, sk: StreamKeys, consumer: str, *, count: int, block_ms: int | None = None
+) -> list[Entry]:
+    """New entries of one partition (one key: a read over several partitions would span slots)."""
     response: Any = await redis.xreadgroup(GROUP, consumer, {sk.stream: ">"}, count=count, block=block_ms)
     if not response:
         return []
@@ -72,6 +101,29 @@ async def reclaim_idle(redis: Redis, sk: StreamKeys, consumer: str, *, min_idle_
     """Take over entries a dead (or stuck) consumer read but never acknowledged."""
     response: Any = await redis.xautoclaim(sk.stream, GROUP, consumer, min_idle_ms, start_id="0-0", count=count)
     return _decode(response[1])
+
+
+# Reset the idle time of entries this consumer still holds; one another consumer reclaimed meanwhile stays theirs.
+_KEEP = """
+local kept = {}
+for i = 3, #ARGV do
+  if #redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1, ARGV[2]) == 1 then
+    redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[i], 'JUSTID')
+    kept[#kept + 1] = ARGV[i]
+  end
+end
+return kept
+"""
+
+
+async def keep_claimed(redis: Redis, sk: StreamKeys, consumer: str, entry_ids: Sequence[str]) -> set[str]:
+    """Keep entries this consumer read but has not reached yet (read ahead, held back for fairness) from looking
+    abandoned, so `reclaim_idle` of another worker does not take them while this one is alive. Returns the ids
+    still this consumer's: one that was taken over meanwhile is left to its new holder."""
+    if not entry_ids:
+        return set()
+    kept: Any = await redis.eval(_KEEP, 1, sk.stream, GROUP, consumer, *entry_ids)
+    return {as_text(entry_id) for entry_id in kept or []}
 
 
 # Done: acknowledge and delete in one step, so handled entries never pile up in the stream.

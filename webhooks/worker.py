@@ -1,4 +1,4 @@
-"""The worker process: consumes the event stream and runs due scheduled jobs until stopped."""
+"""The worker process: consumes every event partition and runs due scheduled jobs until stopped."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import anyio
 from redis.exceptions import RedisError
 
 from plugin.jobs import JobHandler, run_due_jobs
+from plugin.partitions import load_layout
 from plugin.services import Services
 from webhooks.consumer import ConsumerOptions, EventConsumer
 from webhooks.reconcile import schedule_reconciliation, schedule_resync
@@ -43,6 +44,8 @@ async def run_worker(
 ) -> None:
     """Run until `stop` is set. The event or job in hand is finished before stopping."""
     consumer = EventConsumer(services, events, options)
+    # The partitions in force; the consumer reads the record again now and then, so a repartition reaches it.
+    await load_layout(services.redis, services.keys)
     log.info("worker started", extra={"consumer": consumer.name, "jobs": sorted(jobs), "events": sorted(events)})
 
     async def consume() -> float:

@@ -39,9 +39,12 @@ class DeadLetter:
 
 
 async def shop_dead_letters(redis: Redis, keys: Keys, shop: ShopRef) -> list[DeadLetter]:
-    """The shop's dead letters, newest first. Other shops' entries are skipped unread beyond their shop field."""
-    raw: Any = await redis.xrevrange(StreamKeys.of(keys).dead, count=DEAD_LETTERS_SCANNED)
-    entries = _decoded(raw)
+    """The shop's dead letters, newest first, from the shop's partitions (now, and before a repartition). Other
+    shops' entries in them are skipped unread beyond their shop field."""
+    entries: list[tuple[str, dict[str, str]]] = []
+    for sk in StreamKeys.of_shop(keys, shop):
+        raw: Any = await redis.xrevrange(sk.dead, count=DEAD_LETTERS_SCANNED)
+        entries += _decoded(raw)
     return [
         DeadLetter(
             id=entry_id,
@@ -58,12 +61,14 @@ async def shop_dead_letters(redis: Redis, keys: Keys, shop: ShopRef) -> list[Dea
 
 
 async def shop_retrying(redis: Redis, keys: Keys, shop: ShopRef) -> int:
-    retry_body = StreamKeys.of(keys).retry_body
-    return len([field async for field, _ in redis.hscan_iter(retry_body, match=f"{shop.tag}|*", count=1000)])
+    waiting = 0
+    for sk in StreamKeys.of_shop(keys, shop):
+        waiting += len([field async for field, _ in redis.hscan_iter(sk.retry_body, match=f"{shop.tag}|*", count=1000)])
+    return waiting
 
 
-async def _owned(redis: Redis, keys: Keys, shop: ShopRef, entry_id: str) -> bool:
-    raw: Any = await redis.xrange(StreamKeys.of(keys).dead, min=entry_id, max=entry_id)
+async def _owned(redis: Redis, sk: StreamKeys, shop: ShopRef, entry_id: str) -> bool:
+    raw: Any = await redis.xrange(sk.dead, min=entry_id, max=entry_id)
     found = _decoded(raw)
     return bool(found) and found[0][1].get("shop") == shop.tag
 
@@ -71,19 +76,18 @@ async def _owned(redis: Redis, keys: Keys, shop: ShopRef, entry_id: str) -> bool
 async def replay_shop_dead_letters(redis: Redis, keys: Keys, shop: ShopRef, entry_ids: Sequence[str]) -> list[str]:
     """Send the named dead letters of the shop back to the workers; returns the ids that moved.
     An id that is unknown or another shop's moves nothing, exactly alike."""
-    stream_keys = StreamKeys.of(keys)
     moved: list[str] = []
     for entry_id in dict.fromkeys(entry_ids):
-        if ENTRY_ID.fullmatch(entry_id) and await _owned(redis, keys, shop, entry_id):
-            if await replay_dead(redis, stream_keys, entry_id):
+        if not ENTRY_ID.fullmatch(entry_id):
+            continue
+        for sk in StreamKeys.of_shop(keys, shop):
+            if await _owned(redis, sk, shop, entry_id) and await replay_dead(redis, sk, entry_id):
                 moved.append(entry_id)
+                break
     return moved
 
 
 async def replay_every_shop_dead_letter(redis: Redis, keys: Keys, shop: ShopRef) -> int:
     """Send all of the shop's dead letters back to the workers; returns how many moved."""
-    stream_keys = StreamKeys.of(keys)
-    moved = 0
-    for letter in await shop_dead_letters(redis, keys, shop):
-        moved += await replay_dead(redis, stream_keys, letter.id)
-    return moved
+    letters = [letter.id for letter in await shop_dead_letters(redis, keys, shop)]
+    return len(await replay_shop_dead_letters(redis, keys, shop, letters))

@@ -7,10 +7,10 @@ global audit stream because the shop's own is deleted with it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from plugin.jobs import purge_shop_jobs as purge_jobs_of_shop
 from plugin.keys import ShopRef
 from plugin.privacy.audit import audit_shop_action, audit_subject_action
 from plugin.privacy.export import audit_key_of
@@ -75,26 +75,8 @@ async def _unlink_shop_keys(services: Services, shop: ShopRef) -> int:
 
 
 async def purge_shop_jobs(services: Services, shop: ShopRef) -> int:
-    """Delete the shop's scheduled and failed jobs (their body names the shop), wherever they are."""
-    keys = services.keys
-    prefix = keys.jobs("job", "")
-    purged = 0
-    async for key in services.redis.scan_iter(match=prefix + "*", count=_BATCH):
-        raw = await services.redis.hget(key, "payload")
-        try:
-            owner = json.loads(as_text(raw)).get("shop") if raw is not None else None
-        except (json.JSONDecodeError, AttributeError):
-            owner = None
-        if owner != shop.tag:
-            continue
-        job_id = as_text(key)[len(prefix) :]
-        async with services.redis.pipeline(transaction=True) as pipe:
-            pipe.delete(key)
-            pipe.zrem(keys.jobs("due"), job_id)
-            pipe.srem(keys.jobs("failed"), job_id)
-            await pipe.execute()
-        purged += 1
-    return purged
+    """Delete the shop's scheduled and failed jobs (their body names the shop), in the shop's job partitions."""
+    return await purge_jobs_of_shop(services.redis, services.keys, shop)
 
 
 async def redact_shop(services: Services, shop: ShopRef) -> ShopErasureResult:

@@ -1,8 +1,10 @@
 """The event pipeline as a personal-data store, and the removal of one shop's events.
 
-Personal data sits in event payloads: the live stream, the retry bodies and the dead letters (``{events}``). The
-dedupe markers hold only a delivery id and the value "1": no contact data, though a reconciliation delivery id
-embeds an order id, so markers naming the subject's orders are dropped with the rest.
+Personal data sits in event payloads: the live stream, the retry bodies and the dead letters of the shop's event
+partition (``{events:<n>/<count>}``; after a repartition, also its partition in the previous layout while that
+drains). Dedupe markers are 64-bit digests of (shop, delivery id) in per-period sets (webhooks.ingest): they name no
+one and cannot be told apart by shop, so they are neither exported nor erased; they expire with their period, at
+most ~55 h after the delivery.
 
 Erasure rules, chosen so no event is half-handled:
 
@@ -162,13 +164,6 @@ async def _retry_bodies(services: Services, sk: StreamKeys) -> AsyncIterator[tup
         yield as_text(retry_id), {str(k): str(v) for k, v in fields.items()} if isinstance(fields, dict) else {}
 
 
-async def _dedupe_markers(services: Services, shop: ShopRef) -> AsyncIterator[tuple[str, str]]:
-    """(key, delivery id) of the shop's dedupe markers."""
-    prefix = services.keys.events("dedupe", shop.tag, "")
-    async for key in services.redis.scan_iter(match=prefix + "*", count=1000):
-        yield as_text(key), as_text(key)[len(prefix) :]
-
-
 def _event_record(where: str, fields: Mapping[str, str]) -> dict[str, Any]:
     try:
         payload: Any = json.loads(fields.get("payload", "null"))
@@ -212,45 +207,41 @@ class EventPipelineStore:
     name = "event_pipeline"
 
     async def export(self, services: Services, shop: ShopRef, subject: DataSubject) -> list[dict[str, Any]]:
-        sk, matcher = StreamKeys.of(services.keys), SubjectMatcher(subject)
+        matcher = SubjectMatcher(subject)
         records: list[dict[str, Any]] = []
-        async for _, fields in _stream_entries(services, sk.stream):
-            if fields.get("shop") == shop.tag and matcher.in_entry(fields):
-                records.append(_event_record("queued", fields))
-        async for _, fields in _retry_bodies(services, sk):
-            if fields.get("shop") == shop.tag and matcher.in_entry(fields):
-                records.append(_event_record("waiting_for_retry", fields))
-        async for _, fields in _stream_entries(services, sk.dead):
-            if fields.get("shop") == shop.tag and matcher.in_entry(fields):
-                records.append(_event_record("failed", fields))
-        async for _, delivery_id in _dedupe_markers(services, shop):
-            if matcher.in_delivery_id(delivery_id):
-                records.append({"where": "delivery_marker", "delivery_id": delivery_id})
+        for sk in StreamKeys.of_shop(services.keys, shop):
+            async for _, fields in _stream_entries(services, sk.stream):
+                if fields.get("shop") == shop.tag and matcher.in_entry(fields):
+                    records.append(_event_record("queued", fields))
+            async for _, fields in _retry_bodies(services, sk):
+                if fields.get("shop") == shop.tag and matcher.in_entry(fields):
+                    records.append(_event_record("waiting_for_retry", fields))
+            async for _, fields in _stream_entries(services, sk.dead):
+                if fields.get("shop") == shop.tag and matcher.in_entry(fields):
+                    records.append(_event_record("failed", fields))
         return records
 
     async def erase(self, services: Services, shop: ShopRef, subject: DataSubject) -> int:
-        sk, matcher = StreamKeys.of(services.keys), SubjectMatcher(subject)
+        matcher = SubjectMatcher(subject)
 
         def mentions(fields: Mapping[str, str]) -> bool:
             return fields.get("shop") == shop.tag and matcher.in_entry(fields)
 
         async def one_pass() -> int:
             erased = 0
-            async for entry_id, fields in _stream_entries(services, sk.stream):
-                if fields.get("type") not in PRIVACY_REQUESTS and mentions(fields):
-                    replacement = [part for pair in _redacted_copy(entry_id, fields).items() for part in pair]
-                    erased += int(await services.redis.eval(_REDACT_ENTRY, 1, sk.stream, GROUP, entry_id, *replacement))
-            erased += await _drop_retries(
-                services, sk, [rid async for rid, fields in _retry_bodies(services, sk) if mentions(fields)]
-            )
-            erased += await _drop_dead(
-                services, sk, [eid async for eid, fields in _stream_entries(services, sk.dead) if mentions(fields)]
-            )
-            markers = [
-                key async for key, delivery_id in _dedupe_markers(services, shop) if matcher.in_delivery_id(delivery_id)
-            ]
-            if markers:
-                erased += int(await services.redis.unlink(*markers))
+            for sk in StreamKeys.of_shop(services.keys, shop):
+                async for entry_id, fields in _stream_entries(services, sk.stream):
+                    if fields.get("type") not in PRIVACY_REQUESTS and mentions(fields):
+                        replacement = [part for pair in _redacted_copy(entry_id, fields).items() for part in pair]
+                        erased += int(
+                            await services.redis.eval(_REDACT_ENTRY, 1, sk.stream, GROUP, entry_id, *replacement)
+                        )
+                erased += await _drop_retries(
+                    services, sk, [rid async for rid, fields in _retry_bodies(services, sk) if mentions(fields)]
+                )
+                erased += await _drop_dead(
+                    services, sk, [eid async for eid, fields in _stream_entries(services, sk.dead) if mentions(fields)]
+                )
             return erased
 
         return await _sweep(one_pass)
@@ -280,15 +271,20 @@ async def _drop_stream_entries(services: Services, sk: StreamKeys, entry_ids: li
 
 
 async def purge_shop_events(services: Services, shop: ShopRef) -> int:
-    """Delete every stream entry, retry, dead letter and dedupe marker of the shop; returns how many.
+    """Delete every stream entry, retry and dead letter of the shop (in its partitions); returns how many.
 
     The shop.redact request being handled stays: its consumer acknowledges (and so deletes) it when done."""
-    sk = StreamKeys.of(services.keys)
 
     def of_shop(fields: Mapping[str, str]) -> bool:
         return fields.get("shop") == shop.tag
 
     async def one_pass() -> int:
+        purged = 0
+        for sk in StreamKeys.of_shop(services.keys, shop):
+            purged += await _purge_partition(sk)
+        return purged
+
+    async def _purge_partition(sk: StreamKeys) -> int:
         live = [
             eid
             async for eid, fields in _stream_entries(services, sk.stream)
@@ -307,9 +303,6 @@ async def purge_shop_events(services: Services, shop: ShopRef) -> int:
         purged += await _drop_dead(
             services, sk, [eid async for eid, fields in _stream_entries(services, sk.dead) if of_shop(fields)]
         )
-        markers = [key async for key, _ in _dedupe_markers(services, shop)]
-        for start in range(0, len(markers), _BATCH):
-            purged += int(await services.redis.unlink(*markers[start : start + _BATCH]))
         return purged
 
     return await _sweep(one_pass)

@@ -87,7 +87,7 @@ async def seed_dead_letter(services: Services, shop: ShopRef, delivery_id: str, 
         order_id="1",
     )
     assert await enqueue_event(services.redis, services.keys, event) is not None
-    keys = StreamKeys.of(services.keys)
+    keys = StreamKeys.for_shop(services.keys, shop)
     await stream.ensure_group(services.redis, keys)
     entries = await stream.read_new(services.redis, keys, "test-worker", count=100, block_ms=10)
     for entry in entries:

@@ -219,7 +219,7 @@ async def test_the_shops_own_dead_letters_are_shown_and_replayed(admin: AdminCli
     assert replayed.json() == {"replayed": 1}
     assert again.status_code == 404 and malformed.status_code == 400
     assert too_big.status_code == newline.status_code == 400
-    keys = StreamKeys.of(services.keys)
+    keys = StreamKeys.for_shop(services.keys, SHOP_A)
     assert await services.redis.xlen(keys.dead) == 0
     entries: Any = await services.redis.xrange(keys.stream)
     back = [fields for _, fields in entries if fields["delivery_id"] == "a-delivery-1"]
@@ -263,7 +263,7 @@ async def test_a_replay_that_does_not_name_what_to_replay_is_refused_and_moves_n
     )
     assert refused.status_code == 400
     assert "replay" in refused.json()["error"] or "id" in refused.json()["error"]
-    keys = StreamKeys.of(admin.services.keys)
+    keys = StreamKeys.for_shop(admin.services.keys, SHOP_A)
     assert [as_text(entry_id) for entry_id, _ in await admin.services.redis.xrange(keys.dead)] == [dead]
 
 
@@ -276,8 +276,12 @@ async def test_replaying_all_must_be_asked_for_and_names_only_the_shops_own(admi
     assert some.json() == {"replayed": 1, "not_found": [other]}
     everything = await admin.http.post("/admin/api/queue/replay", json={"all": True}, headers=auth)
     assert everything.json() == {"replayed": 1}  # own[1]; shop B's letter stays where it is
-    keys = StreamKeys.of(services.keys)
-    assert [as_text(entry_id) for entry_id, _ in await services.redis.xrange(keys.dead)] == [other]
+    left = [
+        as_text(entry_id)
+        for keys in StreamKeys.every(services.keys)
+        for entry_id, _ in await services.redis.xrange(keys.dead)
+    ]
+    assert left == [other]
     page = await admin.http.get("/admin/api/fragments/health", headers=auth)
     assert '<input type="hidden" name="all" value="true" data-type="json">' not in page.text  # nothing left
     await seed_dead_letter(services, SHOP_A, "a-delivery-all-3", "timeout")

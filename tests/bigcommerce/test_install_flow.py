@@ -17,13 +17,14 @@ from plugin.bigcommerce.users import StoreUsers
 from plugin.bigcommerce.webhook_auth import SECRET_HEADER, webhook_secret_for
 from plugin.devstore.bigcommerce import DEMO_STORE_HASH, BigCommerceEmulator
 from plugin.events import PlatformEvent
+from plugin.jobs import due_keys
 from plugin.keys import ShopRef
 from plugin.rates import setup_from_dict
 from plugin.services import Services
 from plugin.shop_data import data_version, facts_key, load_facts, shipping_setup_key
 from tests.bigcommerce.conftest import run_jobs
 from tests.conftest import APP_URL, BIGCOMMERCE_SECRET, AppClientFactory
-from webhooks.ingest import event_stream_key
+from webhooks.stream import StreamKeys
 
 pytestmark = pytest.mark.anyio
 
@@ -32,8 +33,11 @@ STAFF = {"id": 5150, "email": "staff@demo.example", "locale": "en-GB"}
 
 
 async def pending_job_ids(services: Services) -> dict[str, float]:
-    due = await services.redis.zrange(services.keys.jobs("due"), 0, -1, withscores=True)
-    return {str(job_id): float(score) for job_id, score in due}
+    found: dict[str, float] = {}
+    for key in due_keys(services.keys):
+        due = await services.redis.zrange(key, 0, -1, withscores=True)
+        found |= {str(job_id): float(score) for job_id, score in due}
+    return found
 
 
 async def install(client: httpx.AsyncClient, emulator: BigCommerceEmulator) -> httpx.Response:
@@ -176,7 +180,7 @@ async def test_install_open_webhook_fetch_and_uninstall(
     assert again.json() == {"status": "duplicate"}
     assert (legacy.status_code, legacy.json()) == (200, {"status": "queued"})
 
-    entries = await services.redis.xrange(event_stream_key(services.keys))
+    entries = await services.redis.xrange(StreamKeys.for_shop(services.keys, SHOP).stream)
     events = [PlatformEvent.from_fields(fields) for _, fields in entries]
     assert [(event.type, event.order_id, event.shop) for event in events] == [
         ("order.created", "100", SHOP),

@@ -9,6 +9,7 @@ import pytest
 
 from plugin.bigcommerce.jobs import SHOP_REDACT, redact_shop
 from plugin.devstore.bigcommerce import DEMO_STORE_HASH, BigCommerceEmulator, demo_store
+from plugin.jobs import due_keys
 from plugin.keys import ShopRef
 from plugin.privacy.erasure import redact_shop as erase_shop
 from plugin.services import Services
@@ -27,10 +28,10 @@ async def shop_keys(services: Services, shop: ShopRef) -> list[str]:
 
 async def make_due(services: Services, job_prefix: str) -> None:
     """Fast-forward 48 hours for the matching scheduled jobs."""
-    queue = services.keys.jobs("due")
-    for job_id in await services.redis.zrange(queue, 0, -1):
-        if str(job_id).startswith(job_prefix):
-            await services.redis.zadd(queue, {job_id: time.time() - 1}, xx=True)
+    for queue in due_keys(services.keys):
+        for job_id in await services.redis.zrange(queue, 0, -1):
+            if str(job_id).startswith(job_prefix):
+                await services.redis.zadd(queue, {job_id: time.time() - 1}, xx=True)
 
 
 async def install_both(client: httpx.AsyncClient, emulator: BigCommerceEmulator, services: Services) -> None:

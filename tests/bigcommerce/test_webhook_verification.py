@@ -15,6 +15,7 @@ from plugin.platform import Platform
 from plugin.services import Services
 from plugin.shops import StoredToken
 from tests.conftest import BIGCOMMERCE_SECRET, AppClientFactory
+from webhooks.stream import StreamKeys
 
 pytestmark = pytest.mark.anyio
 
@@ -123,7 +124,7 @@ async def test_one_event_is_one_delivery_whichever_header_family_carried_it(
         "duplicate",
         "duplicate",
     ]
-    assert await services.redis.xlen(services.keys.events("stream")) == 1
+    assert await services.redis.xlen(StreamKeys.for_shop(services.keys, SHOP).stream) == 1
 
 
 @pytest.mark.parametrize(
@@ -193,7 +194,7 @@ async def test_forged_and_replayed_deliveries_get_401(
     headers, body = forge(emulator)  # type: ignore[operator]
     response = await post(app_client, headers, body)
     assert response.status_code == 401
-    assert await services.redis.exists(services.keys.events("stream")) == 0
+    assert not [sk for sk in StreamKeys.every(services.keys) if await services.redis.exists(sk.stream)]
 
 
 MALFORMED = {

@@ -13,11 +13,12 @@ from redis.asyncio import Redis
 from plugin.app import build_services
 from plugin.errors import PermanentError, RetryableError
 from plugin.events import ORDER_CREATED, PlatformEvent
-from plugin.jobs import Job, JobHandler, pending_jobs, run_due_jobs, schedule_job
+from plugin.jobs import Job, JobHandler, failed_jobs, pending_jobs, run_due_jobs, schedule_job
 from plugin.keys import ShopRef
 from plugin.services import Services
 from plugin.settings import Settings
-from webhooks.ingest import counters_key, enqueue_event, event_stream_key
+from webhooks.ingest import enqueue_event
+from webhooks.stream import StreamKeys
 
 pytestmark = pytest.mark.anyio
 SHOP = ShopRef("shopify", "demo.myshopify.com")
@@ -44,7 +45,7 @@ async def test_a_redelivered_event_is_queued_once(svc: Services) -> None:
     again = await enqueue_event(svc.redis, svc.keys, _event("evt-1"))
     other = await enqueue_event(svc.redis, svc.keys, _event("evt-2"))
     assert first is not None and other is not None and again is None
-    entries = await svc.redis.xrange(event_stream_key(svc.keys))
+    entries = await svc.redis.xrange(StreamKeys.for_shop(svc.keys, SHOP).stream)
     assert len(entries) == 2
     assert PlatformEvent.from_fields(entries[0][1]) == _event("evt-1")
 
@@ -57,10 +58,10 @@ async def test_concurrent_deliveries_share_one_script_call_and_a_repeat_within_i
     outcomes = await asyncio.gather(*(enqueue_event(svc.pipelined, svc.keys, _event(i)) for i in ids))
     assert await _eval_calls(svc.redis) == calls_before + 1, "one script call for the whole turn"
     assert [outcome is not None for outcome in outcomes] == [True, True, False, True, False]
-    entries = await svc.redis.xrange(event_stream_key(svc.keys))
+    entries = await svc.redis.xrange(StreamKeys.for_shop(svc.keys, SHOP).stream)
     assert [PlatformEvent.from_fields(fields).delivery_id for _, fields in entries] == ["evt-a", "evt-b", "evt-c"]
     assert [entry_id for entry_id, _ in entries] == [outcome for outcome in outcomes if outcome is not None]
-    assert await svc.redis.hgetall(counters_key(svc.keys)) == {"received": "3", "duplicates": "2"}
+    assert await svc.redis.hgetall(StreamKeys.for_shop(svc.keys, SHOP).counters) == {"received": "3", "duplicates": "2"}
     assert await enqueue_event(svc.pipelined, svc.keys, _event("evt-c")) is None, "and in a later turn too"
 
 
@@ -68,7 +69,7 @@ async def test_a_delivery_is_stored_as_sent_when_its_body_is_the_payload(svc: Se
     sent = '{"id": 1001,  "email": "ada@example.com"}'  # the platform's own spacing
     event = replace(_event("evt-raw"), payload_json=sent)
     await enqueue_event(svc.pipelined, svc.keys, event)
-    ((_, fields),) = await svc.redis.xrange(event_stream_key(svc.keys))
+    ((_, fields),) = await svc.redis.xrange(StreamKeys.for_shop(svc.keys, SHOP).stream)
     assert fields["payload"] == sent
     assert PlatformEvent.from_fields(fields) == _event("evt-raw")
 
@@ -110,9 +111,10 @@ async def test_retryable_failures_are_rescheduled_and_permanent_ones_are_parked(
     await schedule_job(svc.redis, svc.keys, Job("flaky", SHOP, job_id="a"))
     await schedule_job(svc.redis, svc.keys, Job("broken", SHOP, job_id="b"))
     assert await run_due_jobs(svc, {"flaky": flaky, "broken": broken}) == 2
-    due = dict(await svc.redis.zrange(svc.keys.jobs("due"), 0, -1, withscores=True))
+    partition = svc.keys.layout.of(SHOP)
+    due = dict(await svc.redis.zrange(svc.keys.jobs(partition, "due"), 0, -1, withscores=True))
     assert set(due) == {"a"}, "the permanent failure must leave the queue"
-    assert await svc.redis.smembers(svc.keys.jobs("failed")) == {"b"}
+    assert await failed_jobs(svc.redis, svc.keys) == {"b"}
     assert await run_due_jobs(svc, {"flaky": flaky}) == 0, "the retry waits for its delay"
 
 

@@ -96,3 +96,15 @@ def test_a_retention_shorter_than_a_journey_is_refused() -> None:
     assert load_settings({}, manifest=manifest).retention_days == 365
     short = load_settings({"UPFRONT_RETENTION_DAYS": "30"}, manifest=manifest)
     assert any("UPFRONT_RETENTION_DAYS must be at least 60" in problem for problem in short.problems())
+
+
+@pytest.mark.parametrize(
+    ("value", "count", "refused"),
+    [("", 16, False), ("32", 32, False), ("0", 0, True), ("2000", 2000, True), ("many", -1, True)],
+    ids=["unset", "32", "zero", "too-many", "not-a-number"],
+)
+def test_the_event_partition_count_is_a_whole_number_from_1_to_1024(value: str, count: int, refused: bool) -> None:
+    settings = load_settings({"UPFRONT_EVENT_PARTITIONS": value}, manifest=load_manifest(REPO_MANIFEST))
+    assert settings.event_partitions == count
+    named = [problem for problem in settings.problems() if "UPFRONT_EVENT_PARTITIONS" in problem]
+    assert bool(named) == refused

@@ -9,12 +9,10 @@ from typing import Any
 import pytest
 
 from plugin.app import build_event_handlers
-from plugin.jobs import JobHandler, due_key, run_due_jobs
+from plugin.jobs import JobHandler, due_keys, run_due_jobs
 from plugin.services import Services
 from tests.smtp import Inbox, inbox, smtp_server, smtp_url
-from webhooks import stream
 from webhooks.consumer import ConsumerOptions, EventConsumer
-from webhooks.stream import StreamKeys
 
 __all__ = ["Inbox", "inbox", "smtp_server", "smtp_url"]  # the loopback SMTP server, shared with the help tests
 
@@ -32,20 +30,18 @@ async def drain_events(services: Services) -> int:
     consumer = EventConsumer(
         services, build_event_handlers(), ConsumerOptions(confirm_collect_s=0), name="journey-test"
     )
-    keys = StreamKeys.of(services.keys)
-    await stream.ensure_group(services.redis, keys)
     handled = 0
-    while entries := await stream.read_new(services.redis, keys, consumer.name, count=100, block_ms=10):
-        await consumer.handle_batch(entries)  # one ownership confirmation per shop for the batch, as a worker does
-        handled += len(entries)
+    # One ownership confirmation per shop for each partition's batch, as a worker does.
+    while found := await consumer.sweep():
+        handled += found
     return handled
 
 
 async def run_jobs(services: Services, handlers: dict[str, JobHandler], *, fast_forward: bool = False) -> int:
     """Run due jobs; with `fast_forward`, everything scheduled is due now (days pass in a test)."""
     if fast_forward:
-        due = due_key(services.keys)
-        members: Any = await services.redis.zrange(due, 0, -1)
-        if members:
-            await services.redis.zadd(due, {member: time.time() - 1 for member in members})
+        for due in due_keys(services.keys):
+            members: Any = await services.redis.zrange(due, 0, -1)
+            if members:
+                await services.redis.zadd(due, {member: time.time() - 1 for member in members})
     return await run_due_jobs(services, handlers)

@@ -10,7 +10,7 @@ import pytest
 from plugin.errors import PermanentError, RetryableError
 from plugin.events import PlatformEvent
 from plugin.services import Services
-from tests.pipeline.conftest import order_event
+from tests.pipeline.conftest import SHOP, order_event
 from webhooks import stream
 from webhooks.consumer import ConsumerOptions, EventConsumer
 from webhooks.ingest import enqueue_event
@@ -47,7 +47,7 @@ async def test_handled_events_are_acknowledged_and_leave_the_stream(svc: Service
     stats = await collect_stats(svc.redis, svc.keys)
     assert sorted(seen) == [f"d{index}" for index in range(5)]
     assert (stats.received, stats.handled, stats.pending, stats.processing) == (5, 5, 0, 0)
-    assert await svc.redis.xlen(StreamKeys.of(svc.keys).stream) == 0
+    assert await svc.redis.xlen(StreamKeys.for_shop(svc.keys, SHOP).stream) == 0
 
 
 async def test_retryable_failures_retry_with_backoff_until_they_succeed(svc: Services) -> None:
@@ -86,10 +86,10 @@ async def test_permanent_failures_go_straight_to_dead_letters_and_replay_brings_
     await _drain(consumer)
     stats = await collect_stats(svc.redis, svc.keys)
     assert (stats.dead, stats.handled, calls["doomed"]) == (1, 0, 1)
-    dead = await svc.redis.xrange(StreamKeys.of(svc.keys).dead)
+    dead = await svc.redis.xrange(StreamKeys.for_shop(svc.keys, SHOP).dead)
     assert type(failure).__name__ in dead[0][1]["error"]
 
-    assert await stream.replay_dead(svc.redis, StreamKeys.of(svc.keys)) == 1
+    assert await stream.replay_dead(svc.redis, StreamKeys.for_shop(svc.keys, SHOP)) == 1
     await _drain(consumer)
     stats = await collect_stats(svc.redis, svc.keys)
     assert (stats.dead, stats.handled, calls["doomed"]) == (0, 1, 2)
@@ -102,7 +102,7 @@ async def test_retryable_failures_are_dead_lettered_after_max_attempts(svc: Serv
 
     await enqueue_event(svc.redis, svc.keys, order_event("down"))
     await _drain(EventConsumer(svc, {"order.updated": always_down}, FAST), seconds=3)
-    dead = await svc.redis.xrange(StreamKeys.of(svc.keys).dead)
+    dead = await svc.redis.xrange(StreamKeys.for_shop(svc.keys, SHOP).dead)
     assert len(dead) == 1 and dead[0][1]["attempt"] == str(FAST.max_attempts)
 
 
@@ -114,7 +114,7 @@ async def test_events_without_a_handler_are_acknowledged_not_kept(svc: Services)
 
 
 async def test_a_malformed_entry_is_dead_lettered_not_fatal(svc: Services) -> None:
-    sk = StreamKeys.of(svc.keys)
+    sk = StreamKeys.for_shop(svc.keys, SHOP)
     await svc.redis.xadd(sk.stream, {"shop": "shopify:x.myshopify.com", "type": "order.updated"})
     await enqueue_event(svc.redis, svc.keys, order_event("fine"))
     handled: list[str] = []
@@ -150,7 +150,7 @@ async def test_graceful_stop_releases_unstarted_entries_for_other_workers(svc: S
 
 
 async def test_entries_of_a_dead_consumer_are_reclaimed(svc: Services) -> None:
-    sk = StreamKeys.of(svc.keys)
+    sk = StreamKeys.for_shop(svc.keys, SHOP)
     await stream.ensure_group(svc.redis, sk)
     await enqueue_event(svc.redis, svc.keys, order_event("orphan"))
     taken = await stream.read_new(svc.redis, sk, "crashed-consumer", count=10, block_ms=10)

@@ -19,9 +19,10 @@ import redis as sync_redis
 from plugin.embedded_redis import EmbeddedRedis
 from plugin.keys import Keys
 from plugin.storage import connect
-from tests.pipeline.conftest import order_event
+from tests.pipeline.conftest import SHOP, order_event
 from webhooks.ingest import enqueue_event
 from webhooks.stats import collect_stats
+from webhooks.stream import StreamKeys
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 REPO = Path(__file__).resolve().parents[2]
@@ -133,7 +134,7 @@ async def test_events_acknowledged_before_a_redis_sigkill_are_there_after_restar
     restarted = EmbeddedRedis(tmp_path / "redis")
     client = connect(restarted.start())
     try:
-        entries = await client.xrange(keys.events("stream"))
+        entries = await client.xrange(StreamKeys.for_shop(keys, SHOP).stream)
         delivered = {json.loads(json.dumps(fields))["delivery_id"] for _, fields in entries}
         assert delivered == {f"acked-{index}" for index in range(300)}
         assert await enqueue_event(client, keys, order_event("acked-7", order_id="7")) is None, "dedupe survived too"

@@ -46,11 +46,18 @@ async def enqueue(svc: Services, item: PlatformEvent) -> str:
     return entry_id
 
 
+def partition_keys(svc: Services, entry: Entry) -> StreamKeys:
+    """The keys of the partition an entry is in (its shop's)."""
+    return StreamKeys.for_shop(svc.keys, ShopRef.parse(entry[1]["shop"]))
+
+
 async def deliver_all(svc: Services, consumer: EventConsumer) -> list[Entry]:
     """Hand every unread entry to the consumer without handling it: they become pending, as in a busy worker."""
-    sk = StreamKeys.of(svc.keys)
-    await stream.ensure_group(svc.redis, sk)
-    return await stream.read_new(svc.redis, sk, consumer.name, count=1000, block_ms=10)
+    delivered: list[Entry] = []
+    for sk in StreamKeys.every(svc.keys):
+        await stream.ensure_group(svc.redis, sk)
+        delivered += await stream.read_new(svc.redis, sk, consumer.name, count=1000)
+    return delivered
 
 
 async def handle_next(svc: Services, consumer: EventConsumer, *, only: str | None = None) -> list[Entry]:
@@ -59,10 +66,10 @@ async def handle_next(svc: Services, consumer: EventConsumer, *, only: str | Non
     handled: list[Entry] = []
     for entry in await deliver_all(svc, consumer):
         if only is None or entry[1].get("type") == only:
-            await consumer.handle(entry)
+            await consumer.handle(partition_keys(svc, entry), entry)
             handled.append(entry)
         else:
-            await stream.release(svc.redis, StreamKeys.of(svc.keys), entry)
+            await stream.release(svc.redis, partition_keys(svc, entry), entry)
     return handled
 
 

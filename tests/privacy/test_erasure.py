@@ -91,10 +91,10 @@ async def _fill_shop(svc: Services, consumer: EventConsumer) -> None:
     await enqueue(svc, event(SHOP, events.ORDER_CREATED, "b-1", _order_payload(BEN, "8402001"), order_id="8402001"))
     await enqueue(svc, event(SHOP, events.ORDER_UPDATED, "b-2", _order_payload(BEN, "8402001"), order_id="8402001"))
     await enqueue(svc, event(SHOP, events.SHOP_UPDATED, "s-1", {"name": "Alpha", "email": "owner@alpha.test"}))
-    # Reconciliation names its deliveries after the order: even the dedupe marker's key holds her order id.
+    # Reconciliation names its deliveries after the order (its dedupe marker is a digest: it names no one).
     await enqueue(svc, event(SHOP, events.ORDER_UPDATED, "reconcile:8401002:1793000000000", {}, order_id="8401002"))
     delivered = {fields["delivery_id"]: (entry_id, fields) for entry_id, fields in await deliver_all(svc, consumer)}
-    sk = StreamKeys.of(svc.keys)
+    sk = StreamKeys.for_shop(svc.keys, SHOP)
     await stream.schedule_retry(svc.redis, sk, delivered["a-3"], attempt=1, delay=600)
     await stream.dead_letter(svc.redis, sk, delivered["a-4"], attempt=8, error=f"SMTP refused {ADA.email}")
     await stream.dead_letter(svc.redis, sk, delivered["b-2"], attempt=8, error=f"SMTP refused {BEN.email}")
@@ -115,7 +115,7 @@ async def test_a_redacted_customer_leaves_no_trace_and_the_export_held_everythin
     ben_before = trace.hits(before, BEN)
     cy_before = trace.hits(before, CY)
     # Every store holds her: ledger, order projections, stream (pending and unread), retry body, dead letter.
-    assert {_family(hit.key) for hit in ada_before} >= {"consent", "order", "stream", "retry", "dead", "dedupe"}
+    assert {_family(hit.key) for hit in ada_before} >= {"consent", "order", "stream", "retry", "dead"}
 
     ada = DataSubject(ADA.customer_id, ADA.email, ADA.phone, ADA.order_ids)
     exported = await export_subject(svc, SHOP, ada)
@@ -200,7 +200,7 @@ async def test_a_bigcommerce_deletion_erases_by_customer_id_alone(svc: Services,
     assert not [hit for hit in found if hit.needle != "5"]
     assert not await svc.redis.exists(order_key(svc.keys, store, "731"))
     assert await svc.redis.exists(order_key(svc.keys, store, "5"))
-    entries: Any = await svc.redis.xrange(svc.keys.events("stream"))
+    entries: Any = await svc.redis.xrange(StreamKeys.for_shop(svc.keys, store).stream)
     assert [fields["delivery_id"] for _, fields in entries] == ["bc-1"]
     assert await current_consent(svc, store, subject_key(svc, store, email="eve@example.com")) == {}
 
@@ -225,8 +225,11 @@ async def test_another_shops_data_about_the_same_email_is_untouched(svc: Service
     remaining = trace.hits(await trace.dump(svc.redis, svc.cipher, svc.keys.prefix), ADA)
     assert {hit.key for hit in remaining} == {
         svc.keys.shop(other, "consent", subject_key(svc, other, email=ADA.email)),
-        svc.keys.events("stream"),
+        StreamKeys.for_shop(svc.keys, other).stream,
     }
-    entries: Any = await svc.redis.xrange(svc.keys.events("stream"))
-    assert [(fields["shop"], fields.get("redacted")) for _, fields in entries] == [(other.tag, None), (SHOP.tag, "1")]
+    streams = {StreamKeys.for_shop(svc.keys, shop).stream for shop in (other, SHOP)}
+    entries: Any = [entry for key in sorted(streams) for entry in await svc.redis.xrange(key)]
+    assert sorted((fields["shop"], fields.get("redacted") or "") for _, fields in entries) == sorted(
+        [(other.tag, ""), (SHOP.tag, "1")]
+    )
     assert await current_consent(svc, other, subject_key(svc, other, email=ADA.email)) == {"marketing_email": "granted"}

@@ -12,6 +12,7 @@ from plugin.services import Services
 from plugin.storage import as_text
 from tests.privacy.support import T0, enqueue, event, handle_next, order
 from webhooks.consumer import EventConsumer
+from webhooks.stream import StreamKeys
 
 pytestmark = pytest.mark.anyio
 SHOP = ShopRef("shopify", "alpha.myshopify.com")
@@ -81,7 +82,9 @@ async def test_the_same_request_handled_twice_keeps_one_export(svc: Services, co
     data_request = event(SHOP, events.CUSTOMER_DATA_REQUEST, "dr-2", REQUEST, topic="customers/data_request")
     entry_id = await enqueue(svc, data_request)
     (entry,) = await handle_next(svc, consumer)
-    await consumer.handle((entry_id, entry[1]))  # a retry after a crash between export and acknowledgement
+    await consumer.handle(
+        StreamKeys.for_shop(svc.keys, SHOP), (entry_id, entry[1])
+    )  # a retry after a crash between export and acknowledgement
     assert [summary.export_id for summary in await list_exports(svc, SHOP)] == [export_id_for(SHOP, "dr-2")]
 
 

@@ -45,17 +45,18 @@ def consumer(services: Services, name: str = "test", **options: Any) -> EventCon
 
 async def drain(services: Services, worker: EventConsumer, *, retries: bool = True) -> int:
     """Read and handle batches as the worker does until nothing is left (due retries included unless told)."""
-    keys = StreamKeys.of(services.keys)
-    await stream.ensure_group(services.redis, keys)
     handled = 0
-    while True:
-        if retries:
-            await stream.promote_due_retries(services.redis, keys)
-        entries = await stream.read_new(services.redis, keys, worker.name, count=worker.options.batch, block_ms=10)
-        if not entries:
-            return handled
-        await worker.handle_batch(entries)
-        handled += len(entries)
+    for keys in StreamKeys.every(services.keys):
+        await stream.ensure_group(services.redis, keys)
+        while True:
+            if retries:
+                await stream.promote_due_retries(services.redis, keys)
+            entries = await stream.read_new(services.redis, keys, worker.name, count=worker.options.batch)
+            if not entries:
+                break
+            await worker.handle_batch(keys, entries)
+            handled += len(entries)
+    return handled
 
 
 async def deliver(
@@ -182,7 +183,7 @@ async def test_workers_keeping_up_with_a_steady_stream_share_one_nodes_query_per
     together in the shop's pending set and one of them asks once for all."""
     orders = [new_order(200 + n) for n in range(6)]
     emulator.orders.extend(orders)
-    keys = StreamKeys.of(services.keys)
+    keys = StreamKeys.for_shop(services.keys, installed)
     await stream.ensure_group(services.redis, keys)
     async with app_client(http=emulator_http) as client:
         for order in orders:
@@ -192,7 +193,7 @@ async def test_workers_keeping_up_with_a_steady_stream_share_one_nodes_query_per
     assert [len(read) for read in reads] == [2, 2, 2]
     async with anyio.create_task_group() as tasks:
         for worker, read in zip(workers, reads, strict=True):
-            tasks.start_soon(worker.handle_batch, read)
+            tasks.start_soon(worker.handle_batch, keys, read)
     assert dict(emulator.graphql_roots) == {"nodes": 1}
     for order in orders:
         assert await projected(services, installed, order["legacyResourceId"])
