@@ -23,7 +23,7 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-@documented("Readiness: Redis answers", {200: "ready", 503: "Redis does not answer"}, tag="operations")
+@documented("Readiness: RedisStore answers", {200: "ready", 503: "Redis does not answer"}, tag="operations")
 async def readyz(request: Request) -> JSONResponse:
     try:
         with anyio.fail_after(READINESS_TIMEOUT_SECONDS):

@@ -13,11 +13,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from redis.asyncio import Redis
-
 from plugin.errors import PlatformError
 from plugin.keys import Keys, ShopRef
-from plugin.storage import as_text
+from plugin.storage import RedisStore, as_text
 
 if TYPE_CHECKING:
     from plugin.services import Services
@@ -62,13 +60,13 @@ return due[1]
 """
 
 
-async def schedule_job(redis: Redis, keys: Keys, job: Job, *, delay_seconds: float = 0.0) -> None:
+async def schedule_job(redis: RedisStore, keys: Keys, job: Job, *, delay_seconds: float = 0.0) -> None:
     payload = json.dumps({"name": job.name, "shop": job.shop.tag, "args": dict(job.args)})
     due = time.time() + delay_seconds
     await redis.eval(_SCHEDULE, 2, due_key(keys), _job_key(keys, job.job_id), due, payload, job.job_id)
 
 
-async def pending_jobs(redis: Redis, keys: Keys) -> int:
+async def pending_jobs(redis: RedisStore, keys: Keys) -> int:
     return int(await redis.zcard(due_key(keys)))
 
 
@@ -101,14 +99,14 @@ async def run_due_jobs(services: Services, handlers: Mapping[str, JobHandler], *
     return ran
 
 
-async def _finish(redis: Redis, keys: Keys, job_id: str) -> None:
+async def _finish(redis: RedisStore, keys: Keys, job_id: str) -> None:
     async with redis.pipeline(transaction=True) as pipe:
         pipe.zrem(due_key(keys), job_id)
         pipe.delete(_job_key(keys, job_id))
         await pipe.execute()
 
 
-async def _retry_or_drop(redis: Redis, keys: Keys, job_id: str, name: str, exc: Exception) -> None:
+async def _retry_or_drop(redis: RedisStore, keys: Keys, job_id: str, name: str, exc: Exception) -> None:
     attempts = int(await redis.hincrby(_job_key(keys, job_id), "attempts", 1))
     retryable = not isinstance(exc, PlatformError) or exc.retryable
     if not retryable or attempts >= MAX_ATTEMPTS:

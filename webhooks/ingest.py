@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from redis.asyncio import Redis
-
 from plugin.batching import PipelinedRedis, TickBatcher
 from plugin.events import PlatformEvent
 from plugin.keys import Keys
-from plugin.storage import as_text
+from plugin.storage import RedisStore, as_text
 
 DEDUPE_TTL_SECONDS = 7 * 24 * 3600  # longer than any platform's retry schedule (Shopify 4 h, BigCommerce ~2 days)
 
@@ -49,7 +47,7 @@ WAITAOF_TIMEOUT_MS = 2000
 
 
 async def enqueue_event(
-    redis: Redis | PipelinedRedis, keys: Keys, event: PlatformEvent, *, waitaof_replicas: int | None = None
+    redis: RedisStore | PipelinedRedis, keys: Keys, event: PlatformEvent, *, waitaof_replicas: int | None = None
 ) -> str | None:
     """Append `event` unless its delivery id was seen; returns the stream entry id, or None for a duplicate.
 
@@ -73,7 +71,7 @@ async def enqueue_event(
 
 
 async def _enqueue_batch(
-    redis: Redis, keys: Keys, events: Sequence[PlatformEvent], waitaof_replicas: int | None
+    redis: RedisStore, keys: Keys, events: Sequence[PlatformEvent], waitaof_replicas: int | None
 ) -> list[str | None | Exception]:
     dedupe_keys: list[str] = []
     arguments: list[str | int] = [DEDUPE_TTL_SECONDS]

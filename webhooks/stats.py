@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass
 
-from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
@@ -15,7 +14,7 @@ from plugin.jobs import due_key
 from plugin.keys import Keys
 from plugin.openapi import documented
 from plugin.services import services
-from plugin.storage import as_text
+from plugin.storage import RedisStore, as_text
 from webhooks.stream import GROUP, StreamKeys
 
 
@@ -32,7 +31,7 @@ class QueueStats:
     oldest_pending_age_s: float
 
 
-async def collect_stats(redis: Redis, keys: Keys) -> QueueStats:
+async def collect_stats(redis: RedisStore, keys: Keys) -> QueueStats:
     """One consistent snapshot: the reads run in one MULTI, so an event moving between the stream and the retry
     set is never counted twice or missed."""
     sk = StreamKeys.of(keys)

@@ -8,14 +8,13 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from redis.asyncio import Redis
-
 from plugin.bigcommerce.mapping import shop_facts_from_store
 from plugin.bigcommerce.rest import StoreApi
 from plugin.keys import Keys, ShopRef
 from plugin.platform import ShopFacts
 from plugin.rates import ShippingSetup, zones_from_bigcommerce
 from plugin.shop_data import bump_version, save_facts, save_shipping_setup, shipping_setup_key
+from plugin.storage import RedisStore
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +24,7 @@ def shipping_raw_key(keys: Keys, shop: ShopRef) -> str:
     return keys.shop(shop, "shipping", "raw")
 
 
-async def sync_facts(api: StoreApi, redis: Redis, keys: Keys, shop: ShopRef) -> ShopFacts:
+async def sync_facts(api: StoreApi, redis: RedisStore, keys: Keys, shop: ShopRef) -> ShopFacts:
     store = await api.get("/v2/store")
     if not isinstance(store, dict):
         raise ValueError("GET /v2/store answered without a store object")
@@ -48,7 +47,7 @@ def ship_to_countries(zones: list[dict[str, Any]]) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-async def sync_shipping(api: StoreApi, redis: Redis, keys: Keys, facts: ShopFacts) -> int:
+async def sync_shipping(api: StoreApi, redis: RedisStore, keys: Keys, facts: ShopFacts) -> int:
     """Store the raw zones and, mapped through plugin.rates, the neutral setup; returns the zone count."""
     shop = facts.shop
     listed = await api.get("/v2/shipping/zones") or ()
