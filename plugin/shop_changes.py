@@ -3,11 +3,11 @@
 Every write to a shop's status (install, uninstall, erasure) or data version (facts, shipping setup, widget
 settings) is announced on one pub/sub channel (classic PUBLISH: on a Redis Cluster it reaches every node), in the
 writer's own transaction (`announce`), and forgotten in the writer's process as soon as the write is done
-(`forget_here`). Each app process listens
-(`ShopChangeFeed.run`) and forgets what it knew about an announced shop: a change made elsewhere is seen within
-milliseconds, one made in this process at once. Nothing is trusted while the listener is not subscribed, nor for
-longer than TRUST_SECONDS: a lost announcement costs at most that. Storefront reads are also publicly cacheable
-for 60 s, so these milliseconds are far inside what a shopper may already be shown.
+(`forget_here`). Each app process listens (`ShopChangeFeed.run`) and forgets what it knew about an announced shop:
+a change made elsewhere is seen within milliseconds, one made in this process at once. Nothing is trusted while
+the listener is not subscribed, nor for longer than TRUST_SECONDS: a lost announcement costs at most that.
+Storefront reads are also publicly cacheable for 60 s, so these milliseconds are far inside what a shopper may
+already be shown.
 """
 
 from __future__ import annotations

@@ -32,8 +32,9 @@ class QueueStats:
 
 
 async def collect_stats(redis: RedisStore, keys: Keys) -> QueueStats:
-    """One consistent snapshot: the reads run in one MULTI, so an event moving between the stream and the retry
-    set is never counted twice or missed."""
+    """One consistent snapshot of the event pipeline: its reads run in one MULTI, so an event moving between the
+    stream and the retry set is never counted twice or missed. Scheduled jobs live in another slot (on a cluster,
+    maybe another node), so they are counted by a read of their own."""
     sk = StreamKeys.of(keys)
     try:
         await redis.xgroup_create(sk.stream, GROUP, id="0", mkstream=True)
@@ -47,8 +48,8 @@ async def collect_stats(redis: RedisStore, keys: Keys) -> QueueStats:
         pipe.xrange(sk.stream, "-", "+", count=1)
         pipe.zcard(sk.retry_due)
         pipe.xlen(sk.dead)
-        pipe.zcard(due_key(keys))
-        raw_counters, in_stream, summary, oldest, retrying, dead, jobs = await pipe.execute()
+        raw_counters, in_stream, summary, oldest, retrying, dead = await pipe.execute()
+    jobs = await redis.zcard(due_key(keys))
     counters = {as_text(k): int(v) for k, v in raw_counters.items()}
     processing = int(summary["pending"]) if summary else 0
     age = 0.0

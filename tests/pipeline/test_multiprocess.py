@@ -12,12 +12,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-import redis as sync_redis
 import uvicorn
 
 from plugin.devstore.shopify import DEMO_SHOP, ShopifyEmulator, create_shopify_emulator
 from tests.conftest import SHOPIFY_API_KEY, SHOPIFY_SECRET
 from tests.processes import free_port, metric, process_env, running, wait_for_metric, wait_ready
+from tests.redis_cluster import sync_client
 
 pytestmark = pytest.mark.slow
 ORDERS = 150
@@ -89,6 +89,6 @@ def test_two_apps_and_two_workers_share_one_redis_without_losing_or_doubling(
         assert metric(apps[1], "upfront_events_dead") == 0
         assert metric(apps[0], "upfront_events_pending") == 0
 
-    plain = sync_redis.Redis.from_url(redis_url, decode_responses=True)
+    plain = sync_client(redis_url)
     stored = list(plain.scan_iter(match=f"{key_prefix}:{{shopify:{DEMO_SHOP}}}:order:9*", count=1000))
     assert len(stored) == ORDERS, "every order was fetched through the platform and stored once"
