@@ -8,6 +8,7 @@ Consent records are the exception: they prove consent (GDPR Art. 7(1)) and are k
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -22,9 +23,13 @@ def retention_seconds(days: int) -> int:
 
 
 async def retain(services: Services, *keys: str) -> None:
-    """(Re)start the retention clock of `keys` after a write."""
+    """(Re)start the retention clock of `keys` after a write, and keep them in their shop's index
+    (plugin.shop_index) until then."""
+    from plugin.shop_index import note  # not at the top: plugin.settings imports this module, shop_index imports it
+
     seconds = retention_seconds(services.settings.retention_days)
     async with services.redis.pipeline(transaction=False) as pipe:
         for key in keys:
             pipe.expire(key, seconds)
+            note(pipe, services.keys, key, time.time() + seconds)
         await pipe.execute()

@@ -1,0 +1,85 @@
+"""Per-shop indexes of the key families the app lists (journeys, messages, orders, exports, consent ledgers), so
+finding a shop's keys of one family never scans the keyspace (on a Redis Cluster, a SCAN sees one node only).
+
+Each index is a sorted set in the shop's own slot, ``up:{shop}:index:<family>``: member = the key's last part
+(message ref, order id, ...), score = when the key expires (epoch seconds; ``+inf`` for keys kept until erasure).
+It is written with the key (`retain` does it for every key it gives a retention clock), and readers drop members
+past their expiry. A member whose key was deleted early (an erasure) is skipped by readers and removed by `forget`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from redis.asyncio.client import Pipeline
+from redis.asyncio.cluster import ClusterPipeline, RedisCluster
+
+from plugin.keys import Keys, ShopRef
+from plugin.storage import RedisStore, as_text
+
+INDEXED_FAMILIES = frozenset({"journey", "message", "order", "export", "consent"})
+FOREVER = math.inf
+
+
+def index_key(keys: Keys, shop: ShopRef, family: str) -> str:
+    return keys.shop(shop, "index", family)
+
+
+def index_entry(keys: Keys, key: str) -> tuple[str, str] | None:
+    """(index key, member) for a key of an indexed family, built by `Keys.shop`; None for any other key."""
+    head = f"{keys.prefix}:{{"
+    if not key.startswith(head) or "}:" not in key:
+        return None
+    tag, _, rest = key[len(head) :].partition("}:")
+    family, _, member = rest.partition(":")
+    if family not in INDEXED_FAMILIES or not member:
+        return None
+    return ":".join((keys.prefix, "{" + tag + "}", "index", family)), member
+
+
+def note(pipe: Pipeline | ClusterPipeline, keys: Keys, key: str, expires_at: float) -> None:
+    """Queue the index entry of `key` (if its family is indexed) in the writer's pipeline or transaction."""
+    entry = index_entry(keys, key)
+    if entry is not None:
+        pipe.zadd(entry[0], {entry[1]: "+inf" if expires_at == FOREVER else f"{expires_at:.3f}"})
+
+
+async def members(redis: RedisStore, keys: Keys, shop: ShopRef, family: str) -> list[str]:
+    """The family's members (the keys' last parts) that have not expired, oldest first; expired ones are dropped."""
+    index = index_key(keys, shop, family)
+    await redis.zremrangebyscore(index, "-inf", f"({time.time():.3f}")
+    found: Any = await redis.zrange(index, 0, -1)  # members only: no scores asked for
+    return [as_text(member) for member in found]
+
+
+async def family_keys(redis: RedisStore, keys: Keys, shop: ShopRef, family: str) -> list[str]:
+    """Full key names of the family's live members (a key may still be gone: readers check what they read)."""
+    return [keys.shop(shop, family, member) for member in await members(redis, keys, shop, family)]
+
+
+async def forget(redis: RedisStore, keys: Keys, shop: ShopRef, family: str, gone: Iterable[str]) -> None:
+    """Drop deleted keys (full names; those of other families are ignored) from the family's index."""
+    prefix = keys.shop(shop, family, "")
+    names = [key[len(prefix) :] for key in gone if key.startswith(prefix)]
+    if names:
+        await redis.zrem(index_key(keys, shop, family), *names)
+
+
+async def every_shop_key(redis: RedisStore, keys: Keys, shop: ShopRef) -> list[str]:
+    """Every key of the shop, whatever its family, for erasing the whole shop.
+
+    On a cluster all of a shop's keys share one slot, and the node serving it lists that slot's keys itself
+    (CLUSTER GETKEYSINSLOT): other slots and nodes are not read. A single server has one keyspace, walked with
+    SCAN MATCH; it is the only place left that does, and only for a shop's erasure.
+    """
+    prefix = keys.shop(shop, "")[:-1]  # up:{platform:id}:
+    if not isinstance(redis, RedisCluster):
+        return [as_text(key) async for key in redis.scan_iter(match=keys.shop_pattern(shop), count=1000)]
+    node = redis.get_node_from_key(prefix)
+    slot = redis.keyslot(prefix)
+    count = int(await redis.execute_command("CLUSTER COUNTKEYSINSLOT", slot, target_nodes=node))
+    listed: Any = await redis.execute_command("CLUSTER GETKEYSINSLOT", slot, max(count, 1), target_nodes=node)
+    return [as_text(key) for key in listed if as_text(key).startswith(prefix)]
