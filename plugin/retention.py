@@ -8,7 +8,6 @@ Consent records are the exception: they prove consent (GDPR Art. 7(1)) and are k
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -31,5 +30,5 @@ async def retain(services: Services, *keys: str) -> None:
     async with services.redis.pipeline(transaction=False) as pipe:
         for key in keys:
             pipe.expire(key, seconds)
-            note(pipe, services.keys, key, time.time() + seconds)
+            note(pipe, services.keys, key, seconds)
         await pipe.execute()

@@ -3,8 +3,9 @@ finding a shop's keys of one family never scans the keyspace (on a Redis Cluster
 
 Each index is a sorted set in the shop's own slot, ``up:{shop}:index:<family>``: member = the key's last part
 (message ref, order id, ...), score = when the key expires (epoch seconds; ``+inf`` for keys kept until erasure).
-It is written with the key (`retain` does it for every key it gives a retention clock), and readers drop members
-past their expiry. A member whose key was deleted early (an erasure) is skipped by readers and removed by `forget`.
+It is written with the key (`retain` does it for every key it gives a retention clock) and expires with its newest
+entry; readers drop members past their expiry. Erasures remove what they delete (`forget`); a member whose key is
+gone anyway is skipped by readers, since they read the key itself.
 """
 
 from __future__ import annotations
@@ -40,11 +41,18 @@ def index_entry(keys: Keys, key: str) -> tuple[str, str] | None:
     return ":".join((keys.prefix, "{" + tag + "}", "index", family)), member
 
 
-def note(pipe: Pipeline | ClusterPipeline, keys: Keys, key: str, expires_at: float) -> None:
-    """Queue the index entry of `key` (if its family is indexed) in the writer's pipeline or transaction."""
+def note(pipe: Pipeline | ClusterPipeline, keys: Keys, key: str, seconds: float) -> None:
+    """Queue the index entry of `key` (if its family is indexed), kept `seconds` (FOREVER: until erased), in the
+    writer's pipeline or transaction. The index itself expires with its newest entry: every entry of a family gets
+    the same retention, so the latest write's clock is the longest."""
     entry = index_entry(keys, key)
-    if entry is not None:
-        pipe.zadd(entry[0], {entry[1]: "+inf" if expires_at == FOREVER else f"{expires_at:.3f}"})
+    if entry is None:
+        return
+    if seconds == FOREVER:
+        pipe.zadd(entry[0], {entry[1]: "+inf"})
+        return
+    pipe.zadd(entry[0], {entry[1]: f"{time.time() + seconds:.3f}"})
+    pipe.expire(entry[0], math.ceil(seconds))
 
 
 async def members(redis: RedisStore, keys: Keys, shop: ShopRef, family: str) -> list[str]:

@@ -7,7 +7,6 @@ records it holds, and the document sealed with the app cipher (bound to the shop
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -52,7 +51,7 @@ async def save_export(
             },
         )
         pipe.expire(key, EXPORT_TTL_SECONDS)
-        note(pipe, services.keys, key, time.time() + EXPORT_TTL_SECONDS)
+        note(pipe, services.keys, key, EXPORT_TTL_SECONDS)
         await pipe.execute()
 
 

@@ -24,6 +24,7 @@ if current > tonumber(ARGV[1]) then return 0 end
 redis.call('HSET', KEYS[1], 'updated_ms', ARGV[1], 'status', ARGV[2], 'state', ARGV[3])
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 redis.call('ZADD', KEYS[2], ARGV[6], ARGV[5])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
 return 1
 """
 
