@@ -18,7 +18,7 @@ from plugin.embedded_redis import EmbeddedRedis
 from plugin.settings import Settings, load_settings
 from plugin.storage import RedisStore, connect
 from tests.production_logging import log_problems, production_logging
-from tests.redis_cluster import LocalCluster
+from tests.redis_cluster import LocalCluster, cross_slot_errors
 
 __all__ = ["log_problems", "production_logging"]  # every test logs as production does (tests/production_logging.py)
 
@@ -72,6 +72,7 @@ def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalClu
     cluster = LocalCluster(tmp_path_factory.mktemp("redis-cluster"))
     try:
         yield cluster.start()
+        assert cross_slot_errors(cluster) == {}, "a command spanning slots reached the cluster (CROSSSLOT)"
     finally:
         cluster.stop()
 

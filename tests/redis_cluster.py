@@ -186,3 +186,17 @@ def sync_client(url: str) -> redis.Redis | redis.RedisCluster:
         return redis.Redis.from_url(url, decode_responses=True)
     nodes = [redis.cluster.ClusterNode(host, port) for host, port in cluster_nodes(url)]
     return redis.RedisCluster(startup_nodes=nodes, decode_responses=True)
+
+
+def cross_slot_errors(cluster: LocalCluster) -> dict[int, int]:
+    """CROSSSLOT errors each primary answered since it started (INFO errorstats), by port; only the nonzero ones.
+    The client refuses most cross-slot requests before sending them; this catches any that reached a server,
+    from the test process or from the app and worker processes the tests start."""
+    found: dict[int, int] = {}
+    for primary in cluster.primaries:
+        with primary.client() as client:
+            stats: Any = client.info("errorstats")
+        count = int(stats.get("errorstat_CROSSSLOT", {}).get("count", 0))
+        if count:
+            found[primary.port] = count
+    return found
