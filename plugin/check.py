@@ -9,14 +9,13 @@ from typing import TextIO
 from urllib.parse import urlsplit
 
 import anyio
-from redis.exceptions import RedisError
 
 from plugin.devruntime import DEFAULT_APP_URL, read_dev_runtime
 from plugin.embedded_redis import redis_server_executable
 from plugin.manifest import ManifestError
 from plugin.redis_url import cluster_nodes, is_cluster_url, redis_url_problem
 from plugin.settings import MIN_SECRET_KEY_LENGTH, Settings, default_manifest_path, load_settings
-from plugin.storage import connect
+from plugin.storage import STORE_UNAVAILABLE, connect
 from plugin.subscriptions import unhandled_topics
 
 REDIS_CHECK_TIMEOUT = 3.0
@@ -28,7 +27,7 @@ async def _redis_problem(url: str) -> str | None:
     try:
         with anyio.fail_after(REDIS_CHECK_TIMEOUT):
             await redis.ping()
-    except (RedisError, OSError, TimeoutError) as exc:
+    except STORE_UNAVAILABLE as exc:  # TimeoutError is an OSError
         return f"UPFRONT_REDIS_URL does not answer ({type(exc).__name__})"
     finally:
         await redis.aclose()

@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 
 import anyio
-from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from plugin.openapi import documented
 from plugin.services import services
+from plugin.storage import STORE_UNAVAILABLE
 
 log = logging.getLogger(__name__)
 
@@ -23,12 +23,12 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-@documented("Readiness: RedisStore answers", {200: "ready", 503: "Redis does not answer"}, tag="operations")
+@documented("Readiness: Redis answers", {200: "ready", 503: "Redis does not answer"}, tag="operations")
 async def readyz(request: Request) -> JSONResponse:
     try:
         with anyio.fail_after(READINESS_TIMEOUT_SECONDS):
             await services(request).redis.ping()
-    except (RedisError, OSError, TimeoutError) as exc:
+    except STORE_UNAVAILABLE as exc:  # TimeoutError is an OSError
         log.warning("not ready", extra={"reason": type(exc).__name__})
         return JSONResponse({"status": "unavailable", "redis": "down"}, status_code=503)
     return JSONResponse({"status": "ok", "redis": "up"})

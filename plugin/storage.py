@@ -11,6 +11,7 @@ import anyio.to_thread
 from redis.asyncio import Redis, RedisCluster
 from redis.asyncio.cluster import ClusterNode
 from redis.asyncio.connection import Connection
+from redis.exceptions import RedisClusterException, RedisError
 
 from plugin.embedded_redis import EmbeddedRedis
 from plugin.redis_packing import packed_in_c
@@ -20,6 +21,10 @@ from plugin.settings import Settings
 # What the app's code takes: a client of one server, or of a Redis Cluster (it follows MOVED/ASK itself).
 # Both run the same commands; on a cluster, every multi-key command, transaction and script must stay in one slot.
 RedisStore: TypeAlias = Redis | RedisCluster
+
+# What an unreachable store raises: redis-py's errors, the socket's, and the cluster client's own (not a RedisError),
+# e.g. "cannot connect to any startup node" or a slot no reachable node serves.
+STORE_UNAVAILABLE: tuple[type[Exception], ...] = (RedisError, OSError, RedisClusterException)
 
 
 def _connect_cluster(url: str) -> RedisCluster:
