@@ -57,10 +57,44 @@ def note(pipe: Pipeline | ClusterPipeline, keys: Keys, key: str, seconds: float)
 
 async def members(redis: RedisStore, keys: Keys, shop: ShopRef, family: str) -> list[str]:
     """The family's members (the keys' last parts) that have not expired, oldest first; expired ones are dropped."""
+    await _backfilled(redis, keys, shop)
     index = index_key(keys, shop, family)
     await redis.zremrangebyscore(index, "-inf", f"({time.time():.3f}")
     found: Any = await redis.zrange(index, 0, -1)  # members only: no scores asked for
     return [as_text(member) for member in found]
+
+
+async def _backfilled(redis: RedisStore, keys: Keys, shop: ShopRef) -> None:
+    """Index, once per shop, the keys written before indexes existed (an upgraded deployment): listed like a shop
+    erasure lists them (`every_shop_key`), each with its remaining time to live. Writes meanwhile index themselves."""
+    done = keys.shop(shop, "index", "complete")
+    if await redis.exists(done):
+        return
+    found = [(key, entry) for key in await every_shop_key(redis, keys, shop) if (entry := index_entry(keys, key))]
+    indexes = sorted({index for _, (index, _) in found})
+    now = time.time()
+    async with redis.pipeline(transaction=False) as pipe:
+        for key, _ in found:
+            pipe.ttl(key)
+        for index in indexes:
+            pipe.ttl(index)
+        ttls = [int(ttl) for ttl in await pipe.execute()] if found else []
+    # An index lives as long as its longest-lived entry (none expires: neither does the index), never shorter than
+    # it already does (a write made meanwhile set that).
+    lives = dict(zip(indexes, ttls[len(found) :], strict=True))
+    async with redis.pipeline(transaction=False) as pipe:
+        for (_, (index, member)), ttl in zip(found, ttls[: len(found)], strict=True):
+            if ttl == -1:  # kept until erased
+                pipe.zadd(index, {member: "+inf"})
+                lives[index] = -1
+            elif ttl > 0:  # -2: gone meanwhile
+                pipe.zadd(index, {member: f"{now + ttl:.3f}"}, nx=True)
+                lives[index] = max(lives[index], ttl) if lives[index] != -1 else -1
+        for index, life in lives.items():
+            if life > 0:
+                pipe.expire(index, life)
+        pipe.set(done, "1")
+        await pipe.execute()
 
 
 async def family_keys(redis: RedisStore, keys: Keys, shop: ShopRef, family: str) -> list[str]:
