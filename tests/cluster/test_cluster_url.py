@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from plugin.devruntime import redacted
 from plugin.manifest import load_manifest
 from plugin.settings import load_settings
 from tests.processes import REPO, UPFRONT, free_port, process_env
@@ -52,3 +53,8 @@ def test_check_reports_a_cluster_that_does_not_answer(tmp_path: Path) -> None:
     result = subprocess.run([*UPFRONT, "check"], cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert "UPFRONT_REDIS_URL does not answer" in result.stdout
+
+
+def test_a_cluster_url_prints_without_its_password() -> None:
+    shown = redacted("redis+cluster://app:s3cret@10.0.0.1:7000,10.0.0.2:7001")
+    assert shown == "redis+cluster://app:***@10.0.0.1:7000,10.0.0.2:7001"
