@@ -1,5 +1,5 @@
-"""Shared fixtures: production logging, one real embedded Redis for the session, an isolated key prefix per test,
-in-process apps."""
+"""Shared fixtures: production logging, one real embedded Redis for the session (and a real 3-primary Redis Cluster
+for the suites that also run on one), an isolated key prefix per test, in-process apps."""
 
 from __future__ import annotations
 
@@ -36,7 +36,8 @@ def anyio_backend() -> str:
 
 
 # These suites run twice: on the embedded single server and on a real 3-primary Redis Cluster (tests/redis_cluster.py),
-# where a multi-key command, transaction or script spanning two slots fails the test.
+# where a multi-key command, transaction or script spanning two slots fails the test (the client refuses it, and the
+# session fails if any primary answered CROSSSLOT). tests/cluster/ runs on the cluster only.
 CLUSTER_SUITES = (
     "tests/pipeline/",
     "tests/privacy/",
