@@ -11,7 +11,6 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import httpx
-from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
@@ -47,7 +46,7 @@ from plugin.shopify.adapter import ShopifyPlatform
 from plugin.shopify.proxy import proxy_context, proxy_mount, proxy_routes
 from plugin.shopify.routes import shopify_routes
 from plugin.shops import ShopRegistry
-from plugin.storage import open_redis
+from plugin.storage import RedisStore, open_redis
 from webhooks import stats as queue_stats
 from webhooks.handlers.lifecycle import app_uninstalled
 from webhooks.handlers.privacy import customer_data_request, customer_erasure, shop_redact
@@ -158,7 +157,7 @@ def build_platforms(settings: Settings, http: httpx.AsyncClient, shops: ShopRegi
     }
 
 
-def build_services(settings: Settings, redis: Redis, http: httpx.AsyncClient) -> Services:
+def build_services(settings: Settings, redis: RedisStore, http: httpx.AsyncClient) -> Services:
     # An invalid count is reported by `upfront check`; until fixed the default applies.
     count = settings.event_partitions if valid_count(settings.event_partitions) else DEFAULT_PARTITIONS
     keys = Keys(settings.key_prefix, Layout(count))
@@ -197,7 +196,7 @@ def _tune_collector() -> None:
 def create_app(
     settings: Settings,
     *,
-    redis: Redis | None = None,
+    redis: RedisStore | None = None,
     http: httpx.AsyncClient | None = None,
     extra_routes: Sequence[BaseRoute] = (),
     dev_admin: DevAdmin | None = None,

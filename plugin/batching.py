@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any, Generic, TypeVar
 
-from redis.asyncio import Redis
+from plugin.storage import RedisStore
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -99,7 +99,7 @@ class PipelinedRedis:
     """The commands concurrent callers send, one pipeline per event-loop turn. Results are parsed as the
     client parses them (HGETALL gives a dict...); a command's error is raised to its caller alone."""
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: RedisStore) -> None:
         self.redis = redis
         self._batcher: TickBatcher[tuple[Command, ...], list[Any]] = TickBatcher(self._send)
         self._custom: dict[Hashable, TickBatcher[Any, Any]] = {}

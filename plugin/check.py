@@ -9,13 +9,13 @@ from typing import TextIO
 from urllib.parse import urlsplit
 
 import anyio
-from redis.exceptions import RedisError
 
 from plugin.devruntime import DEFAULT_APP_URL, read_dev_runtime
 from plugin.embedded_redis import redis_server_executable
 from plugin.manifest import ManifestError
+from plugin.redis_url import cluster_nodes, is_cluster_url, redis_url_problem
 from plugin.settings import MIN_SECRET_KEY_LENGTH, Settings, default_manifest_path, load_settings
-from plugin.storage import connect
+from plugin.storage import STORE_UNAVAILABLE, connect
 from plugin.subscriptions import unhandled_topics
 
 REDIS_CHECK_TIMEOUT = 3.0
@@ -27,7 +27,7 @@ async def _redis_problem(url: str) -> str | None:
     try:
         with anyio.fail_after(REDIS_CHECK_TIMEOUT):
             await redis.ping()
-    except (RedisError, OSError, TimeoutError) as exc:
+    except STORE_UNAVAILABLE as exc:  # TimeoutError is an OSError
         return f"UPFRONT_REDIS_URL does not answer ({type(exc).__name__})"
     finally:
         await redis.aclose()
@@ -36,6 +36,8 @@ async def _redis_problem(url: str) -> str | None:
 
 def _storage_problem(settings: Settings) -> str | None:
     if settings.redis_url:
+        if redis_url_problem(settings.redis_url):
+            return None  # already among the settings' problems; nothing to connect to
         return anyio.run(_redis_problem, settings.redis_url)
     data_dir = settings.data_dir
     existing = next((p for p in (data_dir, *data_dir.resolve().parents) if p.exists()), Path("/"))
@@ -49,6 +51,9 @@ def _storage_problem(settings: Settings) -> str | None:
 def _describe_url(url: str) -> str:
     """Scheme, host and port only: URLs may embed credentials."""
     parts = urlsplit(url)
+    if is_cluster_url(url):
+        nodes = ", ".join(f"{host}:{port}" for host, port in cluster_nodes(url))
+        return f"Redis Cluster {parts.scheme}://, startup nodes {nodes}"
     if parts.scheme == "unix":
         return f"unix socket {parts.path}"
     return f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")

@@ -80,6 +80,5 @@ def redacted(url: str) -> str:
     parts = urlsplit(url)
     if parts.password is None:
         return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return parts._replace(netloc=netloc).geturl()
+    hosts = parts.netloc.rpartition("@")[2]  # host:port, or a cluster's host:port,host:port,...
+    return parts._replace(netloc=f"{parts.username or ''}:***@{hosts}").geturl()

@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 
 import anyio
-from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from plugin.openapi import documented
 from plugin.services import services
+from plugin.storage import STORE_UNAVAILABLE
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ async def readyz(request: Request) -> JSONResponse:
     try:
         with anyio.fail_after(READINESS_TIMEOUT_SECONDS):
             await services(request).redis.ping()
-    except (RedisError, OSError, TimeoutError) as exc:
+    except STORE_UNAVAILABLE as exc:  # TimeoutError is an OSError
         log.warning("not ready", extra={"reason": type(exc).__name__})
         return JSONResponse({"status": "unavailable", "redis": "down"}, status_code=503)
     return JSONResponse({"status": "ok", "redis": "up"})

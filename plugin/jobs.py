@@ -16,13 +16,12 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from plugin.errors import PlatformError
 from plugin.keys import Keys, ShopRef
 from plugin.partitions import Partition, every_partition, partition_of
-from plugin.storage import as_text
+from plugin.storage import RedisStore, as_text
 
 if TYPE_CHECKING:
     from plugin.services import Services
@@ -92,7 +91,7 @@ return due[1]
 """
 
 
-async def schedule_job(redis: Redis, keys: Keys, job: Job, *, delay_seconds: float = 0.0) -> None:
+async def schedule_job(redis: RedisStore, keys: Keys, job: Job, *, delay_seconds: float = 0.0) -> None:
     payload = json.dumps({"name": job.name, "shop": job.shop.tag, "args": dict(job.args)})
     due = time.time() + delay_seconds
     for _ in range(3):  # a sealed partition means a repartition happened: adopt it and schedule again
@@ -132,7 +131,7 @@ async def schedule_job(redis: Redis, keys: Keys, job: Job, *, delay_seconds: flo
     raise ConnectionError("the job partitions are changing; try again")
 
 
-async def pending_jobs(redis: Redis, keys: Keys) -> int:
+async def pending_jobs(redis: RedisStore, keys: Keys) -> int:
     async with redis.pipeline(transaction=False) as pipe:
         for key in due_keys(keys):
             pipe.zcard(key)
@@ -183,7 +182,7 @@ async def _run_claimed(
         await _finish(redis, keys, partition, job_id)
 
 
-async def _finish(redis: Redis, keys: Keys, partition: Partition, job_id: str) -> None:
+async def _finish(redis: RedisStore, keys: Keys, partition: Partition, job_id: str) -> None:
     async with redis.pipeline(transaction=True) as pipe:
         pipe.zrem(due_key(keys, partition), job_id)
         pipe.delete(_job_key(keys, partition, job_id))
@@ -191,7 +190,7 @@ async def _finish(redis: Redis, keys: Keys, partition: Partition, job_id: str) -
 
 
 async def _retry_or_drop(
-    redis: Redis, keys: Keys, partition: Partition, job_id: str, name: str, exc: Exception
+    redis: RedisStore, keys: Keys, partition: Partition, job_id: str, name: str, exc: Exception
 ) -> None:
     job_key = _job_key(keys, partition, job_id)
     attempts = int(await redis.hincrby(job_key, "attempts", 1))
@@ -210,7 +209,7 @@ async def _retry_or_drop(
     await redis.zadd(due_key(keys, partition), {job_id: time.time() + delay}, xx=True)
 
 
-async def failed_jobs(redis: Redis, keys: Keys) -> set[str]:
+async def failed_jobs(redis: RedisStore, keys: Keys) -> set[str]:
     """Ids of the jobs that failed for good, in every partition."""
     found: set[str] = set()
     for partition in keys.layout.partitions():
@@ -218,7 +217,7 @@ async def failed_jobs(redis: Redis, keys: Keys) -> set[str]:
     return found
 
 
-async def purge_shop_jobs(redis: Redis, keys: Keys, shop: ShopRef) -> int:
+async def purge_shop_jobs(redis: RedisStore, keys: Keys, shop: ShopRef) -> int:
     """Delete the shop's scheduled and failed jobs (their body names the shop) from the shop's partitions, by
     their indexes (no keyspace scan); returns how many."""
     purged = 0
@@ -244,7 +243,7 @@ async def purge_shop_jobs(redis: Redis, keys: Keys, shop: ShopRef) -> int:
     return purged
 
 
-async def move_failed_jobs(redis: Redis, keys: Keys, count: int) -> int:
+async def move_failed_jobs(redis: RedisStore, keys: Keys, count: int) -> int:
     """Move the failed jobs of a retired layout of `count` partitions into the partitions in force (they are kept
     for the record, and erasure finds them there), so that layout can be forgotten. Returns how many moved."""
     moved = 0

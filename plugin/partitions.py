@@ -22,9 +22,8 @@ from typing import TYPE_CHECKING
 from redis.exceptions import RedisError
 
 if TYPE_CHECKING:
-    from redis.asyncio import Redis
-
     from plugin.keys import Keys, ShopRef
+    from plugin.storage import RedisStore
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +120,7 @@ def layout_key(keys: Keys) -> str:
     return keys.global_("partitions")
 
 
-async def load_layout(redis: Redis, keys: Keys, *, record: bool = True) -> Layout:
+async def load_layout(redis: RedisStore, keys: Keys, *, record: bool = True) -> Layout:
     """Adopt the layout recorded in Redis; with `record`, first record ours when none is (the first process to
     start does). Without, a Redis that records none leaves ours as it is."""
     key = layout_key(keys)
@@ -142,7 +141,7 @@ async def load_layout(redis: Redis, keys: Keys, *, record: bool = True) -> Layou
     return keys.layout
 
 
-async def load_layout_if_reachable(redis: Redis, keys: Keys) -> None:
+async def load_layout_if_reachable(redis: RedisStore, keys: Keys) -> None:
     """`load_layout` at startup, where Redis may be down (the app still starts and says so on /readyz): the layout
     is then learned from the first sealed partition it meets, or from the workers' next look."""
     try:

@@ -22,9 +22,13 @@ def retention_seconds(days: int) -> int:
 
 
 async def retain(services: Services, *keys: str) -> None:
-    """(Re)start the retention clock of `keys` after a write."""
+    """(Re)start the retention clock of `keys` after a write, and keep them in their shop's index
+    (plugin.shop_index) until then."""
+    from plugin.shop_index import note  # not at the top: plugin.settings imports this module, shop_index imports it
+
     seconds = retention_seconds(services.settings.retention_days)
     async with services.redis.pipeline(transaction=False) as pipe:
         for key in keys:
             pipe.expire(key, seconds)
+            note(pipe, services.keys, key, seconds)
         await pipe.execute()

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import httpx
-from redis.asyncio import Redis
 from starlette.requests import Request
 
 from plugin.batching import PipelinedRedis
@@ -17,12 +16,13 @@ from plugin.platform import Platform
 from plugin.settings import Settings
 from plugin.shop_changes import ShopChangeFeed
 from plugin.shops import ShopRegistry
+from plugin.storage import RedisStore
 
 
 @dataclass(frozen=True)
 class Services:
     settings: Settings
-    redis: Redis
+    redis: RedisStore
     http: httpx.AsyncClient
     keys: Keys
     cipher: Cipher

@@ -12,6 +12,7 @@ from starlette.datastructures import Secret
 
 from plugin.manifest import Manifest, load_manifest
 from plugin.partitions import DEFAULT_PARTITIONS, MAX_PARTITIONS, valid_count
+from plugin.redis_url import redis_url_problem
 from plugin.retention import DEFAULT_RETENTION_DAYS, MIN_RETENTION_DAYS
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
@@ -105,8 +106,8 @@ class Settings:
             found.append("BIGCOMMERCE_CLIENT_SECRET is not set (BigCommerce installs and callbacks cannot be verified)")
         if urlsplit(self.app_url).scheme not in ("http", "https") or not urlsplit(self.app_url).netloc:
             found.append(f"UPFRONT_APP_URL {self.app_url!r} is not an http(s) URL")
-        if self.redis_url and urlsplit(self.redis_url).scheme not in ("redis", "rediss", "unix"):
-            found.append("UPFRONT_REDIS_URL must start with redis://, rediss:// or unix://")
+        if self.redis_url and (problem := redis_url_problem(self.redis_url)):
+            found.append(problem)
         if self.smtp_url and urlsplit(str(self.smtp_url)).scheme not in ("smtp", "smtps"):
             found.append("UPFRONT_SMTP_URL must start with smtp:// or smtps://")
         if self.retention_days < MIN_RETENTION_DAYS:

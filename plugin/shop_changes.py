@@ -1,12 +1,13 @@
 """Which shops' installation status and data version this process may take as current without asking Redis.
 
 Every write to a shop's status (install, uninstall, erasure) or data version (facts, shipping setup, widget
-settings) is announced on one pub/sub channel, in the writer's own transaction (`announce`), and forgotten in
-the writer's process as soon as the write is done (`forget_here`). Each app process listens
-(`ShopChangeFeed.run`) and forgets what it knew about an announced shop: a change made elsewhere is seen within
-milliseconds, one made in this process at once. Nothing is trusted while the listener is not subscribed, nor for
-longer than TRUST_SECONDS: a lost announcement costs at most that. Storefront reads are also publicly cacheable
-for 60 s, so these milliseconds are far inside what a shopper may already be shown.
+settings) is announced on one pub/sub channel (classic PUBLISH: on a Redis Cluster it reaches every node), in the
+writer's own transaction (`announce`), and forgotten in the writer's process as soon as the write is done
+(`forget_here`). Each app process listens (`ShopChangeFeed.run`) and forgets what it knew about an announced shop:
+a change made elsewhere is seen within milliseconds, one made in this process at once. Nothing is trusted while
+the listener is not subscribed, nor for longer than TRUST_SECONDS: a lost announcement costs at most that.
+Storefront reads are also publicly cacheable for 60 s, so these milliseconds are far inside what a shopper may
+already be shown.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ import logging
 import time
 import weakref
 
-from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline, PubSub
+from redis.asyncio.cluster import ClusterPipeline, RedisCluster
 
 from plugin.keys import Keys, ShopRef
-from plugin.storage import as_text
+from plugin.storage import RedisStore, as_text
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +41,14 @@ def changes_channel(keys: Keys) -> str:
     return keys.global_("shop-changes")
 
 
-def announce(pipe: Pipeline, keys: Keys, shop: ShopRef) -> None:
+# A script, not a bare PUBLISH: a Redis Cluster pipeline refuses PUBLISH, while a script naming one of the shop's
+# keys runs in the shop's slot, inside the writer's transaction there too. PUBLISH reaches every node's subscribers.
+_ANNOUNCE = "redis.call('PUBLISH', ARGV[1], ARGV[2]) return 1"
+
+
+def announce(pipe: Pipeline | ClusterPipeline, keys: Keys, shop: ShopRef) -> None:
     """Queue the announcement in the writer's pipeline or transaction; call `forget_here` once it executed."""
-    pipe.publish(changes_channel(keys), shop.tag)
+    pipe.eval(_ANNOUNCE, 1, keys.shop(shop, "shop"), changes_channel(keys), shop.tag)
 
 
 def forget_here(keys: Keys, shop: ShopRef) -> None:
@@ -53,7 +59,7 @@ def forget_here(keys: Keys, shop: ShopRef) -> None:
 
 
 class ShopChangeFeed:
-    def __init__(self, redis: Redis, keys: Keys, *, trust_seconds: float | None = None) -> None:
+    def __init__(self, redis: RedisStore, keys: Keys, *, trust_seconds: float | None = None) -> None:
         self.redis = redis
         self.keys = keys
         self.trust_seconds = TRUST_SECONDS if trust_seconds is None else trust_seconds
@@ -118,6 +124,8 @@ class ShopChangeFeed:
         while not self._stopping:
             pubsub = self._pubsub = self.redis.pubsub()
             try:
+                if isinstance(self.redis, RedisCluster):
+                    await self.redis.initialize()  # a cluster's pub/sub picks its node from the slot map: load it
                 await pubsub.subscribe(changes_channel(self.keys))
                 while not self._stopping:
                     message = await pubsub.get_message(timeout=POLL_SECONDS)

@@ -10,13 +10,11 @@ import json
 from dataclasses import asdict, fields
 from typing import Any
 
-from redis.asyncio import Redis
-
 from plugin.keys import Keys, ShopRef
 from plugin.platform import ShopFacts
 from plugin.rates import ShippingSetup, setup_from_dict, setup_to_dict
 from plugin.shop_changes import announce, forget_here
-from plugin.storage import as_optional_text, as_text
+from plugin.storage import RedisStore, as_optional_text, as_text
 
 
 def facts_key(keys: Keys, shop: ShopRef) -> str:
@@ -52,7 +50,7 @@ def facts_from_json(text: str) -> ShopFacts:
     return ShopFacts(**data)
 
 
-async def save_facts(redis: Redis, keys: Keys, facts: ShopFacts) -> None:
+async def save_facts(redis: RedisStore, keys: Keys, facts: ShopFacts) -> None:
     async with redis.pipeline(transaction=True) as pipe:
         pipe.set(facts_key(keys, facts.shop), facts_to_json(facts))
         pipe.hincrby(versions_key(keys, facts.shop), "facts", 1)
@@ -61,12 +59,12 @@ async def save_facts(redis: Redis, keys: Keys, facts: ShopFacts) -> None:
     forget_here(keys, facts.shop)
 
 
-async def load_facts(redis: Redis, keys: Keys, shop: ShopRef) -> ShopFacts | None:
+async def load_facts(redis: RedisStore, keys: Keys, shop: ShopRef) -> ShopFacts | None:
     text = as_optional_text(await redis.get(facts_key(keys, shop)))
     return None if text is None else facts_from_json(text)
 
 
-async def save_shipping_setup(redis: Redis, keys: Keys, shop: ShopRef, setup: ShippingSetup) -> None:
+async def save_shipping_setup(redis: RedisStore, keys: Keys, shop: ShopRef, setup: ShippingSetup) -> None:
     async with redis.pipeline(transaction=True) as pipe:
         pipe.set(shipping_setup_key(keys, shop), json.dumps(setup_to_dict(setup), separators=(",", ":")))
         pipe.hincrby(versions_key(keys, shop), "shipping", 1)
@@ -75,12 +73,12 @@ async def save_shipping_setup(redis: Redis, keys: Keys, shop: ShopRef, setup: Sh
     forget_here(keys, shop)
 
 
-async def load_shipping_setup(redis: Redis, keys: Keys, shop: ShopRef) -> ShippingSetup | None:
+async def load_shipping_setup(redis: RedisStore, keys: Keys, shop: ShopRef) -> ShippingSetup | None:
     text = as_optional_text(await redis.get(shipping_setup_key(keys, shop)))
     return None if text is None else setup_from_dict(json.loads(text))
 
 
-async def bump_version(redis: Redis, keys: Keys, shop: ShopRef, kind: str) -> int:
+async def bump_version(redis: RedisStore, keys: Keys, shop: ShopRef, kind: str) -> int:
     async with redis.pipeline(transaction=True) as pipe:
         pipe.hincrby(versions_key(keys, shop), kind, 1)
         announce(pipe, keys, shop)
@@ -89,7 +87,7 @@ async def bump_version(redis: Redis, keys: Keys, shop: ShopRef, kind: str) -> in
     return int(version)
 
 
-async def data_version(redis: Redis, keys: Keys, shop: ShopRef) -> str:
+async def data_version(redis: RedisStore, keys: Keys, shop: ShopRef) -> str:
     """One token that changes whenever facts, shipping or settings change: the cache key's version part."""
     versions = {as_text(k): as_text(v) for k, v in (await redis.hgetall(versions_key(keys, shop))).items()}
     return ".".join(f"{kind}{versions[kind]}" for kind in sorted(versions)) or "v0"

@@ -8,12 +8,10 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Literal
 
-from redis.asyncio import Redis
-
 from plugin.crypto import Cipher
 from plugin.keys import Keys, ShopRef
 from plugin.shop_changes import announce, changes_channel, forget_here
-from plugin.storage import as_optional_text, as_text
+from plugin.storage import RedisStore, as_optional_text, as_text
 
 ShopStatus = Literal["active", "uninstalled"]
 
@@ -52,7 +50,7 @@ def shop_record_key(keys: Keys, shop: ShopRef) -> str:
 
 
 class ShopRegistry:
-    def __init__(self, redis: Redis, keys: Keys, cipher: Cipher) -> None:
+    def __init__(self, redis: RedisStore, keys: Keys, cipher: Cipher) -> None:
         self.redis = redis
         self.keys = keys
         self.cipher = cipher
@@ -73,10 +71,13 @@ class ShopRegistry:
     async def save_token(self, shop: ShopRef, token: StoredToken) -> None:
         """A new install (or reinstall): stores the token and marks the shop active from now."""
         sealed = self._seal(shop, token)
+        # The global index lives in another slot (on a cluster, maybe on another node), so it is not part of the
+        # shop's transaction: it is written first, idempotently. A crash in between leaves a listed shop with no
+        # active record, which `active_shops` skips; never an active shop missing from the list.
+        await self.redis.sadd(self.keys.global_("shops"), shop.tag)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.set(self._token_key(shop), sealed)
             pipe.hset(self.record_key(shop), mapping={"status": "active", "installed_at": str(time.time())})
-            pipe.sadd(self.keys.global_("shops"), shop.tag)
             announce(pipe, self.keys, shop)
             await pipe.execute()
         forget_here(self.keys, shop)

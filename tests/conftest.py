@@ -1,5 +1,5 @@
-"""Shared fixtures: production logging, one real embedded Redis for the session, an isolated key prefix per test,
-in-process apps."""
+"""Shared fixtures: production logging, one real embedded Redis for the session (and a real 3-primary Redis Cluster
+for the suites that also run on one), an isolated key prefix per test, in-process apps."""
 
 from __future__ import annotations
 
@@ -10,15 +10,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
 from plugin.app import create_app
 from plugin.embedded_redis import EmbeddedRedis
 from plugin.settings import Settings, load_settings
-from plugin.storage import connect
+from plugin.storage import RedisStore, connect
 from tests.production_logging import log_problems, production_logging
+from tests.redis_cluster import LocalCluster, cross_slot_errors
 
 __all__ = ["log_problems", "production_logging"]  # every test logs as production does (tests/production_logging.py)
 
@@ -35,12 +35,54 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+# These suites run twice: on the embedded single server and on a real 3-primary Redis Cluster (tests/redis_cluster.py),
+# where a multi-key command, transaction or script spanning two slots fails the test (the client refuses it, and the
+# session fails if any primary answered CROSSSLOT). tests/cluster/ runs on the cluster only.
+CLUSTER_SUITES = (
+    "tests/pipeline/",
+    "tests/privacy/",
+    "tests/admin/test_isolation.py",
+    "tests/widgets/test_change_feed.py",
+    "tests/cluster/",
+)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    path = metafunc.definition.path.relative_to(Path(__file__).resolve().parents[1]).as_posix()
+    if "redis_backend" in metafunc.fixturenames and path.startswith(CLUSTER_SUITES):
+        backends = ["cluster"] if path.startswith("tests/cluster/") else ["server", "cluster"]
+        metafunc.parametrize("redis_backend", backends, indirect=True, scope="session")
+
+
 @pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def redis_backend(request: pytest.FixtureRequest) -> str:
+    """`server` (the embedded Redis) unless the suite is one of CLUSTER_SUITES' cluster runs."""
+    return str(getattr(request, "param", "server"))
+
+
+@pytest.fixture(scope="session")
+def embedded_redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
     server.start()
     yield server.url
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
+    cluster = LocalCluster(tmp_path_factory.mktemp("redis-cluster"))
+    try:
+        yield cluster.start()
+        assert cross_slot_errors(cluster) == {}, "a command spanning slots reached the cluster (CROSSSLOT)"
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url(redis_backend: str, request: pytest.FixtureRequest) -> str:
+    if redis_backend == "cluster":
+        return str(request.getfixturevalue("redis_cluster").url)
+    return str(request.getfixturevalue("embedded_redis_url"))
 
 
 @pytest.fixture
@@ -70,7 +112,7 @@ def settings(test_env: dict[str, str]) -> Settings:
 
 
 @pytest.fixture
-async def redis(redis_url: str, key_prefix: str) -> AsyncIterator[Redis]:
+async def redis(redis_url: str, key_prefix: str) -> AsyncIterator[RedisStore]:
     client = connect(redis_url)
     yield client
     keys = [key async for key in client.scan_iter(match=f"{key_prefix}:*", count=1000)]
@@ -97,7 +139,7 @@ AppClientFactory = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 
 
 @pytest.fixture
-def app_client(settings: Settings, redis: Redis) -> AppClientFactory:
+def app_client(settings: Settings, redis: RedisStore) -> AppClientFactory:
     """`async with app_client() as client:` — the full app on the test's Redis prefix.
     Pass `http=` to route the app's outbound calls (e.g. to the dev store emulator)."""
 

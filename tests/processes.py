@@ -8,12 +8,15 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import uvicorn
+from starlette.types import ASGIApp
 
 from tests.conftest import BIGCOMMERCE_SECRET, SHOPIFY_SECRET, TEST_SECRET_KEY
 
@@ -96,3 +99,19 @@ def wait_for_metric(base: str, name: str, value: float) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"{name} never reached {value}")
         time.sleep(0.1)
+
+
+@contextmanager
+def serve_emulator(emulator: ASGIApp) -> Iterator[str]:
+    """A dev store emulator as a real HTTP server on loopback, as the app's processes would reach the platform."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(emulator, host="127.0.0.1", port=port, log_config=None))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)

@@ -13,14 +13,13 @@ import math
 import time
 from collections.abc import Sequence
 
-from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from plugin.batching import PipelinedRedis, TickBatcher
 from plugin.events import PlatformEvent
 from plugin.keys import Keys, ShopRef
 from plugin.partitions import DEDUPE_WINDOW_SECONDS, Partition
-from plugin.storage import as_text
+from plugin.storage import RedisStore, as_text
 from webhooks.stream import StreamKeys
 
 # Markers are grouped in periods of this length; a period's set expires DEDUPE_WINDOW_SECONDS after it ends, so a
@@ -99,7 +98,7 @@ def seen_keys(sk: StreamKeys, now: float) -> tuple[list[str], int]:
 
 
 async def enqueue_event(
-    redis: Redis | PipelinedRedis, keys: Keys, event: PlatformEvent, *, waitaof_replicas: int | None = None
+    redis: RedisStore | PipelinedRedis, keys: Keys, event: PlatformEvent, *, waitaof_replicas: int | None = None
 ) -> str | None:
     """Append `event` unless its delivery was seen; returns the stream entry id, or None for a duplicate.
 
@@ -123,7 +122,7 @@ async def enqueue_event(
 
 
 async def _enqueue_batch(
-    redis: Redis, keys: Keys, events: Sequence[PlatformEvent], waitaof_replicas: int | None, depth: int = 0
+    redis: RedisStore, keys: Keys, events: Sequence[PlatformEvent], waitaof_replicas: int | None, depth: int = 0
 ) -> list[str | None | Exception]:
     outcomes: list[str | None | Exception] = [None] * len(events)
     digests = [delivery_digest(event.shop, event.delivery_id) for event in events]
@@ -182,7 +181,7 @@ async def _enqueue_batch(
 
 
 async def _seen_in_previous_layout(
-    redis: Redis, keys: Keys, events: Sequence[PlatformEvent], digests: Sequence[str], now: float
+    redis: RedisStore, keys: Keys, events: Sequence[PlatformEvent], digests: Sequence[str], now: float
 ) -> list[bool]:
     """Which events the previous layout accepted already (only in the retry window after a repartition)."""
     seen = [False] * len(events)

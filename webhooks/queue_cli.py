@@ -7,8 +7,6 @@ import time
 from dataclasses import asdict
 from typing import TextIO
 
-from redis.asyncio import Redis
-
 from plugin.jobs import due_key, move_failed_jobs
 from plugin.keys import Keys
 from plugin.partitions import (
@@ -21,7 +19,7 @@ from plugin.partitions import (
     valid_count,
 )
 from plugin.settings import Settings
-from plugin.storage import open_redis
+from plugin.storage import RedisStore, open_redis
 from webhooks.stats import collect_stats
 from webhooks.stream import StreamKeys, replay_dead
 
@@ -39,7 +37,7 @@ _LABELS = {
 }
 
 
-async def _keys(redis: Redis, settings: Settings) -> Keys:
+async def _keys(redis: RedisStore, settings: Settings) -> Keys:
     keys = Keys(
         settings.key_prefix, Layout(settings.event_partitions if valid_count(settings.event_partitions) else 16)
     )
@@ -80,7 +78,7 @@ async def replay(settings: Settings, out: TextIO, *, dead: bool, entry_id: str |
     return 0
 
 
-async def _left_in(redis: Redis, keys: Keys, count: int) -> int:
+async def _left_in(redis: RedisStore, keys: Keys, count: int) -> int:
     """Events (queued, retrying, dead) and scheduled jobs still in the partitions of a `count` layout."""
     left = 0
     for partition in every_partition(count):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -13,6 +12,7 @@ from plugin.platform import WebhookRejected
 from plugin.request_body import read_body
 from plugin.responses import Prebuilt
 from plugin.services import services
+from plugin.storage import STORE_UNAVAILABLE
 from webhooks.admission import NOT_INSTALLED, refusal
 from webhooks.ingest import enqueue_event
 
@@ -48,7 +48,7 @@ def webhook_endpoint(platform_name: str) -> Callable[[Request], Awaitable[Respon
             entry = await enqueue_event(
                 svc.pipelined, svc.keys, event, waitaof_replicas=svc.settings.redis_waitaof_replicas
             )
-        except (RedisError, ConnectionError, OSError) as exc:
+        except STORE_UNAVAILABLE as exc:  # the builtin ConnectionError is an OSError
             # Not durable, so not acknowledged: the platform's retry will bring it again.
             log.error("webhook not stored", extra={"platform": platform.name, "error": type(exc).__name__})
             return JSONResponse({"error": "storage unavailable, retry later"}, status_code=503)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass
 
-from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
@@ -16,7 +15,7 @@ from plugin.keys import Keys
 from plugin.openapi import documented
 from plugin.partitions import load_layout
 from plugin.services import services
-from plugin.storage import as_text
+from plugin.storage import RedisStore, as_text
 from webhooks.stream import GROUP, StreamKeys
 
 
@@ -34,7 +33,7 @@ class QueueStats:
     partitions: int
 
 
-async def collect_stats(redis: Redis, keys: Keys) -> QueueStats:
+async def collect_stats(redis: RedisStore, keys: Keys) -> QueueStats:
     """Figures summed over every partition (the previous layout's too, while it drains). Each partition is read in
     one MULTI over its own keys (one slot), so an event moving between its stream and its retry set is never
     counted twice or missed; partitions are read one after the other, never in one transaction."""

@@ -14,12 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from plugin.keys import Keys, ShopRef
 from plugin.partitions import Partition
-from plugin.storage import as_text
+from plugin.storage import RedisStore, as_text
 
 GROUP = "workers"
 
@@ -79,7 +78,7 @@ def _decode(entries: list[tuple[bytes | str, dict[bytes | str, bytes | str]]] | 
     ]
 
 
-async def ensure_group(redis: Redis, sk: StreamKeys) -> None:
+async def ensure_group(redis: RedisStore, sk: StreamKeys) -> None:
     try:
         await redis.xgroup_create(sk.stream, GROUP, id="0", mkstream=True)
     except ResponseError as exc:
@@ -88,7 +87,7 @@ async def ensure_group(redis: Redis, sk: StreamKeys) -> None:
 
 
 async def read_new(
-    redis: Redis, sk: StreamKeys, consumer: str, *, count: int, block_ms: int | None = None
+    redis: RedisStore, sk: StreamKeys, consumer: str, *, count: int, block_ms: int | None = None
 ) -> list[Entry]:
     """New entries of one partition (one key: a read over several partitions would span slots)."""
     response: Any = await redis.xreadgroup(GROUP, consumer, {sk.stream: ">"}, count=count, block=block_ms)
@@ -97,7 +96,9 @@ async def read_new(
     return _decode(response[0][1])
 
 
-async def reclaim_idle(redis: Redis, sk: StreamKeys, consumer: str, *, min_idle_ms: int, count: int) -> list[Entry]:
+async def reclaim_idle(
+    redis: RedisStore, sk: StreamKeys, consumer: str, *, min_idle_ms: int, count: int
+) -> list[Entry]:
     """Take over entries a dead (or stuck) consumer read but never acknowledged."""
     response: Any = await redis.xautoclaim(sk.stream, GROUP, consumer, min_idle_ms, start_id="0-0", count=count)
     return _decode(response[1])
@@ -116,7 +117,7 @@ return kept
 """
 
 
-async def keep_claimed(redis: Redis, sk: StreamKeys, consumer: str, entry_ids: Sequence[str]) -> set[str]:
+async def keep_claimed(redis: RedisStore, sk: StreamKeys, consumer: str, entry_ids: Sequence[str]) -> set[str]:
     """Keep entries this consumer read but has not reached yet (read ahead, held back for fairness) from looking
     abandoned, so `reclaim_idle` of another worker does not take them while this one is alive. Returns the ids
     still this consumer's: one that was taken over meanwhile is left to its new holder."""
@@ -135,7 +136,7 @@ return 1
 """
 
 
-async def acknowledge(redis: Redis, sk: StreamKeys, entry_id: str) -> None:
+async def acknowledge(redis: RedisStore, sk: StreamKeys, entry_id: str) -> None:
     await redis.eval(_ACK, 2, sk.stream, sk.counters, GROUP, entry_id)
 
 
@@ -149,7 +150,7 @@ return 1
 """
 
 
-async def release(redis: Redis, sk: StreamKeys, entry: Entry) -> None:
+async def release(redis: RedisStore, sk: StreamKeys, entry: Entry) -> None:
     entry_id, fields = entry
     flat = [part for pair in fields.items() for part in pair]
     await redis.eval(_RELEASE, 1, sk.stream, GROUP, entry_id, *flat)
@@ -167,7 +168,7 @@ return 1
 """
 
 
-async def schedule_retry(redis: Redis, sk: StreamKeys, entry: Entry, *, attempt: int, delay: float) -> None:
+async def schedule_retry(redis: RedisStore, sk: StreamKeys, entry: Entry, *, attempt: int, delay: float) -> None:
     entry_id, fields = entry
     body = json.dumps({**fields, "attempt": str(attempt)})
     retry_id = f"{fields['shop']}|{fields['delivery_id']}"
@@ -197,7 +198,7 @@ return 1
 """
 
 
-async def dead_letter(redis: Redis, sk: StreamKeys, entry: Entry, *, attempt: int, error: str) -> None:
+async def dead_letter(redis: RedisStore, sk: StreamKeys, entry: Entry, *, attempt: int, error: str) -> None:
     entry_id, fields = entry
     record = {**fields, "attempt": str(attempt), "error": error[:500], "failed_at": str(time.time())}
     flat = [part for pair in record.items() for part in pair]
@@ -225,7 +226,7 @@ return moved
 """
 
 
-async def promote_due_retries(redis: Redis, sk: StreamKeys, *, limit: int = 100) -> int:
+async def promote_due_retries(redis: RedisStore, sk: StreamKeys, *, limit: int = 100) -> int:
     moved = await redis.eval(_PROMOTE_DUE, 3, sk.retry_due, sk.retry_body, sk.stream, time.time(), limit)
     return int(moved)
 
@@ -256,5 +257,5 @@ return moved
 """
 
 
-async def replay_dead(redis: Redis, sk: StreamKeys, entry_id: str | None = None, *, limit: int = 10_000) -> int:
+async def replay_dead(redis: RedisStore, sk: StreamKeys, entry_id: str | None = None, *, limit: int = 10_000) -> int:
     return int(await redis.eval(_REPLAY, 2, sk.dead, sk.stream, entry_id or "", limit))

@@ -6,11 +6,11 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 
 import anyio
-from redis.exceptions import RedisError
 
 from plugin.jobs import JobHandler, run_due_jobs
 from plugin.partitions import load_layout
 from plugin.services import Services
+from plugin.storage import STORE_UNAVAILABLE
 from webhooks.consumer import ConsumerOptions, EventConsumer
 from webhooks.reconcile import schedule_reconciliation, schedule_resync
 from webhooks.registry import EventRegistry
@@ -27,7 +27,7 @@ async def _keep_going(name: str, stop: anyio.Event, step: Callable[[], Awaitable
     while not stop.is_set():
         try:
             pause = await step()
-        except (RedisError, OSError) as exc:
+        except STORE_UNAVAILABLE as exc:
             log.warning("redis unavailable, retrying", extra={"loop": name, "error": type(exc).__name__})
             pause = REDIS_RETRY_SECONDS
         if pause > 0:

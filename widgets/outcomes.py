@@ -8,12 +8,12 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from redis.asyncio import Redis
 from starlette.responses import Response
 
 from plugin.json_body import JsonBodyError, parse_json_object
 from plugin.keys import Keys, ShopRef
 from plugin.openapi import Body, documented
+from plugin.storage import RedisStore
 from widgets.holdout import VARIANTS
 from widgets.rate_limit import over_limit, pseudonym
 from widgets.shop_context import ShopUnavailable
@@ -86,7 +86,7 @@ def outcomes_key(keys: Keys, shop: ShopRef, day: date) -> str:
     return keys.shop(shop, "outcomes", day.isoformat())
 
 
-async def record_outcomes(redis: Redis, keys: Keys, shop: ShopRef, day: date, events: list[Outcome]) -> None:
+async def record_outcomes(redis: RedisStore, keys: Keys, shop: ShopRef, day: date, events: list[Outcome]) -> None:
     key = outcomes_key(keys, shop, day)
     async with redis.pipeline(transaction=True) as pipe:
         for (widget, variant, kind), count in Counter(events).items():
@@ -95,7 +95,7 @@ async def record_outcomes(redis: Redis, keys: Keys, shop: ShopRef, day: date, ev
         await pipe.execute()
 
 
-async def read_outcomes(redis: Redis, keys: Keys, shop: ShopRef, day: date) -> dict[Outcome, int]:
+async def read_outcomes(redis: RedisStore, keys: Keys, shop: ShopRef, day: date) -> dict[Outcome, int]:
     """One day's counts, for the admin's uplift figures."""
     raw = await redis.hgetall(outcomes_key(keys, shop, day))
     counts: dict[Outcome, int] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from redis.asyncio import Redis
+from plugin.storage import RedisStore
 
 
 def pseudonym(secret: str, value: str) -> str:
@@ -13,7 +13,7 @@ def pseudonym(secret: str, value: str) -> str:
     return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()[:20]
 
 
-async def over_limit(redis: Redis, key: str, *, limit: int, window_s: int, now: float) -> int | None:
+async def over_limit(redis: RedisStore, key: str, *, limit: int, window_s: int, now: float) -> int | None:
     """Count one request in the current window; the seconds until the window ends when over `limit`, else None."""
     window = int(now // window_s)
     counter = f"{key}:{window}"

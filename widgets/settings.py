@@ -10,14 +10,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
-from redis.asyncio import Redis
-
 from plugin.excerpt import excerpt
 from plugin.json_schema import WHITESPACE, choices, closed, nullable, ordered_pair, whole_number
 from plugin.keys import Keys, ShopRef
 from plugin.rates import MerchantOverrides, MethodOverride
 from plugin.shop_data import bump_version
-from plugin.storage import as_optional_text
+from plugin.storage import RedisStore, as_optional_text
 
 SCHEMA_VERSION = 1
 PLACEMENTS = ("product", "cart", "footer")
@@ -520,12 +518,14 @@ def parse_stored(text: str | None, defaults: WidgetSettings) -> WidgetSettings:
         return defaults
 
 
-async def load_widget_settings(redis: Redis, keys: Keys, shop: ShopRef, defaults: WidgetSettings) -> WidgetSettings:
+async def load_widget_settings(
+    redis: RedisStore, keys: Keys, shop: ShopRef, defaults: WidgetSettings
+) -> WidgetSettings:
     return parse_stored(as_optional_text(await redis.get(settings_key(keys, shop))), defaults)
 
 
 async def save_widget_settings(
-    redis: Redis, keys: Keys, shop: ShopRef, changes: Mapping[str, Any], defaults: WidgetSettings
+    redis: RedisStore, keys: Keys, shop: ShopRef, changes: Mapping[str, Any], defaults: WidgetSettings
 ) -> WidgetSettings:
     """Validate `changes` over the shop's current settings, store them whole, and bump the settings version
     (cached estimates and fragments key on it). Raises WidgetSettingsError before writing anything."""

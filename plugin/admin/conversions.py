@@ -16,14 +16,12 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from redis.asyncio import Redis
-
 from plugin.events import ORDER_CREATED, PlatformEvent
 from plugin.keys import Keys, ShopRef
 from plugin.platform import Order
 from plugin.services import Services
 from plugin.shop_data import load_facts
-from plugin.storage import as_optional_text
+from plugin.storage import RedisStore, as_optional_text
 
 VARIANT_ATTRIBUTE = "_upfront_variant"
 VARIANTS = ("treatment", "control")
@@ -58,7 +56,7 @@ def variant_of_order(note_attributes: Mapping[str, str]) -> str | None:
 
 
 async def record_order_conversion(
-    redis: Redis, keys: Keys, shop: ShopRef, order_id: str, variant: str, day: date
+    redis: RedisStore, keys: Keys, shop: ShopRef, order_id: str, variant: str, day: date
 ) -> bool:
     """Count the order for its variant on `day` (shop-local order date); False when it was counted before."""
     if variant not in VARIANTS:
@@ -69,7 +67,9 @@ async def record_order_conversion(
     return bool(counted)
 
 
-async def read_conversions(redis: Redis, keys: Keys, shop: ShopRef, days: list[date]) -> dict[date, dict[str, int]]:
+async def read_conversions(
+    redis: RedisStore, keys: Keys, shop: ShopRef, days: list[date]
+) -> dict[date, dict[str, int]]:
     async with redis.pipeline(transaction=False) as pipe:
         for day in days:
             pipe.hgetall(conversions_key(keys, shop, day))
@@ -79,14 +79,14 @@ async def read_conversions(redis: Redis, keys: Keys, shop: ShopRef, days: list[d
     }
 
 
-async def save_cart_variant(redis: Redis, keys: Keys, shop: ShopRef, cart_id: str, variant: str) -> None:
+async def save_cart_variant(redis: RedisStore, keys: Keys, shop: ShopRef, cart_id: str, variant: str) -> None:
     """Remember a cart's variant; the first one stays (a cart is counted in the group its shopper was in)."""
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {', '.join(VARIANTS)}")
     await redis.set(cart_variant_key(keys, shop, cart_id), variant, nx=True, ex=CART_KEEP_SECONDS)
 
 
-async def cart_variant(redis: Redis, keys: Keys, shop: ShopRef, cart_id: str) -> str | None:
+async def cart_variant(redis: RedisStore, keys: Keys, shop: ShopRef, cart_id: str) -> str | None:
     found = as_optional_text(await redis.get(cart_variant_key(keys, shop, cart_id)))
     return found if found in VARIANTS else None
 

@@ -17,12 +17,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from plugin.admin.conversions import read_conversions
 from plugin.admin.insights import TopicReport, topic_report, topic_report_json
 from plugin.admin.stats import Rate, Score, Uplift, csat_score, nps_score, relative_uplift
+from plugin.email.records import MESSAGE_FAMILY
 from plugin.email.stages import Stage
 from plugin.email.surveys import survey_results
 from plugin.keys import ShopRef
 from plugin.privacy.consent import CONSENT_FAMILY
 from plugin.services import Services
 from plugin.shop_data import load_facts
+from plugin.shop_index import family_keys
 from plugin.storage import as_text
 from widgets.holdout import CONTROL, TREATMENT
 from widgets.outcomes import WIDGETS, outcomes_key
@@ -31,7 +33,7 @@ from widgets.settings import default_settings, load_widget_settings
 PERIODS = (7, 30, 90)
 DEFAULT_PERIOD = 30
 WIDGET_LABELS = {"estimate": "Shipping estimate", "badges": "Trust badges", "help": "Help prompts"}
-_SCAN = 1000
+_BATCH = 1000  # message records read per pipeline
 
 Counts = dict[str, int]  # variant -> count
 
@@ -163,8 +165,6 @@ def overall_figures(widgets: list[WidgetFigures], orders: Counts) -> Overall:
 async def messages_sent(services: Services, shop: ShopRef, since: float) -> dict[str, int]:
     """Post-purchase messages sent since `since` (epoch seconds), per stage, from the message records."""
     sent = dict.fromkeys((stage.value for stage in Stage), 0)
-    pattern = services.keys.shop_pattern(shop)[:-1] + "message:*"
-    batch: list[str] = []
 
     async def count(keys: list[str]) -> None:
         async with services.redis.pipeline(transaction=False) as pipe:
@@ -174,24 +174,19 @@ async def messages_sent(services: Services, shop: ShopRef, since: float) -> dict
                 if state == "sent" and stage in sent and sent_at and float(sent_at) >= since:
                     sent[stage] += 1
 
-    async for key in services.redis.scan_iter(match=pattern, count=_SCAN):
-        batch.append(as_text(key))
-        if len(batch) >= _SCAN:
-            await count(batch)
-            batch = []
-    if batch:
-        await count(batch)
+    found = await family_keys(services.redis, services.keys, shop, MESSAGE_FAMILY)
+    for start in range(0, len(found), _BATCH):
+        await count(found[start : start + _BATCH])
     return sent
 
 
 async def unsubscribes(services: Services, shop: ShopRef, since: float) -> int:
     """Marketing-email withdrawals made through an email link (one-click unsubscribe or the preference page) since
     `since`, from the consent ledger; one per withdrawal, whoever made it."""
-    pattern = services.keys.shop_pattern(shop)[:-1] + CONSENT_FAMILY + ":*"
     found = 0
     start = f"{int(since * 1000)}-0"
-    async for key in services.redis.scan_iter(match=pattern, count=_SCAN):
-        entries: Any = await services.redis.xrange(as_text(key), min=start)
+    for key in await family_keys(services.redis, services.keys, shop, CONSENT_FAMILY):
+        entries: Any = await services.redis.xrange(key, min=start)
         for _, raw in entries or []:
             fields = {as_text(k): as_text(v) for k, v in (raw or {}).items()}
             if (fields.get("purpose"), fields.get("status"), fields.get("source")) == (

@@ -8,10 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from redis.asyncio import Redis
-
 from plugin.keys import Keys, ShopRef
-from plugin.storage import as_text
+from plugin.storage import RedisStore, as_text
 from webhooks.stream import StreamKeys, replay_dead
 
 DEAD_LETTERS_SCANNED = 10_000  # the newest dead letters looked through for the shop's own
@@ -38,7 +36,7 @@ class DeadLetter:
     failed_at: str
 
 
-async def shop_dead_letters(redis: Redis, keys: Keys, shop: ShopRef) -> list[DeadLetter]:
+async def shop_dead_letters(redis: RedisStore, keys: Keys, shop: ShopRef) -> list[DeadLetter]:
     """The shop's dead letters, newest first, from the shop's partitions (now, and before a repartition). Other
     shops' entries in them are skipped unread beyond their shop field."""
     entries: list[tuple[str, dict[str, str]]] = []
@@ -60,20 +58,20 @@ async def shop_dead_letters(redis: Redis, keys: Keys, shop: ShopRef) -> list[Dea
     ]
 
 
-async def shop_retrying(redis: Redis, keys: Keys, shop: ShopRef) -> int:
+async def shop_retrying(redis: RedisStore, keys: Keys, shop: ShopRef) -> int:
     waiting = 0
     for sk in StreamKeys.of_shop(keys, shop):
         waiting += len([field async for field, _ in redis.hscan_iter(sk.retry_body, match=f"{shop.tag}|*", count=1000)])
     return waiting
 
 
-async def _owned(redis: Redis, sk: StreamKeys, shop: ShopRef, entry_id: str) -> bool:
+async def _owned(redis: RedisStore, sk: StreamKeys, shop: ShopRef, entry_id: str) -> bool:
     raw: Any = await redis.xrange(sk.dead, min=entry_id, max=entry_id)
     found = _decoded(raw)
     return bool(found) and found[0][1].get("shop") == shop.tag
 
 
-async def replay_shop_dead_letters(redis: Redis, keys: Keys, shop: ShopRef, entry_ids: Sequence[str]) -> list[str]:
+async def replay_shop_dead_letters(redis: RedisStore, keys: Keys, shop: ShopRef, entry_ids: Sequence[str]) -> list[str]:
     """Send the named dead letters of the shop back to the workers; returns the ids that moved.
     An id that is unknown or another shop's moves nothing, exactly alike."""
     moved: list[str] = []
@@ -87,7 +85,7 @@ async def replay_shop_dead_letters(redis: Redis, keys: Keys, shop: ShopRef, entr
     return moved
 
 
-async def replay_every_shop_dead_letter(redis: Redis, keys: Keys, shop: ShopRef) -> int:
+async def replay_every_shop_dead_letter(redis: RedisStore, keys: Keys, shop: ShopRef) -> int:
     """Send all of the shop's dead letters back to the workers; returns how many moved."""
     letters = [letter.id for letter in await shop_dead_letters(redis, keys, shop)]
     return len(await replay_shop_dead_letters(redis, keys, shop, letters))

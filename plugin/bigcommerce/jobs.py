@@ -8,14 +8,12 @@ from collections.abc import Awaitable, Callable, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from redis.asyncio import Redis
-
 from plugin.bigcommerce.adapter import BigCommercePlatform
 from plugin.bigcommerce.installation import ensure_installation
 from plugin.bigcommerce.store_sync import sync_facts, sync_shipping
 from plugin.jobs import Job, JobHandler, schedule_job
 from plugin.keys import Keys, ShopRef
-from plugin.storage import as_optional_text
+from plugin.storage import RedisStore, as_optional_text
 
 if TYPE_CHECKING:
     from plugin.services import Services
@@ -34,15 +32,15 @@ def install_state_key(keys: Keys, shop: ShopRef) -> str:
     return keys.shop(shop, INSTALL_FAMILY)
 
 
-async def schedule_post_install(redis: Redis, keys: Keys, shop: ShopRef) -> None:
+async def schedule_post_install(redis: RedisStore, keys: Keys, shop: ShopRef) -> None:
     await schedule_job(redis, keys, Job(POST_INSTALL, shop, f"{POST_INSTALL}:{shop.id}"))
 
 
-async def schedule_repair(redis: Redis, keys: Keys, shop: ShopRef) -> None:
+async def schedule_repair(redis: RedisStore, keys: Keys, shop: ShopRef) -> None:
     await schedule_job(redis, keys, Job(REPAIR, shop, f"{REPAIR}:{shop.id}"))
 
 
-async def schedule_shop_redact(redis: Redis, keys: Keys, shop: ShopRef, uninstalled_at: str) -> None:
+async def schedule_shop_redact(redis: RedisStore, keys: Keys, shop: ShopRef, uninstalled_at: str) -> None:
     """One job per uninstall: a reinstall and a second uninstall get their own full 48 hours."""
     job = Job(SHOP_REDACT, shop, f"{SHOP_REDACT}:{shop.id}:{uninstalled_at}", {"uninstalled_at": uninstalled_at})
     await schedule_job(redis, keys, job, delay_seconds=REDACT_DELAY_SECONDS)

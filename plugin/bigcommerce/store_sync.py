@@ -9,8 +9,6 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from redis.asyncio import Redis
-
 from plugin.bigcommerce.mapping import payment_methods_from, shop_facts_from_store
 from plugin.bigcommerce.rest import StoreApi
 from plugin.currencies import currencies_from_bigcommerce, with_currencies
@@ -19,6 +17,7 @@ from plugin.keys import Keys, ShopRef
 from plugin.platform import ShopFacts
 from plugin.rates import ShippingSetup, zones_from_bigcommerce
 from plugin.shop_data import bump_version, save_facts, save_shipping_setup, shipping_setup_key
+from plugin.storage import RedisStore
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +48,7 @@ async def read_store_facts(api: StoreApi, shop: ShopRef) -> ShopFacts:
     return replace(facts, extra=with_currencies(facts.extra, currencies))
 
 
-async def sync_facts(api: StoreApi, redis: Redis, keys: Keys, shop: ShopRef) -> ShopFacts:
+async def sync_facts(api: StoreApi, redis: RedisStore, keys: Keys, shop: ShopRef) -> ShopFacts:
     facts = await read_store_facts(api, shop)
     await save_facts(redis, keys, facts)
     return facts
@@ -69,7 +68,7 @@ def ship_to_countries(zones: list[dict[str, Any]]) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-async def sync_shipping(api: StoreApi, redis: Redis, keys: Keys, facts: ShopFacts) -> int:
+async def sync_shipping(api: StoreApi, redis: RedisStore, keys: Keys, facts: ShopFacts) -> int:
     """Store the raw zones and, mapped through plugin.rates, the neutral setup; returns the zone count."""
     shop = facts.shop
     listed = await api.get("/v2/shipping/zones") or ()

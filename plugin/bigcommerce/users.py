@@ -6,11 +6,9 @@ import json
 import time
 from dataclasses import asdict, dataclass
 
-from redis.asyncio import Redis
-
 from plugin.crypto import Cipher
 from plugin.keys import Keys, ShopRef
-from plugin.storage import as_optional_text, as_text
+from plugin.storage import RedisStore, as_optional_text, as_text
 
 USERS_FAMILY = "users"
 
@@ -25,7 +23,7 @@ class StoreUser:
 
 
 class StoreUsers:
-    def __init__(self, redis: Redis, keys: Keys, cipher: Cipher) -> None:
+    def __init__(self, redis: RedisStore, keys: Keys, cipher: Cipher) -> None:
         self.redis = redis
         self.keys = keys
         self.cipher = cipher

@@ -23,15 +23,12 @@ from plugin.keys import ShopRef
 from plugin.privacy.sealing import unseal
 from plugin.privacy.subjects import DataSubject, known_subjects
 from plugin.services import Services
+from plugin.shop_index import family_keys, forget
 from plugin.storage import as_text
-
-_SCAN = 1000
 
 
 async def _hashes(services: Services, shop: ShopRef, family: str) -> AsyncIterator[tuple[str, dict[str, str]]]:
-    pattern = services.keys.shop_pattern(shop)[:-1] + family + ":*"
-    async for raw_key in services.redis.scan_iter(match=pattern, count=_SCAN):
-        key = as_text(raw_key)
+    for key in await family_keys(services.redis, services.keys, shop, family):
         fields = {as_text(k): as_text(v) for k, v in (await services.redis.hgetall(key)).items()}
         if fields:
             yield key, fields
@@ -58,7 +55,12 @@ class EmailJourneyStore:
 
     async def erase(self, services: Services, shop: ShopRef, subject: DataSubject) -> int:
         found = await self._matching(services, shop, subject)
-        return int(await services.redis.unlink(*found)) if found else 0
+        if not found:
+            return 0
+        deleted = int(await services.redis.unlink(*found))
+        for family in (JOURNEY_FAMILY, MESSAGE_FAMILY):
+            await forget(services.redis, services.keys, shop, family, found)
+        return deleted
 
 
 class EmailOutboxStore:

@@ -20,6 +20,7 @@ from plugin.keys import ShopRef
 from plugin.privacy.sealing import seal, unseal
 from plugin.privacy.subjects import DataSubject, canonical_subject, known_subjects, resolve_subject
 from plugin.services import Services
+from plugin.shop_index import FOREVER, forget, note
 from plugin.storage import as_text
 
 CONSENT_FAMILY = "consent"
@@ -196,7 +197,11 @@ async def record_consent(
         phone=phone,
         recorded_by=recorded_by,
     )
-    entry_id = await services.redis.xadd(ledger_key(services, shop, record.subject), _fields(services, shop, record))
+    key = ledger_key(services, shop, record.subject)
+    async with services.redis.pipeline(transaction=True) as pipe:
+        pipe.xadd(key, _fields(services, shop, record))
+        note(pipe, services.keys, key, FOREVER)  # kept until erasure: proof of consent
+        entry_id, _ = await pipe.execute()
     return ConsentRecord(**{**asdict(record), "entry_id": as_text(entry_id)})
 
 
@@ -246,7 +251,8 @@ async def record_platform_consent(
                     return None
                 pipe.multi()  # type: ignore[no-untyped-call]
                 pipe.xadd(key, _fields(services, shop, record))
-                (entry_id,) = await pipe.execute()
+                note(pipe, services.keys, key, FOREVER)
+                entry_id, _ = await pipe.execute()
                 return ConsentRecord(**{**asdict(record), "entry_id": as_text(entry_id)})
             except WatchError:
                 continue
@@ -295,4 +301,5 @@ class ConsentLedgerStore:
             erased += int(await services.redis.xlen(key))
         if ledgers:
             await services.redis.unlink(*ledgers)
+            await forget(services.redis, services.keys, shop, CONSENT_FAMILY, ledgers)
         return erased

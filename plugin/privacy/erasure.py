@@ -19,7 +19,7 @@ from plugin.privacy.registry import PersonalDataStore, personal_data_stores
 from plugin.privacy.subjects import DataSubject
 from plugin.services import Services
 from plugin.shop_changes import changes_channel, forget_here
-from plugin.storage import as_text
+from plugin.shop_index import every_shop_key
 
 _BATCH = 500
 
@@ -62,15 +62,10 @@ async def erase_subject(
 
 
 async def _unlink_shop_keys(services: Services, shop: ShopRef) -> int:
+    found = await every_shop_key(services.redis, services.keys, shop)
     deleted = 0
-    batch: list[str] = []
-    async for key in services.redis.scan_iter(match=services.keys.shop_pattern(shop), count=_BATCH):
-        batch.append(as_text(key))
-        if len(batch) >= _BATCH:
-            deleted += int(await services.redis.unlink(*batch))
-            batch.clear()
-    if batch:
-        deleted += int(await services.redis.unlink(*batch))
+    for start in range(0, len(found), _BATCH):
+        deleted += int(await services.redis.unlink(*found[start : start + _BATCH]))  # one slot: one node, one call
     return deleted
 
 

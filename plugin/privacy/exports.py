@@ -15,6 +15,7 @@ from plugin.keys import ShopRef
 from plugin.privacy.sealing import seal, unseal
 from plugin.privacy.subjects import DataSubject, known_subjects
 from plugin.services import Services
+from plugin.shop_index import family_keys, forget, note
 from plugin.storage import as_text
 
 EXPORT_FAMILY = "export"
@@ -50,6 +51,7 @@ async def save_export(
             },
         )
         pipe.expire(key, EXPORT_TTL_SECONDS)
+        note(pipe, services.keys, key, EXPORT_TTL_SECONDS)
         await pipe.execute()
 
 
@@ -66,7 +68,7 @@ async def list_exports(services: Services, shop: ShopRef) -> list[ExportSummary]
     """The shop's stored exports, newest first (no personal data: subject keys only)."""
     prefix = export_key(services, shop, "")
     found: list[ExportSummary] = []
-    async for key in services.redis.scan_iter(match=services.keys.shop_pattern(shop)[:-1] + EXPORT_FAMILY + ":*"):
+    for key in await family_keys(services.redis, services.keys, shop, EXPORT_FAMILY):
         subject, created_at, records = await services.redis.hmget(key, ["subject", "created_at", "records"])
         if subject is None:
             continue
@@ -100,4 +102,8 @@ class ExportsStore:
         doomed = [
             export_key(services, shop, summary.export_id) for summary in await self._of_subject(services, shop, subject)
         ]
-        return int(await services.redis.unlink(*doomed)) if doomed else 0
+        if not doomed:
+            return 0
+        deleted = int(await services.redis.unlink(*doomed))
+        await forget(services.redis, services.keys, shop, EXPORT_FAMILY, doomed)
+        return deleted

@@ -8,15 +8,9 @@ from typing import Any
 from plugin.keys import ShopRef
 from plugin.privacy.subjects import DataSubject
 from plugin.services import Services
+from plugin.shop_index import family_keys, forget
 from plugin.storage import as_text
 from webhooks.handlers.orders import order_key
-
-_SCAN_COUNT = 1000
-
-
-def _order_pattern(services: Services, shop: ShopRef) -> str:
-    # shop_pattern ends in "*" and escapes the tag; narrow it to the order family.
-    return services.keys.shop_pattern(shop)[:-1] + "order:*"
 
 
 def _state(fields: dict[str, str]) -> dict[str, Any]:
@@ -35,9 +29,7 @@ class OrderProjectionStore:
         candidates = {order_key(services.keys, shop, order_id) for order_id in subject.order_ids}
         if subject.customer_id:
             # Orders the request does not list but the customer placed (BigCommerce sends only the customer id).
-            candidates |= {
-                as_text(key) async for key in redis.scan_iter(match=_order_pattern(services, shop), count=_SCAN_COUNT)
-            }
+            candidates |= set(await family_keys(redis, services.keys, shop, "order"))
         listed = {order_key(services.keys, shop, order_id) for order_id in subject.order_ids}
         found: dict[str, dict[str, str]] = {}
         for key in sorted(candidates):
@@ -60,4 +52,6 @@ class OrderProjectionStore:
         found = await self._matching(services, shop, subject)
         if not found:
             return 0
-        return int(await services.redis.unlink(*found))
+        deleted = int(await services.redis.unlink(*found))
+        await forget(services.redis, services.keys, shop, "order", found)
+        return deleted

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from redis.asyncio import Redis
+from plugin.storage import RedisStore
 
 # Deleting without comparing could free a lock that expired and was taken by someone else meanwhile.
 _RELEASE = """
@@ -16,7 +16,7 @@ return 0
 
 
 class RedisLock:
-    def __init__(self, redis: Redis, key: str, *, ttl_ms: int = 30_000) -> None:
+    def __init__(self, redis: RedisStore, key: str, *, ttl_ms: int = 30_000) -> None:
         self.redis = redis
         self.key = key
         self.ttl_ms = ttl_ms

@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from redis.asyncio import Redis
-
 from plugin.jobs import Job, JobHandler, schedule_job
 from plugin.keys import Keys, ShopRef
 from plugin.rates import ShippingSetup
 from plugin.services import Services
 from plugin.shop_data import load_facts, save_facts, save_shipping_setup
 from plugin.shopify.adapter import shopify_platform
+from plugin.storage import RedisStore
 
 CHECK_INSTALLATION = "shopify.check_installation"
 SYNC_SHOP_FACTS = "shopify.sync_shop_facts"
@@ -20,7 +19,7 @@ SYNC_SHIPPING_ZONES = "shopify.sync_shipping_zones"
 POST_INSTALL_JOBS = (CHECK_INSTALLATION, SYNC_SHOP_FACTS, SYNC_SHIPPING_ZONES)
 
 
-async def schedule_post_install(redis: Redis, keys: Keys, shop: ShopRef) -> None:
+async def schedule_post_install(redis: RedisStore, keys: Keys, shop: ShopRef) -> None:
     """Queue the post-install work; the job ids make a repeated install a no-op while it is pending."""
     for name in POST_INSTALL_JOBS:
         await schedule_job(redis, keys, Job(name=name, shop=shop, job_id=f"{name}:{shop.tag}"))

@@ -4,39 +4,19 @@ from __future__ import annotations
 
 import copy
 import random
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
 import pytest
-import redis as sync_redis
-import uvicorn
 
-from plugin.devstore.shopify import DEMO_SHOP, ShopifyEmulator, create_shopify_emulator
+from plugin.devstore.shopify import DEMO_SHOP, create_shopify_emulator
 from tests.conftest import SHOPIFY_API_KEY, SHOPIFY_SECRET
-from tests.processes import free_port, metric, process_env, running, wait_for_metric, wait_ready
+from tests.processes import free_port, metric, process_env, running, serve_emulator, wait_for_metric, wait_ready
+from tests.redis_cluster import sync_client
 
 pytestmark = pytest.mark.slow
 ORDERS = 150
-
-
-@contextmanager
-def _serve_emulator(emulator: ShopifyEmulator) -> Iterator[str]:
-    """The emulator as a real HTTP server on loopback, as the app's processes would reach Shopify."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(emulator, host="127.0.0.1", port=port, log_config=None))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def test_two_apps_and_two_workers_share_one_redis_without_losing_or_doubling(
@@ -48,7 +28,7 @@ def test_two_apps_and_two_workers_share_one_redis_without_losing_or_doubling(
     emulator.orders = [
         {**copy.deepcopy(template), "legacyResourceId": str(9000 + n), "name": f"#{9000 + n}"} for n in range(ORDERS)
     ]
-    with _serve_emulator(emulator) as shopify_origin, ExitStack() as stack:
+    with serve_emulator(emulator) as shopify_origin, ExitStack() as stack:
         env = process_env(
             tmp_path / "data",
             UPFRONT_REDIS_URL=redis_url,
@@ -89,6 +69,6 @@ def test_two_apps_and_two_workers_share_one_redis_without_losing_or_doubling(
         assert metric(apps[1], "upfront_events_dead") == 0
         assert metric(apps[0], "upfront_events_pending") == 0
 
-    plain = sync_redis.Redis.from_url(redis_url, decode_responses=True)
+    plain = sync_client(redis_url)
     stored = list(plain.scan_iter(match=f"{key_prefix}:{{shopify:{DEMO_SHOP}}}:order:9*", count=1000))
     assert len(stored) == ORDERS, "every order was fetched through the platform and stored once"

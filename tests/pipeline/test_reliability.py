@@ -14,12 +14,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import redis as sync_redis
 
 from plugin.embedded_redis import EmbeddedRedis
 from plugin.keys import Keys
 from plugin.storage import connect
 from tests.pipeline.conftest import SHOP, order_event
+from tests.redis_cluster import sync_client
 from webhooks.ingest import enqueue_event
 from webhooks.stats import collect_stats
 from webhooks.stream import StreamKeys
@@ -78,7 +78,7 @@ async def test_a_storm_of_duplicated_shuffled_deliveries_is_applied_exactly_once
     with _workers(2, _worker_env(test_env)):
         acknowledged = [await enqueue_event(client, keys, event) for event in deliveries]
         assert sum(entry is not None for entry in acknowledged) == len(unique)
-        plain = sync_redis.Redis.from_url(redis_url, decode_responses=True)
+        plain = sync_client(redis_url)
         _wait_until(lambda: plain.hlen(keys.global_("test", "applied")) == len(unique), 60, "all deliveries applied")
 
     applied = await client.hgetall(keys.global_("test", "applied"))
@@ -102,7 +102,7 @@ async def test_a_worker_killed_mid_handler_has_its_entries_reclaimed_and_finishe
 ) -> None:
     keys = Keys(key_prefix)
     client = connect(redis_url)
-    plain = sync_redis.Redis.from_url(redis_url, decode_responses=True)
+    plain = sync_client(redis_url)
     env = _worker_env(test_env, TEST_CLAIM_IDLE_MS="1000")
     with _workers(1, env) as [victim]:
         await enqueue_event(client, keys, order_event("slow-one", order_id="9", version=1, slow=True))

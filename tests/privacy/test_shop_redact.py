@@ -100,9 +100,10 @@ async def test_shop_redact_leaves_nothing_of_the_shop_and_all_of_the_other(
     assert await svc.redis.smembers(svc.keys.global_("shops")) == {BRAVO.tag}
     (audit,) = await global_audit_trail(svc)
     assert audit["action"] == "shop.redact" and audit["shop"] == ALPHA.tag
-    # Keys: record, settings, ledger, subject index, order, export, audit. Events: two in the stream, one retry, one
-    # dead letter (dedupe markers are digests naming no one: they expire with their period, webhooks.ingest).
-    assert audit["counts"] == {"keys": 7, "events": 4, "jobs": 2}
+    # Keys: record, settings, ledger, subject index, order, export, audit, and the indexes of the ledgers, orders and
+    # exports with their backfill marker (plugin.shop_index). Events: two in the stream, one retry, one dead letter
+    # (dedupe markers are digests naming no one: they expire with their period, webhooks.ingest).
+    assert audit["counts"] == {"keys": 11, "events": 4, "jobs": 2}
     assert set(audit) == {"id", "action", "at", "counts", "shop"}
 
 

@@ -1,5 +1,7 @@
 """A trace scanner for privacy tests: reads every key and value under a prefix (every Redis type), unseals
-ciphertexts, and finds where a person's email, phone or ids still appear."""
+ciphertexts, and finds where a person's email, phone or ids still appear. On the cluster runs of the privacy suite
+the client is a RedisCluster, whose SCAN walks every primary (tests/cluster/test_on_a_cluster.py shows it): the
+full scan covers every node."""
 
 from __future__ import annotations
 

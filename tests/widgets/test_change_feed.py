@@ -17,10 +17,11 @@ from plugin.devstore.storefront import seed_demo_shop
 from plugin.keys import Keys, ShopRef
 from plugin.privacy.erasure import redact_shop
 from plugin.services import Services
-from plugin.shop_changes import ShopChangeFeed, changes_channel
+from plugin.shop_changes import ShopChangeFeed, announce, changes_channel
 from plugin.shop_data import load_facts, load_shipping_setup, save_facts, save_shipping_setup
 from plugin.shops import StoredToken, shop_record_key
 from tests.conftest import AppClientFactory
+from tests.redis_cluster import command_calls, subscribers
 from widgets.settings import default_settings, save_widget_settings
 
 pytestmark = pytest.mark.anyio
@@ -139,11 +140,6 @@ async def _seeded(services: Services) -> None:
     await seed_demo_shop(services, install=True)
 
 
-async def _command_calls(redis: Redis) -> dict[str, int]:
-    stats = await redis.info("commandstats")
-    return {name: int(values["calls"]) for name, values in stats.items() if name != "cmdstat_info"}
-
-
 async def _eventually(check: Callable[[], Awaitable[bool]], within: float) -> float:
     started = time.monotonic()
     while not await check():
@@ -154,8 +150,7 @@ async def _eventually(check: Callable[[], Awaitable[bool]], within: float) -> fl
 
 async def _wait_listening(client: httpx.AsyncClient, redis: Redis, keys: Keys) -> None:
     async def subscribed() -> bool:
-        counts = await redis.pubsub_numsub(changes_channel(keys))
-        return bool(counts and int(counts[0][1]) > 0)
+        return await subscribers(redis, changes_channel(keys)) > 0
 
     await _eventually(subscribed, within=5)
 
@@ -168,9 +163,9 @@ async def test_a_repeat_costs_redis_nothing_and_a_local_change_shows_at_once(
         await _wait_listening(client, redis, services.keys)
         first = await client.get(ESTIMATE, params=CART)
         await client.get(ESTIMATE, params=CART)  # confirmed by now
-        before = await _command_calls(redis)
+        before = await command_calls(redis)
         repeat = await client.get(ESTIMATE, params=CART)
-        assert await _command_calls(redis) == before, "a repeat asked Redis for something"
+        assert await command_calls(redis) == before, "a repeat asked Redis for something"
         assert repeat.content == first.content or repeat.json()["options"] == first.json()["options"]
 
         defaults = default_settings(services.settings.manifest.widgets)
@@ -189,7 +184,7 @@ async def test_a_change_announced_by_another_process_shows_within_moments(
         # What another process's uninstall writes: the status, and the announcement in the same transaction.
         async with redis.pipeline(transaction=True) as pipe:
             pipe.hset(shop_record_key(services.keys, SHOP), "status", "uninstalled")
-            pipe.publish(changes_channel(services.keys), SHOP.tag)
+            announce(pipe, services.keys, SHOP)
             await pipe.execute()
 
         async def gone() -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import asdict
 from datetime import datetime
 
@@ -12,15 +13,19 @@ from plugin.keys import Keys, ShopRef
 from plugin.platform import Order, Shipment
 from plugin.retention import retention_seconds
 from plugin.services import Services
+from plugin.shop_index import index_key
 
 log = logging.getLogger(__name__)
 
 # Write only when newer: an older update (redelivered late, or fetched before a newer one) never overwrites.
+# KEYS[2] is the shop's order index (plugin.shop_index, same slot): ARGV[5] the order id, ARGV[6] its expiry.
 _WRITE_IF_NEWER = """
 local current = tonumber(redis.call('HGET', KEYS[1], 'updated_ms') or '-1')
 if current > tonumber(ARGV[1]) then return 0 end
 redis.call('HSET', KEYS[1], 'updated_ms', ARGV[1], 'status', ARGV[2], 'state', ARGV[3])
 redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('ZADD', KEYS[2], ARGV[6], ARGV[5])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
 return 1
 """
 
@@ -65,14 +70,18 @@ def order_state(order: Order) -> dict[str, object]:
 async def record_order(services: Services, order: Order) -> bool:
     """Store `order` unless a newer state is already stored; True when written."""
     updated_ms = int(order.updated_at.timestamp() * 1000)
+    keep = retention_seconds(services.settings.retention_days)
     written = await services.redis.eval(
         _WRITE_IF_NEWER,
-        1,
+        2,
         order_key(services.keys, order.shop, order.id),
+        index_key(services.keys, order.shop, "order"),
         updated_ms,
         order.status,
         json.dumps(order_state(order)),
-        retention_seconds(services.settings.retention_days),
+        keep,
+        order.id,
+        f"{time.time() + keep:.3f}",
     )
     return bool(written)
 

@@ -9,14 +9,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from redis.asyncio import Redis
-
 from plugin.excerpt import excerpt
 from plugin.json_schema import choices as json_choices
 from plugin.json_schema import distinct_ids
 from plugin.keys import Keys, ShopRef
 from plugin.shop_data import bump_version
-from plugin.storage import as_optional_text
+from plugin.storage import RedisStore, as_optional_text
 from widgets.help.hours import WEEKDAYS, BusinessHours, Closure, Interval
 from widgets.help.rules import PAGE_TYPES, TRIGGERS, Rule, Trigger, Where, parse_rule, rule_schema, rule_to_dict
 from widgets.help.validation import (
@@ -348,13 +346,13 @@ def parse_stored_help(text_value: str | None, defaults: HelpSettings, timezone: 
 
 
 async def load_help_settings(
-    redis: Redis, keys: Keys, shop: ShopRef, defaults: HelpSettings, timezone: str
+    redis: RedisStore, keys: Keys, shop: ShopRef, defaults: HelpSettings, timezone: str
 ) -> HelpSettings:
     return parse_stored_help(as_optional_text(await redis.get(help_settings_key(keys, shop))), defaults, timezone)
 
 
 async def save_help_settings(
-    redis: Redis, keys: Keys, shop: ShopRef, changes: Mapping[str, Any], defaults: HelpSettings, timezone: str
+    redis: RedisStore, keys: Keys, shop: ShopRef, changes: Mapping[str, Any], defaults: HelpSettings, timezone: str
 ) -> HelpSettings:
     """Validate `changes` over the current settings and store them whole with the next revision. Raises
     HelpSettingsError before writing anything."""
