@@ -141,9 +141,12 @@ def test_prices_in_another_currency_are_refused() -> None:
 
 def test_a_well_formed_currency_is_taken_as_asked_and_its_rate_kept() -> None:
     # Whether the shop sells in it is the presentment's decision (tests/estimator/test_presentment.py), not a 400.
-    parsed = parse_estimate_request({**VALID, "currency": "xyz", "rate": "1.0843"}, shop_currency="EUR")
-    assert (parsed.currency, parsed.rate) == ("XYZ", Decimal("1.0843"))
+    parsed = parse_estimate_request({**VALID, "currency": "sek", "rate": "1.0843"}, shop_currency="EUR")
+    assert (parsed.currency, parsed.rate) == ("SEK", Decimal("1.0843"))
     assert parse_estimate_request(VALID, shop_currency="EUR").rate is None
+    # A code of the right shape that is no ISO 4217 currency is refused, as the published schema says.
+    with pytest.raises(EstimateInputError, match="ISO 4217"):
+        parse_estimate_request({**VALID, "currency": "XYZ"}, shop_currency="EUR")
 
 
 def test_compiling_once_gives_the_same_answer() -> None:
