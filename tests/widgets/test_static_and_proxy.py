@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 import time
 from urllib.parse import parse_qsl, urlsplit
 
@@ -42,6 +43,12 @@ async def test_the_script_has_a_short_cached_stable_url_and_an_immutable_hashed_
 
 def test_the_script_fits_the_storefront_budget() -> None:
     assert len(gzip.compress(served_script(), compresslevel=9)) <= BUDGET_BYTES
+
+
+def test_shoppers_get_no_comments() -> None:
+    # Only whole comment lines are dropped, so a comment after code would be shipped: keep comments on their own line.
+    shipped = [line for line in served_script().decode().splitlines() if re.search(r"(^|[;{}),]\s*)//\s", line)]
+    assert shipped == []
 
 
 async def test_the_widgets_answer_behind_the_signed_app_proxy(app_client: AppClientFactory, shop: ShopRef) -> None:

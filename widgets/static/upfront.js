@@ -30,7 +30,8 @@
   var box = null;
   var wantEstimate = 0;
   var lastEstimate = null;
-  var returning = 0; // an id kept from an earlier visit: it exists only with analytics consent
+  // An id kept from an earlier visit: it exists only with analytics consent
+  var returning = 0;
   try {
     returning = !sessionStorage.getItem(KEY) && localStorage.getItem(KEY) ? 1 : 0;
   } catch (e) {}
@@ -178,7 +179,8 @@
             slot.classList.add("upfront-in");
             wire(slot, kind);
           }
-          if (kind === "estimate") estimateEvent(lastEstimate); // once the widget (and its closed form) is in
+          // Once the widget (and its closed form) is in
+          if (kind === "estimate") estimateEvent(lastEstimate);
           if ((v === "control" || (v === "treatment" && html)) && !seen[kind]) {
             seen[kind] = 1;
             track(kind, "impression");
@@ -293,7 +295,8 @@
       wrap.remove();
     });
     wrap.append(slot);
-    slot.upfrontFloat = wrap; // attached only once it has content: a box that grows would move
+    // Attached only once it has content: a box that grows would move
+    slot.upfrontFloat = wrap;
     return slot;
   }
 
@@ -530,11 +533,14 @@
         open.type = "button";
         open.className = "upfront-lc";
         open.textContent = panel.querySelector(".upfront-t").textContent;
-        open.setAttribute("aria-label", open.textContent); // the round form shows only "?"
+        // The round form shows only "?"
+        open.setAttribute("aria-label", open.textContent);
         open.onclick = function () {
           var section = panel.firstElementChild;
-          box.className = box.className.replace(SPOTS, "") + " upfront-open"; // opened: the usual corner
-          open.hidden = true; // the prompt's own heading says the same
+          // Opened: the usual corner
+          box.className = box.className.replace(SPOTS, "") + " upfront-open";
+          // The prompt's own heading says the same
+          open.hidden = true;
           panel.hidden = false;
           box.style.visibility = "";
           section.tabIndex = -1;
@@ -657,7 +663,8 @@
     function walk(n) {
       if (n && typeof n == "object") {
         var type = " " + [].concat(n["@type"]).join(" ") + " ";
-        if (/[ /:]Product(Group)? /.test(type)) products.push(n); // "Product", "schema:Product" or its IRI
+        // "Product", "schema:Product" or its IRI
+        if (/[ /:]Product(Group)? /.test(type)) products.push(n);
         if (/[ /:]Offer /.test(type)) offers.push(n);
         for (var k in n) walk(n[k]);
       }
