@@ -215,3 +215,20 @@ async def test_widgets_read_whole_and_keep_clear_at_every_width(
             await page.screenshot(path=Path(folder) / f"{platform}-{kind}-390-prompt.png")
         await context.close()
     assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("platform", list(SHOPS), ids=list(SHOPS))
+async def test_the_demo_shops_home_page_fits_every_width(browser: Browser, two_shops: str, platform: str) -> None:
+    # The first page a newcomer opens: its product grid must not push the page sideways on a phone.
+    mount, _ = SHOPS[platform]
+    context = await new_context(browser, consent="no", viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    await page.goto(two_shops + mount + "/")
+    too_wide = []
+    for width in WIDTHS:
+        await page.set_viewport_size({"width": width, "height": 900})
+        scroll_width = await page.evaluate("document.documentElement.scrollWidth")
+        if scroll_width > width:
+            too_wide.append(f"{width}px: page is {scroll_width}px wide")
+    await context.close()
+    assert too_wide == []

@@ -324,7 +324,8 @@
       ":where([data-upfront-slot=estimate]){min-height:var(--upfront-estimate-height,11rem)}" +
       ":where([data-upfront-slot=badges]){min-height:var(--upfront-badges-height,7.5rem)}" +
       "@media (max-width:48rem){" +
-      ":where([data-upfront-slot=estimate]){min-height:var(--upfront-estimate-height-narrow,18rem)}" +
+      ":where([data-upfront-slot=estimate]){min-height:var(--upfront-estimate-height-narrow,16rem)}" +
+      ":where([data-upfront-placement=cart][data-upfront-slot=estimate]){min-height:var(--upfront-cart-estimate-height-narrow,18rem)}" +
       ":where([data-upfront-slot=badges]){min-height:var(--upfront-badges-height-narrow,12rem)}}" +
       ".upfront-w{--a:var(--upfront-accent,#1d5c96);box-sizing:border-box;contain:inline-size;margin:0;padding:.625rem .875rem;" +
       "font-size:var(--upfront-font-size,.9375rem);line-height:1.4;color:var(--upfront-text,inherit);" +
