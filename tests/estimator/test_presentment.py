@@ -12,7 +12,7 @@ from plugin.currencies import ShopCurrency, currencies_from_bigcommerce, currenc
 from plugin.devstore.bigcommerce import demo_currencies
 from plugin.keys import ShopRef
 from plugin.platform import ShopFacts
-from plugin.rates import Handling, Method, MethodKind, Region, ShippingSetup, Tier, Zone
+from plugin.rates import DeliveryProfile, Handling, Method, MethodKind, Region, ShippingSetup, Tier, Zone
 from widgets.estimator import EstimateRequest, estimate
 from widgets.estimator.presentment import (
     NO_RATE,
@@ -26,6 +26,7 @@ from widgets.estimator.presentment import (
     presentment_for_query,
     presentment_setup,
 )
+from widgets.estimator.profiles import CartLine
 
 SHOPIFY = ShopFacts(ShopRef("shopify", "euro-shop.myshopify.com"), "Euro shop", "EUR", "Europe/Berlin", "DE")
 BIGCOMMERCE = ShopFacts(ShopRef("bigcommerce", "abc123"), "Dollar store", "USD", "America/New_York", "US")
@@ -181,3 +182,29 @@ def test_a_malformed_badge_query_is_refused(currency: str, rate: str | None, fie
     with pytest.raises(CurrencyQueryError) as caught:
         presentment_for_query(_shopify(), currency, rate)
     assert caught.value.field == field
+
+
+def test_a_product_specific_profiles_rates_are_converted_too() -> None:
+    germany = (Region("DE"),)
+    default = Zone(
+        "de", "Germany", regions=germany, methods=(Method("std", "Standard", MethodKind.FLAT, rate=Decimal("3.90")),)
+    )
+    bulky = DeliveryProfile(
+        "gid://shopify/DeliveryProfile/2",
+        "Bulky goods",
+        product_ids=frozenset({"42"}),
+        zones=(
+            Zone(
+                "bulky-de",
+                "Germany",
+                regions=germany,
+                methods=(Method("freight", "Freight", MethodKind.FLAT, rate=Decimal("20.00")),),
+            ),
+        ),
+    )
+    setup = ShippingSetup("DE", "Europe/Berlin", "EUR", zones=(default,), profiles=(bulky,), processing_days=0)
+    usd = Presentment("USD", "USD", Decimal("1.0843"), 2, STOREFRONT)
+    request = EstimateRequest("DE", Decimal("100.00"), "USD", items=(CartLine("42"),))
+    result = estimate(presentment_setup(setup, usd), request, datetime(2026, 11, 17, tzinfo=UTC))
+    # EUR 20.00 x 1.0843 = USD 21.686 -> 21.69: the profile's rate in the shopper's currency, never the euro figure.
+    assert {option.name: option.cost for option in result.options} == {"Freight": Decimal("21.69")}

@@ -177,8 +177,13 @@ def _zone(zone: Zone, presentment: Presentment) -> Zone:
 
 
 def presentment_setup(setup: ShippingSetup, presentment: Presentment) -> ShippingSetup:
-    """The setup with every amount (rates, tiers, conditions, thresholds, fixed fees) in the presentment currency."""
+    """The setup with every amount (rates, tiers, conditions, thresholds, fixed fees, in every delivery profile) in the
+    presentment currency."""
     if not presentment.converts:
         return setup
     zones = tuple(_zone(zone, presentment) for zone in setup.zones)
-    return replace(setup, currency=presentment.currency, zones=zones)
+    # Product-specific profiles price their products by their own zones: those amounts are converted the same way.
+    profiles = tuple(
+        replace(profile, zones=tuple(_zone(zone, presentment) for zone in profile.zones)) for profile in setup.profiles
+    )
+    return replace(setup, currency=presentment.currency, zones=zones, profiles=profiles)
