@@ -122,6 +122,26 @@ class PickupLocation:
 
 
 @dataclass(frozen=True, slots=True)
+class LocalDelivery:
+    """Delivery by the merchant's own people to nearby postcodes in the shop's country. Shopify's local delivery
+    settings are not in its Admin API and BigCommerce has no such method, so the merchant states them in the admin."""
+
+    postcodes: tuple[str, ...]  # upper case, no spaces; one ending in "*" covers every postcode it starts
+    price: Decimal  # in the shop's currency; 0 is free
+    minimum_order: Decimal | None = None  # a smaller cart is not delivered locally
+    days: tuple[int, int] = (0, 1)  # business days after the order ships, like a method's transit days
+
+    def __post_init__(self) -> None:
+        _check_transit(self.days)
+
+    def serves(self, postcode: str | None) -> bool:
+        if not postcode:
+            return False  # local delivery needs an address: without a postcode it cannot be promised
+        wanted = "".join(postcode.upper().split())
+        return any(wanted.startswith(code[:-1]) if code.endswith("*") else wanted == code for code in self.postcodes)
+
+
+@dataclass(frozen=True, slots=True)
 class ShippingSetup:
     origin_country: str
     timezone: str  # IANA name; cutoff and closures are in shop-local time
@@ -135,6 +155,7 @@ class ShippingSetup:
     profiles: tuple[DeliveryProfile, ...] = ()  # product-specific profiles; `zones` is the default profile's
     pickups: tuple[PickupLocation, ...] = ()
     default_location_ids: frozenset[str] = frozenset()  # the default profile's locations; empty: not known
+    local_delivery: LocalDelivery | None = None  # from the merchant (MerchantOverrides), never from a sync
 
     def __post_init__(self) -> None:
         if self.processing_days < 0:
@@ -156,6 +177,7 @@ class MerchantOverrides:
     closures: frozenset[date] = frozenset()  # added to the setup's closures
     default_transit_days: tuple[int, int] | None = None
     methods: tuple[MethodOverride, ...] = ()
+    local_delivery: LocalDelivery | None = None
 
     def __post_init__(self) -> None:
         if self.processing_days is not None and self.processing_days < 0:
@@ -195,6 +217,7 @@ def apply_overrides(setup: ShippingSetup, overrides: MerchantOverrides) -> Shipp
         cutoff=overrides.cutoff or setup.cutoff,
         closures=setup.closures | overrides.closures,
         default_transit_days=overrides.default_transit_days or setup.default_transit_days,
+        local_delivery=overrides.local_delivery or setup.local_delivery,
     )
 
 
@@ -438,7 +461,29 @@ def overrides_to_dict(overrides: MerchantOverrides) -> dict[str, Any]:
             {"method": o.method, "typical_cost": _dec_out(o.typical_cost), "transit_days": _transit_out(o.transit_days)}
             for o in overrides.methods
         ],
+        "local_delivery": None
+        if overrides.local_delivery is None
+        else local_delivery_to_dict(overrides.local_delivery),
     }
+
+
+def local_delivery_to_dict(local: LocalDelivery) -> dict[str, Any]:
+    return {
+        "postcodes": list(local.postcodes),
+        "price": _dec_out(local.price),
+        "minimum_order": _dec_out(local.minimum_order),
+        "days": list(local.days),
+    }
+
+
+def local_delivery_from_dict(data: Mapping[str, Any]) -> LocalDelivery:
+    days = _transit_in(data.get("days"))
+    return LocalDelivery(
+        postcodes=tuple(str(code) for code in _list(data.get("postcodes"))),
+        price=_dec_in(data["price"]),
+        minimum_order=_opt_dec_in(data.get("minimum_order")),
+        days=days if days is not None else (0, 1),
+    )
 
 
 def overrides_from_dict(data: Mapping[str, Any]) -> MerchantOverrides:
@@ -458,6 +503,7 @@ def overrides_from_dict(data: Mapping[str, Any]) -> MerchantOverrides:
                 )
                 for o in _list(data.get("methods"))
             ),
+            local_delivery=None if not data.get("local_delivery") else local_delivery_from_dict(data["local_delivery"]),
         )
     except (KeyError, TypeError) as exc:
         raise ValueError(f"malformed merchant overrides: {exc!r}") from exc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import time
@@ -13,7 +14,7 @@ from urllib.parse import urlsplit
 from plugin.excerpt import excerpt
 from plugin.json_schema import WHITESPACE, choices, closed, nullable, ordered_pair, whole_number
 from plugin.keys import Keys, ShopRef
-from plugin.rates import MerchantOverrides, MethodOverride
+from plugin.rates import LocalDelivery, MerchantOverrides, MethodOverride, local_delivery_to_dict
 from plugin.shop_data import bump_version
 from plugin.storage import RedisStore, as_optional_text
 
@@ -52,6 +53,11 @@ MAX_TEXT = 120
 MAX_PROCESSING_DAYS = 30
 MAX_TRANSIT_DAYS = 60
 MAX_METHOD_COSTS = 50
+MAX_LOCAL_POSTCODES = 2000
+# A postcode, or the start of postcodes with "*"; the admin's text box separates them with commas, semicolons or
+# white space (spelled out, as JSON Schema's \\s differs from Python's).
+LOCAL_POSTCODE = r"[A-Za-z0-9][A-Za-z0-9-]{0,9}\*?"
+POSTCODE_SEPARATORS = " ,;\t\r\n"
 MAX_COST = Decimal(100_000)
 COST_PLACES = 2
 CENT = Decimal(1).scaleb(-COST_PLACES)
@@ -78,6 +84,7 @@ class EstimatorSettings:
     method_transit_days: Mapping[str, tuple[int, int]] | None = None  # method name or id -> [min, max]
     # method name or id -> the merchant's typical price of a carrier-calculated method, in the shop currency
     method_typical_costs: Mapping[str, Decimal] = field(default_factory=dict)
+    local_delivery: LocalDelivery | None = None  # the merchant's own delivery to nearby postcodes; None: off
 
     def overrides(self) -> MerchantOverrides:
         transit, costs = self.method_transit_days or {}, self.method_typical_costs
@@ -90,6 +97,7 @@ class EstimatorSettings:
             cutoff=self.cutoff,
             default_transit_days=self.default_transit_days,
             methods=methods,
+            local_delivery=self.local_delivery,
         )
 
 
@@ -261,6 +269,44 @@ def _method_costs(value: object, field: str) -> dict[str, Decimal]:
     return costs
 
 
+def _local_postcodes(value: object, field: str) -> tuple[str, ...]:
+    if isinstance(value, str):  # the admin's text box: separators around the codes are no codes
+        value = [code for code in re.split(f"[{POSTCODE_SEPARATORS}]+", value) if code]
+    if not isinstance(value, list | tuple) or not all(isinstance(code, str) for code in value):
+        raise WidgetSettingsError(field, 'must be postcodes like "10115" or "101*", as a list or separated by commas')
+    codes = list(value)
+    for code in codes:
+        if not re.fullmatch(LOCAL_POSTCODE, code):
+            raise WidgetSettingsError(
+                field, f'{excerpt(code)} is not a postcode (or a start of postcodes, like "101*")'
+            )
+    if len(codes) > MAX_LOCAL_POSTCODES:
+        raise WidgetSettingsError(field, f"must list at most {MAX_LOCAL_POSTCODES} postcodes")
+    return tuple(dict.fromkeys(code.upper() for code in codes))
+
+
+def _local_delivery(value: object, field: str) -> LocalDelivery | None:
+    """Off (None) when no postcode is listed; otherwise the price is required (0 for free). The other fields are
+    checked either way, so a form saved with local delivery off still says what is wrong in it."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise WidgetSettingsError(field, "must be an object with postcodes, price, minimum_order and days")
+    _known_keys(value, ("postcodes", "price", "minimum_order", "days"), field + ".")
+    if "postcodes" not in value:
+        raise WidgetSettingsError(field + ".postcodes", "is required (empty for no local delivery)")
+    postcodes = _local_postcodes(value["postcodes"], field + ".postcodes")
+    price, minimum = value.get("price"), value.get("minimum_order")
+    checked_price = None if price is None else _amount(price, field + ".price")
+    checked_minimum = None if minimum is None else _amount(minimum, field + ".minimum_order")
+    days = _transit(value.get("days"), field + ".days") or (0, 1)
+    if not postcodes:
+        return None
+    if checked_price is None:
+        raise WidgetSettingsError(field + ".price", "a price is required for local delivery (0 for free)")
+    return LocalDelivery(postcodes=postcodes, price=checked_price, minimum_order=checked_minimum, days=days)
+
+
 def _https_url(value: object, field: str) -> str | None:
     text = _text(value, field)
     if text is None:
@@ -283,6 +329,7 @@ def _estimator(data: Mapping[str, Any], base: EstimatorSettings) -> EstimatorSet
         "default_transit_days",
         "method_transit_days",
         "method_typical_costs",
+        "local_delivery",
     )
     _known_keys(data, allowed, where)
     processing = data.get("processing_days", base.processing_days)
@@ -313,6 +360,9 @@ def _estimator(data: Mapping[str, Any], base: EstimatorSettings) -> EstimatorSet
         method_typical_costs=_method_costs(
             data.get("method_typical_costs", base.method_typical_costs), where + "method_typical_costs"
         ),
+        local_delivery=_local_delivery(data["local_delivery"], where + "local_delivery")
+        if "local_delivery" in data
+        else base.local_delivery,
     )
 
 
@@ -397,6 +447,32 @@ LINK_PATTERN = r"^(?:https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#]\S*)?|mailto:
 HTTPS_LINK_PATTERN = r"^https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#]\S*)?$"
 
 
+def _local_delivery_schema(*, on: bool) -> dict[str, Any]:
+    """On: at least one postcode and a price. Off: no postcode (the rest is still checked, and may be null)."""
+    separators = f"[{POSTCODE_SEPARATORS}]"
+    listed = {
+        "type": "array",
+        "items": {"type": "string", "pattern": f"^{LOCAL_POSTCODE}$"},
+        "minItems": 1 if on else 0,
+        "maxItems": MAX_LOCAL_POSTCODES if on else 0,
+    }
+    # At least two characters a postcode in the text form, so it never holds more than the most allowed.
+    typed = {
+        "type": "string",
+        "maxLength": 2 * MAX_LOCAL_POSTCODES,
+        "pattern": f"^{separators}*(?:{LOCAL_POSTCODE}(?:{separators}+|$))+$" if on else f"^{separators}*$",
+    }
+    return closed(
+        {
+            "postcodes": {"anyOf": [listed, typed]},
+            "price": AMOUNT_SCHEMA if on else nullable(AMOUNT_SCHEMA),
+            "minimum_order": nullable(AMOUNT_SCHEMA),
+            "days": nullable(ordered_pair(0, MAX_TRANSIT_DAYS)),
+        },
+        required=("postcodes", "price") if on else ("postcodes",),
+    )
+
+
 def widget_settings_schema() -> dict[str, Any]:
     """What `settings_from_dict` accepts as a change, for /openapi.json (the same names, ranges and limits)."""
     text = {"type": "string", "maxLength": MAX_TEXT}
@@ -426,6 +502,7 @@ def widget_settings_schema() -> dict[str, Any]:
                     "maxProperties": MAX_METHOD_COSTS,
                 }
             ),
+            "local_delivery": nullable({"anyOf": [_local_delivery_schema(on=True), _local_delivery_schema(on=False)]}),
         }
     )
     badges = closed(
@@ -484,6 +561,7 @@ def settings_to_dict(settings: WidgetSettings) -> dict[str, Any]:
             if est.method_transit_days is None
             else {name: list(days) for name, days in est.method_transit_days.items()},
             "method_typical_costs": {name: str(amount) for name, amount in est.method_typical_costs.items()},
+            "local_delivery": None if est.local_delivery is None else local_delivery_to_dict(est.local_delivery),
         },
         "badges": {
             "enabled": badges.enabled,

@@ -202,7 +202,8 @@ VALID = {"country": "DE", "postcode": "10115", "subtotal": "49.90", "weight_g": 
         ({"subtotal": "abc"}, "subtotal", "'abc' is not a plain decimal number like 49.90"),
         ({"subtotal": "NaN"}, "subtotal", "'NaN' is not a plain decimal number like 49.90"),
         ({"subtotal": "1e9999"}, "subtotal", "'1e9999' is not a plain decimal number like 49.90"),
-        ({"subtotal": "1.234"}, "subtotal", "has more decimals than EUR allows"),
+        ({"subtotal": "1.234", "currency": "EUR"}, "subtotal", "has more decimals than EUR allows"),
+        ({"subtotal": "1.23456"}, "subtotal", "has more decimals than any currency allows (4)"),
         ({"subtotal": "123456789012345"}, "subtotal", "is too large: 15 digits before the decimal point, at most 12"),
         ({"weight_g": "9" * 5000}, "weight_g", "is too large: 5000 digits, at most 12"),
         ({"weight_g": "1000001"}, "weight_g", "over 1,000,000 g is not a parcel we can estimate"),
@@ -226,6 +227,7 @@ VALID = {"country": "DE", "postcode": "10115", "subtotal": "49.90", "weight_g": 
         "subtotal-nan",
         "subtotal-exponent",
         "subtotal-sub-cent",
+        "subtotal-beyond-any-currency",
         "subtotal-fifteen-digits",
         "weight-thousands-of-digits",
         "absurd-weight",
@@ -284,6 +286,9 @@ def test_parsed_uk_postcode_without_space_still_finds_its_zone() -> None:
     assert (result.zone_name, result.match) == ("Aberdeen", MatchLevel.POSTCODE_PATTERN)
 
 
-def test_jpy_shop_refuses_sub_yen_subtotals() -> None:
+def test_jpy_shop_refuses_sub_yen_subtotals_in_yen_and_reads_an_amount_without_a_currency_to_whole_yen() -> None:
     with pytest.raises(EstimateInputError, match="more decimals than JPY"):
-        parse_estimate_request({"country": "JP", "subtotal": "1000.5"}, shop_currency="JPY")
+        parse_estimate_request({"country": "JP", "subtotal": "1000.5", "currency": "JPY"}, shop_currency="JPY")
+    # A caller that names no currency cannot know the shop's decimals (nor can the published schema).
+    unnamed = parse_estimate_request({"country": "JP", "subtotal": "1000.5"}, shop_currency="JPY")
+    assert (unnamed.currency, unnamed.subtotal) == ("JPY", Decimal("1001"))

@@ -51,7 +51,7 @@ async def test_a_quote_lists_options_with_decimal_costs_dates_and_free_shipping_
         ({"country": "DE"}, "subtotal", "is required"),
         ({**CART, "subtotal": "12,50"}, "subtotal", "plain decimal"),
         ({**CART, "subtotal": "-1"}, "subtotal", "negative"),
-        ({**CART, "subtotal": "1.999"}, "subtotal", "decimals"),
+        ({**CART, "subtotal": "1.999", "currency": "EUR"}, "subtotal", "decimals"),
         ({**CART, "subtotal": "123456789012345"}, "subtotal", "15 digits before the decimal point, at most 12"),
         ({**CART, "country": "XX"}, "country", "unknown country"),
         ({**CART, "postcode": "ABC"}, "postcode", "not a valid postcode for DE"),

@@ -16,7 +16,7 @@ from plugin.excerpt import excerpt
 from plugin.rates import ShippingSetup
 from widgets.estimator.delivery import ShippingCalendar, delivery_window, plan_dispatch
 from widgets.estimator.matching import MatchLevel, ZoneIndex
-from widgets.estimator.money import is_currency, minor_units, round_money
+from widgets.estimator.money import is_currency, minor_units, most_minor_units, round_money
 from widgets.estimator.pricing import Cart, FreeShippingProgress
 from widgets.estimator.profiles import (
     CartLine,
@@ -31,6 +31,8 @@ from widgets.estimator.transit import LearnedTransit, TransitTimes
 
 MAX_WEIGHT_G = 1_000_000
 MAX_ITEMS = 10_000
+assert (MAX_ITEMS, MAX_WEIGHT_G) == (10_000, 1_000_000), "profiles.ITEM_SHAPE spells these ranges out"
+LOCAL_DELIVERY = "local"  # the method id of the merchant's own local delivery
 
 
 class EstimateInputError(ValueError):
@@ -65,7 +67,8 @@ class EstimateOption:
     computable: bool
     earliest: date | None  # None when no transit time is known for the method
     latest: date | None
-    kind: str = "shipping"  # or "pickup": collected at a location, free, ready after `ready`
+    kind: str = "shipping"  # "pickup": collected at a location, free, ready after `ready`; "local": the merchant's
+    # own delivery to nearby postcodes (plugin.rates.LocalDelivery)
     ready: str | None = None  # a pickup's ready time (plugin.rates.PICKUP_READY_TIMES)
     transit_source: str | None = None  # widgets.estimator.transit.TransitSource: merchant, learned or default
 
@@ -189,6 +192,20 @@ def estimate(setup: CompiledSetup | ShippingSetup, request: EstimateRequest, now
                 f"pickup:{pickup.id}", pickup.name, nothing, nothing, True, True, None, None, "pickup", pickup.ready
             )
         )
+    local = shop.local_delivery
+    if (
+        local is not None
+        and request.country == shop.origin_country.upper()
+        and local.serves(request.postcode)
+        and (local.minimum_order is None or request.subtotal >= local.minimum_order)
+    ):
+        window = delivery_window(compiled.calendar, dispatch.ship_date, local.days)
+        price = round_money(local.price, shop.currency)
+        options.append(
+            EstimateOption(
+                LOCAL_DELIVERY, "Local delivery", price, nothing, not price, True, *window, "local", None, "merchant"
+            )
+        )
     return Estimate(
         ships_here=True,
         currency=shop.currency,
@@ -256,7 +273,8 @@ def parse_estimate_request(raw: Mapping[str, str | None], *, shop_currency: str)
 
     # Any ISO 4217 code is a question the answer can take up (one the shop does not sell in is answered in the
     # shop's currency, saying so); a code that is no currency is refused, as the published schema says.
-    currency = (raw.get("currency") or shop_currency).strip().upper()
+    asked_currency = (raw.get("currency") or "").strip()
+    currency = (asked_currency or shop_currency).strip().upper()
     if not _CURRENCY.fullmatch(currency) or (currency != shop_currency and not is_currency(currency)):
         raise EstimateInputError("currency", f"{excerpt(currency)} is not a three-letter ISO 4217 currency code")
 
@@ -264,7 +282,13 @@ def parse_estimate_request(raw: Mapping[str, str | None], *, shop_currency: str)
     if subtotal < 0:
         raise EstimateInputError("subtotal", "must not be negative")
     if is_currency(currency) and subtotal != round_money(subtotal, currency):
-        raise EstimateInputError("subtotal", f"has more decimals than {currency} allows")
+        if asked_currency:
+            raise EstimateInputError("subtotal", f"has more decimals than {currency} allows")
+        # No currency named: the amount is in the shop's, which a caller (and the published schema) may not know;
+        # it is read to that currency's minor units, up to the most any currency has.
+        if -int(subtotal.as_tuple().exponent) > most_minor_units():
+            raise EstimateInputError("subtotal", f"has more decimals than any currency allows ({most_minor_units()})")
+        subtotal = round_money(subtotal, currency)
 
     # A well-formed rate outside the sane range is not refused but never used (widgets.estimator.presentment).
     rate = None if not (raw.get("rate") or "").strip() else _decimal(raw.get("rate"), "rate")

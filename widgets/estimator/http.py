@@ -201,6 +201,7 @@ def _option_line(option: Mapping[str, Any], words: Wording) -> OptionLine:
         return OptionLine(
             words.t("pickup_at", location=option["name"]), words.t("free"), words.t(f"ready_{ready}") if ready else None
         )
+    name = words.t("local_delivery") if option.get("kind") == "local" else option["name"]
     if option["cost"] is None:
         price = words.t("at_checkout")
     elif option["free"]:
@@ -214,7 +215,7 @@ def _option_line(option: Mapping[str, Any], words: Wording) -> OptionLine:
             "delivery_estimated" if option.get("transit_source") == "default" else "delivery",
             dates=words.dates(date.fromisoformat(option["earliest"]), date.fromisoformat(option["latest"])),
         )
-    return OptionLine(option["name"], price, dates)
+    return OptionLine(name, price, dates)
 
 
 def _destination_choices(answer: EstimateAnswer, words: Wording) -> list[tuple[str, str]]:
@@ -231,10 +232,11 @@ def fragment_context(answer: EstimateAnswer, words: Wording, variant: str) -> di
     status = answer.status
     country = words.country(answer.destination.country)
     data = answer.data or {}
-    # Pickup goes second: after the cheapest delivery, before the dearer ones, so the few lines shown include it.
-    shipped = [o for o in data.get("options", ()) if o.get("kind", "shipping") != "pickup"]
-    pickups = [o for o in data.get("options", ()) if o.get("kind") == "pickup"]
-    options = [_option_line(option, words) for option in [*shipped[:1], *pickups, *shipped[1:]]]
+    # Local delivery and pickup go second: after the cheapest carrier delivery, before the dearer ones, so the few
+    # lines shown include them.
+    shipped = [o for o in data.get("options", ()) if o.get("kind", "shipping") == "shipping"]
+    nearby = [o for kind in ("local", "pickup") for o in data.get("options", ()) if o.get("kind") == kind]
+    options = [_option_line(option, words) for option in [*shipped[:1], *nearby, *shipped[1:]]]
     more = len(options) - OPTIONS_SHOWN
     free_line = None
     progress = data.get("free_shipping")

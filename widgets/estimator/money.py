@@ -38,6 +38,12 @@ def _quantum(currency: str) -> Decimal:
     return Decimal(1).scaleb(-minor_units(currency))
 
 
+@cache
+def most_minor_units() -> int:
+    """The most decimals any currency has (4, for the Unidad Previsional UYW)."""
+    return max(minor_units(code) for code in known_currencies())
+
+
 def round_money(amount: Decimal, currency: str) -> Decimal:
     """Half-up, the way shoppers and tills round; Decimal's default would be banker's rounding."""
     return amount.quantize(_quantum(currency), rounding=ROUND_HALF_UP)

@@ -186,4 +186,9 @@ def presentment_setup(setup: ShippingSetup, presentment: Presentment) -> Shippin
     profiles = tuple(
         replace(profile, zones=tuple(_zone(zone, presentment) for zone in profile.zones)) for profile in setup.profiles
     )
-    return replace(setup, currency=presentment.currency, zones=zones, profiles=profiles)
+    local = setup.local_delivery
+    if local is not None:
+        local = replace(
+            local, price=presentment.convert(local.price), minimum_order=_money(local.minimum_order, presentment)
+        )
+    return replace(setup, currency=presentment.currency, zones=zones, profiles=profiles, local_delivery=local)

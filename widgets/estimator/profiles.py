@@ -20,8 +20,12 @@ from widgets.estimator.pricing import Cart, FreeShippingProgress, Quote, quote_z
 
 MAX_LINES = 100
 COMBINED_NAME = "Shipping"  # what Shopify calls a combined rate when the profiles share no rate name
-# `product[:variant[:quantity[:grams]]]`, comma-separated: numeric ids as the storefront knows them.
-ITEM_SHAPE = r"[0-9]{1,20}(:[0-9]{0,20}(:[0-9]{0,6}(:[0-9]{0,7})?)?)?"
+# `product[:variant[:quantity[:grams]]]`, comma-separated: numeric ids as the storefront knows them. The shape
+# spells out the ranges `parse_items` is called with (engine.MAX_ITEMS, MAX_WEIGHT_G), so the published schema
+# accepts exactly what the server does: a quantity of 1 to 10,000, grams from 0 to 1,000,000, no leading zeros.
+QUANTITY_SHAPE = r"(?:[1-9][0-9]{0,3}|10000)"
+GRAMS_SHAPE = r"(?:0|[1-9][0-9]{0,5}|1000000)"
+ITEM_SHAPE = rf"[0-9]{{1,20}}(:[0-9]{{0,20}}(:{QUANTITY_SHAPE}?(:{GRAMS_SHAPE}?)?)?)?"
 ITEMS_SHAPE = rf"{ITEM_SHAPE}(,{ITEM_SHAPE}){{0,{MAX_LINES - 1}}}"
 _ITEM = re.compile(ITEM_SHAPE)
 

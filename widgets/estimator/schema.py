@@ -31,7 +31,7 @@ def _whole_then(decimals: int) -> str:
 @cache
 def estimate_query_schema() -> dict[str, Any]:
     """Cross-field rules as cases: a postcode has its country's shape (so it comes with the country), and the
-    subtotal has no more decimals than the currency (none without a currency: the shop's is not known here)."""
+    subtotal has no more decimals than the currency (without one, the shop's: read to its decimals by the server)."""
     shaped = sorted(_POSTCODE_SHAPES)
     # one branch per case (a generator picks one; if/then pairs would multiply)
     postcode_cases: list[dict[str, Any]] = [
@@ -58,8 +58,9 @@ def estimate_query_schema() -> dict[str, Any]:
     for code in sorted(known_currencies()):
         by_decimals.setdefault(minor_units(code), []).append(code)
     currency_cases: list[dict[str, Any]] = [
-        # no currency: the shop's, whose decimals are not known here
-        {"not": {"required": ["currency"]}, "properties": {"subtotal": {"pattern": _whole_then(0)}}},
+        # no currency: the shop's, whose decimals are not known here; the server reads the amount to them, within
+        # the subtotal's own pattern (up to the most decimals any currency has)
+        {"not": {"required": ["currency"]}},
         *(
             {
                 "required": ["currency"],
