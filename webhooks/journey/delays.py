@@ -217,6 +217,8 @@ async def check_stalled(services: Services, shop: ShopRef, args: Mapping[str, An
     state = await _projection(services, shop, journey.order_id)
     if state is None or progress_of(state)[0] != args.get("progress"):
         return  # it moved; the new progress scheduled its own check
+    if any(s.get("status") == "failed" for s in _shipments(state)):
+        return  # the carrier's reported problem, still unresolved: its apology said so already
     since = _when(args.get("since")) or datetime.now(UTC)
     due = _when(args.get("due")) or datetime.now(UTC)
     quiet = max(datetime.now(UTC), due) - since
