@@ -1,4 +1,4 @@
-"""The admin's "at risk" page: orders caught running late (no carrier scan for longer than the transit time, a
+"""The admin's "at risk" page: orders caught running late (no tracking update for longer than the transit time, a
 carrier exception, the promised window passed), each with its cause, since when, the promised window next to the
 new expectation told to the customer, and whether that apology went."""
 

@@ -27,7 +27,7 @@ STAGE_LABELS = {
     Stage.RECOMMENDATIONS: "Recommendations",
 }
 CAUSE_LABELS = {
-    DelayCause.STALLED: "No carrier scan for longer than the usual transit time",
+    DelayCause.STALLED: "No tracking update for longer than the usual transit time",
     DelayCause.EXCEPTION: "The carrier reported a problem",
     DelayCause.LATE: "Later than promised at checkout",
 }

@@ -52,7 +52,7 @@ class MessageContent:
     open_issue: bool = False  # the customer has an open help request: acknowledge it
     delivery_problem: bool = False  # the order had a failed or late delivery: acknowledge it
     delay_cause: str | None = None  # a delay notice's cause (plugin.email.stages.DelayCause): say what happened
-    quiet_days: int | None = None  # a stalled parcel: days without a carrier scan
+    quiet_days: int | None = None  # a stalled parcel: days without a tracking update
     promised_window: str | None = None  # a late order: the window promised at checkout, formatted
     expected_by: str | None = None  # a delay notice: the new expectation, formatted
     feedback_kind: str = "csat"

@@ -160,7 +160,7 @@ async def test_a_stalled_shipment_gets_one_apology_and_holds_marketing_until_it_
         quiet_days = (stalled_at - shipped_at).days
         expected = BERLIN.add_business_days(datetime.now(BERLIN.timezone).date(), 3)
         text = _text(apologies[0])
-        assert f"seit {quiet_days} Tagen vom Versanddienstleister nicht mehr gescannt" in text
+        assert f"Seit {quiet_days} Tagen gibt es keine neue Sendungsverfolgung" in text
         assert f"jetzt bis {format_window(expected, expected, 'de')}" in text
         assert apologies[0]["List-Unsubscribe"] is None  # a service message
         assert message_problems(apologies[0], "de") == []
@@ -176,7 +176,7 @@ async def test_a_stalled_shipment_gets_one_apology_and_holds_marketing_until_it_
         # The merchant sees it at risk: cause, since, promised window, new expectation, the apology sent.
         page = await at_risk_page()
         row = page.split('data-order="450789470" data-cause="stalled"')[1].split("</tr>")[0]
-        assert "#1001" in row and "No carrier scan" in row and "Sent" in row
+        assert "#1001" in row and "No tracking update" in row and "Sent" in row
         assert expected.isoformat() in row and shipped_at.strftime("%Y-%m-%d %H:%M UTC") in row
 
         # Delivered: off the list, the hold lifted, and later messages go as usual; still one apology.
