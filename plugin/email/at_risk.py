@@ -133,6 +133,15 @@ async def at_risk_orders(services: Services, shop: ShopRef) -> list[AtRisk]:
     return sorted((e for f, e in entries.items() if f not in stale), key=lambda e: (e.since, e.order_id))
 
 
+async def order_at_risk(services: Services, shop: ShopRef, order_id: str) -> list[AtRisk]:
+    """The order's causes at risk, oldest first (empty when it is on track): e.g. for showing the customer the
+    current expectation next to the promised window."""
+    fields = [_field(order_id, cause) for cause in DelayCause]
+    values = await services.redis.hmget(at_risk_key(services, shop), fields)
+    found = (AtRisk.decode(as_text(value)) for value in values if value is not None)
+    return sorted((entry for entry in found if entry is not None), key=lambda e: e.since)
+
+
 def _moment(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)

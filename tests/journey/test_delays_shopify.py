@@ -16,6 +16,7 @@ import pytest
 from plugin.app import build_job_handlers
 from plugin.devstore import shopify_demo
 from plugin.devstore.shopify import DEMO_SHOP, ShopifyEmulator
+from plugin.email.at_risk import order_at_risk
 from plugin.email.compose import format_window
 from plugin.email.context import marketing_hold
 from plugin.email.records import delay_ref, load_message, message_ref, order_messages
@@ -178,11 +179,14 @@ async def test_a_stalled_shipment_gets_one_apology_and_holds_marketing_until_it_
         row = page.split('data-order="450789470" data-cause="stalled"')[1].split("</tr>")[0]
         assert "#1001" in row and "No tracking update" in row and "Sent" in row
         assert expected.isoformat() in row and shipped_at.strftime("%Y-%m-%d %H:%M UTC") in row
+        (entry,) = await order_at_risk(services, shop, ORDER_ID)
+        assert (entry.cause, entry.expected) == (DelayCause.STALLED, expected.isoformat())
 
         # Delivered: off the list, the hold lifted, and later messages go as usual; still one apology.
         demo_order.fulfil("DELIVERED")
         await deliver("fulfillments/update")
         assert "No order is at risk right now." in await at_risk_page()
+        assert await order_at_risk(services, shop, ORDER_ID) == []
         assert await marketing_hold(services, shop, await known_subjects(services, shop, PERSON)) is None
         await run_jobs(services, jobs, fast_forward=True)
         subjects = [str(m["Subject"]) for m in inbox.to(CUSTOMER_EMAIL) if "1001" in str(m["Subject"])]
