@@ -30,6 +30,7 @@ from plugin.storage import as_text
 from tests.conftest import AppClientFactory
 from tests.email_checks import message_problems
 from tests.journey.conftest import Inbox, drain_events, make_due, run_jobs
+from tests.journey.test_delivery_promises import GERMANY_ZONE, _fresh_install
 from tests.journey.test_shopify_journey import (
     CUSTOMER_EMAIL,
     ORDER_ID,
@@ -39,8 +40,9 @@ from tests.journey.test_shopify_journey import (
     demo_order,
 )
 from tests.shopify.conftest import EMULATOR_BASE, emulator, emulator_http, installed, services
-from webhooks.journey.delays import check_stalled
+from webhooks.journey.delays import check_stalled, transit_allowance
 from widgets.estimator.delivery import ShippingCalendar
+from widgets.estimator.learning import MIN_SAMPLES, DeliverySample, record_delivery, refresh_learned_transit
 
 pytestmark = pytest.mark.anyio
 __all__ = ["demo_order", "emulator", "emulator_http", "installed", "services"]  # shared fixtures
@@ -251,3 +253,28 @@ async def test_a_carrier_exception_gets_one_apology_for_that_cause(
     notices = [r for r in await order_messages(services, shop, ORDER_ID) if r.stage is Stage.DELAYED]
     assert [(r.get("cause"), r.state) for r in notices] == [("exception", "sent")]
     await mailer.aclose()
+
+
+async def test_the_stall_deadline_is_the_zones_learned_transit_time_else_the_default(
+    services: Services, installed: ShopRef
+) -> None:
+    shop = installed
+    await _fresh_install(services, shop)  # Shopify gives no transit times; the merchant typed none
+    now = datetime.now(UTC)
+    order = {
+        "created_at": now.isoformat(),
+        "destination": {"country": "DE", "province": None, "postcode": "10119"},
+        "shipping_method": "Standard",
+        "total": "29.90",
+        "currency": "EUR",
+        "quantity": 1,
+    }
+    assert (await transit_allowance(services, shop, order)).transit_days == 5  # the domestic default, 1-5
+    shipped = now.date() - timedelta(days=20)
+    for number in range(MIN_SAMPLES):  # deliveries to Germany by Standard took 7 business days
+        sample = DeliverySample(f"s{number}", GERMANY_ZONE, "Standard", shipped, shipped + timedelta(days=9), 7)
+        assert await record_delivery(services, shop, sample, now)
+    await refresh_learned_transit(services, shop)
+    assert (await transit_allowance(services, shop, order)).transit_days == 7
+    abroad = {**order, "destination": {"country": "US", "province": "NY", "postcode": "10001"}}
+    assert (await transit_allowance(services, shop, abroad)).transit_days == 15  # nothing learned there
