@@ -80,6 +80,19 @@ async def transit_allowance(services: Services, shop: ShopRef, state: Mapping[st
     return Allowance(FALLBACK_TRANSIT_DAYS, calendar)
 
 
+async def new_expectation(
+    services: Services, shop: ShopRef, state: Mapping[str, object] | None, *, shipped: bool, now: datetime
+) -> date:
+    """When the order can now be expected: not shipped yet, the last day the estimator gives an order placed now
+    (processing, cutoff, closures and transit); shipped, `Allowance.expected_by`."""
+    if not shipped and state is not None:
+        loaded = await compiled_shop(services, shop)
+        promise = promise_for_order(*loaded, {**state, "created_at": now.isoformat()}) if loaded else None
+        if promise is not None:
+            return promise.latest
+    return (await transit_allowance(services, shop, state)).expected_by(now)
+
+
 async def _projection(services: Services, shop: ShopRef, order_id: str) -> dict[str, object] | None:
     text = as_optional_text(await services.redis.hget(order_key(services.keys, shop, order_id), "state"))
     state = json.loads(text) if text else None
@@ -159,7 +172,7 @@ async def flag_delay(
         return False
     moment = now or datetime.now(UTC)
     state = state if state is not None else await _projection(services, shop, order_id)
-    expected = (await transit_allowance(services, shop, state)).expected_by(moment)
+    expected = await new_expectation(services, shop, state, shipped=journey.rank >= rank_of(Stage.SHIPPED), now=moment)
     promised = journey.fields.get("window") or None
     details = {"cause": cause.value, "since": since.isoformat(), "expected": expected.isoformat()}
     if quiet_days is not None:
