@@ -113,9 +113,14 @@ def message_ref(services: Services, shop: ShopRef, order_id: str, stage: Stage) 
     return reference(services, shop, order_id, stage.value)
 
 
+def delay_part(cause: DelayCause) -> str:
+    """What names a delay notice's marker (`create_message(part=...)`): one delayed-stage message per cause."""
+    return f"{Stage.DELAYED.value}:{cause.value}"
+
+
 def delay_ref(services: Services, shop: ShopRef, order_id: str, cause: DelayCause) -> str:
-    """The ref of the order's delay notice for one cause (a delayed-stage message of its own)."""
-    return reference(services, shop, order_id, f"{Stage.DELAYED.value}:{cause.value}")
+    """The ref of the order's delay notice for one cause."""
+    return reference(services, shop, order_id, delay_part(cause))
 
 
 def order_message_refs(services: Services, shop: ShopRef, order_id: str) -> list[str]:

@@ -2,7 +2,9 @@
 what the journey had, create each new (order, stage) message marker once, and schedule its send.
 
 Every step is idempotent: the journey's rank only grows (one Lua script), a marker is created at most once, and
-a job id is derived from the marker, so duplicates, redeliveries and reorderings schedule nothing twice.
+a job id is derived from the marker, so duplicates, redeliveries and reorderings schedule nothing twice. This is
+also where delays are caught (webhooks.journey.delays): a failed shipment, whatever reported it, and each change of
+a shipped order's progress, which sets its stall check.
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ from webhooks.journey.window import expected_window
 log = logging.getLogger(__name__)
 
 DELAY_CHECK_JOB = LATE_CHECK_JOB
-__all__ = ["DELAY_CHECK_JOB", "SEND_JOB", "advance_order_journey", "ensure_scheduled", "send_job"]
+# Scheduling moved to webhooks.journey.scheduling; these names stay importable from here for existing callers.
+__all__ = ["DELAY_CHECK_JOB", "SEND_JOB", "advance_order_journey", "ensure_scheduled", "schedule_stage", "send_job"]
 # A journey starts only for orders placed recently: installing the app must not email last month's customers.
 START_WINDOW = timedelta(days=3)
 LATE_GRACE = timedelta(days=1)  # after the promised window's last day, before the order counts as late

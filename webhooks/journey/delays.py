@@ -23,6 +23,7 @@ from plugin.email.at_risk import AtRisk, note_at_risk, settle_order
 from plugin.email.journey_settings import load_journey_settings
 from plugin.email.records import (
     Journey,
+    delay_part,
     delay_ref,
     journey_ref,
     load_journey,
@@ -188,7 +189,7 @@ async def flag_delay(
         Stage.DELAYED,
         settings,
         due=moment.timestamp(),
-        part=f"{Stage.DELAYED.value}:{cause.value}",
+        part=delay_part(cause),
         extra=details,
     )
     await ensure_scheduled(services, shop, delay_ref(services, shop, order_id, cause))  # a crash lost the job
