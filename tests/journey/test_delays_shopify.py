@@ -278,3 +278,39 @@ async def test_the_stall_deadline_is_the_zones_learned_transit_time_else_the_def
     assert (await transit_allowance(services, shop, order)).transit_days == 7
     abroad = {**order, "destination": {"country": "US", "province": "NY", "postcode": "10001"}}
     assert (await transit_allowance(services, shop, abroad)).transit_days == 15  # nothing learned there
+
+
+async def test_a_shipment_that_moved_since_is_not_stalled(
+    services: Services,
+    installed: ShopRef,
+    emulator: ShopifyEmulator,
+    emulator_http: httpx.AsyncClient,
+    app_client: AppClientFactory,
+    demo_order: DemoOrder,
+    inbox: Inbox,
+    smtp_url: str,
+) -> None:
+    shop = installed
+    await _prepare_shop(services, shop)
+    mailer = SmtpMailer(smtp_url)
+    jobs = build_job_handlers(mailer)
+    async with app_client(http=emulator_http) as client:
+
+        async def deliver(topic: str) -> None:
+            headers, body = emulator.webhook(topic)
+            assert (await client.post("/webhooks/shopify", headers=headers, content=body)).status_code == 200
+            await drain_events(services)
+            await run_jobs(services, jobs)
+
+        await deliver("orders/create")
+        demo_order.fulfil("IN_TRANSIT")
+        await deliver("fulfillments/create")
+        _, _, in_transit = await _job(services, "journey-stall:")
+        demo_order.fulfil("OUT_FOR_DELIVERY")  # a scan: the silence starts again
+        await deliver("fulfillment_events/create")
+        # The check set for the earlier progress comes due: the parcel moved since, so nothing is said.
+        await check_stalled(services, shop, in_transit)
+        await run_jobs(services, jobs)
+    assert not [m for m in inbox.to(CUSTOMER_EMAIL) if m["Subject"] == DELAYED_SUBJECT]
+    assert await order_at_risk(services, shop, ORDER_ID) == []
+    await mailer.aclose()

@@ -136,7 +136,6 @@ async def watch_progress(
         return
     # Never before the order was placed: a platform's shipment date can be wrong (or a sample's, old).
     last = max((m for m in (moved, _when(state.get("created_at"))) if m is not None), default=now)
-    await set_journey_fields(services, shop, order_id, progress=fingerprint, progress_at=last.isoformat())
     allowance = await transit_allowance(services, shop, state)
     calendar = allowance.calendar
     last_day = calendar.add_business_days(last.astimezone(calendar.timezone).date(), allowance.transit_days)
@@ -148,6 +147,8 @@ async def watch_progress(
         {"journey": ref, "progress": fingerprint, "since": last.isoformat(), "due": stalled_at.isoformat()},
     )
     await schedule_job(services.redis, services.keys, job, delay_seconds=max(0.0, (stalled_at - now).total_seconds()))
+    # Noted after the job exists: a crash in between schedules it again on the next event (same job id).
+    await set_journey_fields(services, shop, order_id, progress=fingerprint, progress_at=last.isoformat())
 
 
 def _at_risk(journey: Journey | None) -> bool:
@@ -226,7 +227,7 @@ async def settle(services: Services, shop: ShopRef, order_id: str) -> None:
 async def check_stalled(services: Services, shop: ShopRef, args: Mapping[str, Any]) -> None:
     """The stall check: when the shipment has not moved since it was scheduled, apologise for the silence."""
     journey = await load_journey_by_ref(services, shop, str(args["journey"]))
-    if journey is None or not _at_risk(journey) or journey.fields.get("progress") != args.get("progress"):
+    if journey is None or not _at_risk(journey):
         return
     state = await _projection(services, shop, journey.order_id)
     if state is None or progress_of(state)[0] != args.get("progress"):
