@@ -7,8 +7,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from plugin.email.at_risk import AT_RISK_HOLD
 from plugin.email.records import MessageRecord, recent_messages
-from plugin.email.stages import Stage
+from plugin.email.stages import DelayCause, Stage
 from plugin.keys import ShopRef
 from plugin.services import Services
 from plugin.storage import as_optional_text
@@ -24,6 +25,15 @@ STAGE_LABELS = {
     Stage.DELAYED: "Delayed or failed delivery",
     Stage.FEEDBACK: "Review / CSAT / NPS request",
     Stage.RECOMMENDATIONS: "Recommendations",
+}
+CAUSE_LABELS = {
+    DelayCause.STALLED: "No tracking update for longer than the usual transit time",
+    DelayCause.EXCEPTION: "The carrier reported a problem",
+    DelayCause.LATE: "Later than promised at checkout",
+}
+_HOLDS = {
+    "detractor": "after a low survey score",
+    AT_RISK_HOLD: "while one of their orders is at risk of arriving late (until it is delivered)",
 }
 _SKIPPED = {
     "before_journey": (
@@ -67,7 +77,7 @@ def skip_reason(code: str) -> str:
     if kind == "order_unreadable":
         return f"the order could not be read from the shop ({detail or 'unknown error'})"
     if kind == "hold":
-        why = "after a low survey score" if detail == "detractor" else f"({detail})"
+        why = _HOLDS.get(detail, f"({detail})")
         return f"marketing emails to this customer are paused {why}"
     if kind == "withdrawn":
         return "the customer withdrew consent to marketing emails"
@@ -90,8 +100,17 @@ def _sent_basis(basis: str) -> str:
     return ""
 
 
+def message_label(record: MessageRecord) -> str:
+    """The stage's name; a delay notice's says its cause."""
+    try:
+        cause = DelayCause(record.get("cause"))
+    except ValueError:
+        return STAGE_LABELS[record.stage]
+    return f"Delay notice: {CAUSE_LABELS[cause][:1].lower()}{CAUSE_LABELS[cause][1:]}"
+
+
 def describe(record: MessageRecord) -> MessageLine:
-    label = STAGE_LABELS[record.stage]
+    label = message_label(record)
     state, fields = record.state, record.fields
     if state == "sent":
         return MessageLine(label, "Sent", "ok", _sent_basis(record.get("basis")), _number(fields, "sent_at"))
@@ -112,7 +131,7 @@ def describe(record: MessageRecord) -> MessageLine:
     return MessageLine(label, state or "Unknown", "", "", None)
 
 
-async def _order_names(services: Services, shop: ShopRef, order_ids: list[str]) -> dict[str, str]:
+async def order_names(services: Services, shop: ShopRef, order_ids: list[str]) -> dict[str, str]:
     """Order numbers as the shop shows them ("#1001"), from the stored order state."""
     async with services.redis.pipeline(transaction=False) as pipe:
         for order_id in order_ids:
@@ -135,7 +154,7 @@ async def recent_order_messages(services: Services, shop: ShopRef) -> list[Order
     by_order: dict[str, list[MessageRecord]] = {}
     for record in await recent_messages(services, shop, limit=SHOWN):
         by_order.setdefault(record.order_id, []).append(record)
-    names = await _order_names(services, shop, list(by_order))
+    names = await order_names(services, shop, list(by_order))
     order = list(Stage)
     return [
         OrderMessages(

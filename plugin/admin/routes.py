@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
+from plugin.admin.at_risk import at_risk_routes
 from plugin.admin.auth import authenticated_shop, issue_csrf_token
 from plugin.admin.dashboard_routes import dashboard_routes
 from plugin.admin.dev import dev_admin_of
@@ -121,6 +122,7 @@ def admin_mount(*, clock: Callable[[], datetime] = utc_now) -> Mount:
         *email_admin_routes(),
         *privacy_routes(),
         *help_admin_routes(authenticated_shop, clock=clock),
+        *at_risk_routes(),
     ]
     return Mount(
         "/admin",

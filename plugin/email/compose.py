@@ -4,6 +4,7 @@ marketing messages only)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -33,6 +34,36 @@ class MessageLinks:
     unsubscribe: str | None = None
     preferences: str | None = None
     answers: tuple[tuple[int, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class DelayNotice:
+    """A delay notice's facts, formatted for the customer's locale (see MessageContent)."""
+
+    cause: str
+    quiet_days: int | None = None
+    promised_window: str | None = None
+    expected_by: str | None = None
+
+
+def delay_notice_for(fields: Mapping[str, str], locale: str) -> DelayNotice | None:
+    """The facts a delay notice's message record carries (webhooks.journey.delays), formatted; None for a message
+    without a cause (one scheduled before notices had causes)."""
+    cause = fields.get("cause")
+    if not cause:
+        return None
+    promised = fields.get("promised") or ""
+    first, _, last = promised.partition("/")
+    try:
+        window = format_window(date.fromisoformat(first), date.fromisoformat(last), locale) if last else None
+        expected = fields.get("expected")
+        expected_by = (
+            format_window(date.fromisoformat(expected), date.fromisoformat(expected), locale) if expected else None
+        )
+        quiet = int(fields["quiet_days"]) if fields.get("quiet_days") else None
+    except ValueError:
+        return DelayNotice(cause)
+    return DelayNotice(cause, quiet, window, expected_by)
 
 
 def format_money(amount: Decimal, currency: str, locale: str) -> str:
@@ -110,6 +141,7 @@ def content_for_order(
     delivery_window: str | None = None,
     open_issue: bool = False,
     delivery_problem: bool = False,
+    delay: DelayNotice | None = None,
 ) -> MessageContent:
     shipment = current_shipment(order)
     return MessageContent(
@@ -128,6 +160,10 @@ def content_for_order(
         help_email=facts.email if facts else None,
         open_issue=open_issue,
         delivery_problem=delivery_problem,
+        delay_cause=delay.cause if delay else None,
+        quiet_days=delay.quiet_days if delay else None,
+        promised_window=delay.promised_window if delay else None,
+        expected_by=delay.expected_by if delay else None,
         feedback_kind=settings.feedback_kind,
         answer_links=links.answers,
         review_url=settings.review_url or settings.shop_url,

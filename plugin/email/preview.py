@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from plugin.email.compose import MessageLinks, build_email, content_for_order, format_window
+from plugin.email.compose import DelayNotice, MessageLinks, build_email, content_for_order, format_window
 from plugin.email.journey_settings import JourneySettings, TemplateOverride, load_journey_settings
 from plugin.email.mailer import mailer_from_settings
 from plugin.email.render import RenderedMessage, render_message
@@ -89,8 +89,15 @@ def render_sample(
         if stage is Stage.CONFIRMED
         else None,
         delivery_problem=stage is Stage.DELAYED,
+        # A sample cause, so the merchant sees the sentence their text is shown with (webhooks.journey.delays).
+        delay=_sample_delay(today, locale) if stage is Stage.DELAYED else None,
     )
     return render_message(content, override if override is not None else settings.override(stage, locale))
+
+
+def _sample_delay(today: date, locale: str) -> DelayNotice:
+    expected = today + timedelta(days=3)
+    return DelayNotice("stalled", quiet_days=6, expected_by=format_window(expected, expected, locale))
 
 
 async def preview_message(

@@ -22,7 +22,7 @@ from typing import Any
 
 from redis.typing import EncodableT, FieldT
 
-from plugin.email.stages import Stage, stage_class
+from plugin.email.stages import DelayCause, Stage, stage_class
 from plugin.keys import ShopRef
 from plugin.retention import retain
 from plugin.services import Services
@@ -113,6 +113,24 @@ def message_ref(services: Services, shop: ShopRef, order_id: str, stage: Stage) 
     return reference(services, shop, order_id, stage.value)
 
 
+def delay_part(cause: DelayCause) -> str:
+    """What names a delay notice's marker (`create_message(part=...)`): one delayed-stage message per cause."""
+    return f"{Stage.DELAYED.value}:{cause.value}"
+
+
+def delay_ref(services: Services, shop: ShopRef, order_id: str, cause: DelayCause) -> str:
+    """The ref of the order's delay notice for one cause."""
+    return reference(services, shop, order_id, delay_part(cause))
+
+
+def order_message_refs(services: Services, shop: ShopRef, order_id: str) -> list[str]:
+    """Every message ref an order can have: one per stage, and one delay notice per cause."""
+    return [
+        *(message_ref(services, shop, order_id, stage) for stage in Stage),
+        *(delay_ref(services, shop, order_id, cause) for cause in DelayCause),
+    ]
+
+
 @dataclass(frozen=True)
 class Journey:
     order_id: str
@@ -189,10 +207,21 @@ async def load_journey_by_ref(services: Services, shop: ShopRef, ref: str) -> Jo
 
 
 async def create_message(
-    services: Services, shop: ShopRef, order_id: str, stage: Stage, *, state: str, due: float, reason: str = ""
+    services: Services,
+    shop: ShopRef,
+    order_id: str,
+    stage: Stage,
+    *,
+    state: str,
+    due: float,
+    reason: str = "",
+    part: str | None = None,
+    extra: Mapping[str, str] | None = None,
 ) -> tuple[str, bool]:
-    """Create the (order, stage) marker unless it exists; returns (ref, created). Only its creator schedules it."""
-    ref = message_ref(services, shop, order_id, stage)
+    """Create the (order, stage) marker unless it exists; returns (ref, created). Only its creator schedules it.
+    `part` names a marker other than the stage's own (one delay notice per cause: webhooks.journey.delays), and
+    `extra` adds fields written with the marker, in the same step."""
+    ref = reference(services, shop, order_id, part) if part else message_ref(services, shop, order_id, stage)
     fields = {
         "order_id": order_id,
         "stage": stage.value,
@@ -206,6 +235,7 @@ async def create_message(
     }
     if reason:
         fields["reason"] = reason
+    fields.update(extra or {})
     flat = [part for pair in fields.items() for part in pair]
     index = recent_messages_key(services, shop)
     created = await services.redis.eval(
@@ -267,10 +297,10 @@ async def recent_messages(services: Services, shop: ShopRef, *, limit: int = 50)
 
 
 async def order_messages(services: Services, shop: ShopRef, order_id: str) -> list[MessageRecord]:
-    """Every stage message of an order that exists, in stage order (for the admin's order view)."""
+    """Every message of an order that exists, in stage order, then its delay notices (for the admin's order view)."""
     found: list[MessageRecord] = []
-    for stage in Stage:
-        record = await load_message(services, shop, message_ref(services, shop, order_id, stage))
+    for ref in order_message_refs(services, shop, order_id):
+        record = await load_message(services, shop, ref)
         if record is not None:
             found.append(record)
     return found

@@ -51,6 +51,10 @@ class MessageContent:
     help_email: str | None = None
     open_issue: bool = False  # the customer has an open help request: acknowledge it
     delivery_problem: bool = False  # the order had a failed or late delivery: acknowledge it
+    delay_cause: str | None = None  # a delay notice's cause (plugin.email.stages.DelayCause): say what happened
+    quiet_days: int | None = None  # a stalled parcel: days without a tracking update
+    promised_window: str | None = None  # a late order: the window promised at checkout, formatted
+    expected_by: str | None = None  # a delay notice: the new expectation, formatted
     feedback_kind: str = "csat"
     answer_links: tuple[tuple[int, str], ...] = ()
     review_url: str | None = None
@@ -133,6 +137,23 @@ def _texts(
     return texts, problems
 
 
+def delay_notice(content: MessageContent, labels: dict[str, str]) -> str:
+    """What happened, in plain words per cause, and when the order is now expected: the part of a delay notice a
+    merchant's text cannot replace, so the apology stays honest about its reason."""
+    if content.delay_cause == "stalled":
+        days = content.quiet_days or 1
+        what = labels["delay_stalled_one"] if days <= 1 else labels["delay_stalled"].format(days=days)
+    elif content.delay_cause == "exception":
+        what = labels["delay_exception"]
+    elif content.delay_cause == "late" and content.promised_window:
+        what = labels["delay_late"].format(window=content.promised_window)
+    else:
+        what = labels["delay_late_unknown"]
+    if content.expected_by:
+        what += " " + labels["delay_expected"].format(date=content.expected_by)
+    return what
+
+
 def _context(content: MessageContent, words: Wording, texts: dict[str, str]) -> dict[str, Any]:
     labels = words.labels
     name = (content.first_name or "").strip()
@@ -141,6 +162,8 @@ def _context(content: MessageContent, words: Wording, texts: dict[str, str]) -> 
         acknowledgement = labels["open_issue"]
     elif content.delivery_problem and content.stage is not Stage.DELAYED:
         acknowledgement = labels["delivery_problem"]
+    if content.stage is Stage.DELAYED and content.delay_cause:
+        acknowledgement = " ".join(filter(None, (delay_notice(content, labels), acknowledgement)))
     marketing = content.message_class is MessageClass.MARKETING
     kind = content.feedback_kind
     return {

@@ -21,6 +21,14 @@ class Stage(StrEnum):
     RECOMMENDATIONS = "recommendations"
 
 
+class DelayCause(StrEnum):
+    """Why an order is at risk; the delayed stage is messaged once per order and cause (webhooks.journey.delays)."""
+
+    STALLED = "stalled"  # no shipment progress for longer than the zone's transit time
+    EXCEPTION = "exception"  # the carrier (or the platform) reported a failed delivery
+    LATE = "late"  # the window promised at checkout passed without delivery
+
+
 @dataclass(frozen=True)
 class StageInfo:
     message_class: MessageClass

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from plugin.email.at_risk import AtRiskStore
 from plugin.email.privacy import EmailContextStore, EmailJourneyStore, EmailOutboxStore
 from plugin.insights.store import InsightsExamplesStore
 from plugin.keys import ShopRef
@@ -41,5 +42,6 @@ def personal_data_stores() -> list[PersonalDataStore]:
         EmailContextStore(),
         HelpRequestStore(),
         InsightsExamplesStore(),
+        AtRiskStore(),
         SubjectIndexStore(),
     ]

@@ -141,6 +141,7 @@ CASES: dict[tuple[str, str], Attack] = {
     ("GET", "/admin/api/session"): lambda v: [{"params": {"shop": v.shop.id}}],
     ("GET", "/admin/api/fragments/home"): lambda v: [{"params": {"shop": v.shop.id}}],
     ("GET", "/admin/api/fragments/health"): lambda v: [{"params": {"shop": v.shop.id}}],
+    ("GET", "/admin/api/fragments/at_risk"): lambda v: [{"params": {"shop": v.shop.id}}],
     ("POST", "/admin/api/queue/replay"): lambda v: [
         {"json": {"id": v.dead_letter_id}},
         {"json": {"ids": [v.dead_letter_id]}},

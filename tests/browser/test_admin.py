@@ -16,6 +16,8 @@ from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Frame,
 from plugin.app import build_job_handlers, create_app
 from plugin.devstore.bigcommerce import DEMO_STORE_HASH
 from plugin.devstore.server import DevStore, devstore_environment
+from plugin.email.at_risk import AtRisk, note_at_risk
+from plugin.email.stages import DelayCause
 from plugin.jobs import run_due_jobs
 from plugin.keys import ShopRef
 from plugin.services import Services
@@ -244,13 +246,16 @@ async def test_bigcommerce_staff_open_the_admin_from_the_load_callback_and_chang
     assert "fewest days must not exceed the most" in await page.inner_text(".field-error")
     assert await page.evaluate("document.activeElement.id") == "est-transit"
 
-    for label in ("Trust badges", "Emails", "Privacy", "Webhooks", "Dashboard"):
+    store = ShopRef("bigcommerce", DEMO_STORE_HASH)
+    late = AtRisk("100", DelayCause.LATE, "2026-11-10T00:00:00+00:00", "2026-11-12T08:00:00+00:00", None, None)
+    await note_at_risk(services, store, late)  # an order caught late, its apology not (yet) recorded
+    for label in ("Trust badges", "Emails", "Privacy", "Webhooks", "Dashboard", "At-risk orders"):
         await open_page(page.main_frame, label)
         await vitals(page, f"bigcommerce {label.lower()}")
         assert await accessibility_violations(page) == [], label
+    assert "Later than promised at checkout" in await page.inner_text("[data-order='100'][data-cause=late]")
 
     # "Replay all" says so in its request: an empty one would be refused.
-    store = ShopRef("bigcommerce", DEMO_STORE_HASH)
     await seed_dead_letter(services, store, "bc-failed-1", "order fetch failed: 404")
     await open_page(page.main_frame, "Webhooks")
     await page.get_by_role("button", name="Replay all 1").click()

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from plugin.app import build_job_handlers
 from plugin.email.journey_settings import JourneySettings, StageSettings, save_journey_settings
 from plugin.email.records import order_messages
-from plugin.email.stages import Stage
+from plugin.email.stages import DelayCause, Stage
 from plugin.email.transport import SmtpMailer
 from plugin.privacy.consent import record_consent
 from plugin.settings import load_settings
@@ -187,7 +187,11 @@ async def _run(scenario: Scenario, env: dict[str, str], redis_url: str, inbox: I
 
         received = inbox.to(email)
         stages = [next(s for prefix, s in SUBJECT_PREFIX.items() if prefix in str(m["Subject"])) for m in received]
-        assert len(stages) == len(set(stages)), f"a stage was messaged twice: {stages}"
+        # Delay notices go once per (order, cause): each its own message, never one twice.
+        track = [s for s in stages if s is not Stage.DELAYED]
+        assert len(track) == len(set(track)), f"a stage was messaged twice: {stages}"
+        notices = [str(m["Message-ID"]) for m, s in zip(received, stages, strict=True) if s is Stage.DELAYED]
+        assert len(notices) == len(set(notices)) <= len(DelayCause), f"a delay notice was sent twice: {stages}"
         ranks = [MAIN_RANK[s] for s in stages if s in MAIN_RANK]
         assert ranks == sorted(ranks), f"the main track went backwards: {stages}"
         records = {r.stage: r for r in await order_messages(services, SHOP, "5001")}

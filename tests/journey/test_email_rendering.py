@@ -12,10 +12,10 @@ import pytest
 from plugin.bigcommerce.mapping import order_from_bigcommerce, shop_facts_from_store
 from plugin.devstore.bigcommerce import demo_store
 from plugin.devstore.shopify_demo import demo_orders
-from plugin.email.compose import MessageLinks, content_for_order, format_window
+from plugin.email.compose import MessageLinks, content_for_order, delay_notice_for, format_window
 from plugin.email.journey_settings import JourneySettings, StageSettings, TemplateOverride
 from plugin.email.render import email_templates, render_message
-from plugin.email.stages import Stage, is_marketing
+from plugin.email.stages import DelayCause, Stage, is_marketing
 from plugin.email.wording import LOCALES, TEMPLATE_DIRS, wording
 from plugin.keys import ShopRef
 from plugin.platform import Order, ShopFacts
@@ -176,3 +176,40 @@ def test_a_template_printing_a_method_or_none_logs_an_error_and_prints_nothing(
     assert [record.getMessage() for record in caplog.records if record.levelname == "ERROR"] == [
         "an email template printed a non-value"
     ] * 2
+
+
+@pytest.mark.parametrize("merchant", [False, True], ids=["default-wording", "merchant-texts"])
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("cause", list(DelayCause), ids=lambda cause: cause.value)
+def test_a_delay_notice_says_its_cause_and_the_new_expectation_whatever_the_texts(
+    cause: DelayCause, locale: str, merchant: bool
+) -> None:
+    order = ORDERS["shopify-shipped"]
+    settings = _settings(MERCHANT if merchant else None, locale, "csat")
+    expected = format_window(date(2026, 11, 12), date(2026, 11, 12), locale)
+    notice = delay_notice_for(
+        {"cause": cause.value, "quiet_days": "6", "promised": "2026-11-05/2026-11-07", "expected": "2026-11-12"},
+        locale,
+    )
+    content = content_for_order(
+        order,
+        stage=Stage.DELAYED,
+        locale=locale,
+        facts=replace(FACTS, shop=order.shop),
+        settings=settings,
+        links=_links(Stage.DELAYED, "csat"),
+        delivery_problem=True,
+        delay=notice,
+    )
+    rendered = render_message(content, settings.override(Stage.DELAYED, locale))
+    labels = wording(locale).labels
+    said = {
+        DelayCause.STALLED: labels["delay_stalled"].format(days=6),
+        DelayCause.EXCEPTION: labels["delay_exception"],
+        DelayCause.LATE: labels["delay_late"].format(
+            window=format_window(date(2026, 11, 5), date(2026, 11, 7), locale)
+        ),
+    }[cause]
+    for part in (rendered.text, rendered.html.replace("&#8211;", "–")):
+        assert said in part and labels["delay_expected"].format(date=expected) in part, part
+    assert email_problems(rendered.html, rendered.text, locale) == [], rendered.text

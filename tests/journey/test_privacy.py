@@ -130,3 +130,22 @@ async def test_everything_a_journey_keeps_about_a_person_expires_after_the_reten
     assert {_family(key) for key in expiring} >= {"journey", "message", "order", "email"}
     for key in expiring:
         assert 0 < await services.redis.ttl(key) <= limit, key
+
+
+async def test_an_order_at_risk_is_exported_and_erased_with_its_customer(
+    shop: tuple[Services, MemoryPlatform],
+) -> None:
+    services, platform = shop
+    jobs = build_job_handlers(OutboxMailer())
+    failed = order_at(ZOE.order_ids[0], 0, email=ZOE.email, customer_id=ZOE.customer_id)  # the carrier failed
+    await observe(services, platform, failed)
+    await run_jobs(services, jobs)
+    before = await trace.dump(services.redis, services.cipher, services.keys.prefix)
+    hits = trace.hits(before, ZOE)
+    assert "delays" in {_family(hit.key) for hit in hits}
+    zoe = DataSubject(ZOE.customer_id, ZOE.email, None, ZOE.order_ids)
+    exported = await export_subject(services, SHOP, zoe)
+    assert trace.uncovered(hits, ZOE, exported.document) == []
+    result = await erase_subject(services, SHOP, zoe)
+    assert result.counts["orders_at_risk"] == 1
+    assert trace.hits(await trace.dump(services.redis, services.cipher, services.keys.prefix), ZOE) == []

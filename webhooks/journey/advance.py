@@ -2,7 +2,9 @@
 what the journey had, create each new (order, stage) message marker once, and schedule its send.
 
 Every step is idempotent: the journey's rank only grows (one Lua script), a marker is created at most once, and
-a job id is derived from the marker, so duplicates, redeliveries and reorderings schedule nothing twice.
+a job id is derived from the marker, so duplicates, redeliveries and reorderings schedule nothing twice. This is
+also where delays are caught (webhooks.journey.delays): a failed shipment, whatever reported it, and each change of
+a shipped order's progress, which sets its stall check.
 """
 
 from __future__ import annotations
@@ -18,9 +20,7 @@ from plugin.email.records import (
     advance_journey_record,
     create_message,
     journey_ref,
-    load_journey,
-    load_message,
-    message_ref,
+    order_message_refs,
     set_journey_field_once,
     set_journey_fields,
 )
@@ -33,44 +33,20 @@ from plugin.services import Services
 from plugin.storage import as_optional_text
 from webhooks.handlers.delivered import project_order
 from webhooks.handlers.orders import order_key
+from webhooks.journey.delays import LATE_CHECK_JOB, flag_exception, settle, watch_progress
 from webhooks.journey.machine import Observed, observe, plan
+from webhooks.journey.scheduling import SEND_JOB, ensure_scheduled, schedule_stage, send_job
 from webhooks.journey.transit_samples import learn_from_order
 from webhooks.journey.window import expected_window
 
 log = logging.getLogger(__name__)
 
-SEND_JOB = "email.send"
-DELAY_CHECK_JOB = "journey.delay_check"
+DELAY_CHECK_JOB = LATE_CHECK_JOB
+# Scheduling moved to webhooks.journey.scheduling; these names stay importable from here for existing callers.
+__all__ = ["DELAY_CHECK_JOB", "SEND_JOB", "advance_order_journey", "ensure_scheduled", "schedule_stage", "send_job"]
 # A journey starts only for orders placed recently: installing the app must not email last month's customers.
 START_WINDOW = timedelta(days=3)
 LATE_GRACE = timedelta(days=1)  # after the promised window's last day, before the order counts as late
-
-
-def send_job(shop: ShopRef, ref: str, generation: int) -> Job:
-    return Job(SEND_JOB, shop, f"email:{shop.tag}:{ref}:{generation}", {"ref": ref})
-
-
-async def ensure_scheduled(services: Services, shop: ShopRef, ref: str) -> None:
-    """(Re)schedule a scheduled message's job: harmless when it exists, a repair when a crash lost it."""
-    record = await load_message(services, shop, ref)
-    if record is None or record.state != "scheduled":
-        return
-    delay = max(0.0, float(record.get("due", "0")) - time.time())
-    await schedule_job(
-        services.redis, services.keys, send_job(shop, ref, int(record.get("deferrals", "0"))), delay_seconds=delay
-    )
-
-
-async def schedule_stage(
-    services: Services, shop: ShopRef, order_id: str, stage: Stage, settings: JourneySettings, *, due: float
-) -> None:
-    if not settings.enabled(stage):
-        await create_message(services, shop, order_id, stage, state="skipped", due=due, reason="disabled")
-        return
-    ref, created = await create_message(services, shop, order_id, stage, state="scheduled", due=due)
-    if created:
-        log.info("message scheduled", extra={"shop": shop.tag, "message_ref": ref, "stage": stage.value})
-        await ensure_scheduled(services, shop, ref)
 
 
 async def _projection(services: Services, shop: ShopRef, order_id: str) -> dict[str, object] | None:
@@ -113,6 +89,7 @@ async def advance_order_journey(
         services, shop, order_id, rank=observed.rank, cancelled=observed.cancelled, customer_key=customer_key
     )
     if observed.cancelled:
+        await settle(services, shop, order_id)
         return
     settings = await load_journey_settings(services, shop)
     if previous < 0:
@@ -122,11 +99,13 @@ async def advance_order_journey(
             await learn_from_order(services, shop, order_id, state)
             return
     await _act(services, shop, order_id, state, previous, observed, settings, moment)
+    await watch_progress(services, shop, order_id, state, observed, moment)
     if observed.rank >= DELIVERED_RANK:
+        await settle(services, shop, order_id)
         await learn_from_order(services, shop, order_id, state)
     # A crash between creating a marker and scheduling its job is repaired by the next event of the order.
-    for stage in Stage:
-        await ensure_scheduled(services, shop, message_ref(services, shop, order_id, stage))
+    for ref in order_message_refs(services, shop, order_id):
+        await ensure_scheduled(services, shop, ref)
 
 
 async def _adopt_without_sending(
@@ -161,8 +140,7 @@ async def _act(
     if steps.send is not None:
         await schedule_stage(services, shop, order_id, steps.send, settings, due=now)
     if steps.delayed:
-        await set_journey_fields(services, shop, order_id, delivery_problem="failed")
-        await schedule_stage(services, shop, order_id, Stage.DELAYED, settings, due=now)
+        await flag_exception(services, shop, order_id, state, moment)
     if steps.follow_ups:
         delivered = (observed.delivered_at or moment).timestamp()
         await set_journey_fields(services, shop, order_id, delivered_at=f"{delivered:.3f}")
@@ -178,18 +156,6 @@ async def _act(
             settings,
             due=base + settings.recommendations_delay_days * 86400,
         )
-
-
-async def mark_late(services: Services, shop: ShopRef, order_id: str) -> None:
-    """The promised window has passed without delivery: apologise once (the delayed stage)."""
-    journey = await load_journey(services, shop, order_id)
-    if journey is None or journey.cancelled or journey.rank >= DELIVERED_RANK:
-        return
-    settings = await load_journey_settings(services, shop)
-    await set_journey_fields(
-        services, shop, order_id, delivery_problem=journey.fields.get("delivery_problem") or "late"
-    )
-    await schedule_stage(services, shop, order_id, Stage.DELAYED, settings, due=time.time())
 
 
 async def refresh_and_advance(services: Services, event: PlatformEvent) -> None:

@@ -18,10 +18,12 @@ from email.message import EmailMessage
 from html import escape
 from typing import Any
 
+from plugin.email.at_risk import add_subject
 from plugin.email.compose import (
     MessageLinks,
     build_email,
     content_for_order,
+    delay_notice_for,
     format_window,
     message_id,
     message_links,
@@ -43,7 +45,6 @@ from plugin.email.records import (
     claim_for_sending,
     increment_message,
     load_journey,
-    load_journey_by_ref,
     load_message,
     move_message,
     update_message,
@@ -60,7 +61,8 @@ from plugin.platform import Order, ShopFacts
 from plugin.privacy.subjects import DataSubject, known_subjects, resolve_subject
 from plugin.services import Services
 from plugin.shop_data import load_facts
-from webhooks.journey.advance import DELAY_CHECK_JOB, SEND_JOB, mark_late, send_job
+from webhooks.journey.delays import delay_job_handlers
+from webhooks.journey.scheduling import SEND_JOB, send_job
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +189,8 @@ async def send_stage_message(
     subject = await resolve_subject(services, shop, person)
     subjects = await known_subjects(services, shop, person) | {subject}
     await update_message(services, shop, ref, subject=subject, order_name=order.name)
+    if record.stage is Stage.DELAYED:  # a guest is known once their email is read: hold their marketing too
+        await add_subject(services, shop, record.order_id, subject)
     issues = await open_issues(services, shop, subjects)
     decision = await _decide(services, shop, record, order, order.email, subjects, issues, settings)
     await update_message(
@@ -276,6 +280,7 @@ def _render(
         delivery_window=_window(journey, locale) if record.stage is Stage.CONFIRMED else None,
         open_issue=open_issue,
         delivery_problem=journey.delivery_problem,
+        delay=delay_notice_for(record.fields, locale) if record.stage is Stage.DELAYED else None,
     )
     return render_message(content, settings.override(record.stage, locale))
 
@@ -368,12 +373,6 @@ def _html_paragraphs(text: str) -> str:
     return "".join(f"<p>{escape(part).replace(chr(10), '<br>')}</p>" for part in text.split("\n\n"))
 
 
-async def check_late(services: Services, shop: ShopRef, args: Mapping[str, Any]) -> None:
-    journey = await load_journey_by_ref(services, shop, str(args["journey"]))
-    if journey is not None:
-        await mark_late(services, shop, journey.order_id)
-
-
 def journey_job_handlers(mailer: Mailer) -> dict[str, JobHandler]:
     """The journey's jobs, bound to this worker's mailer (one SMTP connection reused across messages)."""
 
@@ -383,4 +382,4 @@ def journey_job_handlers(mailer: Mailer) -> dict[str, JobHandler]:
     async def alert(services: Services, shop: ShopRef, args: Mapping[str, Any]) -> None:
         await send_alert(services, shop, args, mailer=mailer)
 
-    return {SEND_JOB: send, ALERT_JOB: alert, DELAY_CHECK_JOB: check_late}
+    return {SEND_JOB: send, ALERT_JOB: alert, **delay_job_handlers()}

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from plugin.keys import ShopRef
 from plugin.services import Services
 from widgets.estimator import EstimateInputError, EstimateRequest, estimate, parse_estimate_request
+from widgets.estimator.delivery import ShippingCalendar
 from widgets.estimator.engine import CompiledSetup, Estimate, EstimateOption, compile_setup
 from widgets.shop_context import ShopUnavailable, StorefrontShop, load_storefront_shop
 
@@ -21,6 +22,11 @@ class Promise:
     zone_id: str | None  # the shipping zone the destination fell in
     method: str | None  # the shop's method as the storefront names it; None: the envelope of every method
     source: str | None  # where the transit time came from: merchant, learned or default
+    ship_date: date | None = None  # the day the estimate expected the parcel to leave
+
+    def transit_days(self, calendar: ShippingCalendar) -> int | None:
+        """The window's upper bound in business days of transit (after the ship date)."""
+        return None if self.ship_date is None else calendar.business_days_between(self.ship_date, self.latest)
 
 
 def _destination(state: Mapping[str, object], storefront: StorefrontShop) -> dict[str, str | None]:
@@ -68,11 +74,14 @@ def promise_for(found: Estimate, method: str | None) -> Promise | None:
         return None
     chosen = _chosen(tuple(dated), method)
     if chosen is not None and chosen.earliest is not None and chosen.latest is not None:
-        return Promise(chosen.earliest, chosen.latest, found.zone_id, chosen.name, chosen.transit_source)
+        return Promise(
+            chosen.earliest, chosen.latest, found.zone_id, chosen.name, chosen.transit_source, found.ship_date
+        )
     earliest = min(o.earliest for o in dated if o.earliest is not None)
     latest = max(o.latest for o in dated if o.latest is not None)
     sources = {o.transit_source for o in dated}
-    return Promise(earliest, latest, found.zone_id, None, sources.pop() if len(sources) == 1 else None)
+    source = sources.pop() if len(sources) == 1 else None
+    return Promise(earliest, latest, found.zone_id, None, source, found.ship_date)
 
 
 async def compiled_shop(services: Services, shop: ShopRef) -> tuple[StorefrontShop, CompiledSetup] | None:

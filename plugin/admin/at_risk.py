@@ -1,0 +1,87 @@
+"""The admin's "at risk" page: orders caught running late (no tracking update for longer than the transit time, a
+carrier exception, the promised window passed), each with its cause, since when, the promised window next to the
+new expectation told to the customer, and whether that apology went."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from plugin.admin.message_log import CAUSE_LABELS, describe, order_names
+from plugin.admin.web import AdminCall, admin_endpoint, fragment
+from plugin.email.at_risk import AtRisk, at_risk_orders
+from plugin.email.records import delay_ref, load_message
+from plugin.keys import ShopRef
+from plugin.openapi import documented
+from plugin.services import Services
+
+SECURITY = ["shopifySessionToken"]
+SHOWN = 200
+
+
+@dataclass(frozen=True)
+class AtRiskRow:
+    order_id: str
+    order_name: str
+    cause: str  # in words
+    cause_code: str
+    since: str  # ISO time
+    promised: str  # "5 Nov – 9 Nov 2026", or "–"
+    expected: str
+    apology: str  # "Sent", "Scheduled", "Not sent", ...
+    apology_tone: str
+    apology_detail: str
+
+
+def _days(value: str | None) -> str:
+    if not value:
+        return "–"
+    first, _, last = value.partition("/")
+    try:
+        start, end = date.fromisoformat(first), date.fromisoformat(last or first)
+    except ValueError:
+        return value
+    return start.isoformat() if start == end else f"{start.isoformat()} – {end.isoformat()}"
+
+
+async def at_risk_rows(services: Services, shop: ShopRef) -> list[AtRiskRow]:
+    entries: list[AtRisk] = (await at_risk_orders(services, shop))[:SHOWN]
+    names = await order_names(services, shop, sorted({entry.order_id for entry in entries}))
+    rows = []
+    for entry in entries:
+        record = await load_message(services, shop, delay_ref(services, shop, entry.order_id, entry.cause))
+        line = describe(record) if record is not None else None
+        rows.append(
+            AtRiskRow(
+                order_id=entry.order_id,
+                order_name=names[entry.order_id],
+                cause=CAUSE_LABELS[entry.cause],
+                cause_code=entry.cause.value,
+                since=entry.since,
+                promised=_days(entry.promised),
+                expected=_days(entry.expected),
+                apology=line.outcome if line else "Not sent",
+                apology_tone=line.tone if line else "warn",
+                apology_detail=line.detail if line else "No apology was recorded for this order.",
+            )
+        )
+    return rows
+
+
+@admin_endpoint
+@documented(
+    "Orders at risk (HTML fragment): each late order's cause, since when, promised window and new expectation, "
+    "and whether the apology went",
+    {200: "HTML", 401: "not signed in"},
+    tag="admin",
+    security=SECURITY,
+)
+async def at_risk_fragment(call: AdminCall) -> Response:
+    return fragment("admin/at_risk.html", rows=await at_risk_rows(call.services, call.shop))
+
+
+def at_risk_routes() -> list[BaseRoute]:
+    return [Route("/fragments/at_risk", at_risk_fragment, methods=["GET"])]
