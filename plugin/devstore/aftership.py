@@ -73,7 +73,7 @@ class AfterShipEmulator:
         return self.accounts.get(request.headers.get("as-api-key", ""))
 
     def _refusal(self, request: Request) -> Response | None:
-        self.calls.append((request.method, request.url.path))
+        self.calls.append((request.method, request.url.path.removeprefix(request.scope.get("root_path", ""))))
         if self._fail_next > 0:
             self._fail_next -= 1
             return _answer(self._fail_status, self._fail_status, "Something went wrong on AfterShip's end.")

@@ -5,6 +5,7 @@ the order through the journey, with emails on a real SMTP server and the checkpo
 from __future__ import annotations
 
 import copy
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,14 +22,19 @@ from plugin.email.records import order_messages
 from plugin.email.transport import SmtpMailer
 from plugin.jobs import failed_jobs
 from plugin.keys import ShopRef
+from plugin.privacy.erasure import erase_subject
+from plugin.privacy.subjects import DataSubject
 from plugin.services import Services
 from plugin.shopify.sync import sync_shop_facts
+from plugin.storage import as_optional_text
 from plugin.tracking.model import CarrierStage
+from plugin.tracking.privacy import TrackingCheckpointStore
 from plugin.tracking.store import load_parcel, order_checkpoints
 from plugin.tracking.webhook_url import webhook_url
 from tests.conftest import AppClientFactory
 from tests.journey.conftest import drain_events, run_jobs
 from tests.smtp import Inbox
+from webhooks.handlers.orders import order_key
 from webhooks.stream import StreamKeys
 
 pytestmark = pytest.mark.anyio
@@ -190,6 +196,18 @@ async def test_a_carrier_exception_starts_the_delayed_stage(
     assert states.get("delayed") in ("scheduled", "sent")
     (shipment,) = await order_checkpoints(services, shop, ORDER_ID)
     assert shipment.stage is CarrierStage.EXCEPTION
+
+    # The customer's data request finds the scans; their erasure removes them with the tracking number's link.
+    state = json.loads(
+        str(as_optional_text(await services.redis.hget(order_key(services.keys, shop, ORDER_ID), "state")))
+    )
+    person = DataSubject(customer_id=str(state["customer_id"]))
+    (exported,) = await TrackingCheckpointStore().export(services, shop, person)
+    assert exported["order_id"] == ORDER_ID and exported["checkpoints"][0]["stage"] == "exception"
+    erased = await erase_subject(services, shop, person)
+    assert erased.counts["tracking"] == 2  # the order's checkpoints and its parcel record
+    assert await order_checkpoints(services, shop, ORDER_ID) == []
+    assert await load_parcel(services, shop, TRACKING_NUMBER) is None
 
 
 async def test_tracker_creation_is_retried_on_5xx_and_done_once(
