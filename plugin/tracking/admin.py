@@ -26,22 +26,22 @@ from plugin.tracking.webhook_url import webhook_url
 SECURITY = ["shopifySessionToken"]
 MAX_SECRET = 200
 # Keys and secrets are printable ASCII without blanks: a pasted value with a line break or space is a paste error.
-_CREDENTIAL = re.compile(r"^[\x21-\x7e]+$")
+_CREDENTIAL = re.compile(r"^[!-~]+$")
 CONNECTION_SCHEMA = {
     "type": "object",
     "properties": {
-        "api_key": {"type": "string", "minLength": 8, "maxLength": MAX_SECRET},
-        "webhook_secret": {"type": "string", "minLength": 8, "maxLength": MAX_SECRET},
+        "api_key": {"type": "string", "minLength": 8, "maxLength": MAX_SECRET, "pattern": "^[!-~]+$"},
+        "webhook_secret": {"type": "string", "minLength": 8, "maxLength": MAX_SECRET, "pattern": "^[!-~]+$"},
     },
     "required": ["api_key", "webhook_secret"],
+    "additionalProperties": False,
 }
 
 
 def _credential(data: dict[str, Any], name: str, label: str) -> str:
     value = data.get(name)
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str) or not value:
         raise ValueError(f"enter the {label}")
-    value = value.strip()
     if len(value) < 8 or len(value) > MAX_SECRET or not _CREDENTIAL.match(value):
         raise ValueError(f"the {label} must be 8 to {MAX_SECRET} characters without spaces")
     return value
@@ -77,6 +77,9 @@ async def tracking_fragment(call: AdminCall) -> Response:
 )
 async def save_connection(call: AdminCall) -> Response:
     data = await json_body(call.request)
+    unknown = sorted(set(data) - {"api_key", "webhook_secret"})
+    if unknown:
+        return error(400, f"unknown field {unknown[0]!r}", field=unknown[0])
     try:
         credentials = Credentials(
             api_key=_credential(data, "api_key", "API key"),
