@@ -12,6 +12,7 @@ import json
 import secrets
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -20,13 +21,11 @@ import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
+from plugin.json_body import JsonBodyError, parse_json_object
 from plugin.tracking.aftership import SIGNATURE_HEADER, UPDATE_EVENT, sign
-
-DEV_API_KEY = "dev-aftership-api-key"
-DEV_WEBHOOK_SECRET = "dev-aftership-webhook-secret"
 
 
 @dataclass
@@ -177,8 +176,39 @@ class AfterShipEmulator:
         return await http.post(url or self.accounts[api_key].webhook_url, content=body, headers=headers)
 
 
-def create_aftership_emulator(*, dev_account: bool = False) -> AfterShipEmulator:
-    emulator = AfterShipEmulator()
-    if dev_account:
-        emulator.add_account(DEV_API_KEY, DEV_WEBHOOK_SECRET)
-    return emulator
+def create_aftership_emulator() -> AfterShipEmulator:
+    """An emulator with no accounts yet (tests and `upfront dev` add the merchants' accounts)."""
+    return AfterShipEmulator()
+
+
+CHECKPOINT_PATH = "/devstore/aftership-checkpoint"
+TAGS = ("InfoReceived", "InTransit", "OutForDelivery", "AvailableForPickup", "Delivered", "AttemptFail", "Exception")
+
+
+def checkpoint_routes(emulator: AfterShipEmulator, http: Callable[[Request], httpx.AsyncClient]) -> list[BaseRoute]:
+    """`POST /devstore/aftership-checkpoint {"tracking_number", "tag", "message"?}` (only `upfront dev`): the carrier
+    scans a parcel the app asked AfterShip to follow, and the signed webhook goes to that account's address."""
+
+    async def checkpoint(request: Request) -> Response:
+        try:
+            body = parse_json_object(await request.body(), max_bytes=4096)
+        except JsonBodyError as exc:
+            return JSONResponse({"error": exc.reason}, status_code=exc.status)
+        number, tag = body.get("tracking_number"), body.get("tag")
+        if tag not in TAGS:
+            return JSONResponse({"error": f"tag must be one of {', '.join(TAGS)}"}, status_code=400)
+        account = next(
+            (a for a in emulator.accounts.values() if isinstance(number, str) and number in a.trackings), None
+        )
+        if account is None or not account.webhook_url:
+            return JSONResponse({"error": "no AfterShip account follows that tracking number yet"}, status_code=404)
+        message = body.get("message") if isinstance(body.get("message"), str) else ""
+        try:
+            answer = await emulator.send_checkpoint(
+                http(request), account.api_key, str(number), str(tag), message=message
+            )
+        except httpx.TransportError as exc:
+            return JSONResponse({"error": f"could not reach the app ({type(exc).__name__})"}, status_code=502)
+        return JSONResponse({"webhook": account.webhook_url, "status": answer.status_code, "answer": answer.text[:200]})
+
+    return [Route(CHECKPOINT_PATH, checkpoint, methods=["POST"])]
