@@ -96,7 +96,7 @@ class AfterShipEmulator:
         if not isinstance(number, str) or not 4 <= len(number) <= 100:
             return _answer(400, 4005, "The value of `tracking_number` is invalid.")
         if number in account.trackings:
-            return _answer(400, 4003, "Tracking already exists.", {"tracking": account.trackings[number]})
+            return _answer(400, 4003, "Tracking already exists.")
         now = datetime.now(UTC).isoformat()
         tracking = {
             "id": uuid.uuid4().hex,

@@ -8,9 +8,10 @@ import httpx
 import pytest
 
 from plugin.devstore.aftership import create_aftership_emulator
+from plugin.errors import PermanentError, PlatformError, RetryableError, ThrottledError
 from plugin.platform import WebhookRejected
 from plugin.tracking.aftership import AfterShipTracking, sign
-from plugin.tracking.model import SHIPMENT_STATUS, CarrierStage
+from plugin.tracking.model import SHIPMENT_STATUS, CarrierStage, Credentials, TrackerRequest
 
 SECRET = "merchant-webhook-secret"
 
@@ -71,3 +72,38 @@ def test_signed_but_malformed_bodies_get_400(body: bytes, status: int) -> None:
     with pytest.raises(WebhookRejected) as refused:
         _adapter().verify_webhook(SECRET, {"aftership-hmac-sha256": sign(SECRET, body)}, body)
     assert refused.value.status == status
+
+
+@pytest.mark.anyio
+async def test_a_number_aftership_follows_already_counts_as_followed() -> None:
+    emulator = create_aftership_emulator()
+    account = emulator.add_account()
+    credentials = Credentials(account.api_key, account.webhook_secret)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=emulator)) as http:
+        adapter = AfterShipTracking(http, "http://aftership.test")
+        first = await adapter.create_tracker(credentials, TrackerRequest("1Z999AA10123456784", "1001", "#1001"))
+        again = await adapter.create_tracker(credentials, TrackerRequest("1Z999AA10123456784", "1001", "#1001"))
+    assert first.id == account.trackings["1Z999AA10123456784"]["id"]
+    assert again.tracking_number == "1Z999AA10123456784" and emulator.create_calls == 2
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("status", "error", "retryable"),
+    [
+        (500, RetryableError, True),
+        (503, RetryableError, True),
+        (429, ThrottledError, True),
+        (400, PermanentError, False),
+    ],
+    ids=["500", "503", "429", "400"],
+)
+async def test_failures_are_classified_for_the_job_system(status: int, error: type[Exception], retryable: bool) -> None:
+    emulator = create_aftership_emulator()
+    account = emulator.add_account()
+    emulator.fail_next(1, status=status)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=emulator)) as http:
+        adapter = AfterShipTracking(http, "http://aftership.test")
+        with pytest.raises(error) as failed:
+            await adapter.create_tracker(Credentials(account.api_key, "s"), TrackerRequest("1Z999AA10123456784", "1"))
+    assert isinstance(failed.value, PlatformError) and failed.value.retryable is retryable

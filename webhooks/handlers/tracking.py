@@ -77,6 +77,8 @@ async def create_tracker(services: Services, shop: ShopRef, args: Mapping[str, A
     """The job: ask the provider to follow one tracking number. Provider 5xx, timeouts and throttling raise a
     retryable error (the job system retries with backoff); a number already followed is done."""
     number = str(args["tracking_number"])
+    if not await services.shops.is_active(shop):
+        return  # uninstalled meanwhile: nothing more is asked on the shop's behalf
     credentials = await load_credentials(services, shop)
     parcel = await load_parcel(services, shop, number)
     if credentials is None or parcel is None or parcel.tracker_id:
