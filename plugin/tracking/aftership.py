@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from plugin.errors import AuthError, PermanentError, PlatformError, RetryableError, ThrottledError
+from plugin.json_body import JsonBodyError, parse_json_object
 from plugin.platform import WebhookRejected
 from plugin.tracking.model import CarrierStage, Checkpoint, Credentials, Tracker, TrackerRequest, TrackingUpdate
 from plugin.tracking.provider import Delivery
@@ -29,6 +30,7 @@ DEFAULT_ORIGIN = "https://api.aftership.com"
 SIGNATURE_HEADER = "aftership-hmac-sha256"
 UPDATE_EVENT = "tracking_update"
 ALREADY_EXISTS = 4003
+MAX_BODY = 256 * 1024  # the app's request limit outside /webhooks/ (plugin.middleware.body_limit)
 MAX_CHECKPOINTS = 100  # a parcel's scans; more than this is a carrier loop, not information
 
 TAG_STAGES: dict[str, CarrierStage] = {
@@ -173,11 +175,9 @@ class AfterShipTracking:
         if not hmac.compare_digest(sign(secret, body).encode(), given.strip().encode()):
             raise WebhookRejected(401, "invalid aftership-hmac-sha256 signature")
         try:
-            document = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            raise WebhookRejected(400, "body is not JSON") from None
-        if not isinstance(document, dict):
-            raise WebhookRejected(400, "body is not a JSON object")
+            document = parse_json_object(body, max_bytes=MAX_BODY)
+        except JsonBodyError as exc:
+            raise WebhookRejected(exc.status, exc.reason) from None
         event_id = document.get("event_id")
         if not isinstance(event_id, str) or not event_id or len(event_id) > 100:
             raise WebhookRejected(400, "event_id missing")
