@@ -1,5 +1,6 @@
-"""Tracking fixtures: the Shopify and AfterShip emulators behind one httpx transport (the app's outbound client),
-an installed Shopify demo shop whose AfterShip account is connected, and the real SMTP server on loopback."""
+"""Tracking fixtures: the Shopify, BigCommerce and AfterShip emulators behind one httpx transport (the app's
+outbound client), an installed Shopify demo shop whose AfterShip account is connected, and the
+real SMTP server on loopback."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from starlette.routing import Mount
 
 from plugin.app import build_services
 from plugin.devstore.aftership import Account, AfterShipEmulator, create_aftership_emulator
+from plugin.devstore.bigcommerce import BigCommerceEmulator, create_bigcommerce_emulator
 from plugin.devstore.shopify import DEMO_SHOP, ShopifyEmulator, create_shopify_emulator
 from plugin.keys import ShopRef
 from plugin.services import Services
@@ -20,7 +22,7 @@ from plugin.settings import Settings
 from plugin.shopify.adapter import shopify_platform
 from plugin.tracking.connection import connect
 from plugin.tracking.model import Credentials
-from tests.conftest import APP_URL, SHOPIFY_API_KEY, SHOPIFY_SECRET
+from tests.conftest import APP_URL, BIGCOMMERCE_CLIENT_ID, BIGCOMMERCE_SECRET, SHOPIFY_API_KEY, SHOPIFY_SECRET
 from tests.smtp import Inbox, inbox, smtp_server, smtp_url
 
 __all__ = ["Inbox", "inbox", "smtp_server", "smtp_url"]
@@ -30,7 +32,10 @@ SHOP = ShopRef("shopify", DEMO_SHOP)
 
 @pytest.fixture
 def test_env(test_env: dict[str, str], smtp_url: str) -> dict[str, str]:
+    api_origin, login_origin = BigCommerceEmulator.origins(DEVSTORE + "/bigcommerce")
     test_env.update(
+        UPFRONT_BIGCOMMERCE_API_ORIGIN=api_origin,
+        UPFRONT_BIGCOMMERCE_LOGIN_ORIGIN=login_origin,
         UPFRONT_SHOPIFY_ORIGIN=DEVSTORE + "/shopify/{shop}",
         UPFRONT_AFTERSHIP_API_ORIGIN=DEVSTORE + "/aftership",
         UPFRONT_SMTP_URL=smtp_url,
@@ -45,6 +50,11 @@ def shopify() -> ShopifyEmulator:
 
 
 @pytest.fixture
+def bigcommerce() -> BigCommerceEmulator:
+    return create_bigcommerce_emulator(BIGCOMMERCE_CLIENT_ID, BIGCOMMERCE_SECRET, APP_URL)
+
+
+@pytest.fixture
 def aftership() -> AfterShipEmulator:
     return create_aftership_emulator()
 
@@ -56,8 +66,15 @@ def account(aftership: AfterShipEmulator) -> Account:
 
 
 @pytest.fixture
-async def devstore_http(shopify: ShopifyEmulator, aftership: AfterShipEmulator) -> AsyncIterator[httpx.AsyncClient]:
-    both = Starlette(routes=[Mount("/shopify", app=shopify), Mount("/aftership", app=aftership)])
+async def devstore_http(
+    shopify: ShopifyEmulator, bigcommerce: BigCommerceEmulator, aftership: AfterShipEmulator
+) -> AsyncIterator[httpx.AsyncClient]:
+    emulators = [
+        Mount("/shopify", app=shopify),
+        Mount("/bigcommerce", app=bigcommerce),
+        Mount("/aftership", app=aftership),
+    ]
+    both = Starlette(routes=emulators)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=both), base_url=DEVSTORE) as client:
         yield client
 
