@@ -47,16 +47,19 @@ from plugin.shopify.proxy import proxy_context, proxy_mount, proxy_routes
 from plugin.shopify.routes import shopify_routes
 from plugin.shops import ShopRegistry
 from plugin.storage import RedisStore, open_redis
+from plugin.tracking.webhook_url import PATH as AFTERSHIP_WEBHOOK_PATH
 from webhooks import stats as queue_stats
 from webhooks.handlers.lifecycle import app_uninstalled
 from webhooks.handlers.privacy import customer_data_request, customer_erasure, shop_redact
 from webhooks.handlers.shop import shop_updated
+from webhooks.handlers.tracking import follow_shipments, tracking_job_handlers, tracking_updated
 from webhooks.journey.advance import refresh_and_advance
 from webhooks.journey.send import journey_job_handlers
 from webhooks.ownership import owned_orders_only
 from webhooks.receive import webhook_endpoint
 from webhooks.reconcile import RESYNC_JOB, reconcile_shop
-from webhooks.registry import EventRegistry, handled_event_types
+from webhooks.registry import EventHandler, EventRegistry, handled_event_types
+from webhooks.tracking_receive import aftership_webhook
 from widgets.estimator.learning import learning_job_handlers
 from widgets.help.forward import help_job_handlers
 from widgets.routes import CORS_PREFIX, hot_storefront_routes, proxy_widget_routes, widget_routes
@@ -99,6 +102,7 @@ def build_routes() -> list[BaseRoute]:
         *widget_routes(),
         *email_routes(),
         proxy_mount([*proxy_routes, *proxy_widget_routes(lambda request: proxy_context(request).shop)]),
+        Route(AFTERSHIP_WEBHOOK_PATH, aftership_webhook, methods=["POST"]),
     ]
 
 
@@ -113,6 +117,7 @@ def build_job_handlers(mailer: Mailer | None = None) -> dict[str, JobHandler]:
         **bigcommerce_jobs.job_handlers(erase_shop=redact_shop),
         **shopify_sync.JOB_HANDLERS,
         **learning_job_handlers(),
+        **tracking_job_handlers(),
     }
     handlers[RESYNC_JOB] = partial(_resync_shop, handlers)
     return handlers
@@ -131,7 +136,7 @@ async def _resync_shop(
 
 def build_event_handlers() -> EventRegistry:
     """Internal event type -> handler. Adapters subscribe only to platform topics that map to these."""
-    return {
+    registry: dict[str, EventHandler] = {
         # Order events act only on orders the platform confirms are the shop's (webhooks.ownership).
         **dict.fromkeys(ORDER_EVENTS, owned_orders_only(refresh_and_advance)),
         events.ORDER_CREATED: owned_orders_only(with_order_conversions(refresh_and_advance)),  # per holdout variant
@@ -142,6 +147,12 @@ def build_event_handlers() -> EventRegistry:
         events.CUSTOMER_DELETED: customer_erasure,
         events.SHOP_REDACT: shop_redact,
     }
+    # Connected shops follow each new tracking number; the provider's updates then advance the journey.
+    registry = {
+        kind: follow_shipments(handler) if kind in ORDER_EVENTS else handler for kind, handler in registry.items()
+    }
+    registry[events.TRACKING_UPDATED] = tracking_updated
+    return registry
 
 
 def handled_events() -> frozenset[str]:

@@ -25,6 +25,8 @@ CUSTOMER_DATA_REQUEST = "customer.data_request"
 CUSTOMER_REDACT = "customer.redact"
 CUSTOMER_DELETED = "customer.deleted"
 SHOP_REDACT = "shop.redact"
+# Not a platform topic: a tracking provider's carrier update (plugin.tracking), queued like the platforms' events.
+TRACKING_UPDATED = "tracking.updated"
 
 EVENT_TYPES = frozenset(
     {
@@ -43,6 +45,7 @@ EVENT_TYPES = frozenset(
         CUSTOMER_REDACT,
         CUSTOMER_DELETED,
         SHOP_REDACT,
+        TRACKING_UPDATED,
     }
 )
 

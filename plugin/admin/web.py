@@ -39,6 +39,7 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("privacy", "Privacy"),
     ("health", "Webhooks"),
     ("at_risk", "At-risk orders"),
+    ("tracking", "Carrier tracking"),
 )
 
 

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 from starlette.routing import BaseRoute, Mount
 
 from plugin.admin.dev import DevAdmin
 from plugin.devstore.admin_entry import admin_entry_routes, bigcommerce_admin_path, dev_admin, shopify_admin_path
+from plugin.devstore.aftership import AfterShipEmulator, checkpoint_routes, create_aftership_emulator
 from plugin.devstore.bigcommerce import DEMO_STORE_HASH, BigCommerceEmulator, create_bigcommerce_emulator
 from plugin.devstore.deliveries import trigger_routes
 from plugin.devstore.shopify import DEMO_SHOP, ShopifyEmulator, create_shopify_emulator
 from plugin.devstore.storefront import PRODUCTS, seed_demo_journey, seed_demo_shop, storefront_routes
 from plugin.keys import ShopRef
 from plugin.services import Services
+from plugin.services import services as request_services
 from plugin.shopify.adapter import shopify_platform
 from plugin.shopify.sync import schedule_post_install
 from plugin.shops import StoredToken
+from plugin.tracking.connection import connect as connect_tracking
+from plugin.tracking.model import Credentials
+from plugin.tracking.webhook_url import webhook_url
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +31,7 @@ SHOPIFY_MOUNT = "/devstore/shopify"
 BIGCOMMERCE_MOUNT = "/devstore/bigcommerce"
 STOREFRONT_MOUNT = "/devstore"
 BIGCOMMERCE_STOREFRONT_MOUNT = BIGCOMMERCE_MOUNT + "/storefront"
+AFTERSHIP_MOUNT = "/devstore/aftership"
 
 
 def devstore_environment(base_url: str) -> dict[str, str]:
@@ -35,6 +41,7 @@ def devstore_environment(base_url: str) -> dict[str, str]:
         "UPFRONT_SHOPIFY_ORIGIN": base_url + SHOPIFY_MOUNT + "/{shop}",
         "UPFRONT_BIGCOMMERCE_API_ORIGIN": api_origin,
         "UPFRONT_BIGCOMMERCE_LOGIN_ORIGIN": login_origin,
+        "UPFRONT_AFTERSHIP_API_ORIGIN": base_url + AFTERSHIP_MOUNT,
     }
 
 
@@ -42,6 +49,7 @@ def devstore_environment(base_url: str) -> dict[str, str]:
 class DevStore:
     shopify: ShopifyEmulator
     bigcommerce: BigCommerceEmulator
+    aftership: AfterShipEmulator = field(default_factory=create_aftership_emulator)
 
     @classmethod
     def create(cls, services: Services) -> DevStore:
@@ -71,6 +79,8 @@ class DevStore:
         return [
             *admin_entry_routes(self.shopify, self.bigcommerce),
             *trigger_routes(self.shopify, self.bigcommerce),
+            *checkpoint_routes(self.aftership, lambda request: request_services(request).http),
+            Mount(AFTERSHIP_MOUNT, app=self.aftership),
             Mount(SHOPIFY_MOUNT, app=self.shopify),
             Mount(BIGCOMMERCE_STOREFRONT_MOUNT, routes=bigcommerce_store),
             Mount(BIGCOMMERCE_MOUNT, app=self.bigcommerce),
@@ -96,6 +106,15 @@ class DevStore:
         """(storefront, admin) of the BigCommerce demo store, the other platform's demo shop."""
         return base_url + BIGCOMMERCE_STOREFRONT_MOUNT + "/", base_url + bigcommerce_admin_path(DEMO_STORE_HASH)
 
+    async def connect_demo_tracking(self, services: Services, shop: ShopRef) -> None:
+        """Each demo shop has its own account at the AfterShip stand-in, connected as the admin's form would (the
+        merchant can disconnect it there to see stages come from the platform alone)."""
+        account = self.aftership.add_account(
+            f"dev-aftership-key-{shop.platform}", f"dev-aftership-secret-{shop.platform}"
+        )
+        account.webhook_url = webhook_url(services, shop)
+        await connect_tracking(services, shop, Credentials(account.api_key, account.webhook_secret))
+
     async def install_demo_shops(self, services: Services, http: httpx.AsyncClient) -> list[str]:
         """Install both demo shops the way the platforms do it, over HTTP against the running app."""
         done: list[str] = []
@@ -120,4 +139,5 @@ class DevStore:
         await seed_demo_shop(services, DEMO_SHOP)
         for demo in (shop, ShopRef("bigcommerce", DEMO_STORE_HASH)):
             await seed_demo_journey(services, demo)
+            await self.connect_demo_tracking(services, demo)
         return done

@@ -17,6 +17,7 @@ from plugin.privacy.order_projection import OrderProjectionStore
 from plugin.privacy.pipeline import EventPipelineStore
 from plugin.privacy.subjects import DataSubject, SubjectIndexStore
 from plugin.services import Services
+from plugin.tracking.privacy import TrackingCheckpointStore
 from widgets.help.privacy import HelpRequestStore
 
 
@@ -34,6 +35,7 @@ def personal_data_stores() -> list[PersonalDataStore]:
     # Order matters for erasure: stores find a person's subject keys through the subject index, so it goes last.
     return [
         ConsentLedgerStore(),
+        TrackingCheckpointStore(),  # before the orders: it finds the customer's orders there
         OrderProjectionStore(),
         ExportsStore(),
         EventPipelineStore(),

@@ -31,6 +31,8 @@ from plugin.services import Services
 from plugin.settings import Settings
 from plugin.shop_data import load_facts, save_facts
 from plugin.storage import as_text
+from plugin.tracking.connection import connect as connect_tracking
+from plugin.tracking.model import Credentials
 from tests.admin.conftest import SHOP_A, SHOP_B, STORE_C, AdminClients
 from tests.admin.support import (
     seed_answers,
@@ -49,6 +51,8 @@ pytestmark = pytest.mark.anyio
 BRAVO_EMAIL = "person@bravo-customers.example"
 # Strings only shop B's stored data contains; an attacker's request never sends them.
 SECRETS = (
+    "BRAVO-AFTERSHIP-KEY",
+    "bravo-tracking-webhook-secret",
     "Bravo Secret Store",
     "BRAVO-HEADING",
     "BRAVO-HOURS",
@@ -72,6 +76,7 @@ class Victim:
 
 async def fill_victim(services: Services) -> Victim:
     shop = SHOP_B
+    await connect_tracking(services, shop, Credentials("BRAVO-AFTERSHIP-KEY-9876", "bravo-tracking-webhook-secret"))
     facts = await load_facts(services.redis, services.keys, shop)
     assert facts is not None
     await save_facts(
@@ -142,6 +147,16 @@ CASES: dict[tuple[str, str], Attack] = {
     ("GET", "/admin/api/fragments/home"): lambda v: [{"params": {"shop": v.shop.id}}],
     ("GET", "/admin/api/fragments/health"): lambda v: [{"params": {"shop": v.shop.id}}],
     ("GET", "/admin/api/fragments/at_risk"): lambda v: [{"params": {"shop": v.shop.id}}],
+    ("GET", "/admin/api/fragments/tracking"): lambda v: [{"params": {"shop": v.shop.id}}],
+    ("PUT", "/admin/api/tracking/connection"): lambda v: [
+        {"json": _with_shop(v, api_key="attacker-key-1234", webhook_secret="attacker-secret-1")},
+        {
+            "json": {"api_key": "attacker-key-1234", "webhook_secret": "attacker-secret-1"},
+            "params": {"shop": v.shop.id},
+        },
+    ],
+    ("DELETE", "/admin/api/tracking/connection"): lambda v: [{"params": {"shop": v.shop.id}}, {"json": _with_shop(v)}],
+    ("POST", "/admin/api/tracking/test"): lambda v: [{"params": {"shop": v.shop.id}}, {"json": _with_shop(v)}],
     ("POST", "/admin/api/queue/replay"): lambda v: [
         {"json": {"id": v.dead_letter_id}},
         {"json": {"ids": [v.dead_letter_id]}},

@@ -71,6 +71,7 @@ async def test_a_data_request_leaves_a_sealed_expiring_export_for_the_merchant(
         "orders": 2,
         "orders_at_risk": 0,
         "subject_index": 1,
+        "tracking": 0,
     }
     # Identifiers are random or keyed hashes (the stream id is a timestamp): digits like "1199" may occur in them
     # by chance, so they are checked for what they are and the rest for personal data.

@@ -23,6 +23,10 @@ from plugin.devstore.bigcommerce import DEMO_STORE_HASH
 from plugin.middleware.body_limit import LARGE_LIMIT
 from plugin.services import Services
 from plugin.storage import as_text
+from plugin.tracking.aftership import sign as aftership_sign
+from plugin.tracking.connection import connect as connect_tracking
+from plugin.tracking.model import Credentials
+from plugin.tracking.webhook_url import webhook_token
 from tests.admin.conftest import SHOP_A, AdminClients, admin, devstore_http, services, stores, test_env
 from tests.conftest import BIGCOMMERCE_SECRET, SHOPIFY_SECRET
 from widgets.help.requests import HelpRequestInput, store_request
@@ -30,6 +34,7 @@ from widgets.help.requests import HelpRequestInput, store_request
 __all__ = ["admin", "devstore_http", "services", "stores", "test_env"]  # fixtures used here
 pytestmark = [pytest.mark.anyio, pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")]
 
+TRACKING_SECRET = "shop-a-aftership-webhook-secret"
 HOSTILE: dict[str, bytes] = {
     "nested arrays 10000 deep": b"[" * 10_000 + b"]" * 10_000,
     "nested objects 10000 deep": b'{"a":' * 10_000 + b"1" + b"}" * 10_000,
@@ -88,6 +93,8 @@ def signed_in(admin: AdminClients, path: str, body: bytes) -> tuple[dict[str, st
         return shopify_delivery(body), ""
     if path == "/webhooks/bigcommerce":
         return bigcommerce_delivery(body), ""
+    if path == "/tracking/aftership/{token}":
+        return {"aftership-hmac-sha256": aftership_sign(TRACKING_SECRET, body)}, ""
     if path.startswith("/proxy/"):
         return {}, "?" + admin.emulators.shopify.proxy_query(SHOP_A.id)
     return admin.shopify(SHOP_A), ""
@@ -109,12 +116,14 @@ async def test_every_body_route_refuses_hostile_json_and_writes_nothing(admin: A
     json_routes = {path for _, path, content in routes if content and "application/json" in content["content"]}
     assert len(json_routes) >= 15, routes
     body = HOSTILE[hostile]
+    await connect_tracking(services, SHOP_A, Credentials("shop-a-aftership-key", TRACKING_SECRET))
     before = await redis_state(services)
     reached: list[str] = []
     for method, template, _ in [route for route in routes if route[2]]:
         bigcommerce_only = template.endswith("/cart-variant")
         platform, shop = ("bigcommerce", DEMO_STORE_HASH) if bigcommerce_only else ("shopify", SHOP_A.id)
         url = template.replace("{platform}", platform).replace("{shop}", shop).replace("{request_id}", help_request.id)
+        url = url.replace("{token}", webhook_token(services, SHOP_A))
         for authenticated in (False, True):
             headers, query = signed_in(admin, template, body) if authenticated else ({}, "")
             answer = await client.request(

@@ -87,7 +87,7 @@ def merge_shipment(state: dict[str, Any], change: ShipmentChange) -> dict[str, A
     }
 
 
-async def _merge_into_stored(services: Services, shop: ShopRef, change: ShipmentChange) -> bool:
+async def merge_into_stored(services: Services, shop: ShopRef, change: ShipmentChange) -> bool:
     """Apply `change` to the stored order; False when there is nothing to apply it to (fetch instead)."""
     key = order_key(services.keys, shop, change.order_id)
     for _ in range(MERGE_ATTEMPTS):
@@ -130,7 +130,7 @@ async def project_order(services: Services, event: PlatformEvent) -> Order | Non
             log.info("older order state ignored", extra={"shop": event.shop.tag, "order": delivered.id})
         return delivered
     if isinstance(delivered, ShipmentChange) and delivered.order_id == event.order_id:
-        if await _merge_into_stored(services, event.shop, delivered):
+        if await merge_into_stored(services, event.shop, delivered):
             return None
     try:
         order = await refresh_order(services, event)

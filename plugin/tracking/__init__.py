@@ -1,0 +1,1 @@
+"""Carrier truth: a tracking provider (AfterShip) reports each shipment's carrier scans to the app."""
