@@ -85,6 +85,7 @@ class Settings:
     body_timeout_s: float = 30.0  # and its body within this after them
     # Partitions of the webhook events and scheduled jobs when Redis records none yet (plugin.partitions).
     event_partitions: int = DEFAULT_PARTITIONS
+    twilio_api_origin: str = "https://api.twilio.com"  # the dev store points it at its Twilio stand-in
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -160,4 +161,5 @@ def load_settings(environ: Mapping[str, str] | None = None, manifest: Manifest |
         head_timeout_s=_seconds(env, "UPFRONT_HEAD_TIMEOUT", 10.0),
         body_timeout_s=_seconds(env, "UPFRONT_BODY_TIMEOUT", 30.0),
         event_partitions=_whole(env, "UPFRONT_EVENT_PARTITIONS", DEFAULT_PARTITIONS),
+        twilio_api_origin=env.get("UPFRONT_TWILIO_API_ORIGIN", "https://api.twilio.com").rstrip("/"),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 from starlette.routing import BaseRoute, Mount
@@ -14,6 +14,7 @@ from plugin.devstore.bigcommerce import DEMO_STORE_HASH, BigCommerceEmulator, cr
 from plugin.devstore.deliveries import trigger_routes
 from plugin.devstore.shopify import DEMO_SHOP, ShopifyEmulator, create_shopify_emulator
 from plugin.devstore.storefront import PRODUCTS, seed_demo_journey, seed_demo_shop, storefront_routes
+from plugin.devstore.twilio import TwilioEmulator
 from plugin.keys import ShopRef
 from plugin.services import Services
 from plugin.shopify.adapter import shopify_platform
@@ -26,6 +27,7 @@ SHOPIFY_MOUNT = "/devstore/shopify"
 BIGCOMMERCE_MOUNT = "/devstore/bigcommerce"
 STOREFRONT_MOUNT = "/devstore"
 BIGCOMMERCE_STOREFRONT_MOUNT = BIGCOMMERCE_MOUNT + "/storefront"
+TWILIO_MOUNT = "/devstore/twilio"
 
 
 def devstore_environment(base_url: str) -> dict[str, str]:
@@ -35,6 +37,7 @@ def devstore_environment(base_url: str) -> dict[str, str]:
         "UPFRONT_SHOPIFY_ORIGIN": base_url + SHOPIFY_MOUNT + "/{shop}",
         "UPFRONT_BIGCOMMERCE_API_ORIGIN": api_origin,
         "UPFRONT_BIGCOMMERCE_LOGIN_ORIGIN": login_origin,
+        "UPFRONT_TWILIO_API_ORIGIN": base_url + TWILIO_MOUNT,
     }
 
 
@@ -42,6 +45,7 @@ def devstore_environment(base_url: str) -> dict[str, str]:
 class DevStore:
     shopify: ShopifyEmulator
     bigcommerce: BigCommerceEmulator
+    twilio: TwilioEmulator = field(default_factory=TwilioEmulator)
 
     @classmethod
     def create(cls, services: Services) -> DevStore:
@@ -56,6 +60,7 @@ class DevStore:
                 settings.app_url,
                 allow_loopback_http=True,
             ),
+            twilio=TwilioEmulator(http=services.http),  # the demo account: plugin.devstore.twilio.DEMO_ACCOUNT_SID
         )
 
     def routes(self) -> list[BaseRoute]:
@@ -74,6 +79,7 @@ class DevStore:
             Mount(SHOPIFY_MOUNT, app=self.shopify),
             Mount(BIGCOMMERCE_STOREFRONT_MOUNT, routes=bigcommerce_store),
             Mount(BIGCOMMERCE_MOUNT, app=self.bigcommerce),
+            Mount(TWILIO_MOUNT, app=self.twilio.app()),
             Mount(STOREFRONT_MOUNT, routes=shopify_store),
         ]
 

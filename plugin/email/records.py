@@ -109,8 +109,9 @@ def recent_messages_key(services: Services, shop: ShopRef) -> str:
     return services.keys.shop(shop, "email", "recent")
 
 
-def message_ref(services: Services, shop: ShopRef, order_id: str, stage: Stage) -> str:
-    return reference(services, shop, order_id, stage.value)
+def message_ref(services: Services, shop: ShopRef, order_id: str, stage: Stage, channel: str = "email") -> str:
+    """The (order, stage, channel) marker's ref; email keeps the refs it had before other channels existed."""
+    return reference(services, shop, order_id, stage.value if channel == "email" else f"{stage.value}:{channel}")
 
 
 @dataclass(frozen=True)
@@ -189,10 +190,19 @@ async def load_journey_by_ref(services: Services, shop: ShopRef, ref: str) -> Jo
 
 
 async def create_message(
-    services: Services, shop: ShopRef, order_id: str, stage: Stage, *, state: str, due: float, reason: str = ""
+    services: Services,
+    shop: ShopRef,
+    order_id: str,
+    stage: Stage,
+    *,
+    state: str,
+    due: float,
+    reason: str = "",
+    channel: str = "email",
 ) -> tuple[str, bool]:
-    """Create the (order, stage) marker unless it exists; returns (ref, created). Only its creator schedules it."""
-    ref = message_ref(services, shop, order_id, stage)
+    """Create the (order, stage, channel) marker unless it exists; returns (ref, created). Only its creator
+    schedules it."""
+    ref = message_ref(services, shop, order_id, stage, channel)
     fields = {
         "order_id": order_id,
         "stage": stage.value,
@@ -206,6 +216,8 @@ async def create_message(
     }
     if reason:
         fields["reason"] = reason
+    if channel != "email":
+        fields["channel"] = channel
     flat = [part for pair in fields.items() for part in pair]
     index = recent_messages_key(services, shop)
     created = await services.redis.eval(

@@ -30,6 +30,7 @@ from plugin.jobs import Job, schedule_job
 from plugin.keys import ShopRef
 from plugin.privacy.subjects import subject_key
 from plugin.services import Services
+from plugin.sms.send import schedule_sms_stage
 from plugin.storage import as_optional_text
 from webhooks.handlers.delivered import project_order
 from webhooks.handlers.orders import order_key
@@ -71,6 +72,7 @@ async def schedule_stage(
     if created:
         log.info("message scheduled", extra={"shop": shop.tag, "message_ref": ref, "stage": stage.value})
         await ensure_scheduled(services, shop, ref)
+    await schedule_sms_stage(services, shop, order_id, stage, due=due)  # the text, when the shop sends texts
 
 
 async def _projection(services: Services, shop: ShopRef, order_id: str) -> dict[str, object] | None:
