@@ -30,6 +30,7 @@ from plugin.openapi import HTML, DocumentedMount, QueryParam, documented
 from plugin.services import services
 from plugin.settings import Settings
 from plugin.shopify.domains import normalize_shop_domain, shop_origin
+from plugin.sms.admin import sms_admin_routes
 from widgets.help.admin import help_admin_routes
 from widgets.settings_http import widget_settings_routes
 from widgets.storefront import WidgetRuntime, utc_now
@@ -121,6 +122,7 @@ def admin_mount(*, clock: Callable[[], datetime] = utc_now) -> Mount:
         *email_admin_routes(),
         *privacy_routes(),
         *help_admin_routes(authenticated_shop, clock=clock),
+        *sms_admin_routes(),
     ]
     return Mount(
         "/admin",

@@ -38,6 +38,7 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("emails", "Emails"),
     ("privacy", "Privacy"),
     ("health", "Webhooks"),
+    ("sms", "Texts"),
 )
 
 

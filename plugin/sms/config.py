@@ -71,13 +71,22 @@ async def load_sms_config(services: Services, shop: ShopRef) -> SmsConfig:
 
 
 def _text(form: Mapping[str, Any], name: str) -> str:
-    return str(form.get(name) or "").strip()
+    value = form.get(name)
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"{name}: must be text")
+    return (value or "").strip()
+
+
+def _flag(form: Mapping[str, Any], name: str) -> bool:
+    """A checkbox: JSON true, or a form's "on"/"1"/"true"."""
+    value = form.get(name)
+    return value is True or (isinstance(value, str) and value.strip().lower() in ("1", "on", "true"))
 
 
 def parse_config(form: Mapping[str, Any], current: SmsConfig) -> SmsConfig:
     """The settings a form asks for, checked whole before anything is stored. An empty token field keeps the
     stored token (the admin never shows it back); `clear_credentials` removes both."""
-    if _text(form, "clear_credentials"):
+    if _flag(form, "clear_credentials"):
         account_sid, token = "", ""
     else:
         account_sid = _text(form, "account_sid")
@@ -107,7 +116,7 @@ def parse_config(form: Mapping[str, Any], current: SmsConfig) -> SmsConfig:
         messaging_service_sid=service,
         registered_countries=frozenset(countries),
         help_text=help_text,
-        enabled=bool(_text(form, "enabled")),
+        enabled=_flag(form, "enabled"),
     )
 
 

@@ -45,8 +45,10 @@ def _twiml(message: str | None = None) -> Response:
 async def _verified(request: Request) -> tuple[Services, ShopRef, SmsConfig, dict[str, str]] | Response:
     """The shop, its settings and the form, when the request is Twilio's; else the refusal."""
     found = services(request)
-    tag = request.query_params.get("shop", "")
-    shop = ShopRef.parse(tag)
+    try:
+        shop = ShopRef.parse(request.query_params.get("shop", ""))
+    except ValueError:  # no such platform, or an id that cannot name a shop: nobody's token can have signed it
+        return PlainTextResponse(REFUSED, status_code=403)
     if shop.platform not in found.platforms or not shop.id:
         return PlainTextResponse(REFUSED, status_code=403)
     config = await load_sms_config(found, shop)

@@ -69,6 +69,7 @@ async def test_a_data_request_leaves_a_sealed_expiring_export_for_the_merchant(
         "help_requests": 0,
         "insights_examples": 0,
         "orders": 2,
+        "sms": 0,
         "subject_index": 1,
     }
     # Identifiers are random or keyed hashes (the stream id is a timestamp): digits like "1199" may occur in them

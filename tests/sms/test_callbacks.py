@@ -146,3 +146,12 @@ async def test_a_callback_without_the_message_fields_is_a_400(sms: SmsShop) -> N
         url, data=params, headers={"X-Twilio-Signature": sms.twilio.sign("devstore-twilio-auth-token", url, params)}
     )
     assert answer.status_code == 400 and "MessageSid" in answer.text
+
+
+@pytest.mark.parametrize("shop", ["", "nowhere:x", "shopify:", "shopify:bad shop/../id"], ids=repr)
+async def test_a_callback_for_no_shop_is_refused(sms: SmsShop, shop: str) -> None:
+    assert sms.twilio.http is not None
+    answer = await sms.twilio.http.post(
+        "/sms/twilio/inbound", params={"shop": shop}, data={"From": PHONE, "Body": "STOP"}
+    )
+    assert answer.status_code == 403
