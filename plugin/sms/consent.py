@@ -117,14 +117,19 @@ async def mirror_platform_sms_consent(
     state: str | None,
     updated_at: datetime | None,
 ) -> None:
-    """Mirror the platform's SMS marketing state into `marketing_sms`, unless the ledger already knows something
-    as new (a STOP recorded since is never overridden by an older platform state)."""
+    """Mirror the platform's SMS marketing state into `marketing_sms`. Only a mirror is ever replaced: once the
+    customer's own word is in the ledger (a STOP, a START), the platform's state does not override it, as the
+    order's `updated_at` moves with any change to the order, not only with its consent."""
     status = PLATFORM_STATES.get((state or "").strip().lower())
     if status is None or not person.identifiers():
         return
     subject = await resolve_subject(services, shop, person)
     latest = await _latest(services, shop, {subject}, MARKETING_SMS)
-    if latest is not None and (latest.status == status or (updated_at is not None and updated_at <= latest.at)):
+    if latest is not None and (
+        latest.source != "platform_sync"
+        or latest.status == status
+        or (updated_at is not None and updated_at <= latest.at)
+    ):
         return
     await record_consent(
         services,

@@ -3,6 +3,8 @@ back, HELP is answered in TwiML, delivery statuses are recorded once; a bad X-Tw
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from plugin.email.records import load_message, message_ref
@@ -155,3 +157,18 @@ async def test_a_callback_for_no_shop_is_refused(sms: SmsShop, shop: str) -> Non
         "/sms/twilio/inbound", params={"shop": shop}, data={"From": PHONE, "Body": "STOP"}
     )
     assert answer.status_code == 403
+
+
+async def test_a_stop_is_not_undone_by_the_platforms_older_subscription(sms: SmsShop) -> None:
+    """The order changes after the STOP (it ships) while Shopify still says SUBSCRIBED: no text, and the ledger
+    keeps the customer's STOP as the latest word on marketing texts too."""
+    await sms.order("9001", 1, phone=PHONE, sms_marketing_consent="subscribed")
+    await sms.run_texts()
+    assert len(sms.twilio.sent) == 1
+    await sms.twilio.text_in(sms.inbound_url(), sender=PHONE, body="STOP")
+    later = datetime.now(UTC) + timedelta(minutes=5)  # the order changed after the STOP
+    await sms.order("9001", 2, phone=PHONE, sms_marketing_consent="subscribed", updated_at=later)
+    await sms.run_texts()
+    assert len(sms.twilio.sent) == 1
+    assert await _text_state(sms, "9001", Stage.SHIPPED) == ("skipped", "sms_withdrawn")
+    assert await _sms_consent(sms) == {"service_sms": "withdrawn", "marketing_sms": "withdrawn"}
