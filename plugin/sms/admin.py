@@ -4,15 +4,20 @@ outcome and reason is in the Emails page's message log, next to the order's emai
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from plugin.admin.web import AdminCall, admin_endpoint, error, fragment, json_body
 from plugin.email.stages import MAIN_TRACK, Stage
 from plugin.openapi import Body, documented
-from plugin.sms.config import ConfigError, SmsConfig, load_sms_config, parse_config, save_sms_config
+from plugin.sms.config import (
+    SETTINGS_SCHEMA,
+    ConfigError,
+    SmsConfig,
+    load_sms_config,
+    parse_config,
+    save_sms_config,
+)
 from plugin.sms.outbox import sms_outbox_items
 from plugin.sms.phone import masked
 from plugin.sms.records import OUTCOMES, sms_stats
@@ -21,19 +26,6 @@ from plugin.sms.send import INBOUND_PATH, STATUS_PATH, callback_url
 
 SECURITY = ["shopifySessionToken"]
 OUTBOX_SHOWN = 20
-SETTINGS_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "enabled": {"type": "boolean"},
-        "clear_credentials": {"type": "boolean"},
-        "account_sid": {"type": "string", "maxLength": 34},
-        "auth_token": {"type": "string", "maxLength": 64},
-        "messaging_service_sid": {"type": "string", "maxLength": 34},
-        "sender": {"type": "string", "maxLength": 16},
-        "registered_countries": {"type": "string", "maxLength": 200},
-        "help_text": {"type": "string", "maxLength": 300},
-    },
-}
 
 
 async def _page(call: AdminCall, config: SmsConfig, status_code: int = 200) -> Response:
@@ -84,6 +76,8 @@ async def sms_fragment(call: AdminCall) -> Response:
     ),
 )
 async def save_sms_settings(call: AdminCall) -> Response:
+    if not await call.request.body():
+        return error(400, "a JSON object with the settings is required")
     data = await json_body(call.request)
     current = await load_sms_config(call.services, call.shop)
     try:

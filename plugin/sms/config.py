@@ -19,9 +19,6 @@ from plugin.sms.rules import SenderKind, sender_kind
 from plugin.storage import as_text
 
 SMS_FAMILY = "sms"
-ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
-SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
-COUNTRY = re.compile(r"^[A-Z]{2}$")
 MAX_HELP = 300
 
 
@@ -70,53 +67,76 @@ async def load_sms_config(services: Services, shop: ShopRef) -> SmsConfig:
     )
 
 
-def _text(form: Mapping[str, Any], name: str) -> str:
-    value = form.get(name)
-    if value is not None and not isinstance(value, str):
+# One set of rules for the server and the OpenAPI schema (checked with `re.search`, as JSON Schema's `pattern`).
+PATTERNS = {
+    "account_sid": r"^(AC[0-9a-fA-F]{32})?$",
+    "auth_token": r"^[!-~]{0,64}$",  # printable ASCII, no blanks
+    "messaging_service_sid": r"^(MG[0-9a-fA-F]{32})?$",
+    "sender": r"^(\+[1-9][0-9]{1,14}|(?=[0-9 ]*[A-Za-z])[A-Za-z0-9 ]{1,11})?$",
+    "registered_countries": r"^([A-Za-z]{2}( ?, ?[A-Za-z]{2})*)?$",
+}
+MAX_COUNTRIES_TEXT = 200
+WHAT = {
+    "account_sid": "a Twilio Account SID is AC followed by 32 hex digits",
+    "auth_token": "an auth token is up to 64 characters without blanks",
+    "messaging_service_sid": "a Messaging Service SID is MG followed by 32 hex digits",
+    "sender": "an E.164 number (+14155550100) or an alphanumeric ID of 1-11 letters/digits",
+    "registered_countries": "ISO country codes separated by commas, e.g. US, CA",
+}
+SETTINGS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "enabled": {"type": "boolean"},
+        "clear_credentials": {"type": "boolean"},
+        **{name: {"type": "string", "pattern": pattern} for name, pattern in PATTERNS.items()},
+        "help_text": {"type": "string", "maxLength": MAX_HELP},
+    },
+}
+SETTINGS_SCHEMA["properties"]["registered_countries"]["maxLength"] = MAX_COUNTRIES_TEXT
+
+
+def _text(form: Mapping[str, Any], name: str, current: str) -> str:
+    """The field's new value (the current one when the request leaves it out), checked against its rule."""
+    if name not in form:
+        return current
+    value = form[name]
+    if not isinstance(value, str):
         raise ConfigError(f"{name}: must be text")
-    return (value or "").strip()
+    if name in PATTERNS and not re.search(PATTERNS[name], value):
+        raise ConfigError(f"{name}: {WHAT[name]}")
+    return value
 
 
-def _flag(form: Mapping[str, Any], name: str) -> bool:
-    """A checkbox: JSON true, or a form's "on"/"1"/"true"."""
-    value = form.get(name)
-    return value is True or (isinstance(value, str) and value.strip().lower() in ("1", "on", "true"))
+def _flag(form: Mapping[str, Any], name: str, current: bool) -> bool:
+    if name not in form:
+        return current
+    if not isinstance(form[name], bool):
+        raise ConfigError(f"{name}: must be true or false")
+    return bool(form[name])
 
 
 def parse_config(form: Mapping[str, Any], current: SmsConfig) -> SmsConfig:
-    """The settings a form asks for, checked whole before anything is stored. An empty token field keeps the
-    stored token (the admin never shows it back); `clear_credentials` removes both."""
-    if _flag(form, "clear_credentials"):
+    """The settings a request asks for, checked whole before anything is stored; fields left out keep their value.
+    An empty token keeps the stored one for the same Account SID (the admin never shows it back); an empty
+    Account SID or `clear_credentials` disconnects Twilio."""
+    account_sid = _text(form, "account_sid", current.account_sid)
+    token = _text(form, "auth_token", "") or (current.auth_token if account_sid == current.account_sid else "")
+    if not account_sid or _flag(form, "clear_credentials", False):
         account_sid, token = "", ""
-    else:
-        account_sid = _text(form, "account_sid")
-        token = _text(form, "auth_token") or (current.auth_token if account_sid == current.account_sid else "")
-        if account_sid and not ACCOUNT_SID.match(account_sid):
-            raise ConfigError("account_sid: a Twilio Account SID is AC followed by 32 hex digits")
-        if account_sid and not token:
-            raise ConfigError("auth_token: required with a new Account SID")
-        if token and not account_sid:
-            raise ConfigError("account_sid: required with an auth token")
-    service = _text(form, "messaging_service_sid")
-    if service and not SERVICE_SID.match(service):
-        raise ConfigError("messaging_service_sid: a Messaging Service SID is MG followed by 32 hex digits")
-    sender = _text(form, "sender")
-    if sender and sender_kind(sender, None) is None:
-        raise ConfigError("sender: an E.164 number (+14155550100) or an alphanumeric ID of 1-11 letters/digits")
-    countries = {c.strip().upper() for c in _text(form, "registered_countries").split(",") if c.strip()}
-    if bad := sorted(c for c in countries if not COUNTRY.match(c)):
-        raise ConfigError(f"registered_countries: not ISO country codes: {', '.join(bad)}")
-    help_text = _text(form, "help_text")
+    countries = _text(form, "registered_countries", ",".join(sorted(current.registered_countries)))
+    if len(countries) > MAX_COUNTRIES_TEXT:
+        raise ConfigError(f"registered_countries: at most {MAX_COUNTRIES_TEXT} characters")
+    help_text = _text(form, "help_text", current.help_text)
     if len(help_text) > MAX_HELP:
         raise ConfigError(f"help_text: at most {MAX_HELP} characters")
     return SmsConfig(
         account_sid=account_sid,
         auth_token=token,
-        sender=sender,
-        messaging_service_sid=service,
-        registered_countries=frozenset(countries),
-        help_text=help_text,
-        enabled=_flag(form, "enabled"),
+        sender=_text(form, "sender", current.sender),
+        messaging_service_sid=_text(form, "messaging_service_sid", current.messaging_service_sid),
+        registered_countries=frozenset(c.strip().upper() for c in countries.split(",") if c.strip()),
+        help_text=help_text.strip(),
+        enabled=_flag(form, "enabled", current.enabled),
     )
 
 

@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-_ALPHANUMERIC = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$")
+_NUMBER = re.compile(r"^\+[1-9][0-9]{1,14}$")
+_ALPHANUMERIC = re.compile(r"^(?=[0-9 ]*[A-Za-z])[A-Za-z0-9 ]{1,11}$")
 
 
 class SenderKind(StrEnum):
@@ -48,7 +49,7 @@ def sender_kind(sender: str | None, messaging_service_sid: str | None) -> Sender
         return SenderKind.SERVICE
     if not sender:
         return None
-    if sender.startswith("+") and sender[1:].isdigit():
+    if _NUMBER.match(sender):
         return SenderKind.NUMBER
     return SenderKind.ALPHANUMERIC if _ALPHANUMERIC.match(sender) else None
 

@@ -37,6 +37,14 @@ async def test_credentials_are_stored_encrypted_and_shown_masked(admin: AdminCli
     kept = await load_sms_config(admin.services, SHOP_A)
     assert kept.auth_token == TOKEN and kept.registered_countries == {"US", "CA"}
 
+    # A request naming only some settings changes only those; an empty body changes nothing.
+    assert (
+        await admin.http.put("/admin/api/sms/settings", json={"help_text": "Call us"}, headers=auth)
+    ).status_code == 200
+    assert (await admin.http.put("/admin/api/sms/settings", content=b"", headers=auth)).status_code == 400
+    partial = await load_sms_config(admin.services, SHOP_A)
+    assert (partial.auth_token, partial.sender, partial.help_text) == (TOKEN, "+4915712345678", "Call us")
+
     page = await admin.http.get("/admin/api/fragments/sms", headers=auth)
     assert page.status_code == 200 and TOKEN not in page.text
     assert "/sms/twilio/inbound?shop=shopify%3A" in page.text
@@ -47,7 +55,8 @@ async def test_credentials_are_stored_encrypted_and_shown_masked(admin: AdminCli
     ("form", "field"),
     [
         pytest.param({"account_sid": "AC123", "auth_token": "x"}, "account_sid", id="short-sid"),
-        pytest.param({"account_sid": SID}, "auth_token", id="sid-without-token"),
+        pytest.param({"account_sid": SID, "auth_token": "has blanks in it"}, "auth_token", id="token-with-blanks"),
+        pytest.param({"enabled": "yes"}, "enabled", id="enabled-not-boolean"),
         pytest.param({"sender": "+49 not a number!"}, "sender", id="bad-sender"),
         pytest.param({"registered_countries": "USA"}, "registered_countries", id="bad-country"),
         pytest.param({"messaging_service_sid": "MG1"}, "messaging_service_sid", id="bad-service"),
