@@ -119,9 +119,10 @@ def parse_config(form: Mapping[str, Any], current: SmsConfig) -> SmsConfig:
     """The settings a request asks for, checked whole before anything is stored; fields left out keep their value.
     An empty token keeps the stored one for the same Account SID (the admin never shows it back); an empty
     Account SID or `clear_credentials` disconnects Twilio."""
+    clear = _flag(form, "clear_credentials", False)
     account_sid = _text(form, "account_sid", current.account_sid)
     token = _text(form, "auth_token", "") or (current.auth_token if account_sid == current.account_sid else "")
-    if not account_sid or _flag(form, "clear_credentials", False):
+    if clear or not account_sid:
         account_sid, token = "", ""
     countries = _text(form, "registered_countries", ",".join(sorted(current.registered_countries)))
     if len(countries) > MAX_COUNTRIES_TEXT:

@@ -57,6 +57,7 @@ async def test_credentials_are_stored_encrypted_and_shown_masked(admin: AdminCli
         pytest.param({"account_sid": "AC123", "auth_token": "x"}, "account_sid", id="short-sid"),
         pytest.param({"account_sid": SID, "auth_token": "has blanks in it"}, "auth_token", id="token-with-blanks"),
         pytest.param({"enabled": "yes"}, "enabled", id="enabled-not-boolean"),
+        pytest.param({"account_sid": "", "clear_credentials": "yes"}, "clear_credentials", id="clear-not-boolean"),
         pytest.param({"sender": "+49 not a number!"}, "sender", id="bad-sender"),
         pytest.param({"registered_countries": "USA"}, "registered_countries", id="bad-country"),
         pytest.param({"messaging_service_sid": "MG1"}, "messaging_service_sid", id="bad-service"),
