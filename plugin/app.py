@@ -46,6 +46,8 @@ from plugin.shopify.adapter import ShopifyPlatform
 from plugin.shopify.proxy import proxy_context, proxy_mount, proxy_routes
 from plugin.shopify.routes import shopify_routes
 from plugin.shops import ShopRegistry
+from plugin.sms.routes import sms_routes
+from plugin.sms.send import sms_job_handlers
 from plugin.storage import RedisStore, open_redis
 from plugin.tracking.webhook_url import PATH as AFTERSHIP_WEBHOOK_PATH
 from webhooks import stats as queue_stats
@@ -101,6 +103,7 @@ def build_routes() -> list[BaseRoute]:
         admin_mount(),  # after /admin/api/session: a mount never falls through to later routes
         *widget_routes(),
         *email_routes(),
+        *sms_routes(),
         proxy_mount([*proxy_routes, *proxy_widget_routes(lambda request: proxy_context(request).shop)]),
         Route(AFTERSHIP_WEBHOOK_PATH, aftership_webhook, methods=["POST"]),
     ]
@@ -118,6 +121,7 @@ def build_job_handlers(mailer: Mailer | None = None) -> dict[str, JobHandler]:
         **shopify_sync.JOB_HANDLERS,
         **learning_job_handlers(),
         **tracking_job_handlers(),
+        **sms_job_handlers(),
     }
     handlers[RESYNC_JOB] = partial(_resync_shop, handlers)
     return handlers

@@ -102,6 +102,10 @@ class Order:
     cart_id: str | None = None  # the storefront cart it was placed from (BigCommerce), when the platform says
     destination: Destination | None = None  # the shipping address's country/province/postcode; None: not shipped
     shipping_method: str | None = None  # the chosen shipping line's title, as the checkout named the method
+    # SMS (plugin.sms): the order's contact phone as the checkout took it, and the customer's SMS marketing state on
+    # the platform (Shopify CustomerSmsMarketingState, lower-cased). Neither alone is a choice of service texts.
+    phone: str | None = None
+    sms_marketing_consent: str | None = None
 
 
 @dataclass(frozen=True)

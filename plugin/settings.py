@@ -87,6 +87,7 @@ class Settings:
     event_partitions: int = DEFAULT_PARTITIONS
     # Where the AfterShip adapter calls (plugin.tracking); the dev store points it at its emulator.
     aftership_api_origin: str = "https://api.aftership.com"
+    twilio_api_origin: str = "https://api.twilio.com"  # the dev store points it at its Twilio stand-in
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -163,4 +164,5 @@ def load_settings(environ: Mapping[str, str] | None = None, manifest: Manifest |
         body_timeout_s=_seconds(env, "UPFRONT_BODY_TIMEOUT", 30.0),
         event_partitions=_whole(env, "UPFRONT_EVENT_PARTITIONS", DEFAULT_PARTITIONS),
         aftership_api_origin=env.get("UPFRONT_AFTERSHIP_API_ORIGIN", "https://api.aftership.com").rstrip("/"),
+        twilio_api_origin=env.get("UPFRONT_TWILIO_API_ORIGIN", "https://api.twilio.com").rstrip("/"),
     )

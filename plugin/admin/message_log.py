@@ -50,6 +50,12 @@ _SKIPPED = {
     "delivered_meanwhile": "the order was delivered before the delay notice was due",
     "open_issue": "the customer has an open help request; review and promotion emails wait until it is resolved",
     "no_consent": "the customer has not agreed to marketing emails",
+    # Texts (plugin.sms): consent, number and sender rules.
+    "no_sms_consent": "the customer did not choose order updates by text",
+    "sms_withdrawn": "the customer stopped texts (replied STOP or changed their preference)",
+    "no_phone": "the order has no valid phone number for texts",
+    "sms_off": "order updates by text are switched off",
+    "sender_rule": "the text was not sent under that country's sender rules: {detail}",
 }
 
 
@@ -73,7 +79,7 @@ def skip_reason(code: str) -> str:
     """A skip code in plain words."""
     kind, _, detail = code.partition(":")
     if kind in _SKIPPED:
-        return _SKIPPED[kind].format(days=START_WINDOW.days)
+        return _SKIPPED[kind].format(days=START_WINDOW.days, detail=detail)
     if kind == "order_unreadable":
         return f"the order could not be read from the shop ({detail or 'unknown error'})"
     if kind == "hold":
@@ -110,7 +116,7 @@ def message_label(record: MessageRecord) -> str:
 
 
 def describe(record: MessageRecord) -> MessageLine:
-    label = message_label(record)
+    label = message_label(record) + (" (text)" if record.get("channel") == "sms" else "")
     state, fields = record.state, record.fields
     if state == "sent":
         return MessageLine(label, "Sent", "ok", _sent_basis(record.get("basis")), _number(fields, "sent_at"))
@@ -123,7 +129,8 @@ def describe(record: MessageRecord) -> MessageLine:
         return MessageLine(label, "Sending", "", "Being handed to the mail server.", _number(fields, "sending_at"))
     if state == "failed":
         error = record.get("error") or "no reason given"
-        detail = f"The mail server did not accept it: {error}."
+        server = "SMS provider" if record.get("channel") == "sms" else "mail server"
+        detail = f"The {server} did not accept it: {error}."
         return MessageLine(label, "Failed", "bad", detail, _number(fields, "failed_at"))
     if state == "interrupted":
         detail = "A worker stopped while sending it; it is never sent twice, so it was not sent again."

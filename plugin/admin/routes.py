@@ -31,6 +31,7 @@ from plugin.openapi import HTML, DocumentedMount, QueryParam, documented
 from plugin.services import services
 from plugin.settings import Settings
 from plugin.shopify.domains import normalize_shop_domain, shop_origin
+from plugin.sms.admin import sms_admin_routes
 from plugin.tracking.admin import tracking_admin_routes
 from widgets.help.admin import help_admin_routes
 from widgets.settings_http import widget_settings_routes
@@ -125,6 +126,7 @@ def admin_mount(*, clock: Callable[[], datetime] = utc_now) -> Mount:
         *help_admin_routes(authenticated_shop, clock=clock),
         *at_risk_routes(),
         *tracking_admin_routes(),
+        *sms_admin_routes(),
     ]
     return Mount(
         "/admin",

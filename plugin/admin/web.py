@@ -40,6 +40,7 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("health", "Webhooks"),
     ("at_risk", "At-risk orders"),
     ("tracking", "Carrier tracking"),
+    ("sms", "Texts"),
 )
 
 

@@ -15,6 +15,7 @@ from plugin.devstore.bigcommerce import DEMO_STORE_HASH, BigCommerceEmulator, cr
 from plugin.devstore.deliveries import trigger_routes
 from plugin.devstore.shopify import DEMO_SHOP, ShopifyEmulator, create_shopify_emulator
 from plugin.devstore.storefront import PRODUCTS, seed_demo_journey, seed_demo_shop, storefront_routes
+from plugin.devstore.twilio import TwilioEmulator
 from plugin.keys import ShopRef
 from plugin.services import Services
 from plugin.services import services as request_services
@@ -32,6 +33,7 @@ BIGCOMMERCE_MOUNT = "/devstore/bigcommerce"
 STOREFRONT_MOUNT = "/devstore"
 BIGCOMMERCE_STOREFRONT_MOUNT = BIGCOMMERCE_MOUNT + "/storefront"
 AFTERSHIP_MOUNT = "/devstore/aftership"
+TWILIO_MOUNT = "/devstore/twilio"
 
 
 def devstore_environment(base_url: str) -> dict[str, str]:
@@ -42,6 +44,7 @@ def devstore_environment(base_url: str) -> dict[str, str]:
         "UPFRONT_BIGCOMMERCE_API_ORIGIN": api_origin,
         "UPFRONT_BIGCOMMERCE_LOGIN_ORIGIN": login_origin,
         "UPFRONT_AFTERSHIP_API_ORIGIN": base_url + AFTERSHIP_MOUNT,
+        "UPFRONT_TWILIO_API_ORIGIN": base_url + TWILIO_MOUNT,
     }
 
 
@@ -50,6 +53,7 @@ class DevStore:
     shopify: ShopifyEmulator
     bigcommerce: BigCommerceEmulator
     aftership: AfterShipEmulator = field(default_factory=create_aftership_emulator)
+    twilio: TwilioEmulator = field(default_factory=TwilioEmulator)
 
     @classmethod
     def create(cls, services: Services) -> DevStore:
@@ -64,6 +68,7 @@ class DevStore:
                 settings.app_url,
                 allow_loopback_http=True,
             ),
+            twilio=TwilioEmulator(http=services.http),  # the demo account: plugin.devstore.twilio.DEMO_ACCOUNT_SID
         )
 
     def routes(self) -> list[BaseRoute]:
@@ -84,6 +89,7 @@ class DevStore:
             Mount(SHOPIFY_MOUNT, app=self.shopify),
             Mount(BIGCOMMERCE_STOREFRONT_MOUNT, routes=bigcommerce_store),
             Mount(BIGCOMMERCE_MOUNT, app=self.bigcommerce),
+            Mount(TWILIO_MOUNT, app=self.twilio.app()),
             Mount(STOREFRONT_MOUNT, routes=shopify_store),
         ]
 

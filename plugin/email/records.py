@@ -109,8 +109,9 @@ def recent_messages_key(services: Services, shop: ShopRef) -> str:
     return services.keys.shop(shop, "email", "recent")
 
 
-def message_ref(services: Services, shop: ShopRef, order_id: str, stage: Stage) -> str:
-    return reference(services, shop, order_id, stage.value)
+def message_ref(services: Services, shop: ShopRef, order_id: str, stage: Stage, channel: str = "email") -> str:
+    """The (order, stage, channel) marker's ref; email keeps the refs it had before other channels existed."""
+    return reference(services, shop, order_id, stage.value if channel == "email" else f"{stage.value}:{channel}")
 
 
 def delay_part(cause: DelayCause) -> str:
@@ -217,11 +218,12 @@ async def create_message(
     reason: str = "",
     part: str | None = None,
     extra: Mapping[str, str] | None = None,
+    channel: str = "email",
 ) -> tuple[str, bool]:
-    """Create the (order, stage) marker unless it exists; returns (ref, created). Only its creator schedules it.
-    `part` names a marker other than the stage's own (one delay notice per cause: webhooks.journey.delays), and
-    `extra` adds fields written with the marker, in the same step."""
-    ref = reference(services, shop, order_id, part) if part else message_ref(services, shop, order_id, stage)
+    """Create the (order, stage, channel) marker unless it exists; returns (ref, created). Only its creator
+    schedules it. `part` names a marker other than the stage's own (one delay notice per cause:
+    webhooks.journey.delays), and `extra` adds fields written with the marker, in the same step."""
+    ref = reference(services, shop, order_id, part) if part else message_ref(services, shop, order_id, stage, channel)
     fields = {
         "order_id": order_id,
         "stage": stage.value,
@@ -236,6 +238,8 @@ async def create_message(
     if reason:
         fields["reason"] = reason
     fields.update(extra or {})
+    if channel != "email":
+        fields["channel"] = channel
     flat = [part for pair in fields.items() for part in pair]
     index = recent_messages_key(services, shop)
     created = await services.redis.eval(

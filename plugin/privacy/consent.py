@@ -24,8 +24,9 @@ from plugin.shop_index import FOREVER, forget, note
 from plugin.storage import as_text
 
 CONSENT_FAMILY = "consent"
-PURPOSES = frozenset({"service", "marketing_email", "review_survey", "analytics"})
-SOURCES = frozenset({"platform_sync", "storefront_widget", "email_link", "admin"})
+# SMS has its own purposes (plugin.sms.consent): a text is a separate choice from email, and STOP ends only texts.
+PURPOSES = frozenset({"service", "marketing_email", "review_survey", "analytics", "service_sms", "marketing_sms"})
+SOURCES = frozenset({"platform_sync", "storefront_widget", "email_link", "admin", "sms_keyword", "order_status_page"})
 CHANNELS = frozenset({"email", "sms", "web"})
 OPT_IN_LEVELS = frozenset({"single_opt_in", "confirmed_opt_in", "unknown"})
 

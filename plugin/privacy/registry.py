@@ -17,6 +17,7 @@ from plugin.privacy.order_projection import OrderProjectionStore
 from plugin.privacy.pipeline import EventPipelineStore
 from plugin.privacy.subjects import DataSubject, SubjectIndexStore
 from plugin.services import Services
+from plugin.sms.privacy import SmsStore
 from plugin.tracking.privacy import TrackingCheckpointStore
 from widgets.help.privacy import HelpRequestStore
 
@@ -39,6 +40,7 @@ def personal_data_stores() -> list[PersonalDataStore]:
         OrderProjectionStore(),
         ExportsStore(),
         EventPipelineStore(),
+        SmsStore(),  # before the journeys: it finds the provider ids on the person's SMS message records
         EmailJourneyStore(),
         EmailOutboxStore(),
         EmailContextStore(),

@@ -2,10 +2,10 @@
 
 The same `Order` the Admin GraphQL mapping (`order_queries.order_from`) produces, from the fields Shopify documents
 for `orders/*` (id, name, email, created_at, updated_at, cancelled_at, fulfillment_status, total_price_set,
-customer.email_marketing_consent, line_items, fulfillments[] with tracking_company/tracking_number(s)/
-tracking_url(s)/shipment_status/status, note_attributes), `fulfillments/*` (a fulfillment with its order_id) and
-`fulfillment_events/create` (one status change of a fulfillment). A payload missing what the model needs maps to
-None, and the caller fetches the order instead.
+customer.email_marketing_consent, phone, customer.sms_marketing_consent.state, line_items, fulfillments[] with
+tracking_company/tracking_number(s)/tracking_url(s)/shipment_status/status, note_attributes), `fulfillments/*` (a
+fulfillment with its order_id) and `fulfillment_events/create` (one status change of a fulfillment). A payload
+missing what the model needs maps to None, and the caller fetches the order instead.
 """
 
 from __future__ import annotations
@@ -146,6 +146,7 @@ def order_from_payload(payload: Mapping[str, Any], shop: ShopRef) -> Order:
         currency, total = _total(payload)
         customer: Mapping[str, Any] = payload.get("customer") or {}
         consent = (customer.get("email_marketing_consent") or {}).get("state")
+        texts = (customer.get("sms_marketing_consent") or {}).get("state")
         name = _text(payload.get("name"))
         if name is None:
             raise IncompletePayload("no order name")
@@ -182,6 +183,8 @@ def order_from_payload(payload: Mapping[str, Any], shop: ShopRef) -> Order:
             },
             destination=destination_from_address(payload.get("shipping_address")),
             shipping_method=_shipping_method(payload.get("shipping_lines")),
+            phone=_text(payload.get("phone")) or _text(customer.get("phone")),
+            sms_marketing_consent=str(texts).lower() if texts else None,
         )
     except IncompletePayload:
         raise

@@ -2,7 +2,8 @@
 
 Field names checked against the Admin GraphQL reference: Order (legacyResourceId, name, createdAt, updatedAt,
 cancelledAt, email, customerLocale, displayFulfillmentStatus, totalPriceSet.presentmentMoney, customAttributes,
-customer.defaultEmailAddress.marketingState, lineItems, shippingAddress {countryCodeV2, provinceCode, zip},
+customer.defaultEmailAddress.marketingState, phone, customer.defaultPhoneNumber {phoneNumber, marketingState}
+(CustomerPhoneNumber, SMS marketing state), lineItems, shippingAddress {countryCodeV2, provinceCode, zip},
 shippingLine.title, fulfillments {displayStatus, status, createdAt, deliveredAt, trackingInfo}).
 """
 
@@ -27,7 +28,11 @@ _ORDER_FIELDS = """
   displayFulfillmentStatus
   totalPriceSet { presentmentMoney { amount currencyCode } }
   customAttributes { key value }
-  customer { legacyResourceId firstName defaultEmailAddress { marketingState } }
+  phone
+  customer {
+    legacyResourceId firstName defaultEmailAddress { marketingState }
+    defaultPhoneNumber { phoneNumber marketingState }
+  }
   lineItems(first: 50) { nodes { title quantity sku product { legacyResourceId } } }
   shippingAddress { countryCodeV2 provinceCode zip }
   shippingLine { title }
@@ -112,6 +117,7 @@ def order_from(node: Mapping[str, Any], shop: ShopRef) -> Order:
         money: Mapping[str, Any] = node["totalPriceSet"]["presentmentMoney"]
         customer: Mapping[str, Any] = node.get("customer") or {}
         consent = (customer.get("defaultEmailAddress") or {}).get("marketingState")
+        texts = customer.get("defaultPhoneNumber") or {}
         return Order(
             shop=shop,
             id=str(node["legacyResourceId"]),
@@ -145,6 +151,8 @@ def order_from(node: Mapping[str, Any], shop: ShopRef) -> Order:
             },
             destination=_destination(node.get("shippingAddress")),
             shipping_method=(node.get("shippingLine") or {}).get("title") or None,
+            phone=node.get("phone") or texts.get("phoneNumber") or None,
+            sms_marketing_consent=str(texts["marketingState"]).lower() if texts.get("marketingState") else None,
         )
     except (KeyError, TypeError, InvalidOperation) as exc:
         raise ValueError(f"order answer is malformed: {exc!r}") from None

@@ -205,6 +205,11 @@ CASES: dict[tuple[str, str], Attack] = {
         {"params": {"shop": v.shop.id}},
         {"params": {"shop": v.shop.id, "status": "open"}},
     ],
+    ("GET", "/admin/api/fragments/sms"): lambda v: [{"params": {"shop": v.shop.id}}],
+    ("PUT", "/admin/api/sms/settings"): lambda v: [
+        {"json": _with_shop(v, enabled=True, sender="ATTACKER")},
+        {"json": {"help_text": "changed by the attacker"}, "params": {"shop": v.shop.id}},
+    ],
     ("POST", "/admin/api/help/requests/{request_id}/resolve"): lambda v: [
         {"path": {"request_id": v.help_request_id}, "params": {"shop": v.shop.id}},
         {"path": {"request_id": v.help_request_id}, "json": {"shop": v.shop.id}},

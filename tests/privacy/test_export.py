@@ -70,6 +70,7 @@ async def test_a_data_request_leaves_a_sealed_expiring_export_for_the_merchant(
         "insights_examples": 0,
         "orders": 2,
         "orders_at_risk": 0,
+        "sms": 0,
         "subject_index": 1,
         "tracking": 0,
     }

@@ -12,6 +12,7 @@ from plugin.email.stages import Stage
 from plugin.jobs import Job, schedule_job
 from plugin.keys import ShopRef
 from plugin.services import Services
+from plugin.sms.send import schedule_sms_stage
 
 log = logging.getLogger(__name__)
 
@@ -57,4 +58,5 @@ async def schedule_stage(
     if created:
         log.info("message scheduled", extra={"shop": shop.tag, "message_ref": ref, "stage": stage.value})
         await ensure_scheduled(services, shop, ref)
+    await schedule_sms_stage(services, shop, order_id, stage, due=due)  # the text, when the shop sends texts
     return created

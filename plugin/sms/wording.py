@@ -1,0 +1,28 @@
+"""The English words of service texts and keyword answers (short: one SMS segment where it can be)."""
+
+from __future__ import annotations
+
+from plugin.email.stages import Stage
+
+STAGE_TEXTS: dict[Stage, str] = {
+    Stage.CONFIRMED: "{shop}: thanks, we have your order {order}. We will text you when it ships.",
+    Stage.SHIPPED: "{shop}: your order {order} is on its way.",
+    Stage.OUT_FOR_DELIVERY: "{shop}: your order {order} is out for delivery today.",
+    Stage.DELIVERED: "{shop}: your order {order} has been delivered.",
+    Stage.DELAYED: "{shop}: sorry, your order {order} is delayed. We are on it and will keep you posted.",
+}
+OPT_OUT_HINT = "Reply STOP to opt out."
+HELP_DEFAULT = "{shop}: order updates by text. Help: {contact}. Reply STOP to opt out."
+HELP_NO_CONTACT = "{shop}: order updates by text. Reply STOP to opt out."
+
+
+def stage_text(stage: Stage, *, shop: str, order: str) -> str:
+    return f"{STAGE_TEXTS[stage].format(shop=shop, order=order)} {OPT_OUT_HINT}"
+
+
+def help_text(*, shop: str, contact: str | None, custom: str) -> str:
+    if custom:
+        return custom
+    if contact:
+        return HELP_DEFAULT.format(shop=shop, contact=contact)
+    return HELP_NO_CONTACT.format(shop=shop)
