@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.routing import Mount
 
 from plugin.app import build_job_handlers
 from plugin.devstore import shopify_demo
+from plugin.devstore.aftership import AfterShipEmulator, create_aftership_emulator
 from plugin.devstore.shopify import DEMO_SHOP, ShopifyEmulator
 from plugin.email.at_risk import order_at_risk
 from plugin.email.compose import format_window
@@ -27,6 +31,8 @@ from plugin.keys import ShopRef
 from plugin.privacy.subjects import DataSubject, known_subjects
 from plugin.services import Services
 from plugin.storage import as_text
+from plugin.tracking.connection import connect as connect_tracking
+from plugin.tracking.model import Credentials
 from tests.conftest import AppClientFactory
 from tests.email_checks import message_problems
 from tests.journey.conftest import Inbox, drain_events, make_due, run_jobs
@@ -39,13 +45,13 @@ from tests.journey.test_shopify_journey import (
     _prepare_shop,
     demo_order,
 )
-from tests.shopify.conftest import EMULATOR_BASE, emulator, emulator_http, installed, services
+from tests.shopify.conftest import EMULATOR_BASE, emulator, installed, services
 from webhooks.journey.delays import check_stalled, transit_allowance
 from widgets.estimator.delivery import ShippingCalendar
 from widgets.estimator.learning import MIN_SAMPLES, DeliverySample, record_delivery, refresh_learned_transit
 
 pytestmark = pytest.mark.anyio
-__all__ = ["demo_order", "emulator", "emulator_http", "installed", "services"]  # shared fixtures
+__all__ = ["demo_order", "emulator", "installed", "services"]  # shared fixtures
 PERSON = DataSubject("207119551", CUSTOMER_EMAIL)
 EARLIER_ID = "450789999"
 BERLIN = ShippingCalendar("DE", "Europe/Berlin")  # the demo shop ships from Germany
@@ -55,7 +61,21 @@ DELAYED_SUBJECT = "Ihre Bestellung #1001 verspätet sich – das tut uns leid"  
 @pytest.fixture
 def test_env(test_env: dict[str, str]) -> dict[str, str]:
     test_env["UPFRONT_SHOPIFY_ORIGIN"] = EMULATOR_BASE + "/{shop}"
+    test_env["UPFRONT_AFTERSHIP_API_ORIGIN"] = EMULATOR_BASE + "/aftership"
     return test_env
+
+
+@pytest.fixture
+def aftership() -> AfterShipEmulator:
+    return create_aftership_emulator()
+
+
+@pytest.fixture
+async def emulator_http(emulator: ShopifyEmulator, aftership: AfterShipEmulator) -> AsyncIterator[httpx.AsyncClient]:
+    """Shopify and the merchant's AfterShip account behind the app's outbound client."""
+    both = Starlette(routes=[Mount("/aftership", app=aftership), Mount("", app=emulator)])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=both), base_url=EMULATOR_BASE) as client:
+        yield client
 
 
 def _earlier_order(emulator: ShopifyEmulator) -> dict[str, Any]:
@@ -76,6 +96,14 @@ def _earlier_order(emulator: ShopifyEmulator) -> dict[str, Any]:
     ]
     emulator.orders.append(node)
     return node
+
+
+async def _prepare_tracked_shop(services: Services, shop: ShopRef, aftership: AfterShipEmulator) -> None:
+    """The merchant's transit days (1-3 business days) and carrier tracking connected: a silent parcel then means
+    no scan, which is what a stall is (without tracking, silence is no evidence: see the test below)."""
+    await _prepare_shop(services, shop)
+    account = aftership.add_account()
+    await connect_tracking(services, shop, Credentials(account.api_key, account.webhook_secret))
 
 
 async def _job(services: Services, prefix: str) -> tuple[str, float, dict[str, Any]]:
@@ -103,6 +131,7 @@ def _text(message: Any) -> str:
 
 async def test_a_stalled_shipment_gets_one_apology_and_holds_marketing_until_it_is_delivered(
     services: Services,
+    aftership: AfterShipEmulator,
     installed: ShopRef,
     emulator: ShopifyEmulator,
     emulator_http: httpx.AsyncClient,
@@ -112,7 +141,7 @@ async def test_a_stalled_shipment_gets_one_apology_and_holds_marketing_until_it_
     smtp_url: str,
 ) -> None:
     shop = installed
-    await _prepare_shop(services, shop)  # the merchant's transit days: 1-3 business days
+    await _prepare_tracked_shop(services, shop, aftership)
     mailer = SmtpMailer(smtp_url)
     jobs = build_job_handlers(mailer)
     earlier = _earlier_order(emulator)
@@ -206,6 +235,7 @@ async def test_a_stalled_shipment_gets_one_apology_and_holds_marketing_until_it_
 
 async def test_a_carrier_exception_gets_one_apology_for_that_cause(
     services: Services,
+    aftership: AfterShipEmulator,
     installed: ShopRef,
     emulator: ShopifyEmulator,
     emulator_http: httpx.AsyncClient,
@@ -215,7 +245,7 @@ async def test_a_carrier_exception_gets_one_apology_for_that_cause(
     smtp_url: str,
 ) -> None:
     shop = installed
-    await _prepare_shop(services, shop)
+    await _prepare_tracked_shop(services, shop, aftership)
     mailer = SmtpMailer(smtp_url)
     jobs = build_job_handlers(mailer)
     admin = {"Authorization": f"Bearer {emulator.session_token()}"}
@@ -282,6 +312,7 @@ async def test_the_stall_deadline_is_the_zones_learned_transit_time_else_the_def
 
 async def test_a_shipment_that_moved_since_is_not_stalled(
     services: Services,
+    aftership: AfterShipEmulator,
     installed: ShopRef,
     emulator: ShopifyEmulator,
     emulator_http: httpx.AsyncClient,
@@ -291,7 +322,7 @@ async def test_a_shipment_that_moved_since_is_not_stalled(
     smtp_url: str,
 ) -> None:
     shop = installed
-    await _prepare_shop(services, shop)
+    await _prepare_tracked_shop(services, shop, aftership)
     mailer = SmtpMailer(smtp_url)
     jobs = build_job_handlers(mailer)
     async with app_client(http=emulator_http) as client:
@@ -313,4 +344,34 @@ async def test_a_shipment_that_moved_since_is_not_stalled(
         await run_jobs(services, jobs)
     assert not [m for m in inbox.to(CUSTOMER_EMAIL) if m["Subject"] == DELAYED_SUBJECT]
     assert await order_at_risk(services, shop, ORDER_ID) == []
+    await mailer.aclose()
+
+
+async def test_without_carrier_tracking_a_quiet_parcel_is_not_called_stalled(
+    services: Services,
+    installed: ShopRef,
+    emulator: ShopifyEmulator,
+    emulator_http: httpx.AsyncClient,
+    app_client: AppClientFactory,
+    demo_order: DemoOrder,
+    inbox: Inbox,
+    smtp_url: str,
+) -> None:
+    # A fulfillment without a carrier integration reports nothing after "shipped" (BigCommerce never does): that
+    # silence is no evidence, so no stall check is set and no apology can follow from it.
+    shop = installed
+    await _prepare_shop(services, shop)
+    mailer = SmtpMailer(smtp_url)
+    jobs = build_job_handlers(mailer)
+    async with app_client(http=emulator_http) as client:
+        for topic in ("orders/create", "fulfillments/create"):
+            if topic == "fulfillments/create":
+                demo_order.fulfil("IN_TRANSIT")
+            headers, body = emulator.webhook(topic)
+            assert (await client.post("/webhooks/shopify", headers=headers, content=body)).status_code == 200
+            await drain_events(services)
+            await run_jobs(services, jobs)
+    with pytest.raises(AssertionError, match="no job journey-stall"):
+        await _job(services, "journey-stall:")
+    assert not [m for m in inbox.to(CUSTOMER_EMAIL) if m["Subject"] == DELAYED_SUBJECT]
     await mailer.aclose()

@@ -37,6 +37,7 @@ from plugin.keys import ShopRef
 from plugin.services import Services
 from plugin.shop_data import load_facts
 from plugin.storage import as_optional_text
+from plugin.tracking.connection import is_connected
 from webhooks.handlers.orders import order_key
 from webhooks.journey.machine import Observed
 from webhooks.journey.scheduling import ensure_scheduled, schedule_stage
@@ -128,6 +129,11 @@ async def watch_progress(
     """A shipped order's progress changed: check back when it would have stalled for longer than its transit time.
     The check of an earlier progress finds it moved since and does nothing."""
     if observed.cancelled or not rank_of(Stage.SHIPPED) <= observed.rank < DELIVERED_RANK:
+        return
+    # Silence means something only where scans are reported: BigCommerce shipments never report progress and a
+    # Shopify fulfillment without a carrier integration looks the same as a moving one, so without carrier
+    # tracking connected a quiet parcel is no evidence of a stalled one (the late and exception causes still hold).
+    if not await is_connected(services, shop):
         return
     fingerprint, moved = progress_of(state)
     ref = journey_ref(services, shop, order_id)
