@@ -1,0 +1,199 @@
+"""The merchant's one helpdesk connection: what it is, its account, and its credentials encrypted at rest (bound to
+the shop, so a copied value does not decrypt elsewhere). The admin only ever sees the last characters of a secret.
+
+Keys: ``helpdesk:connection`` (hash: kind, account JSON, sealed secrets, webhook token, connected_at, last_test) under
+the shop's hash tag, and ``helpdesk:hook:<token>`` (global) -> the shop, so a webhook's URL names its shop without
+the shop's id being guessable.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from plugin.keys import ShopRef
+from plugin.services import Services
+from plugin.storage import as_text
+
+FAMILY = "helpdesk"
+KINDS = ("gorgias", "zendesk", "chatwoot")
+NAMES = {"gorgias": "Gorgias", "zendesk": "Zendesk", "chatwoot": "Chatwoot"}
+# Per kind: the account fields (not secret) and the secrets, each with whether it is required.
+ACCOUNT_FIELDS: dict[str, tuple[str, ...]] = {
+    "gorgias": ("domain", "email"),
+    "zendesk": ("subdomain", "email"),
+    "chatwoot": ("base_url", "account_id", "inbox_id"),
+}
+SECRET_FIELDS: dict[str, tuple[tuple[str, bool], ...]] = {
+    "gorgias": (("api_key", True),),
+    "zendesk": (("api_token", True), ("webhook_secret", False)),
+    "chatwoot": (("api_access_token", True),),
+}
+_SUBDOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{1,60}$")
+_NUMBER = re.compile(r"^[1-9][0-9]{0,11}$")
+_SECRET = re.compile(r"^[\x21-\x7e]{8,200}$")
+SHOWN_SECRET_CHARS = 4
+
+
+class ConnectionError_(ValueError):
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Connection:
+    kind: str
+    account: Mapping[str, str]
+    secrets: Mapping[str, str]
+    webhook_token: str
+    connected_at: str
+    last_test: Mapping[str, Any] | None = None
+
+    @property
+    def name(self) -> str:
+        return NAMES[self.kind]
+
+    def public(self, app_url: str) -> dict[str, Any]:
+        """For the admin: the account, each secret as its last characters only, and where to point webhooks."""
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "account": dict(self.account),
+            "secrets": {name: masked(value) for name, value in self.secrets.items()},
+            "webhook_url": f"{app_url}/helpdesk/{self.kind}/{self.webhook_token}",
+            "connected_at": self.connected_at,
+            "last_test": None if self.last_test is None else dict(self.last_test),
+        }
+
+
+def masked(value: str) -> str:
+    return "•" * 8 + value[-SHOWN_SECRET_CHARS:] if len(value) > 2 * SHOWN_SECRET_CHARS else "•" * 8
+
+
+def connection_key(services: Services, shop: ShopRef) -> str:
+    return services.keys.shop(shop, FAMILY, "connection")
+
+
+def hook_key(services: Services, token: str) -> str:
+    return services.keys.global_(FAMILY, "hook", token)
+
+
+def _account_value(kind: str, name: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConnectionError_(name, "is required")
+    value = value.strip()
+    if name in ("subdomain", "domain"):
+        value = value.lower().removeprefix("https://").split(".", 1)[0]
+        if not _SUBDOMAIN.match(value):
+            example = (
+                "yourshop (from yourshop.zendesk.com)" if kind == "zendesk" else "yourshop (from yourshop.gorgias.com)"
+            )
+            raise ConnectionError_(name, f"must be your account's subdomain, e.g. {example}")
+    elif name == "email":
+        if not _EMAIL.match(value):
+            raise ConnectionError_(name, "must be the email address of the user the API key belongs to")
+    elif name in ("account_id", "inbox_id"):
+        if not _NUMBER.match(value):
+            raise ConnectionError_(name, "must be a number, as in the Chatwoot URL /app/accounts/<number>")
+    elif name == "base_url":
+        parts = urlsplit(value.rstrip("/"))
+        if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment:
+            raise ConnectionError_(
+                name, "must be your Chatwoot address starting with https://, e.g. https://app.chatwoot.com"
+            )
+        value = value.rstrip("/")
+    return value
+
+
+def parse_connection(data: Mapping[str, Any], current: Connection | None, *, now: datetime | None = None) -> Connection:
+    """The admin's form as a connection, or ConnectionError_ naming the first bad field. A secret left empty keeps
+    the one already stored for the same helpdesk, so the merchant need not paste it again to change an id."""
+    kind = data.get("kind")
+    if kind not in KINDS:
+        raise ConnectionError_("kind", f"must be one of {', '.join(KINDS)}")
+    account = {name: _account_value(kind, name, data.get(name)) for name in ACCOUNT_FIELDS[kind]}
+    kept = current.secrets if current is not None and current.kind == kind else {}
+    found: dict[str, str] = {}
+    for name, required in SECRET_FIELDS[kind]:
+        value = data.get(name)
+        if value in (None, ""):
+            if name in kept:
+                found[name] = kept[name]
+            elif required:
+                raise ConnectionError_(name, "is required")
+            continue
+        if not isinstance(value, str) or not _SECRET.match(value.strip()):
+            raise ConnectionError_(name, "must be 8-200 characters without spaces, as the helpdesk shows it")
+        found[name] = value.strip()
+    token = current.webhook_token if current is not None and current.kind == kind else secrets.token_urlsafe(24)
+    moment = (now or datetime.now(UTC)).isoformat(timespec="seconds")
+    return Connection(kind, account, found, token, moment)
+
+
+def _binding(shop: ShopRef) -> str:
+    return f"{shop.tag}:{FAMILY}:connection"
+
+
+async def save_connection(services: Services, shop: ShopRef, connection: Connection) -> None:
+    sealed = services.cipher.encrypt(json.dumps(dict(connection.secrets)), associated=_binding(shop))
+    old = await load_connection(services, shop)
+    async with services.redis.pipeline(transaction=True) as pipe:
+        pipe.delete(connection_key(services, shop))
+        pipe.hset(
+            connection_key(services, shop),
+            mapping={
+                "kind": connection.kind,
+                "account": json.dumps(dict(connection.account)),
+                "secrets": sealed,
+                "webhook_token": connection.webhook_token,
+                "connected_at": connection.connected_at,
+            },
+        )
+        await pipe.execute()
+    await services.redis.set(hook_key(services, connection.webhook_token), shop.tag)
+    if old is not None and old.webhook_token != connection.webhook_token:
+        await services.redis.delete(hook_key(services, old.webhook_token))
+
+
+async def load_connection(services: Services, shop: ShopRef) -> Connection | None:
+    raw = {as_text(k): as_text(v) for k, v in (await services.redis.hgetall(connection_key(services, shop))).items()}
+    if raw.get("kind") not in KINDS or "secrets" not in raw:
+        return None
+    found = json.loads(services.cipher.decrypt(raw["secrets"], associated=_binding(shop)))
+    last_test = json.loads(raw["last_test"]) if raw.get("last_test") else None
+    return Connection(
+        raw["kind"], json.loads(raw["account"]), found, raw["webhook_token"], raw["connected_at"], last_test
+    )
+
+
+async def record_test(services: Services, shop: ShopRef, result: Mapping[str, Any]) -> None:
+    key = connection_key(services, shop)
+    if await services.redis.exists(key):
+        await services.redis.hset(key, "last_test", json.dumps(dict(result)))
+
+
+async def disconnect(services: Services, shop: ShopRef) -> bool:
+    old = await load_connection(services, shop)
+    if old is None:
+        return False
+    await services.redis.delete(connection_key(services, shop), hook_key(services, old.webhook_token))
+    return True
+
+
+async def shop_of_hook(services: Services, token: str) -> ShopRef | None:
+    if not re.fullmatch(r"[A-Za-z0-9_-]{20,64}", token):
+        return None
+    raw = await services.redis.get(hook_key(services, token))
+    try:
+        return None if raw is None else ShopRef.parse(as_text(raw))
+    except ValueError:
+        return None
