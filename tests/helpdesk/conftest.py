@@ -41,7 +41,8 @@ KINDS = ("gorgias", "zendesk", "chatwoot")
 
 # What the merchant types into the admin form, per helpdesk.
 CONNECT: dict[str, dict[str, Any]] = {
-    "zendesk": {"kind": "zendesk", "subdomain": "shop", "email": AGENT, "api_token": TOKEN, "webhook_secret": WEBHOOK_SECRET},
+    "zendesk": {"kind": "zendesk", "subdomain": "shop", "email": AGENT, "api_token": TOKEN,
+                "webhook_secret": WEBHOOK_SECRET},
     "gorgias": {"kind": "gorgias", "domain": "shop", "email": AGENT, "api_key": API_KEY},
     "chatwoot": {"kind": "chatwoot", "base_url": "https://chat.shop.test", "account_id": "7", "inbox_id": "3",
                  "api_access_token": CHATWOOT_TOKEN},
@@ -87,7 +88,7 @@ async def shop(settings: Settings, redis: Redis) -> AsyncIterator[tuple[Services
     """The journey test shop, its orders in memory, calling the stand-ins over loopback with a real client."""
     platform = MemoryPlatform()
     async with httpx.AsyncClient() as http:
-        services = replace(build_services(settings, redis, http), platforms={"shopify": platform})
+        services = replace(build_services(settings, redis, http), platforms={"shopify": platform})  # type: ignore[dict-item]
         await open_shop(services)
         yield services, platform
 

@@ -41,9 +41,9 @@ def status_delivery(kind: str, ticket_id: int) -> tuple[bytes, dict[str, str]]:
         raw = json.dumps(body).encode()
         return raw, ZendeskStandIn.sign(WEBHOOK_SECRET, datetime.now(UTC).isoformat(timespec="seconds"), raw)
     if kind == "chatwoot":
-        body = {"event": "conversation_status_changed", "id": ticket_id, "status": "resolved"}
-    else:
-        body = {"ticket_id": str(ticket_id)}  # the body the merchant sets in the Gorgias HTTP integration
+        delivered: dict[str, object] = {"event": "conversation_status_changed", "id": ticket_id, "status": "resolved"}
+        return json.dumps(delivered).encode(), {"Content-Type": "application/json"}
+    body = {"ticket_id": str(ticket_id)}  # the body the merchant sets in the Gorgias HTTP integration
     return json.dumps(body).encode(), {"Content-Type": "application/json"}
 
 
