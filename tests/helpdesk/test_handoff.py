@@ -8,14 +8,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from redis.asyncio import Redis
 
-from plugin.app import build_job_handlers
+from plugin.app import build_job_handlers, create_app
 from plugin.devstore.helpdesks import HelpdeskStandIns
 from plugin.email.context import open_issues
 from plugin.email.transport import SmtpMailer
 from plugin.jobs import failed_jobs
 from plugin.privacy.subjects import DataSubject, known_subjects
 from plugin.services import Services
+from plugin.settings import Settings
+from tests.conftest import serve_in_process
 from tests.helpdesk.conftest import ADMIN, CONNECT, KINDS, AppClient, Inbox, stand_in
 from tests.journey.conftest import run_jobs
 from tests.journey.support import SHOP, SHOP_EMAIL, MemoryPlatform, order_at
@@ -154,3 +157,26 @@ async def test_without_a_helpdesk_the_request_is_emailed(
     await ask(services)
     await run_jobs(services, build_job_handlers(SmtpMailer(smtp_url)))
     assert len(inbox.to(SHOP_EMAIL)) == 1 and standins.zendesk.tickets == {}
+
+
+async def test_the_storefront_endpoint_hands_off_and_the_app_serves_the_webhook_route(
+    shop: tuple[Services, MemoryPlatform],
+    standins: HelpdeskStandIns,
+    app_client: AppClient,
+    settings: Settings,
+    redis: Redis,
+    smtp_url: str,
+) -> None:
+    services, _ = shop
+    document = await connect(app_client, "chatwoot")
+    body = {"email": SHOPPER, "question": "Do you ship to Norway?", "page": "/cart", "website": ""}
+    async with serve_in_process(create_app(settings, redis=redis)) as client:
+        asked = await client.post(f"/storefront/shopify/{SHOP.id}/help/requests", json=body)
+        assert asked.status_code == 201, asked.text
+        await run_jobs(services, build_job_handlers(SmtpMailer(smtp_url)))
+        (conversation,) = standins.chatwoot.tickets.values()
+        assert conversation["custom_attributes"] == {"upfront_request": asked.json()["id"], "page": "/cart"}
+        path = document["connection"]["webhook_url"].removeprefix(services.settings.app_url)
+        delivery = {"event": "conversation_status_changed", "id": conversation["id"], "status": "resolved"}
+        assert (await client.post(path, json=delivery)).status_code == 202
+        assert (await client.post(path.replace("chatwoot", "zendesk"), json=delivery)).status_code == 404
