@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from plugin.errors import PermanentError, RetryableError, ThrottledError
+from plugin.errors import NotFoundError, PermanentError, RetryableError, ThrottledError
 
 # Our marker on every ticket: the helpdesk's external id (where it has one) and a tag, so a retry after a timeout
 # finds the ticket the lost answer created instead of filing a second one.
@@ -129,6 +129,8 @@ class HelpdeskCall:
             raise ThrottledError("the helpdesk's rate limit was hit", status=429, retry_after=_retry_after(response))
         if response.status_code >= 500:
             raise RetryableError(f"the helpdesk answered {response.status_code}", status=response.status_code)
+        if response.status_code == 404:
+            raise NotFoundError(f"the helpdesk has no such record: {_reason(response)}", status=404)
         if response.status_code >= 400:
             raise PermanentError(
                 f"the helpdesk refused ({response.status_code}): {_reason(response)}", status=response.status_code
@@ -153,10 +155,17 @@ def _reason(response: httpx.Response) -> str:
     except ValueError:
         return response.text[:MAX_ERROR_TEXT] or response.reason_phrase
     if isinstance(body, dict):
-        parts = [str(body[key]) for key in ("error", "message", "description", "details") if body.get(key)]
+        parts = [_words(body[key]) for key in ("error", "message", "description", "details") if body.get(key)]
         if parts:
             return "; ".join(parts)[:MAX_ERROR_TEXT]
     return str(body)[:MAX_ERROR_TEXT]
+
+
+def _words(value: object) -> str:
+    # Gorgias nests its message ({"error": {"msg": ...}}); the others send text.
+    if isinstance(value, dict):
+        return str(value.get("msg") or value.get("message") or value)
+    return str(value)
 
 
 class Helpdesk(Protocol):

@@ -21,7 +21,7 @@ from plugin.helpdesk.tickets import load_ticket
 from plugin.jobs import pending_jobs
 from plugin.privacy.subjects import DataSubject, known_subjects
 from plugin.services import Services
-from tests.helpdesk.conftest import KINDS, WEBHOOK_SECRET, AppClient, Inbox, stand_in
+from tests.helpdesk.conftest import ADMIN, KINDS, WEBHOOK_SECRET, AppClient, Inbox, stand_in
 from tests.helpdesk.test_handoff import SHOPPER, ask, connect
 from tests.journey.conftest import run_jobs
 from tests.journey.support import SHOP, MemoryPlatform, observe, order_at
@@ -181,3 +181,24 @@ async def test_a_bad_zendesk_signature_is_refused_and_changes_nothing(
         assert unknown.status_code == 404
     assert await pending_jobs(services.redis, services.keys) == before
     assert f"helpdesk.{stored.id}" in await issues_of(services, SHOPPER)
+
+
+@pytest.mark.parametrize("change", ["deleted-in-helpdesk", "helpdesk-disconnected"])
+async def test_a_ticket_gone_from_the_helpdesk_stops_holding_marketing(
+    shop: tuple[Services, MemoryPlatform], standins: HelpdeskStandIns, app_client: AppClient, smtp_url: str, change: str
+) -> None:
+    services, _ = shop
+    jobs = build_job_handlers(SmtpMailer(smtp_url))
+    await connect(app_client, "gorgias")
+    stored = await ask(services)
+    await run_jobs(services, jobs)
+    if change == "deleted-in-helpdesk":
+        standins.gorgias.tickets.clear()
+    else:
+        async with app_client() as client:
+            assert (await client.delete("/admin/help/helpdesk", headers=ADMIN)).json() == {"disconnected": True}
+    await run_jobs(services, jobs, fast_forward=True)
+    # The request is still open in Upfront's own inbox (that holds marketing until it is resolved there).
+    expected = set() if change == "deleted-in-helpdesk" else {"help_request"}
+    assert await issues_of(services, SHOPPER) == expected
+    assert f"helpdesk.{stored.id}" not in await issues_of(services, SHOPPER)

@@ -176,10 +176,19 @@ async def check_ticket(services: Services, shop: ShopRef, args: Mapping[str, Any
     """Read the ticket's status from the helpdesk and apply it; None when there is nothing to check."""
     request_id = str(args.get("request", ""))
     record = await load_ticket(services, shop, request_id)
-    connection = await load_connection(services, shop)
-    if record is None or record.ticket_id is None or connection is None or connection.kind != record.kind:
+    if record is None or record.ticket_id is None or record.state not in ("open", "resolved"):
         return None
-    status = await build_helpdesk(services.settings, services.http, connection).status(record.ticket_id)
+    connection = await load_connection(services, shop)
+    if connection is None or connection.kind != record.kind:
+        # The merchant disconnected that helpdesk: its tickets no longer hold marketing; the request stays in
+        # Upfront's inbox (open until resolved there, which holds marketing as any help request does).
+        await resolve_issue(services, shop, record.subject, issue_kind(request_id))
+        await record_state(services, shop, request_id, "detached")
+        return None
+    try:
+        status = await build_helpdesk(services.settings, services.http, connection).status(record.ticket_id)
+    except NotFoundError:
+        status = TicketStatus.RESOLVED  # deleted in the helpdesk: nothing is open there any more
     if status.value != record.state:
         await apply_status(services, shop, request_id, record.subject, status, f"{record.kind}:{record.ticket_id}")
     return status
