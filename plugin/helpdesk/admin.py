@@ -22,7 +22,7 @@ from plugin.helpdesk.connection import (
     KINDS,
     NAMES,
     SECRET_FIELDS,
-    ConnectionError_,
+    ConnectionInputError,
     disconnect,
     load_connection,
     parse_connection,
@@ -142,7 +142,7 @@ def helpdesk_admin_routes(authenticate: Authenticate) -> list[BaseRoute]:
             return JSONResponse({"error": exc.reason}, status_code=exc.status)
         try:
             connection = parse_connection(data, await load_connection(found, shop))
-        except ConnectionError_ as exc:
+        except ConnectionInputError as exc:
             return JSONResponse({"error": exc.reason, "field": exc.field}, status_code=400)
         await save_connection(found, shop, connection)
         return JSONResponse(await helpdesk_document(found, shop), headers=NO_STORE)

@@ -42,7 +42,7 @@ _SECRET = re.compile(r"^[\x21-\x7e]{8,200}$")
 SHOWN_SECRET_CHARS = 4
 
 
-class ConnectionError_(ValueError):
+class ConnectionInputError(ValueError):
     def __init__(self, field: str, reason: str) -> None:
         super().__init__(f"{field}: {reason}")
         self.field = field
@@ -89,7 +89,7 @@ def hook_key(services: Services, token: str) -> str:
 
 def _account_value(kind: str, name: str, value: object) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ConnectionError_(name, "is required")
+        raise ConnectionInputError(name, "is required")
     value = value.strip()
     if name in ("subdomain", "domain"):
         value = value.lower().removeprefix("https://").split(".", 1)[0]
@@ -97,17 +97,17 @@ def _account_value(kind: str, name: str, value: object) -> str:
             example = (
                 "yourshop (from yourshop.zendesk.com)" if kind == "zendesk" else "yourshop (from yourshop.gorgias.com)"
             )
-            raise ConnectionError_(name, f"must be your account's subdomain, e.g. {example}")
+            raise ConnectionInputError(name, f"must be your account's subdomain, e.g. {example}")
     elif name == "email":
         if not _EMAIL.match(value):
-            raise ConnectionError_(name, "must be the email address of the user the API key belongs to")
+            raise ConnectionInputError(name, "must be the email address of the user the API key belongs to")
     elif name in ("account_id", "inbox_id"):
         if not _NUMBER.match(value):
-            raise ConnectionError_(name, "must be a number, as in the Chatwoot URL /app/accounts/<number>")
+            raise ConnectionInputError(name, "must be a number, as in the Chatwoot URL /app/accounts/<number>")
     elif name == "base_url":
         parts = urlsplit(value.rstrip("/"))
         if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment:
-            raise ConnectionError_(
+            raise ConnectionInputError(
                 name, "must be your Chatwoot address starting with https://, e.g. https://app.chatwoot.com"
             )
         value = value.rstrip("/")
@@ -115,11 +115,11 @@ def _account_value(kind: str, name: str, value: object) -> str:
 
 
 def parse_connection(data: Mapping[str, Any], current: Connection | None, *, now: datetime | None = None) -> Connection:
-    """The admin's form as a connection, or ConnectionError_ naming the first bad field. A secret left empty keeps
+    """The admin's form as a connection, or ConnectionInputError naming the first bad field. A secret left empty keeps
     the one already stored for the same helpdesk, so the merchant need not paste it again to change an id."""
     kind = data.get("kind")
     if kind not in KINDS:
-        raise ConnectionError_("kind", f"must be one of {', '.join(KINDS)}")
+        raise ConnectionInputError("kind", f"must be one of {', '.join(KINDS)}")
     account = {name: _account_value(kind, name, data.get(name)) for name in ACCOUNT_FIELDS[kind]}
     kept = current.secrets if current is not None and current.kind == kind else {}
     found: dict[str, str] = {}
@@ -129,10 +129,10 @@ def parse_connection(data: Mapping[str, Any], current: Connection | None, *, now
             if name in kept:
                 found[name] = kept[name]
             elif required:
-                raise ConnectionError_(name, "is required")
+                raise ConnectionInputError(name, "is required")
             continue
         if not isinstance(value, str) or not _SECRET.match(value.strip()):
-            raise ConnectionError_(name, "must be 8-200 characters without spaces, as the helpdesk shows it")
+            raise ConnectionInputError(name, "must be 8-200 characters without spaces, as the helpdesk shows it")
         found[name] = value.strip()
     token = current.webhook_token if current is not None and current.kind == kind else secrets.token_urlsafe(24)
     moment = (now or datetime.now(UTC)).isoformat(timespec="seconds")

@@ -77,7 +77,7 @@ async def test_a_help_request_becomes_one_ticket_with_the_order_attached(
     assert "Page: /pages/track" in note and "2 x Linen shirt at 49.00" in note
     assert f"upfront-help-{stored.id}" in note
     request = await load_request(services, SHOP, stored.id)
-    assert request is not None and request.forward == f"helpdesk: {kind.title()} #{ticket['id']}"
+    assert request is not None and request.forward == f"filed in {kind.title()} as ticket #{ticket['id']}"
     subjects = await known_subjects(services, SHOP, DataSubject(email=SHOPPER))
     assert issue_kind(stored.id) in await open_issues(services, SHOP, subjects)
     await run_jobs(services, jobs)
@@ -116,7 +116,7 @@ async def test_a_5xx_is_retried_and_there_is_still_one_ticket(
     await run_jobs(services, jobs)
     assert len(desk.tickets) == (1 if after_create else 0)
     request = await load_request(services, SHOP, stored.id)
-    assert request is not None and request.forward.startswith("helpdesk: filing")
+    assert request is not None and request.forward.startswith("being filed in")
     await run_jobs(services, jobs, fast_forward=True)  # the backoff has passed
     assert len(desk.tickets) == 1 and desk.creates == 1
     request = await load_request(services, SHOP, stored.id)

@@ -57,7 +57,7 @@ async def schedule_hand_off(services: Services, shop: ShopRef, stored: StoredReq
         await schedule_forward(services, shop, stored.id)
         return
     await start_filing(services, shop, stored.id, connection.kind, stored.subject)
-    await set_forward_state(services, shop, stored.id, f"helpdesk: filing in {connection.name}")
+    await set_forward_state(services, shop, stored.id, f"being filed in {connection.name}")
     job = Job(FILE_JOB, shop, f"{FILE_JOB}:{shop.tag}:{stored.id}", {"request": stored.id})
     await schedule_job(services.redis, services.keys, job)
 
@@ -165,7 +165,7 @@ async def file_ticket(services: Services, shop: ShopRef, args: Mapping[str, Any]
         await _fall_back_to_email(services, shop, request_id, connection, str(exc))
         return
     await record_filed(services, shop, request_id, connection.kind, ref.ticket_id, ref.url, ref.status.value)
-    await set_forward_state(services, shop, request_id, f"helpdesk: {connection.name} #{ref.ticket_id}")
+    await set_forward_state(services, shop, request_id, f"filed in {connection.name} as ticket #{ref.ticket_id}")
     await apply_status(services, shop, request_id, request.subject, ref.status, f"{connection.kind}:{ref.ticket_id}")
     if ref.status is TicketStatus.OPEN:
         await _schedule_poll(services, shop, request_id, 1)
