@@ -141,7 +141,7 @@ def helpdesk_admin_routes(authenticate: Authenticate) -> list[BaseRoute]:
         except JsonBodyError as exc:
             return JSONResponse({"error": exc.reason}, status_code=exc.status)
         try:
-            connection = parse_connection(data, await load_connection(found, shop))
+            connection = parse_connection(shop, data, await load_connection(found, shop))
         except ConnectionInputError as exc:
             return JSONResponse({"error": exc.reason, "field": exc.field}, status_code=400)
         await save_connection(found, shop, connection)

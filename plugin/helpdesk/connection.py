@@ -1,13 +1,14 @@
 """The merchant's one helpdesk connection: what it is, its account, and its credentials encrypted at rest (bound to
 the shop, so a copied value does not decrypt elsewhere). The admin only ever sees the last characters of a secret.
 
-Keys: ``helpdesk:connection`` (hash: kind, account JSON, sealed secrets, webhook token, connected_at, last_test) under
-the shop's hash tag, and ``helpdesk:hook:<token>`` (global) -> the shop, so a webhook's URL names its shop without
-the shop's id being guessable.
+Key: ``helpdesk:connection`` (hash: kind, account JSON, sealed secrets, webhook token, connected_at, last_test) under
+the shop's hash tag. The status webhook URL names the shop and carries the connection's random token, so only the
+helpdesk the merchant gave it to can reach the shop's endpoint.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import re
 import secrets
@@ -56,6 +57,7 @@ class Connection:
     secrets: Mapping[str, str]
     webhook_token: str
     connected_at: str
+    shop: ShopRef
     last_test: Mapping[str, Any] | None = None
 
     @property
@@ -69,7 +71,7 @@ class Connection:
             "name": self.name,
             "account": dict(self.account),
             "secrets": {name: masked(value) for name, value in self.secrets.items()},
-            "webhook_url": f"{app_url}/helpdesk/{self.kind}/{self.webhook_token}",
+            "webhook_url": f"{app_url}/helpdesk/{self.kind}/{self.shop.platform}/{self.shop.id}/{self.webhook_token}",
             "connected_at": self.connected_at,
             "last_test": None if self.last_test is None else dict(self.last_test),
         }
@@ -81,10 +83,6 @@ def masked(value: str) -> str:
 
 def connection_key(services: Services, shop: ShopRef) -> str:
     return services.keys.shop(shop, FAMILY, "connection")
-
-
-def hook_key(services: Services, token: str) -> str:
-    return services.keys.global_(FAMILY, "hook", token)
 
 
 def _account_value(kind: str, name: str, value: object) -> str:
@@ -114,7 +112,9 @@ def _account_value(kind: str, name: str, value: object) -> str:
     return value
 
 
-def parse_connection(data: Mapping[str, Any], current: Connection | None, *, now: datetime | None = None) -> Connection:
+def parse_connection(
+    shop: ShopRef, data: Mapping[str, Any], current: Connection | None, *, now: datetime | None = None
+) -> Connection:
     """The admin's form as a connection, or ConnectionInputError naming the first bad field. A secret left empty keeps
     the one already stored for the same helpdesk, so the merchant need not paste it again to change an id."""
     kind = data.get("kind")
@@ -136,7 +136,7 @@ def parse_connection(data: Mapping[str, Any], current: Connection | None, *, now
         found[name] = value.strip()
     token = current.webhook_token if current is not None and current.kind == kind else secrets.token_urlsafe(24)
     moment = (now or datetime.now(UTC)).isoformat(timespec="seconds")
-    return Connection(kind, account, found, token, moment)
+    return Connection(kind, account, found, token, moment, shop)
 
 
 def _binding(shop: ShopRef) -> str:
@@ -145,7 +145,6 @@ def _binding(shop: ShopRef) -> str:
 
 async def save_connection(services: Services, shop: ShopRef, connection: Connection) -> None:
     sealed = services.cipher.encrypt(json.dumps(dict(connection.secrets)), associated=_binding(shop))
-    old = await load_connection(services, shop)
     async with services.redis.pipeline(transaction=True) as pipe:
         pipe.delete(connection_key(services, shop))
         pipe.hset(
@@ -159,9 +158,6 @@ async def save_connection(services: Services, shop: ShopRef, connection: Connect
             },
         )
         await pipe.execute()
-    await services.redis.set(hook_key(services, connection.webhook_token), shop.tag)
-    if old is not None and old.webhook_token != connection.webhook_token:
-        await services.redis.delete(hook_key(services, old.webhook_token))
 
 
 async def load_connection(services: Services, shop: ShopRef) -> Connection | None:
@@ -170,9 +166,8 @@ async def load_connection(services: Services, shop: ShopRef) -> Connection | Non
         return None
     found = json.loads(services.cipher.decrypt(raw["secrets"], associated=_binding(shop)))
     last_test = json.loads(raw["last_test"]) if raw.get("last_test") else None
-    return Connection(
-        raw["kind"], json.loads(raw["account"]), found, raw["webhook_token"], raw["connected_at"], last_test
-    )
+    account = json.loads(raw["account"])
+    return Connection(raw["kind"], account, found, raw["webhook_token"], raw["connected_at"], shop, last_test)
 
 
 async def record_test(services: Services, shop: ShopRef, result: Mapping[str, Any]) -> None:
@@ -182,18 +177,16 @@ async def record_test(services: Services, shop: ShopRef, result: Mapping[str, An
 
 
 async def disconnect(services: Services, shop: ShopRef) -> bool:
-    old = await load_connection(services, shop)
-    if old is None:
-        return False
-    await services.redis.delete(connection_key(services, shop), hook_key(services, old.webhook_token))
-    return True
+    return bool(await services.redis.delete(connection_key(services, shop)))
 
 
-async def shop_of_hook(services: Services, token: str) -> ShopRef | None:
-    if not re.fullmatch(r"[A-Za-z0-9_-]{20,64}", token):
-        return None
-    raw = await services.redis.get(hook_key(services, token))
+async def hook_connection(services: Services, kind: str, platform: str, shop_id: str, token: str) -> Connection | None:
+    """The connection a status webhook URL names, when its token is that connection's (compared in constant time)."""
     try:
-        return None if raw is None else ShopRef.parse(as_text(raw))
+        shop = ShopRef(platform, shop_id)
     except ValueError:
         return None
+    connection = await load_connection(services, shop)
+    if connection is None or connection.kind != kind:
+        return None
+    return connection if hmac.compare_digest(connection.webhook_token.encode(), token.encode()) else None

@@ -1,8 +1,8 @@
-"""Status webhooks from the helpdesks: `POST /helpdesk/{kind}/{token}`. The unguessable token in the URL names the
-shop; Zendesk's deliveries must also carry a valid `X-Zendesk-Webhook-Signature` (base64 HMAC-SHA256 of the
-timestamp header followed by the raw body, keyed with the webhook's signing secret). The endpoint only verifies and
-schedules a status check: the ticket's status is then read from the helpdesk's API, so a delivery cannot close or
-open anything by what its body claims.
+"""Status webhooks from the helpdesks: `POST /helpdesk/{kind}/{platform}/{shop}/{token}`, the token being the random
+one of the shop's connection. Zendesk's deliveries must also carry a valid `X-Zendesk-Webhook-Signature` (base64
+HMAC-SHA256 of the timestamp header followed by the raw body, keyed with the webhook's signing secret). The endpoint
+only verifies and schedules a status check: the ticket's status is then read from the helpdesk's API, so a delivery
+cannot close or open anything by what its body claims.
 
 What each sends: Zendesk an event subscription (`detail.id` of a ticket event) or a trigger's JSON body with
 `ticket_id`; Chatwoot `{"event": "conversation_status_changed", "id": ...}` (also `conversation_updated`); a
@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from plugin.helpdesk.connection import KINDS, load_connection, shop_of_hook
+from plugin.helpdesk.connection import hook_connection
 from plugin.helpdesk.tickets import CHECK_JOB, request_of_ticket
 from plugin.jobs import Job, schedule_job
 from plugin.json_body import JsonBodyError, parse_json_object
@@ -99,12 +99,13 @@ def ticket_id_of(kind: str, data: Mapping[str, Any]) -> str | None:
     request_body="the helpdesk's delivery (see the module docs for each helpdesk's shape)",
 )
 async def helpdesk_webhook(request: Request) -> JSONResponse:
-    kind, token = request.path_params["kind"], request.path_params["token"]
+    params = request.path_params
+    kind = params["kind"]
     found = services(request)
-    shop = await shop_of_hook(found, token) if kind in KINDS else None
-    connection = None if shop is None else await load_connection(found, shop)
-    if shop is None or connection is None or connection.kind != kind or connection.webhook_token != token:
+    connection = await hook_connection(found, kind, params["platform"], params["shop_id"], params["token"])
+    if connection is None:
         return JSONResponse({"error": "unknown webhook URL"}, status_code=404)
+    shop = connection.shop
     body = await read_body(request)
     if len(body) > MAX_BODY:
         return JSONResponse({"error": "body too large"}, status_code=413)
@@ -132,4 +133,4 @@ async def helpdesk_webhook(request: Request) -> JSONResponse:
 
 
 def helpdesk_webhook_routes() -> list[BaseRoute]:
-    return [Route("/helpdesk/{kind}/{token}", helpdesk_webhook, methods=["POST"])]
+    return [Route("/helpdesk/{kind}/{platform}/{shop_id}/{token}", helpdesk_webhook, methods=["POST"])]

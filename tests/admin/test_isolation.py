@@ -118,7 +118,7 @@ async def fill_victim(services: Services) -> Victim:
     question = HelpRequestInput(email=BRAVO_EMAIL, question="BRAVO-QUESTION: where is my parcel?")
     help_request = await store_request(services, shop, question, now=datetime.now(UTC), retention_days=90)
     bravo_desk = {"kind": "zendesk", "subdomain": "bravo", "email": "bravo-owner@x.example", "api_token": "BRAVO-TOKEN"}
-    await save_connection(services, shop, parse_connection(bravo_desk, None))
+    await save_connection(services, shop, parse_connection(shop, bravo_desk, None))
     return Victim(shop, export.export_id, dead, help_request.id)
 
 

@@ -178,7 +178,8 @@ async def test_a_bad_zendesk_signature_is_refused_and_changes_nothing(
         answer = await client.post(path, content=body, headers=headers)
         assert answer.status_code == 401 and reason in answer.json()["error"]
         unknown = await client.post(path[:-4] + "xxxx", content=body, headers=headers)
-        assert unknown.status_code == 404
+        other_shop = await client.post(path.replace(SHOP.id, "other-shop.myshopify.com"), content=body, headers=headers)
+        assert unknown.status_code == other_shop.status_code == 404
     assert await pending_jobs(services.redis, services.keys) == before
     assert f"helpdesk.{stored.id}" in await issues_of(services, SHOPPER)
 
