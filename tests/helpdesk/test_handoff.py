@@ -14,6 +14,7 @@ from plugin.app import build_job_handlers, create_app
 from plugin.devstore.helpdesks import HelpdeskStandIns
 from plugin.email.context import open_issues
 from plugin.email.transport import SmtpMailer
+from plugin.helpdesk.tickets import load_ticket
 from plugin.jobs import failed_jobs
 from plugin.privacy.subjects import DataSubject, known_subjects
 from plugin.services import Services
@@ -22,7 +23,7 @@ from tests.conftest import serve_in_process
 from tests.helpdesk.conftest import ADMIN, CONNECT, KINDS, AppClient, Inbox, stand_in
 from tests.journey.conftest import run_jobs
 from tests.journey.support import SHOP, SHOP_EMAIL, MemoryPlatform, order_at
-from widgets.help.handoff import issue_kind, schedule_hand_off
+from widgets.help.handoff import GIVE_UP_AFTER, issue_kind, schedule_hand_off
 from widgets.help.requests import HelpRequestInput, StoredRequest, load_request, store_request
 
 pytestmark = pytest.mark.anyio
@@ -180,3 +181,24 @@ async def test_the_storefront_endpoint_hands_off_and_the_app_serves_the_webhook_
         delivery = {"event": "conversation_status_changed", "id": conversation["id"], "status": "resolved"}
         assert (await client.post(path, json=delivery)).status_code == 202
         assert (await client.post(path.replace("chatwoot", "zendesk"), json=delivery)).status_code == 404
+
+
+async def test_a_helpdesk_down_for_good_gives_up_before_the_job_system_and_emails_the_request(
+    shop: tuple[Services, MemoryPlatform],
+    standins: HelpdeskStandIns,
+    app_client: AppClient,
+    inbox: Inbox,
+    smtp_url: str,
+) -> None:
+    services, _ = shop
+    standins.zendesk.fail_next(503, count=100)
+    await connect(app_client, "zendesk")
+    stored = await ask(services)
+    jobs = build_job_handlers(SmtpMailer(smtp_url))
+    for _ in range(GIVE_UP_AFTER + 1):
+        await run_jobs(services, jobs, fast_forward=True)
+    assert standins.zendesk.tickets == {} and len(inbox.to(SHOP_EMAIL)) == 1
+    record = await load_ticket(services, SHOP, stored.id)
+    assert record is not None and record.state == "failed" and "503" in (record.error or "")
+    assert record.attempts == GIVE_UP_AFTER
+    assert await failed_jobs(services.redis, services.keys) == set()  # handled, not left to the job system
