@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 import re
 import secrets
 from collections.abc import Mapping
@@ -18,9 +19,12 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from plugin.crypto import DecryptionError
 from plugin.keys import ShopRef
 from plugin.services import Services
 from plugin.storage import as_text
+
+log = logging.getLogger(__name__)
 
 FAMILY = "helpdesk"
 KINDS = ("gorgias", "zendesk", "chatwoot")
@@ -164,7 +168,15 @@ async def load_connection(services: Services, shop: ShopRef) -> Connection | Non
     raw = {as_text(k): as_text(v) for k, v in (await services.redis.hgetall(connection_key(services, shop))).items()}
     if raw.get("kind") not in KINDS or "secrets" not in raw:
         return None
-    found = json.loads(services.cipher.decrypt(raw["secrets"], associated=_binding(shop)))
+    try:
+        found = json.loads(services.cipher.decrypt(raw["secrets"], associated=_binding(shop)))
+    except DecryptionError:
+        # Sealed under a key no longer configured: the merchant connects again (the admin shows it as not connected).
+        log.warning("helpdesk credentials cannot be opened", extra={"shop": shop.tag})
+        return None
+    if services.cipher.needs_rotation(raw["secrets"]):  # sealed under the previous key: seal under the current one
+        resealed = services.cipher.encrypt(json.dumps(found), associated=_binding(shop))
+        await services.redis.hset(connection_key(services, shop), "secrets", resealed)
     last_test = json.loads(raw["last_test"]) if raw.get("last_test") else None
     account = json.loads(raw["account"])
     return Connection(raw["kind"], account, found, raw["webhook_token"], raw["connected_at"], shop, last_test)

@@ -8,14 +8,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from redis.asyncio import Redis
+from starlette.datastructures import Secret
 
-from plugin.app import build_job_handlers
+from plugin.app import build_job_handlers, build_services
 from plugin.devstore.helpdesks import HelpdeskStandIns
 from plugin.email.transport import SmtpMailer
-from plugin.helpdesk.connection import connection_key
+from plugin.helpdesk.connection import connection_key, load_connection
 from plugin.privacy.registry import personal_data_stores
 from plugin.privacy.subjects import DataSubject
 from plugin.services import Services
+from plugin.settings import Settings
+from plugin.storage import as_optional_text
 from tests.helpdesk.conftest import ADMIN, API_KEY, CHATWOOT_TOKEN, CONNECT, KINDS, TOKEN, AppClient, stand_in
 from tests.helpdesk.test_handoff import SHOPPER, ask, connect
 from tests.journey.conftest import run_jobs
@@ -113,3 +117,19 @@ async def test_ticket_references_are_exported_and_erased_with_the_person(
     assert await store.export(services, SHOP, DataSubject(email="someone.else@example.org")) == []
     assert await store.erase(services, SHOP, person) == 1
     assert await store.export(services, SHOP, person) == []
+
+
+async def test_after_a_key_rotation_the_credentials_still_open_and_are_sealed_again(
+    shop: tuple[Services, MemoryPlatform], app_client: AppClient, settings: Settings, redis: Redis
+) -> None:
+    services, _ = shop
+    await connect(app_client, "zendesk")
+    old = as_optional_text(await services.redis.hget(connection_key(services, SHOP), "secrets"))
+    rotated = settings.with_overrides(secret_key=Secret("n" * 40), secret_key_previous=settings.secret_key)
+    after = build_services(rotated, redis, services.http)
+    connection = await load_connection(after, SHOP)
+    assert connection is not None and connection.secrets["api_token"] == TOKEN
+    resealed = as_optional_text(await services.redis.hget(connection_key(services, SHOP), "secrets"))
+    assert resealed is not None and resealed != old and not after.cipher.needs_rotation(resealed)
+    forgotten = build_services(settings.with_overrides(secret_key=Secret("x" * 40)), redis, services.http)
+    assert await load_connection(forgotten, SHOP) is None  # the merchant is asked to connect again, no error
