@@ -23,6 +23,7 @@ from plugin.helpdesk.connection import (
     NAMES,
     SECRET_FIELDS,
     ConnectionInputError,
+    connection_schema,
     disconnect,
     load_connection,
     parse_connection,
@@ -33,7 +34,7 @@ from plugin.helpdesk.factory import build_helpdesk
 from plugin.helpdesk.tickets import failed_tickets
 from plugin.json_body import JsonBodyError, parse_json_object
 from plugin.keys import ShopRef
-from plugin.openapi import documented
+from plugin.openapi import Body, documented
 from plugin.services import Services, services
 from plugin.shop_data import load_facts
 
@@ -111,7 +112,7 @@ async def send_test_ticket(found: Services, shop: ShopRef) -> tuple[int, dict[st
     except PlatformError as exc:
         result: dict[str, Any] = {"ok": False, "at": at, "error": f"{connection.name}: {exc}"}
         await record_test(found, shop, result)
-        return 502, result
+        return 409, result  # the request was fine; the connection, as it stands, cannot file
     result = {"ok": True, "at": at, "ticket_id": ref.ticket_id, "url": ref.url}
     await record_test(found, shop, result)
     return 200, result
@@ -129,9 +130,17 @@ def helpdesk_admin_routes(authenticate: Authenticate) -> list[BaseRoute]:
 
     @documented(
         "Connect a helpdesk (replaces the one connected); an empty secret keeps the stored one of the same helpdesk",
-        {200: "the helpdesk document", 400: "the first bad field and why", 401: "not signed in"},
+        {
+            200: "the helpdesk document",
+            400: "the first bad field and why",
+            401: "not signed in",
+            409: "a required secret left out with none stored to keep",
+        },
         tag="admin",
-        request_body='{"kind": "gorgias"|"zendesk"|"chatwoot", account fields, secrets}',
+        request_body=Body(
+            '{"kind": "gorgias"|"zendesk"|"chatwoot", account fields, secrets (null or left out: keep the stored)}',
+            schema=connection_schema(),
+        ),
     )
     async def connect(request: Request) -> JSONResponse:
         shop = await authenticate(request)
@@ -143,7 +152,7 @@ def helpdesk_admin_routes(authenticate: Authenticate) -> list[BaseRoute]:
         try:
             connection = parse_connection(shop, data, await load_connection(found, shop))
         except ConnectionInputError as exc:
-            return JSONResponse({"error": exc.reason, "field": exc.field}, status_code=400)
+            return JSONResponse({"error": exc.reason, "field": exc.field}, status_code=exc.status)
         await save_connection(found, shop, connection)
         return JSONResponse(await helpdesk_document(found, shop), headers=NO_STORE)
 
@@ -158,7 +167,10 @@ def helpdesk_admin_routes(authenticate: Authenticate) -> list[BaseRoute]:
 
     @documented(
         "Send a test ticket to the connected helpdesk and report its answer",
-        {200: "{ok: true, ticket_id, url}", 409: "no helpdesk connected", 502: "{ok: false, error: the helpdesk's}"},
+        {
+            200: "{ok: true, ticket_id, url}",
+            409: "{ok: false, error}: no helpdesk connected, or the helpdesk's refusal",
+        },
         tag="admin",
     )
     async def test(request: Request) -> JSONResponse:

@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from plugin.crypto import DecryptionError
 from plugin.keys import ShopRef
@@ -41,17 +40,33 @@ SECRET_FIELDS: dict[str, tuple[tuple[str, bool], ...]] = {
     "chatwoot": (("api_access_token", True),),
 }
 _SUBDOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{1,60}$")
 _NUMBER = re.compile(r"^[1-9][0-9]{0,11}$")
-_SECRET = re.compile(r"^[\x21-\x7e]{8,200}$")
+_SECRET = re.compile(r"^[!-~]{8,200}$")
+ACCOUNT_PATTERNS = {
+    "subdomain": _SUBDOMAIN,
+    "domain": _SUBDOMAIN,
+    "email": re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{1,60}$"),
+    "base_url": re.compile(r"^https://[A-Za-z0-9.-]{1,253}(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~-]+)*/?$"),
+    "account_id": _NUMBER,
+    "inbox_id": _NUMBER,
+}
+ACCOUNT_HINTS = {
+    "subdomain": "must be your Zendesk subdomain: yourshop, from yourshop.zendesk.com",
+    "domain": "must be your Gorgias subdomain: yourshop, from yourshop.gorgias.com",
+    "email": "must be the email address of the user the API key belongs to",
+    "base_url": "must be your Chatwoot address starting with https://, e.g. https://app.chatwoot.com",
+    "account_id": "must be a number, as in the Chatwoot URL /app/accounts/<number>",
+    "inbox_id": "must be the number of the API inbox, as in its settings URL",
+}
 SHOWN_SECRET_CHARS = 4
 
 
 class ConnectionInputError(ValueError):
-    def __init__(self, field: str, reason: str) -> None:
+    def __init__(self, field: str, reason: str, *, status: int = 400) -> None:
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -81,6 +96,20 @@ class Connection:
         }
 
 
+def connection_schema() -> dict[str, Any]:
+    """What `parse_connection` accepts, for /openapi.json: one shape per helpdesk, told apart by `kind`."""
+    secret = {"anyOf": [{"type": "string", "pattern": _SECRET.pattern}, {"type": "null"}]}
+    shapes = []
+    for kind in KINDS:
+        properties: dict[str, Any] = {"kind": {"const": kind}}
+        properties |= {
+            name: {"type": "string", "pattern": ACCOUNT_PATTERNS[name].pattern} for name in ACCOUNT_FIELDS[kind]
+        }
+        properties |= {name: secret for name, _ in SECRET_FIELDS[kind]}
+        shapes.append({"type": "object", "required": ["kind", *ACCOUNT_FIELDS[kind]], "properties": properties})
+    return {"oneOf": shapes}
+
+
 def masked(value: str) -> str:
     return "•" * 8 + value[-SHOWN_SECRET_CHARS:] if len(value) > 2 * SHOWN_SECRET_CHARS else "•" * 8
 
@@ -89,55 +118,36 @@ def connection_key(services: Services, shop: ShopRef) -> str:
     return services.keys.shop(shop, FAMILY, "connection")
 
 
-def _account_value(kind: str, name: str, value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ConnectionInputError(name, "is required")
-    value = value.strip()
-    if name in ("subdomain", "domain"):
-        value = value.lower().removeprefix("https://").split(".", 1)[0]
-        if not _SUBDOMAIN.match(value):
-            example = (
-                "yourshop (from yourshop.zendesk.com)" if kind == "zendesk" else "yourshop (from yourshop.gorgias.com)"
-            )
-            raise ConnectionInputError(name, f"must be your account's subdomain, e.g. {example}")
-    elif name == "email":
-        if not _EMAIL.match(value):
-            raise ConnectionInputError(name, "must be the email address of the user the API key belongs to")
-    elif name in ("account_id", "inbox_id"):
-        if not _NUMBER.match(value):
-            raise ConnectionInputError(name, "must be a number, as in the Chatwoot URL /app/accounts/<number>")
-    elif name == "base_url":
-        parts = urlsplit(value.rstrip("/"))
-        if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment:
-            raise ConnectionInputError(
-                name, "must be your Chatwoot address starting with https://, e.g. https://app.chatwoot.com"
-            )
-        value = value.rstrip("/")
-    return value
+def _account_value(name: str, value: object) -> str:
+    # Checked exactly as `connection_schema` says (the same patterns), so the document and the endpoint agree.
+    if not isinstance(value, str) or not ACCOUNT_PATTERNS[name].match(value):
+        raise ConnectionInputError(name, ACCOUNT_HINTS[name])
+    return value.rstrip("\n").rstrip("/") if name == "base_url" else value.rstrip("\n")
 
 
 def parse_connection(
     shop: ShopRef, data: Mapping[str, Any], current: Connection | None, *, now: datetime | None = None
 ) -> Connection:
-    """The admin's form as a connection, or ConnectionInputError naming the first bad field. A secret left empty keeps
-    the one already stored for the same helpdesk, so the merchant need not paste it again to change an id."""
+    """The admin's form as a connection, or ConnectionInputError naming the first bad field. A secret left out (or
+    null) keeps the one already stored for the same helpdesk, so the merchant need not paste it again to change an
+    id; with none stored, a required one is missing (409: the request is fine, the state lacks it)."""
     kind = data.get("kind")
     if kind not in KINDS:
         raise ConnectionInputError("kind", f"must be one of {', '.join(KINDS)}")
-    account = {name: _account_value(kind, name, data.get(name)) for name in ACCOUNT_FIELDS[kind]}
+    account = {name: _account_value(name, data.get(name)) for name in ACCOUNT_FIELDS[kind]}
     kept = current.secrets if current is not None and current.kind == kind else {}
     found: dict[str, str] = {}
     for name, required in SECRET_FIELDS[kind]:
         value = data.get(name)
-        if value in (None, ""):
+        if value is None:
             if name in kept:
                 found[name] = kept[name]
             elif required:
-                raise ConnectionInputError(name, "is required")
+                raise ConnectionInputError(name, "is required (none is stored to keep)", status=409)
             continue
-        if not isinstance(value, str) or not _SECRET.match(value.strip()):
+        if not isinstance(value, str) or not _SECRET.match(value):
             raise ConnectionInputError(name, "must be 8-200 characters without spaces, as the helpdesk shows it")
-        found[name] = value.strip()
+        found[name] = value.rstrip("\n")
     token = current.webhook_token if current is not None and current.kind == kind else secrets.token_urlsafe(24)
     moment = (now or datetime.now(UTC)).isoformat(timespec="seconds")
     return Connection(kind, account, found, token, moment, shop)

@@ -60,5 +60,5 @@ async def test_connecting_zendesk_and_sending_a_test_ticket_from_the_page(
     wrong = form_with(await page(admin), "api_token", **{"data-action": HELPDESK, "data-method": "PUT"})
     assert (await submit(admin, wrong.fill(api_token="revoked-token-0000"))).status_code == 200
     refused = await submit(admin, form_with(await page(admin), None, **{"data-action": HELPDESK + "/test"}))
-    assert refused.status_code == 502 and "Couldn't authenticate you" in refused.json()["error"]
+    assert refused.status_code == 409 and "Couldn't authenticate you" in refused.json()["error"]
     assert "<strong>failed</strong>: Zendesk: the helpdesk refused (401): Couldn" in await page(admin)

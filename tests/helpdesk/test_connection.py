@@ -49,7 +49,7 @@ async def test_credentials_are_encrypted_at_rest_and_never_shown_in_full(
         again = await client.get("/admin/help/helpdesk", headers=ADMIN)
     assert SECRETS[kind] not in again.text and again.json()["connection"]["kind"] == kind
     # Changing an account field without pasting the secret again keeps it.
-    changed = {**CONNECT[kind], SECRET_FIELD[kind]: ""}
+    changed = {**CONNECT[kind], SECRET_FIELD[kind]: None}
     async with app_client() as client:
         assert (await client.put("/admin/help/helpdesk", json=changed, headers=ADMIN)).status_code == 200
         assert (await client.post("/admin/help/helpdesk/test", headers=ADMIN)).json()["ok"] is True
@@ -69,7 +69,7 @@ async def test_the_test_ticket_reports_the_ticket_or_the_helpdesks_error(
     async with app_client() as client:
         refused = await client.post("/admin/help/helpdesk/test", headers=ADMIN)
         document = (await client.get("/admin/help/helpdesk", headers=ADMIN)).json()
-    assert refused.status_code == 502 and refused.json()["ok"] is False
+    assert refused.status_code == 409 and refused.json()["ok"] is False
     assert "401" in refused.json()["error"] and kind.title() in refused.json()["error"]
     assert document["connection"]["last_test"]["error"] == refused.json()["error"]
 
@@ -87,11 +87,21 @@ async def test_no_helpdesk_no_test_ticket(shop: tuple[Services, MemoryPlatform],
         ({**CONNECT["zendesk"], "subdomain": "not a domain!"}, "subdomain"),
         ({**CONNECT["zendesk"], "email": "agent"}, "email"),
         ({**CONNECT["zendesk"], "api_token": ""}, "api_token"),
+        ({**CONNECT["zendesk"], "subdomain": "shop.zendesk.com"}, "subdomain"),
         ({**CONNECT["gorgias"], "api_key": "has spaces in it"}, "api_key"),
         ({**CONNECT["chatwoot"], "base_url": "http://chat.shop.test"}, "base_url"),
         ({**CONNECT["chatwoot"], "account_id": "seven"}, "account_id"),
     ],
-    ids=["unknown-kind", "bad-subdomain", "bad-email", "no-token", "spaced-key", "plain-http", "bad-account"],
+    ids=[
+        "unknown-kind",
+        "bad-subdomain",
+        "bad-email",
+        "empty-token",
+        "whole-host",
+        "spaced-key",
+        "plain-http",
+        "bad-account",
+    ],
 )
 async def test_bad_connection_input_is_400_naming_the_field_and_stores_nothing(
     shop: tuple[Services, MemoryPlatform], app_client: AppClient, body: dict[str, Any], field: str
@@ -100,6 +110,17 @@ async def test_bad_connection_input_is_400_naming_the_field_and_stores_nothing(
     async with app_client() as client:
         answer = await client.put("/admin/help/helpdesk", json=body, headers=ADMIN)
     assert answer.status_code == 400 and answer.json()["field"] == field
+    assert await services.redis.exists(connection_key(services, SHOP)) == 0
+
+
+async def test_a_secret_left_out_with_none_stored_is_409_and_stores_nothing(
+    shop: tuple[Services, MemoryPlatform], app_client: AppClient
+) -> None:
+    services, _ = shop
+    body = {key: value for key, value in CONNECT["gorgias"].items() if key != "api_key"}
+    async with app_client() as client:
+        answer = await client.put("/admin/help/helpdesk", json=body, headers=ADMIN)
+    assert answer.status_code == 409 and answer.json()["field"] == "api_key"
     assert await services.redis.exists(connection_key(services, SHOP)) == 0
 
 
