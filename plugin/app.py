@@ -27,6 +27,7 @@ from plugin.crypto import Cipher
 from plugin.email.mailer import ConfiguredMailer
 from plugin.email.routes import email_routes
 from plugin.email.transport import Mailer
+from plugin.helpdesk.webhooks import helpdesk_webhook_routes
 from plugin.http_errors import EXCEPTION_HANDLERS
 from plugin.jobs import JobHandler
 from plugin.keys import Keys, ShopRef
@@ -64,6 +65,7 @@ from webhooks.registry import EventHandler, EventRegistry, handled_event_types
 from webhooks.tracking_receive import aftership_webhook
 from widgets.estimator.learning import learning_job_handlers
 from widgets.help.forward import help_job_handlers
+from widgets.help.handoff import helpdesk_job_handlers
 from widgets.routes import CORS_PREFIX, hot_storefront_routes, proxy_widget_routes, widget_routes
 
 ORDER_EVENTS = (
@@ -106,6 +108,7 @@ def build_routes() -> list[BaseRoute]:
         *sms_routes(),
         proxy_mount([*proxy_routes, *proxy_widget_routes(lambda request: proxy_context(request).shop)]),
         Route(AFTERSHIP_WEBHOOK_PATH, aftership_webhook, methods=["POST"]),
+        *helpdesk_webhook_routes(),
     ]
 
 
@@ -122,6 +125,7 @@ def build_job_handlers(mailer: Mailer | None = None) -> dict[str, JobHandler]:
         **learning_job_handlers(),
         **tracking_job_handlers(),
         **sms_job_handlers(),
+        **helpdesk_job_handlers(),
     }
     handlers[RESYNC_JOB] = partial(_resync_shop, handlers)
     return handlers

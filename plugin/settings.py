@@ -88,6 +88,10 @@ class Settings:
     # Where the AfterShip adapter calls (plugin.tracking); the dev store points it at its emulator.
     aftership_api_origin: str = "https://api.aftership.com"
     twilio_api_origin: str = "https://api.twilio.com"  # the dev store points it at its Twilio stand-in
+    # Where the helpdesk adapters call (plugin.helpdesk.factory); the dev store points them at its stand-ins.
+    zendesk_origin: str = "https://{subdomain}.zendesk.com"
+    gorgias_origin: str = "https://{domain}.gorgias.com"
+    chatwoot_origin: str = "{base_url}"
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -165,4 +169,7 @@ def load_settings(environ: Mapping[str, str] | None = None, manifest: Manifest |
         event_partitions=_whole(env, "UPFRONT_EVENT_PARTITIONS", DEFAULT_PARTITIONS),
         aftership_api_origin=env.get("UPFRONT_AFTERSHIP_API_ORIGIN", "https://api.aftership.com").rstrip("/"),
         twilio_api_origin=env.get("UPFRONT_TWILIO_API_ORIGIN", "https://api.twilio.com").rstrip("/"),
+        zendesk_origin=env.get("UPFRONT_ZENDESK_ORIGIN", "https://{subdomain}.zendesk.com"),
+        gorgias_origin=env.get("UPFRONT_GORGIAS_ORIGIN", "https://{domain}.gorgias.com"),
+        chatwoot_origin=env.get("UPFRONT_CHATWOOT_ORIGIN", "{base_url}"),
     )

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from plugin.admin.web import AdminCall, admin_endpoint, error, fragment
+from plugin.helpdesk.admin import HELPDESK_FIELD_LABELS, WEBHOOK_HELP, helpdesk_document
 from plugin.openapi import documented
 from widgets.estimator.engine import EstimateInputError, parse_estimate_request
 from widgets.help.admin import problems
@@ -372,6 +373,9 @@ def help_page_routes(runtime: WidgetRuntime) -> list[BaseRoute]:
             language=language,
             languages=LANGUAGES,
             currency=facts.currency,
+            helpdesk=await helpdesk_document(found, call.shop),
+            field_labels=HELPDESK_FIELD_LABELS,
+            hook_help=WEBHOOK_HELP,
         )
 
     return [Route("/fragments/help", help_fragment, methods=["GET"])]

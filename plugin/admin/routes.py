@@ -27,6 +27,7 @@ from plugin.admin.widget_pages import widget_page_routes
 from plugin.bigcommerce.admin_session import read_admin_session
 from plugin.bigcommerce.pages import FRAME_ANCESTORS as BIGCOMMERCE_FRAME_ANCESTORS
 from plugin.content_security import admin_page_policy, new_nonce
+from plugin.helpdesk.admin import helpdesk_admin_routes
 from plugin.openapi import HTML, DocumentedMount, QueryParam, documented
 from plugin.services import services
 from plugin.settings import Settings
@@ -127,6 +128,7 @@ def admin_mount(*, clock: Callable[[], datetime] = utc_now) -> Mount:
         *at_risk_routes(),
         *tracking_admin_routes(),
         *sms_admin_routes(),
+        *helpdesk_admin_routes(authenticated_shop),
     ]
     return Mount(
         "/admin",

@@ -13,6 +13,7 @@ from plugin.devstore.admin_entry import admin_entry_routes, bigcommerce_admin_pa
 from plugin.devstore.aftership import AfterShipEmulator, checkpoint_routes, create_aftership_emulator
 from plugin.devstore.bigcommerce import DEMO_STORE_HASH, BigCommerceEmulator, create_bigcommerce_emulator
 from plugin.devstore.deliveries import trigger_routes
+from plugin.devstore.helpdesks import HelpdeskStandIns
 from plugin.devstore.shopify import DEMO_SHOP, ShopifyEmulator, create_shopify_emulator
 from plugin.devstore.storefront import PRODUCTS, seed_demo_journey, seed_demo_shop, storefront_routes
 from plugin.devstore.twilio import TwilioEmulator
@@ -34,6 +35,9 @@ STOREFRONT_MOUNT = "/devstore"
 BIGCOMMERCE_STOREFRONT_MOUNT = BIGCOMMERCE_MOUNT + "/storefront"
 AFTERSHIP_MOUNT = "/devstore/aftership"
 TWILIO_MOUNT = "/devstore/twilio"
+ZENDESK_MOUNT = "/devstore/zendesk"
+GORGIAS_MOUNT = "/devstore/gorgias"
+CHATWOOT_MOUNT = "/devstore/chatwoot"
 
 
 def devstore_environment(base_url: str) -> dict[str, str]:
@@ -45,6 +49,10 @@ def devstore_environment(base_url: str) -> dict[str, str]:
         "UPFRONT_BIGCOMMERCE_LOGIN_ORIGIN": login_origin,
         "UPFRONT_AFTERSHIP_API_ORIGIN": base_url + AFTERSHIP_MOUNT,
         "UPFRONT_TWILIO_API_ORIGIN": base_url + TWILIO_MOUNT,
+        # One stand-in per helpdesk, whatever account the merchant connects.
+        "UPFRONT_ZENDESK_ORIGIN": base_url + ZENDESK_MOUNT,
+        "UPFRONT_GORGIAS_ORIGIN": base_url + GORGIAS_MOUNT,
+        "UPFRONT_CHATWOOT_ORIGIN": base_url + CHATWOOT_MOUNT,
     }
 
 
@@ -54,6 +62,7 @@ class DevStore:
     bigcommerce: BigCommerceEmulator
     aftership: AfterShipEmulator = field(default_factory=create_aftership_emulator)
     twilio: TwilioEmulator = field(default_factory=TwilioEmulator)
+    helpdesks: HelpdeskStandIns = field(default_factory=HelpdeskStandIns)
 
     @classmethod
     def create(cls, services: Services) -> DevStore:
@@ -90,6 +99,9 @@ class DevStore:
             Mount(BIGCOMMERCE_STOREFRONT_MOUNT, routes=bigcommerce_store),
             Mount(BIGCOMMERCE_MOUNT, app=self.bigcommerce),
             Mount(TWILIO_MOUNT, app=self.twilio.app()),
+            Mount(ZENDESK_MOUNT, app=self.helpdesks.zendesk.app()),
+            Mount(GORGIAS_MOUNT, app=self.helpdesks.gorgias.app()),
+            Mount(CHATWOOT_MOUNT, app=self.helpdesks.chatwoot.app()),
             Mount(STOREFRONT_MOUNT, routes=shopify_store),
         ]
 

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from plugin.email.at_risk import AtRiskStore
 from plugin.email.privacy import EmailContextStore, EmailJourneyStore, EmailOutboxStore
+from plugin.helpdesk.privacy import HelpdeskTicketStore
 from plugin.insights.store import InsightsExamplesStore
 from plugin.keys import ShopRef
 from plugin.privacy.consent import ConsentLedgerStore
@@ -45,6 +46,7 @@ def personal_data_stores() -> list[PersonalDataStore]:
         EmailOutboxStore(),
         EmailContextStore(),
         HelpRequestStore(),
+        HelpdeskTicketStore(),
         InsightsExamplesStore(),
         AtRiskStore(),
         SubjectIndexStore(),

@@ -22,6 +22,7 @@ from plugin.app import create_app
 from plugin.email.journey_settings import journey_settings_from_dict, save_journey_settings
 from plugin.email.problems import record_template_problem
 from plugin.email.stages import Stage
+from plugin.helpdesk.connection import parse_connection, save_connection
 from plugin.keys import ShopRef
 from plugin.openapi import iter_routes
 from plugin.privacy.consent import record_consent
@@ -116,6 +117,8 @@ async def fill_victim(services: Services) -> Victim:
     dead = await seed_dead_letter(services, shop, "bravo-delivery-1", "BRAVO-ERROR")
     question = HelpRequestInput(email=BRAVO_EMAIL, question="BRAVO-QUESTION: where is my parcel?")
     help_request = await store_request(services, shop, question, now=datetime.now(UTC), retention_days=90)
+    bravo_desk = {"kind": "zendesk", "subdomain": "bravo", "email": "bravo-owner@x.example", "api_token": "BRAVO-TOKEN"}
+    await save_connection(services, shop, parse_connection(shop, bravo_desk, None))
     return Victim(shop, export.export_id, dead, help_request.id)
 
 
@@ -214,6 +217,12 @@ CASES: dict[tuple[str, str], Attack] = {
         {"path": {"request_id": v.help_request_id}, "params": {"shop": v.shop.id}},
         {"path": {"request_id": v.help_request_id}, "json": {"shop": v.shop.id}},
     ],
+    ("GET", "/admin/api/help/helpdesk"): lambda v: [{"params": {"shop": v.shop.id}}],
+    ("PUT", "/admin/api/help/helpdesk"): lambda v: [
+        {"json": _with_shop(v, kind="gorgias", domain="evil", email="a@attacker.example", api_key="attacker-key")},
+    ],
+    ("DELETE", "/admin/api/help/helpdesk"): lambda v: [{"params": {"shop": v.shop.id}}, {"json": _with_shop(v)}],
+    ("POST", "/admin/api/help/helpdesk/test"): lambda v: [{"params": {"shop": v.shop.id}}, {"json": _with_shop(v)}],
 }
 
 

@@ -307,6 +307,42 @@ async def test_bigcommerce_staff_resolve_a_help_request_from_the_help_page(
     await context.close()
 
 
+async def test_staff_connect_zendesk_and_send_a_test_ticket_from_the_help_page(
+    browser: Browser, services: Services, devstore: DevStore, admin_server: str
+) -> None:
+    import httpx
+
+    async with httpx.AsyncClient() as http:
+        installed = await http.get(
+            f"{admin_server}/bigcommerce/auth", params=devstore.bigcommerce.authorize(DEMO_STORE_HASH)
+        )
+    assert installed.status_code == 200, installed.text
+    await run_due_jobs(services, build_job_handlers())
+    csp_violations: list[str] = []
+    context = await admin_context(browser, devstore, csp_violations, **DESKTOP)
+    page = await context.new_page()
+    jwt = devstore.bigcommerce.signed_payload_jwt(DEMO_STORE_HASH, user={"id": 5150, "email": "staff@demo.example"})
+    await page.goto(f"{admin_server}/bigcommerce/load?{urlencode({'signed_payload_jwt': jwt})}")
+    await page.wait_for_url(f"{admin_server}/admin/")
+    await open_page(page.main_frame, "Help prompts")
+
+    zendesk = page.locator("[data-helpdesk=zendesk]")
+    await zendesk.locator("summary").click()
+    await zendesk.get_by_label("Zendesk subdomain").fill("demo")
+    await zendesk.get_by_label("Email of the agent").fill("agent@upfront.test")
+    await zendesk.get_by_label("API token").fill("dev-helpdesk-key")
+    await zendesk.get_by_role("button", name="Connect Zendesk").click()
+    await page.wait_for_selector("[data-figure=helpdesk]:has-text('Zendesk')")
+    assert "dev-helpdesk-key" not in await page.content()  # shown back only as its last characters
+    await page.get_by_role("button", name="Send test ticket").click()
+    await page.wait_for_selector("[data-figure=last-test]:has-text('sent, ticket #')")
+    (ticket,) = devstore.helpdesks.zendesk.tickets.values()
+    assert ticket["subject"] == "Upfront test ticket" and "upfront_test" in ticket["tags"]
+    assert await accessibility_violations(page) == []
+    assert csp_violations == []
+    await context.close()
+
+
 async def accessibility_violations(page: Page | Frame) -> list[tuple[str, str, list[str]]]:
     if not await page.evaluate("typeof window.axe !== 'undefined'"):
         # Evaluated, not added as a <script>: the admin's CSP rightly refuses an inline script without its nonce.

@@ -67,6 +67,7 @@ async def test_a_data_request_leaves_a_sealed_expiring_export_for_the_merchant(
         "event_pipeline": 1,
         "exports": 0,
         "help_requests": 0,
+        "helpdesk_tickets": 0,
         "insights_examples": 0,
         "orders": 2,
         "orders_at_risk": 0,

@@ -20,6 +20,7 @@ import pytest
 
 from plugin.bigcommerce.webhook_auth import standard_signature
 from plugin.devstore.bigcommerce import DEMO_STORE_HASH
+from plugin.helpdesk.connection import parse_connection, save_connection
 from plugin.middleware.body_limit import LARGE_LIMIT
 from plugin.services import Services
 from plugin.storage import as_text
@@ -105,6 +106,10 @@ async def test_every_body_route_refuses_hostile_json_and_writes_nothing(admin: A
     client, services = admin.http, admin.services
     question = HelpRequestInput(email="shopper@x.example", question="Where is my parcel?")
     help_request = await store_request(services, SHOP_A, question, now=datetime.now(UTC), retention_days=90)
+    # A connected helpdesk, so its status webhook URL (shop and token in the path) reaches the parser.
+    desk = {"kind": "chatwoot", "base_url": "https://chat.a.example", "account_id": "1", "inbox_id": "1"}
+    hook = parse_connection(SHOP_A, {**desk, "api_access_token": "chatwoot-token"}, None)
+    await save_connection(services, SHOP_A, hook)
     document = (await client.get("/openapi.json")).json()
     routes = [
         (method.upper(), path, operation.get("requestBody", {}))
@@ -123,6 +128,8 @@ async def test_every_body_route_refuses_hostile_json_and_writes_nothing(admin: A
         bigcommerce_only = template.endswith("/cart-variant")
         platform, shop = ("bigcommerce", DEMO_STORE_HASH) if bigcommerce_only else ("shopify", SHOP_A.id)
         url = template.replace("{platform}", platform).replace("{shop}", shop).replace("{request_id}", help_request.id)
+        if template.startswith("/helpdesk/"):
+            url = url.replace("{kind}", "chatwoot").replace("{shop_id}", shop).replace("{token}", hook.webhook_token)
         url = url.replace("{token}", webhook_token(services, SHOP_A))
         for authenticated in (False, True):
             headers, query = signed_in(admin, template, body) if authenticated else ({}, "")

@@ -40,6 +40,11 @@ def _excerpt(question: str) -> str:
     return line if len(line) <= SUBJECT_EXCERPT else line[: SUBJECT_EXCERPT - 1].rstrip() + "…"
 
 
+def subject_line(question: str) -> str:
+    """The subject of the email, or of the helpdesk ticket, for a question."""
+    return f"Help request: {_excerpt(question)}"
+
+
 def forward_message(
     services: Services, shop: ShopRef, request: StoredRequest, to: str, facts: ShopFacts | None
 ) -> EmailMessage:
@@ -48,7 +53,7 @@ def forward_message(
     message["From"] = services.settings.mail_from
     message["To"] = to
     message["Reply-To"] = request.email
-    message["Subject"] = f"Help request: {_excerpt(request.question)}"
+    message["Subject"] = subject_line(request.question)
     message["Date"] = formatdate(localtime=False)
     domain = urlsplit(services.settings.app_url).hostname or "upfront.invalid"
     message["Message-ID"] = make_msgid(idstring=f"help.{request.id}", domain=domain)

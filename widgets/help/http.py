@@ -18,7 +18,7 @@ from plugin.openapi import Body, QueryParam, documented
 from widgets.estimator.destination import resolve_destination
 from widgets.estimator.engine import EstimateInputError, parse_estimate_request
 from widgets.help.answers import build_answers, pick_entries
-from widgets.help.forward import schedule_forward
+from widgets.help.handoff import schedule_hand_off
 from widgets.help.presence import human_path
 from widgets.help.requests import (
     HelpRequestError,
@@ -265,7 +265,7 @@ async def help_request(call: StorefrontCall) -> Response:
     now = call.now()
     retention = context.settings.retention_days
     stored = await store_request(call.services, call.shop, request, now=now, retention_days=retention)
-    await schedule_forward(call.services, call.shop, stored.id)
+    await schedule_hand_off(call.services, call.shop, stored)
     typical = await typical_reply(call, context.settings)
     path = human_path(context.settings, context.shop.facts, words, now, typical)
     answer = {"id": stored.id, "message": path.reply.replace("{email}", stored.email)}

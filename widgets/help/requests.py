@@ -48,6 +48,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _AMOUNT = re.compile(r"^\d{1,9}(\.\d{1,4})?$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _RULE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+_ORDER = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
 class HelpRequestError(ValueError):
@@ -65,6 +66,7 @@ class HelpRequestInput:
     cart: Mapping[str, Any] | None = None  # {"lines": [{title, quantity, price}], "total", "currency"}
     rule: str | None = None
     locale: str | None = None
+    order: str | None = None  # the id of the order the shopper asks about (from an order email or status page)
 
 
 def _line_text(value: object, field: str, most: int) -> str:
@@ -141,6 +143,7 @@ def help_request_schema() -> dict[str, Any]:
             "cart": {"anyOf": [cart, {"type": "null"}]},
             "rule": {"anyOf": [{"type": "string", "pattern": _RULE.pattern}, {"type": "null"}]},
             "locale": {"anyOf": [{"type": "string", "maxLength": 20}, {"type": "null"}]},
+            "order": {"anyOf": [{"type": "string", "pattern": _ORDER.pattern}, {"type": "null"}]},
             # hidden from people: anything but an empty value marks a bot
             "website": {"enum": ["", None, False, 0, [], {}]},
         },
@@ -183,7 +186,10 @@ def parse_help_request(data: object) -> HelpRequestInput:
     locale = data.get("locale")
     if locale is not None and (not isinstance(locale, str) or len(locale) > 20):
         raise HelpRequestError("locale", "must be a language tag like en")
-    return HelpRequestInput(email, question, page or None, cart, rule, locale)
+    order = data.get("order")
+    if order is not None and (not isinstance(order, str) or not _ORDER.match(order)):
+        raise HelpRequestError("order", "must be an order id")
+    return HelpRequestInput(email, question, page or None, cart, rule, locale, order)
 
 
 # --- storage ----------------------------------------------------------------------------------------------
@@ -204,6 +210,7 @@ class StoredRequest:
     locale: str | None
     resolved_at: datetime | None = None
     topic: Topic = Topic.OTHER
+    order: str | None = None
 
     def to_admin(self) -> dict[str, Any]:
         return {
@@ -219,6 +226,7 @@ class StoredRequest:
             "cart": None if self.cart is None else dict(self.cart),
             "locale": self.locale,
             "topic": self.topic.value,
+            "order": self.order,
         }
 
 
@@ -250,6 +258,7 @@ async def store_request(
         "page": request.page,
         "cart": None if request.cart is None else dict(request.cart),
         "locale": request.locale,
+        "order": request.order,
     }
     sealed = seal(services, json.dumps(personal, separators=(",", ":")), shop, FAMILY, "request", request_id)
     topic = classify(request.question).topic
@@ -274,7 +283,7 @@ async def store_request(
     )
     return StoredRequest(
         request_id, now, "open", subject, request.rule, "pending", request.email, request.question, request.page,
-        request.cart, request.locale, topic=topic,
+        request.cart, request.locale, topic=topic, order=request.order,
     )  # fmt: skip
 
 
@@ -295,6 +304,7 @@ def _parse(services: Services, shop: ShopRef, request_id: str, raw: Mapping[str,
         locale=personal.get("locale"),
         resolved_at=datetime.fromisoformat(resolved) if resolved else None,
         topic=_topic(raw.get("topic")),
+        order=personal.get("order"),
     )
 
 
@@ -361,9 +371,16 @@ async def list_requests(services: Services, shop: ShopRef, *, status: str | None
 
 
 async def resolve_request(
-    services: Services, shop: ShopRef, request_id: str, *, replied_at: datetime, hours: BusinessHours | None
+    services: Services,
+    shop: ShopRef,
+    request_id: str,
+    *,
+    replied_at: datetime,
+    hours: BusinessHours | None,
+    measure: bool = True,
 ) -> StoredRequest | None:
-    """Mark it answered; its reply time (in business time when hours are known) joins the measured sample."""
+    """Mark it answered; its reply time (in business time when hours are known) joins the measured sample, unless
+    `measure` is False (a helpdesk closing its ticket says when it was solved, not when it was first answered)."""
     stored = await load_request(services, shop, request_id)
     if stored is None or stored.status == "resolved":
         return stored
@@ -373,10 +390,11 @@ async def resolve_request(
     took = (
         replied_at - stored.created_at if hours is None else business_time_between(hours, stored.created_at, replied_at)
     )
-    async with services.redis.pipeline(transaction=True) as pipe:
-        pipe.lpush(reply_times_key(services, shop), int(took.total_seconds()))
-        pipe.ltrim(reply_times_key(services, shop), 0, REPLY_SAMPLES_KEPT - 1)
-        await pipe.execute()
+    if measure:
+        async with services.redis.pipeline(transaction=True) as pipe:
+            pipe.lpush(reply_times_key(services, shop), int(took.total_seconds()))
+            pipe.ltrim(reply_times_key(services, shop), 0, REPLY_SAMPLES_KEPT - 1)
+            await pipe.execute()
     if not await _still_open(services, shop, stored.subject, request_id):
         await resolve_issue(services, shop, stored.subject, ISSUE_KIND)
     return await load_request(services, shop, request_id)
