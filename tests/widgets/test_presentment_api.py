@@ -142,3 +142,16 @@ async def test_answers_for_different_rates_are_kept_apart(widget_client: WidgetC
         honest = await client.get(f"{BASE}/estimate", params={**params, "rate": "1.0843"})
     assert forged.json()["options"][0]["cost"] == "490.00"
     assert honest.json()["options"][0]["cost"] == "5.31"
+
+
+@pytest.mark.parametrize("bucket", ["0", "99"], ids=["holdout", "treatment"])
+async def test_a_malformed_rate_is_refused_whether_or_not_the_badges_show(
+    widget_client: WidgetClient, shop: ShopRef, bucket: str
+) -> None:
+    # A holdout visitor gets no badges, but the same bad query gets the same 400 (the published schema says so).
+    async with widget_client() as client:
+        answer = await client.get(
+            f"{BASE}/widgets/badges",
+            params={"placement": "product", "bucket": bucket, "currency": "USD", "rate": "1e3"},
+        )
+    assert (answer.status_code, answer.json()["field"]) == (400, "rate")

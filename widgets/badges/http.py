@@ -111,16 +111,17 @@ async def badges_fragment(call: StorefrontCall) -> Response:
         variant = variant_for(call.request.query_params.get("bucket"), settings.holdout_percent)
     except BucketError as exc:
         return error(400, str(exc), "bucket")
-    if not settings.badges.enabled or placement not in settings.badges.placements:
-        return fragment("", "off")
-    if variant != TREATMENT:
-        return fragment("", variant)
+    # Checked before any answer, so a malformed query is refused the same whether the badges show or not.
     try:  # amounts (a free-shipping threshold) in the shopper's currency where the shop sells in it
         presentment = presentment_for_query(
             shop.facts, call.request.query_params.get("currency"), call.request.query_params.get("rate")
         )
     except CurrencyQueryError as exc:
         return error(400, exc.reason, exc.field)
+    if not settings.badges.enabled or placement not in settings.badges.placements:
+        return fragment("", "off")
+    if variant != TREATMENT:
+        return fragment("", variant)
     setup = None if shop.setup is None else presentment_setup(shop.setup, presentment)
     badges = badges_from_settings(settings.badges, shop.hours, shop.learned.on_time if shop.learned else None)
     checks = (check_badge(shop.facts, setup, badge) for badge in badges)
