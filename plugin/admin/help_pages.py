@@ -84,6 +84,7 @@ class InboxEntry:
     cart: str | None  # a one-line summary, only when the shopper chose to share it
     forwarded: str
     resolved: str | None
+    order: str | None = None  # "Order #1001 (sent from its order-status page)", when the question came with one
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,15 @@ def inbox_entry(stored: StoredRequest, zone: ZoneInfo) -> InboxEntry:
         cart=_cart_summary(stored.cart),
         forwarded=forward,
         resolved=None if stored.resolved_at is None else _local(stored.resolved_at, zone),
+        order=_order_summary(stored.order),
     )
+
+
+def _order_summary(order: Mapping[str, str] | None) -> str | None:
+    if not order or not order.get("name"):
+        return None
+    source = " (sent from its order-status page)" if order.get("source") == "status_page" else ""
+    return f"Order {order['name']}{source}"
 
 
 def describe_trigger(trigger: Trigger, money: Wording) -> str:

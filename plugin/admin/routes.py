@@ -28,6 +28,7 @@ from plugin.bigcommerce.admin_session import read_admin_session
 from plugin.bigcommerce.pages import FRAME_ANCESTORS as BIGCOMMERCE_FRAME_ANCESTORS
 from plugin.content_security import admin_page_policy, new_nonce
 from plugin.openapi import HTML, DocumentedMount, QueryParam, documented
+from plugin.order_status.admin import status_admin_routes
 from plugin.services import services
 from plugin.settings import Settings
 from plugin.shopify.domains import normalize_shop_domain, shop_origin
@@ -127,6 +128,7 @@ def admin_mount(*, clock: Callable[[], datetime] = utc_now) -> Mount:
         *at_risk_routes(),
         *tracking_admin_routes(),
         *sms_admin_routes(),
+        *status_admin_routes(),
     ]
     return Mount(
         "/admin",

@@ -5,7 +5,8 @@ Keys (all under the shop's hash tag, family ``help``):
 
     help:request:<id>     hash: created_at, status, subject (pseudonymous key), rule, forward, resolved_at,
                           topic (what the question is about, `plugin.insights.topics`), and `sealed`: the
-                          shopper's email, question, page and (only with consent) cart, encrypted and bound to
+                          shopper's email, question, page, (only with consent) cart and the order it is about
+                          (sent from the order-status page: id, name, source), encrypted and bound to
                           this key. Expires after the shop's retention period.
     help:requests         sorted set of "<id>:<subject key>" by creation time: the list's index, no personal data
     help:reply_times      the last business-time durations from request to reply, in seconds (no personal data)
@@ -65,6 +66,7 @@ class HelpRequestInput:
     cart: Mapping[str, Any] | None = None  # {"lines": [{title, quantity, price}], "total", "currency"}
     rule: str | None = None
     locale: str | None = None
+    order: Mapping[str, str] | None = None  # {id, name, source}: set by the sender (plugin.order_status), not parsed
 
 
 def _line_text(value: object, field: str, most: int) -> str:
@@ -204,6 +206,7 @@ class StoredRequest:
     locale: str | None
     resolved_at: datetime | None = None
     topic: Topic = Topic.OTHER
+    order: Mapping[str, str] | None = None
 
     def to_admin(self) -> dict[str, Any]:
         return {
@@ -219,6 +222,7 @@ class StoredRequest:
             "cart": None if self.cart is None else dict(self.cart),
             "locale": self.locale,
             "topic": self.topic.value,
+            "order": None if self.order is None else dict(self.order),
         }
 
 
@@ -250,6 +254,7 @@ async def store_request(
         "page": request.page,
         "cart": None if request.cart is None else dict(request.cart),
         "locale": request.locale,
+        "order": None if request.order is None else dict(request.order),
     }
     sealed = seal(services, json.dumps(personal, separators=(",", ":")), shop, FAMILY, "request", request_id)
     topic = classify(request.question).topic
@@ -274,7 +279,7 @@ async def store_request(
     )
     return StoredRequest(
         request_id, now, "open", subject, request.rule, "pending", request.email, request.question, request.page,
-        request.cart, request.locale, topic=topic,
+        request.cart, request.locale, topic=topic, order=request.order,
     )  # fmt: skip
 
 
@@ -295,6 +300,7 @@ def _parse(services: Services, shop: ShopRef, request_id: str, raw: Mapping[str,
         locale=personal.get("locale"),
         resolved_at=datetime.fromisoformat(resolved) if resolved else None,
         topic=_topic(raw.get("topic")),
+        order=personal.get("order"),
     )
 
 
