@@ -57,7 +57,9 @@ GONE = "the order is no longer kept (past the retention period, erased, or the s
 def _headers(branding: Branding | None) -> dict[str, str]:
     return {
         "Cache-Control": "no-store",
-        "Referrer-Policy": "no-referrer",  # the URL is the key to the page
+        # The URL is the key to the page: never sent elsewhere (carrier links, the logo). Same-origin only, so the
+        # browser's form posts still carry a real Origin (with no-referrer it would send "null").
+        "Referrer-Policy": "same-origin",
         "X-Content-Type-Options": "nosniff",
         "X-Robots-Tag": "noindex",
         "Content-Security-Policy": status_page_policy(branding.logo_origin if branding else None),

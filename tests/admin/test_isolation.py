@@ -214,6 +214,14 @@ CASES: dict[tuple[str, str], Attack] = {
         {"path": {"request_id": v.help_request_id}, "params": {"shop": v.shop.id}},
         {"path": {"request_id": v.help_request_id}, "json": {"shop": v.shop.id}},
     ],
+    ("GET", "/admin/api/fragments/status"): lambda v: [{"params": {"shop": v.shop.id}}],
+    ("PUT", "/admin/api/status-page/branding"): lambda v: [
+        {"json": _with_shop(v, accent="#000000")},
+        {"json": {"accent": "#000000"}, "params": {"shop": v.shop.id}},
+    ],
+    ("POST", "/admin/api/status-page/preview"): lambda v: [
+        {"json": {"accent": "#000000"}, "params": {"shop": v.shop.id}}
+    ],
 }
 
 
