@@ -119,7 +119,11 @@ async def status_fragment(call: AdminCall) -> Response:
     )
 
 
-BRANDING_BODY = Body('{"logo_url"?, "accent"?, "text"?}: missing keys keep their value', schema=branding_schema())
+BRANDING_BODY = Body(
+    '{"logo_url"?, "accent"?, "text"?}: missing keys keep their value (none: nothing changes)',
+    schema=branding_schema(),
+    required=False,
+)
 
 
 @admin_endpoint
@@ -137,7 +141,10 @@ async def save_status_branding(call: AdminCall) -> Response:
     except BrandingError as exc:
         return error(400, exc.reason, exc.field)
     await save_branding(call.services, call.shop, branding)
-    body = {"branding": {"logo_url": branding.logo_url, "accent": branding.accent, "text": branding.text}}
+    body = {
+        "branding": {"logo_url": branding.logo_url, "accent": branding.accent, "text": branding.text},
+        "shown": {"accent": branding.page_accent, "text": branding.page_text},  # darkened when too light to read
+    }
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
 

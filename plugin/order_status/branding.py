@@ -1,6 +1,7 @@
-"""The merchant's branding of the order-status page: a logo (their own https URL) and two colours, validated so the
-page stays readable: each colour must reach WCAG AA contrast (4.5:1) on the page's white background, because the
-accent carries white button text and the text colour carries every sentence."""
+"""The merchant's branding of the order-status page: a logo (their own https URL) and two colours (hex). The page
+stays readable whatever is chosen: a colour below WCAG AA contrast (4.5:1) on the page's white background (the accent
+carries white button text, the text colour every sentence) is shown darkened, same hue, just enough, and the admin
+says so next to the field."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ DEFAULT_TEXT = "#1f2937"
 MAX_LOGO_URL = 500
 MIN_CONTRAST = 4.5
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
-_UNSAFE_URL = re.compile(r"[\s\"'<>\\`]")
+# What a logo address may look like (also the API schema's pattern): https, a host, an optional port and path.
+_LOGO = re.compile(r"^https://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?(?:[/?#][^\s\"'<>\\`]*)?$")
 FIELDS = ("logo_url", "accent", "text")
 
 
@@ -36,6 +38,14 @@ class Branding:
     logo_url: str | None = None
     accent: str = DEFAULT_ACCENT
     text: str = DEFAULT_TEXT
+
+    @property
+    def page_accent(self) -> str:
+        return readable(self.accent)
+
+    @property
+    def page_text(self) -> str:
+        return readable(self.text)
 
     @property
     def logo_origin(self) -> str | None:
@@ -62,30 +72,31 @@ def contrast_on_white(colour: str) -> float:
     return 1.05 / (luminance + 0.05)
 
 
+def readable(colour: str) -> str:
+    """`colour`, darkened in small steps (same hue) until it reaches MIN_CONTRAST on white; unchanged if it does."""
+    rgb = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+    found = colour
+    while contrast_on_white(found) < MIN_CONTRAST:
+        rgb = [int(channel * 0.92) for channel in rgb]
+        found = "#" + "".join(f"{channel:02x}" for channel in rgb)
+    return found
+
+
 def _colour(value: object, field: str) -> str:
-    if not isinstance(value, str) or not _HEX.match(value.strip()):
+    if not isinstance(value, str) or not _HEX.match(value):
         raise BrandingError(field, "must be a hex colour like #1f4f99")
-    text = value.strip().lower()
-    if len(text) == 4:
-        text = "#" + "".join(ch * 2 for ch in text[1:])
-    ratio = contrast_on_white(text)
-    if ratio < MIN_CONTRAST:
-        raise BrandingError(
-            field, f"is too light to read on white (contrast {ratio:.1f}:1, at least {MIN_CONTRAST}:1 needed)"
-        )
-    return text
+    text = value.lower()
+    return "#" + "".join(ch * 2 for ch in text[1:]) if len(text) == 4 else text
 
 
 def _logo(value: object) -> str | None:
-    if value is None or value == "":
+    if value is None:
         return None
-    if not isinstance(value, str) or len(value) > MAX_LOGO_URL:
-        raise BrandingError("logo_url", f"must be a URL of at most {MAX_LOGO_URL} characters")
-    url = value.strip()
-    parts = urlsplit(url)
-    if parts.scheme != "https" or not parts.hostname or _UNSAFE_URL.search(url) or parts.username is not None:
-        raise BrandingError("logo_url", "must be an https:// address of an image on your own site or CDN")
-    return url
+    if not isinstance(value, str) or len(value) > MAX_LOGO_URL or not _LOGO.match(value):
+        raise BrandingError(
+            "logo_url", f"must be an https:// address (at most {MAX_LOGO_URL} characters) of your logo, or null"
+        )
+    return value
 
 
 def branding_from_dict(data: Mapping[str, Any], current: Branding | None = None) -> Branding:
@@ -108,7 +119,7 @@ def branding_schema() -> dict[str, Any]:
         "additionalProperties": False,
         "properties": {
             "logo_url": {
-                "anyOf": [{"type": "string", "maxLength": MAX_LOGO_URL, "pattern": "^https://"}, {"type": "null"}]
+                "anyOf": [{"type": "string", "maxLength": MAX_LOGO_URL, "pattern": _LOGO.pattern}, {"type": "null"}]
             },
             "accent": colour,
             "text": colour,

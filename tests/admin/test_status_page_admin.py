@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from plugin.devstore import shopify_demo
+from plugin.order_status.branding import contrast_on_white
 from plugin.order_status.token import page_token
 from plugin.shopify.order_payloads import order_from_payload
 from tests.admin.conftest import SHOP_A, SHOP_B, AdminClients
@@ -26,11 +27,11 @@ LOGO = "https://cdn.shop.example/brand/logo.png"
         ({"logo_url": "http://cdn.shop.example/logo.png"}, "logo_url", "https://"),
         ({"logo_url": "javascript:alert(1)"}, "logo_url", "https://"),
         ({"accent": "red"}, "accent", "hex colour"),
-        ({"accent": "#ffff00"}, "accent", "too light"),
-        ({"text": "#ddd"}, "text", "too light"),
+        ({"accent": " #123456"}, "accent", "hex colour"),
+        ({"logo_url": ""}, "logo_url", "https://"),
         ({"font": "Comic Sans"}, "font", "not a branding setting"),
     ],
-    ids=["http-logo", "script-logo", "named-colour", "yellow-accent", "light-text", "unknown-key"],
+    ids=["http-logo", "script-logo", "named-colour", "padded-colour", "empty-logo", "unknown-key"],
 )
 async def test_bad_branding_is_refused_with_the_reason_and_changes_nothing(
     admin: AdminClients, body: dict[str, str], field: str, reason: str
@@ -76,3 +77,15 @@ async def test_branding_previews_unsaved_then_reaches_the_customers_page(admin: 
     use = await admin.http.get("/admin/api/fragments/status", headers=auth)
     assert re.search(r'<strong data-figure="visits">1</strong>', use.text)
     assert re.search(r'<strong data-figure="help">0</strong>', use.text)
+
+
+async def test_a_colour_too_light_to_read_is_kept_but_shown_darkened_and_the_admin_says_so(admin: AdminClients) -> None:
+    auth = admin.shopify()
+    saved = await admin.http.put("/admin/api/status-page/branding", json={"accent": "#ffd700"}, headers=auth)
+    assert saved.status_code == 200
+    shown = saved.json()["shown"]["accent"]
+    assert saved.json()["branding"]["accent"] == "#ffd700" and shown != "#ffd700"
+    assert contrast_on_white(shown) >= 4.5 > contrast_on_white("#ffd700")
+    page = await admin.http.get("/admin/api/fragments/status", headers=auth)
+    assert f"is too light to read on white: the page shows it as {shown}" in page.text
+    assert f"--accent:{shown}" in html.unescape(page.text)
