@@ -226,6 +226,10 @@ async def test_the_message_form_files_a_help_request_with_the_order_and_preferen
     assert request.email == "anna@example.com" and request.question == "One parcel failed, what now?"
     assert request.order == {"id": node["legacyResourceId"], "name": node["name"], "source": "status_page"}
     assert request.page == "/o"  # never the token
+    # The merchant sees the order with the question: in the admin's inbox and in the forwarded email.
+    await run_jobs(services, build_job_handlers())
+    [forwarded] = [m for m in inbox.messages if str(m["Reply-To"]) == "anna@example.com"]
+    assert f"Order: {node['name']} (sent from its order-status page)" in str(forwarded.get_content())
     entry = inbox_entry(request, datetime.now(UTC).tzinfo)  # type: ignore[arg-type]
     assert entry.order == f"Order {node['name']} (sent from its order-status page)"
     customer = node["customer"]["legacyResourceId"]

@@ -60,6 +60,8 @@ def forward_message(
     ]
     if request.page:
         lines.append(f"Page: {request.page}")
+    if request.order:  # sent from the order's status page (plugin.order_status)
+        lines.append(f"Order: {request.order.get('name')} (sent from its order-status page)")
     lines += ["", "Question:", request.question, ""]
     cart = request.cart
     if cart:
