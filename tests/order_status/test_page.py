@@ -99,6 +99,10 @@ async def test_the_page_shows_two_parcels_with_the_failed_one_as_the_exception_a
             assert not any("dhl.de" in url or "ups.com" in url for url in urls), message["Subject"]
             assert f"{APP_URL}/o/" in str(message.get_body(("plain",)).get_content())  # type: ignore[union-attr]
         answer = await client.get(path, headers={"accept-language": "en"})
+        german = await client.get(path, headers={"accept-language": "de-DE,de;q=0.9"})
+    # Localised like the emails: the same wording files, German dates.
+    assert german.status_code == 200 and f"Bestellung {node['name']}" in german.text
+    assert "Paket 2 von 2" in german.text and "Lieferung nach Deutschland" in german.text
     assert answer.status_code == 200, answer.text
     html = answer.text
     assert f"Order {node['name']}" in html
