@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
@@ -82,7 +82,6 @@ class PageModel:
     action: str  # the page's own path: forms post to <action>/message and <action>/preferences
     preferences: Mapping[str, bool] | None  # None: a guest order, no person to ask about
     preferences_saved: bool = False
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 async def load_state(services: Services, shop: ShopRef, order_id: str) -> dict[str, Any] | None:

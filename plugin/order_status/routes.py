@@ -9,7 +9,7 @@ or expired link gets a 403 page; an order no longer kept a 404 page; a bad form 
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlsplit
 
@@ -78,11 +78,15 @@ def _refused(request: Request, exc: LinkError) -> HTMLResponse:
     return HTMLResponse(html, status_code=403, headers=_headers(None))
 
 
+@dataclass(frozen=True)
 class _Loaded:
-    def __init__(
-        self, svc: Services, claims: OrderClaims, facts: ShopFacts, state: dict[str, object], branding: Branding
-    ) -> None:
-        self.services, self.claims, self.facts, self.state, self.branding = svc, claims, facts, state, branding
+    """Everything a request for one order's page needs, once its token holds and the order is still kept."""
+
+    services: Services
+    claims: OrderClaims
+    facts: ShopFacts
+    state: dict[str, object]
+    branding: Branding
 
     @property
     def shop(self) -> ShopRef:
