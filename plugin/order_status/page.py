@@ -35,6 +35,8 @@ from plugin.platform import ShopFacts
 from plugin.privacy.subjects import DataSubject
 from plugin.services import Services
 from plugin.storage import as_optional_text
+from plugin.tracking.model import CarrierStage
+from plugin.tracking.store import order_checkpoints
 from webhooks.handlers.orders import order_key
 from webhooks.journey.window import expected_window
 from widgets.help.presence import ChannelView, human_path
@@ -129,6 +131,41 @@ async def _expectation(
     return format_window(estimate.earliest, estimate.latest, locale), estimate.latest
 
 
+# A carrier scan's stage as the page's event vocabulary; "pending" (registered, no scan yet) says nothing new.
+_CARRIER_EVENT = {
+    CarrierStage.SHIPPED: "in_transit",
+    CarrierStage.OUT_FOR_DELIVERY: "out_for_delivery",
+    CarrierStage.AVAILABLE_FOR_PICKUP: "available_for_pickup",
+    CarrierStage.DELIVERED: "delivered",
+    CarrierStage.EXCEPTION: "failed",
+}
+
+
+async def carrier_checkpoints(
+    services: Services, shop: ShopRef, state: Mapping[str, Any]
+) -> dict[str, list[ShipmentEvent]]:
+    """The carrier scans a connected tracking provider reported (plugin.tracking), by shipment id: each parcel's
+    tracking number names its shipment in the order projection."""
+    by_number = {
+        str(s.get("tracking_number")): str(s.get("id"))
+        for s in state.get("shipments") or ()
+        if isinstance(s, Mapping) and s.get("tracking_number")
+    }
+    found: dict[str, list[ShipmentEvent]] = {}
+    for tracked in await order_checkpoints(services, shop, str(state.get("id"))):
+        shipment = by_number.get(tracked.tracking_number)
+        if shipment is None:
+            continue
+        for checkpoint in tracked.checkpoints:
+            status = _CARRIER_EVENT.get(checkpoint.stage)
+            if checkpoint.at is None or status is None:
+                continue
+            at = checkpoint.at if checkpoint.at.tzinfo else checkpoint.at.replace(tzinfo=ZoneInfo("UTC"))
+            event = ShipmentEvent(at, status, "carrier", checkpoint.location or None, checkpoint.message or None)
+            found.setdefault(shipment, []).append(event)
+    return found
+
+
 async def _help_view(
     services: Services, facts: ShopFacts, settings: HelpSettings, locale: str, now: datetime
 ) -> HelpView:
@@ -184,7 +221,10 @@ async def build_page(
         expected=expected,
         late=late,
         destination=WidgetWording(locale, facts).country(str(country)) if country else None,
-        shipments=shipment_views(state.get("shipments") or (), checkpoints),
+        shipments=shipment_views(
+            state.get("shipments") or (),
+            checkpoints if checkpoints is not None else await carrier_checkpoints(services, shop, state),
+        ),
         timezone=facts.timezone,
         help=await _help_view(services, facts, help_settings, locale, now),
         form=form,

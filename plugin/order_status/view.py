@@ -26,7 +26,7 @@ class ShipmentEvent:
     carrier's checkpoint (plugin.tracking, merged in through `shipment_views`)."""
 
     at: datetime
-    status: str  # pending, shipped, in_transit, out_for_delivery, delivered, failed
+    status: str  # pending, shipped, in_transit, out_for_delivery, available_for_pickup, delivered, failed
     source: str = "platform"
     place: str | None = None  # a checkpoint's city/country, when the carrier names one
     note: str | None = None  # the carrier's own words for the checkpoint

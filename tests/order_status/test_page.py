@@ -28,6 +28,8 @@ from plugin.privacy.subjects import subject_key
 from plugin.retention import retention_seconds
 from plugin.services import Services
 from plugin.shopify.sync import sync_shipping_zones, sync_shop_facts
+from plugin.tracking.model import CarrierStage, Checkpoint, TrackingUpdate
+from plugin.tracking.store import store_update
 from tests.conftest import APP_URL, AppClientFactory
 from tests.journey.conftest import drain_events, run_jobs
 from tests.order_status.support import CITY, NAME, POSTCODE, STREET, new_order, send, ship_two_parcels
@@ -98,6 +100,14 @@ async def test_the_page_shows_two_parcels_with_the_failed_one_as_the_exception_a
             assert any(url.startswith(f"{APP_URL}/o/") for url in urls), message["Subject"]
             assert not any("dhl.de" in url or "ups.com" in url for url in urls), message["Subject"]
             assert f"{APP_URL}/o/" in str(message.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+        # A connected tracking provider reported the UPS parcel's scans (plugin.tracking): they join that parcel.
+        scanned = datetime.now(UTC) - timedelta(hours=2)
+        scans = (
+            Checkpoint(scanned - timedelta(hours=10), CarrierStage.SHIPPED, "Departed facility", "Hamburg, DE"),
+            Checkpoint(scanned, CarrierStage.EXCEPTION, "Recipient not home", "Leipzig, DE"),
+        )
+        update = TrackingUpdate("ev-1", "1Z999AA10123456784", "ups", CarrierStage.EXCEPTION, scans, scanned)
+        assert await store_update(services, installed, node["legacyResourceId"], update)
         answer = await client.get(path, headers={"accept-language": "en"})
         german = await client.get(path, headers={"accept-language": "de-DE,de;q=0.9"})
     # Localised like the emails: the same wording files, German dates.
@@ -118,7 +128,9 @@ async def test_the_page_shows_two_parcels_with_the_failed_one_as_the_exception_a
     assert "1Z999AA10123456784" in by_carrier["UPS"]
     assert 'href="https://www.ups.com/track?tracknum=1Z9"' in by_carrier["UPS"]
     assert 'data-event="failed"' in by_carrier["UPS"] and 'data-event="shipped"' in by_carrier["UPS"]
-    assert 'data-event="in_transit"' in by_carrier["DHL"]
+    assert 'data-event="in_transit"' in by_carrier["DHL"] and "Leipzig" not in by_carrier["DHL"]
+    assert "Delivery problem reported, Leipzig, DE · Recipient not home" in by_carrier["UPS"]
+    assert "On its way, Hamburg, DE · Departed facility" in by_carrier["UPS"]
     # The promised window next to the current expectation; the destination as a country only.
     assert "Promised at checkout" in html and re.search(r"<dd data-promised>\w{3} \d", html)
     assert "Expected now" in html
