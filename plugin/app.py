@@ -36,6 +36,7 @@ from plugin.middleware.hot_routes import HotRoutes, hot_routes
 from plugin.middleware.methods import AllowedMethods
 from plugin.middleware.request_id import RequestIdMiddleware
 from plugin.openapi import build_document, openapi_json
+from plugin.order_status.routes import order_status_routes
 from plugin.partitions import DEFAULT_PARTITIONS, Layout, load_layout_if_reachable, valid_count
 from plugin.platform import Platform
 from plugin.privacy.erasure import redact_shop
@@ -106,6 +107,7 @@ def build_routes() -> list[BaseRoute]:
         *widget_routes(),
         *email_routes(),
         *sms_routes(),
+        *order_status_routes(),
         proxy_mount([*proxy_routes, *proxy_widget_routes(lambda request: proxy_context(request).shop)]),
         Route(AFTERSHIP_WEBHOOK_PATH, aftership_webhook, methods=["POST"]),
         *helpdesk_webhook_routes(),

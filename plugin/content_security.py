@@ -1,4 +1,5 @@
-"""The Content-Security-Policy of every page the app serves as HTML: the admin shell, admin API answers, fragments."""
+"""The Content-Security-Policy of every page the app serves as HTML: the admin shell, admin API answers, fragments,
+and the customer's order-status page."""
 
 from __future__ import annotations
 
@@ -29,6 +30,14 @@ STATIC_PAGE = (
 )
 
 
+# The order-status page (plugin.order_status): no script at all, its own inline <style>, forms to itself, and
+# images only from the merchant's logo origin (none without a logo): no third-party request is possible.
+STATUS_PAGE = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src {images}; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+
+
 def new_nonce() -> str:
     """A fresh nonce for one response: unguessable, so injected markup cannot name it."""
     return secrets.token_urlsafe(18)
@@ -42,6 +51,10 @@ def admin_page_policy(*, nonce: str, frame_ancestors: str, app_bridge: bool) -> 
 
 def static_page_policy(frame_ancestors: str) -> str:
     return STATIC_PAGE.format(frame_ancestors=frame_ancestors)
+
+
+def status_page_policy(logo_origin: str | None) -> str:
+    return STATUS_PAGE.format(images=logo_origin or "'none'")
 
 
 class AdminContentSecurity:

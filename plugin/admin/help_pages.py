@@ -85,6 +85,7 @@ class InboxEntry:
     cart: str | None  # a one-line summary, only when the shopper chose to share it
     forwarded: str
     resolved: str | None
+    order: str | None = None  # "Order #1001 (sent from its order-status page)", when the question came with one
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,16 @@ def inbox_entry(stored: StoredRequest, zone: ZoneInfo) -> InboxEntry:
         cart=_cart_summary(stored.cart),
         forwarded=forward,
         resolved=None if stored.resolved_at is None else _local(stored.resolved_at, zone),
+        order=_order_summary(stored.order),
     )
+
+
+def _order_summary(order: Mapping[str, str] | None) -> str | None:
+    if not order:
+        return None
+    if order.get("source") == "status_page" and order.get("name"):
+        return f"Order {order['name']} (sent from its order-status page)"
+    return f"Order id {order['id']} (named by the shopper)" if order.get("id") else None
 
 
 def describe_trigger(trigger: Trigger, money: Wording) -> str:

@@ -29,6 +29,7 @@ from plugin.bigcommerce.pages import FRAME_ANCESTORS as BIGCOMMERCE_FRAME_ANCEST
 from plugin.content_security import admin_page_policy, new_nonce
 from plugin.helpdesk.admin import helpdesk_admin_routes
 from plugin.openapi import HTML, DocumentedMount, QueryParam, documented
+from plugin.order_status.admin import status_admin_routes
 from plugin.services import services
 from plugin.settings import Settings
 from plugin.shopify.domains import normalize_shop_domain, shop_origin
@@ -129,6 +130,7 @@ def admin_mount(*, clock: Callable[[], datetime] = utc_now) -> Mount:
         *tracking_admin_routes(),
         *sms_admin_routes(),
         *helpdesk_admin_routes(authenticated_shop),
+        *status_admin_routes(),
     ]
     return Mount(
         "/admin",

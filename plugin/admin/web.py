@@ -41,6 +41,7 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("at_risk", "At-risk orders"),
     ("tracking", "Carrier tracking"),
     ("sms", "Texts"),
+    ("status", "Order-status page"),
 )
 
 

@@ -20,6 +20,7 @@ from plugin.email.links import LinkClaims, link_url, make_token
 from plugin.email.render import MessageContent, RenderedMessage
 from plugin.email.stages import Stage, is_marketing
 from plugin.keys import ShopRef
+from plugin.order_status.token import status_url
 from plugin.platform import Order, Shipment, ShopFacts
 from plugin.services import Services
 from plugin.settings import Settings
@@ -34,6 +35,7 @@ class MessageLinks:
     unsubscribe: str | None = None
     preferences: str | None = None
     answers: tuple[tuple[int, str], ...] = ()
+    status: str | None = None  # the order-status page, in every service message instead of the carrier's page
 
 
 @dataclass(frozen=True)
@@ -98,10 +100,12 @@ def message_links(
     email: str | None,
     stage: Stage,
     feedback_kind: str,
+    order_id: str | None = None,
 ) -> MessageLinks:
-    """Signed links of a marketing message; service messages carry none (nothing to unsubscribe from)."""
+    """Signed links of a message: a service message links to its order's status page (with `order_id`); a
+    marketing message carries unsubscribe, preferences and answer links."""
     if not is_marketing(stage):
-        return MessageLinks()
+        return MessageLinks(status=status_url(services, shop, order_id) if order_id else None)
     claims = LinkClaims(shop=shop, subject=subject, locale=locale, message=ref, customer_id=customer_id, email=email)
     answers: tuple[tuple[int, str], ...] = ()
     if stage is Stage.FEEDBACK and feedback_kind in ("csat", "nps"):
@@ -170,6 +174,7 @@ def content_for_order(
         shop_url=settings.shop_url or (f"https://{facts.domains[0]}" if facts and facts.domains else None),
         unsubscribe_url=links.unsubscribe,
         preferences_url=links.preferences,
+        status_url=links.status,
     )
 
 

@@ -1,4 +1,4 @@
-"""Signed links in emails: unsubscribe, preferences and survey answers.
+"""Signed links in emails: unsubscribe, preferences, survey answers, and the order-status page's purposes.
 
 Tokens are itsdangerous URL-safe timed signatures with the app secret (current and previous key, for rotation) and
 one salt per purpose, so a token for one purpose never opens another. The person is named by a pseudonymous subject
@@ -25,6 +25,8 @@ MAX_AGE_SECONDS = {
     "preferences": 400 * 24 * 3600,
     "answer": 60 * 24 * 3600,
 }
+# Purposes signed here whose lifetime another module decides (the order-status page: the retention period).
+OTHER_PURPOSES = ("status", "status_form")
 _DEVELOPMENT_SECRET = "insecure-development-key"
 _IDENTITY_BINDING = "email-link"
 
@@ -52,8 +54,9 @@ class LinkClaims:
     score: int | None = None
 
 
-def _serializer(services: Services, purpose: str) -> URLSafeTimedSerializer:
-    if purpose not in MAX_AGE_SECONDS:
+def serializer(services: Services, purpose: str) -> URLSafeTimedSerializer:
+    """The timed signer of one purpose: its own salt, so a token signed for another purpose never verifies."""
+    if purpose not in MAX_AGE_SECONDS and purpose not in OTHER_PURPOSES:
         raise ValueError(f"unknown link purpose {purpose!r}")
     # itsdangerous signs with the last key and accepts every key: current last, previous before it.
     keys = list(reversed(services.settings.secret_keys())) or [_DEVELOPMENT_SECRET]
@@ -69,7 +72,7 @@ def make_token(services: Services, purpose: str, claims: LinkClaims) -> str:
         payload["k"] = claims.kind
     if claims.score is not None:
         payload["v"] = claims.score
-    return str(_serializer(services, purpose).dumps(payload))
+    return str(serializer(services, purpose).dumps(payload))
 
 
 def read_token(services: Services, purpose: str, token: str) -> LinkClaims:
@@ -77,7 +80,7 @@ def read_token(services: Services, purpose: str, token: str) -> LinkClaims:
     if not token or len(token) > 4096:
         raise LinkError("the link has no valid token")
     try:
-        payload = _serializer(services, purpose).loads(token, max_age=MAX_AGE_SECONDS[purpose])
+        payload = serializer(services, purpose).loads(token, max_age=MAX_AGE_SECONDS[purpose])
     except SignatureExpired:
         raise LinkError("the link has expired", expired=True) from None
     except BadSignature:

@@ -63,7 +63,7 @@ def sample_order(shop: ShopRef, currency: str = "EUR", now: datetime | None = No
 
 def _sample_links(stage: Stage, kind: str) -> MessageLinks:
     if not is_marketing(stage):
-        return MessageLinks()
+        return MessageLinks(status=SAMPLE_LINK)  # real service messages link to the order-status page
     scale = range(1, 6) if kind == "csat" else range(0, 11) if kind == "nps" else range(0)
     return MessageLinks(SAMPLE_LINK, SAMPLE_LINK, tuple((score, SAMPLE_LINK) for score in scale))
 

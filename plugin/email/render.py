@@ -61,6 +61,7 @@ class MessageContent:
     shop_url: str | None = None
     unsubscribe_url: str | None = None
     preferences_url: str | None = None
+    status_url: str | None = None  # the order-status page: shown instead of the carrier's tracking page
 
     @property
     def message_class(self) -> MessageClass:
@@ -182,6 +183,7 @@ def _context(content: MessageContent, words: Wording, texts: dict[str, str]) -> 
         "carrier": content.carrier,
         "tracking_number": content.tracking_number,
         "tracking_url": content.tracking_url,
+        "status_url": content.status_url,
         "help_url": content.help_url,
         "help_email": content.help_email,
         "feedback_kind": kind,

@@ -29,6 +29,7 @@ class Wording:
     pages: dict[str, str]
     stages: dict[Stage, StageCopy]
     alert: dict[str, str]
+    status: dict[str, str]  # the order-status page (plugin.order_status)
 
 
 def template_dirs() -> list[str]:
@@ -48,7 +49,7 @@ def wording(locale: str) -> Wording:
     """The wording for a supported locale (see `pick_locale`)."""
     data = tomllib.loads(_copy_file(locale).read_text(encoding="utf-8"))
     stages = {stage: StageCopy(**data["stages"][stage.value]) for stage in Stage}
-    return Wording(locale, dict(data["labels"]), dict(data["pages"]), stages, dict(data["alert"]))
+    return Wording(locale, dict(data["labels"]), dict(data["pages"]), stages, dict(data["alert"]), dict(data["status"]))
 
 
 def pick_locale(*candidates: str | None) -> str:

@@ -223,6 +223,14 @@ CASES: dict[tuple[str, str], Attack] = {
     ],
     ("DELETE", "/admin/api/help/helpdesk"): lambda v: [{"params": {"shop": v.shop.id}}, {"json": _with_shop(v)}],
     ("POST", "/admin/api/help/helpdesk/test"): lambda v: [{"params": {"shop": v.shop.id}}, {"json": _with_shop(v)}],
+    ("GET", "/admin/api/fragments/status"): lambda v: [{"params": {"shop": v.shop.id}}],
+    ("PUT", "/admin/api/status-page/branding"): lambda v: [
+        {"json": _with_shop(v, accent="#000000")},
+        {"json": {"accent": "#000000"}, "params": {"shop": v.shop.id}},
+    ],
+    ("POST", "/admin/api/status-page/preview"): lambda v: [
+        {"json": {"accent": "#000000"}, "params": {"shop": v.shop.id}}
+    ],
 }
 
 

@@ -165,7 +165,8 @@ async def test_a_shopify_order_gets_one_message_per_stage_whatever_the_deliverie
             "Ihre Bestellung #1001 wurde zugestellt",
         ]
         shipped_html = service[1].get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
-        assert 'href="https://www.dhl.de/track"' in shipped_html and "style=" in shipped_html  # CSS inlined
+        assert 'href="https://upfront.test/o/' in shipped_html and "style=" in shipped_html  # CSS inlined
+        assert "dhl.de" not in shipped_html  # the order-status page links to the carrier, the email to the page
         for message in service:  # service messages: no unsubscribe, nothing to promote
             assert message["List-Unsubscribe"] is None and message["Auto-Submitted"] == "auto-generated"
         assert len({message["Message-ID"] for message in service}) == 4

@@ -240,6 +240,7 @@ async def send_stage_message(
         email=order.email,
         stage=record.stage,
         feedback_kind=settings.feedback_kind,
+        order_id=order.id,
     )
     rendered = _render(record, order, journey, facts, settings, links, locale, bool(issues))
     if rendered.problems:

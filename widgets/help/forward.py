@@ -65,6 +65,10 @@ def forward_message(
     ]
     if request.page:
         lines.append(f"Page: {request.page}")
+    if request.order and request.order.get("source") == "status_page":  # signed: plugin.order_status
+        lines.append(f"Order: {request.order.get('name')} (sent from its order-status page)")
+    elif request.order:  # named by the shopper: an id only, not checked here
+        lines.append(f"Order id (named by the shopper): {request.order.get('id')}")
     lines += ["", "Question:", request.question, ""]
     cart = request.cart
     if cart:

@@ -64,14 +64,15 @@ async def schedule_hand_off(services: Services, shop: ShopRef, stored: StoredReq
 
 async def order_context(services: Services, shop: ShopRef, request: StoredRequest) -> tuple[OrderContext | None, str]:
     """The order the request names, read from the platform, only when it is the requester's own (by email)."""
-    if request.order is None:
+    if request.order is None or not request.order.get("id"):
         return None, ""
+    order_id = request.order["id"]
     try:
-        order = await services.platforms[shop.platform].fetch_order(shop, request.order)
+        order = await services.platforms[shop.platform].fetch_order(shop, order_id)
     except NotFoundError:
-        return None, f"The shopper named order id {request.order}, which the store does not have."
+        return None, f"The shopper named order id {order_id}, which the store does not have."
     if not order.email or normalize_email(order.email) != normalize_email(request.email):
-        return None, f"The shopper named order id {request.order}, which was placed with another email address."
+        return None, f"The shopper named order id {order_id}, which was placed with another email address."
     shipments = [
         " ".join(part for part in (s.carrier, s.tracking_number) if part) + f": {s.status.replace('_', ' ')}"
         for s in order.shipments

@@ -5,7 +5,8 @@ Keys (all under the shop's hash tag, family ``help``):
 
     help:request:<id>     hash: created_at, status, subject (pseudonymous key), rule, forward, resolved_at,
                           topic (what the question is about, `plugin.insights.topics`), and `sealed`: the
-                          shopper's email, question, page and (only with consent) cart, encrypted and bound to
+                          shopper's email, question, page, (only with consent) cart and the order it is about
+                          (sent from the order-status page: id, name, source), encrypted and bound to
                           this key. Expires after the shop's retention period.
     help:requests         sorted set of "<id>:<subject key>" by creation time: the list's index, no personal data
     help:reply_times      the last business-time durations from request to reply, in seconds (no personal data)
@@ -66,7 +67,9 @@ class HelpRequestInput:
     cart: Mapping[str, Any] | None = None  # {"lines": [{title, quantity, price}], "total", "currency"}
     rule: str | None = None
     locale: str | None = None
-    order: str | None = None  # the id of the order the shopper asks about (from an order email or status page)
+    # The order the request is about: {id, name, source}. "status_page": set by its signed order-status page
+    # (plugin.order_status); "shopper": an id the shopper's form named, checked against their email before use.
+    order: Mapping[str, str] | None = None
 
 
 def _line_text(value: object, field: str, most: int) -> str:
@@ -189,7 +192,8 @@ def parse_help_request(data: object) -> HelpRequestInput:
     order = data.get("order")
     if order is not None and (not isinstance(order, str) or not _ORDER.match(order)):
         raise HelpRequestError("order", "must be an order id")
-    return HelpRequestInput(email, question, page or None, cart, rule, locale, order)
+    named = None if order is None else {"id": order, "source": "shopper"}
+    return HelpRequestInput(email, question, page or None, cart, rule, locale, named)
 
 
 # --- storage ----------------------------------------------------------------------------------------------
@@ -210,7 +214,7 @@ class StoredRequest:
     locale: str | None
     resolved_at: datetime | None = None
     topic: Topic = Topic.OTHER
-    order: str | None = None
+    order: Mapping[str, str] | None = None
 
     def to_admin(self) -> dict[str, Any]:
         return {
@@ -226,7 +230,7 @@ class StoredRequest:
             "cart": None if self.cart is None else dict(self.cart),
             "locale": self.locale,
             "topic": self.topic.value,
-            "order": self.order,
+            "order": None if self.order is None else dict(self.order),
         }
 
 
@@ -258,7 +262,7 @@ async def store_request(
         "page": request.page,
         "cart": None if request.cart is None else dict(request.cart),
         "locale": request.locale,
-        "order": request.order,
+        "order": None if request.order is None else dict(request.order),
     }
     sealed = seal(services, json.dumps(personal, separators=(",", ":")), shop, FAMILY, "request", request_id)
     topic = classify(request.question).topic

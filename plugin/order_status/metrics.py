@@ -1,0 +1,46 @@
+"""How the order-status page is used, per shop and day: page visits and help requests sent from it. Plain counters
+in one hash per shop (field = day and what), no person, order or address in them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from plugin.keys import ShopRef
+from plugin.services import Services
+from plugin.storage import as_text
+
+KINDS = ("visits", "help")
+KEPT_DAYS = 400
+
+
+@dataclass(frozen=True)
+class DayCount:
+    day: date
+    visits: int
+    help: int
+
+
+def counters_key(services: Services, shop: ShopRef) -> str:
+    return services.keys.shop(shop, "status_page", "daily")
+
+
+async def count(services: Services, shop: ShopRef, kind: str, now: datetime) -> None:
+    if kind not in KINDS:
+        raise ValueError(f"unknown counter {kind!r}")
+    key = counters_key(services, shop)
+    async with services.redis.pipeline(transaction=True) as pipe:
+        pipe.hincrby(key, f"{now.date().isoformat()}:{kind}", 1)
+        pipe.hdel(key, f"{(now.date() - timedelta(days=KEPT_DAYS)).isoformat()}:{kind}")  # the hash stays bounded
+        pipe.expire(key, KEPT_DAYS * 86400)
+        await pipe.execute()
+
+
+async def daily_counts(services: Services, shop: ShopRef, *, days: int, today: date) -> list[DayCount]:
+    """The last `days` days, newest first, zeros included (a quiet day is a fact too)."""
+    raw = {as_text(k): int(as_text(v)) for k, v in (await services.redis.hgetall(counters_key(services, shop))).items()}
+    found = []
+    for back in range(days):
+        day = today - timedelta(days=back)
+        found.append(DayCount(day, raw.get(f"{day.isoformat()}:visits", 0), raw.get(f"{day.isoformat()}:help", 0)))
+    return found
