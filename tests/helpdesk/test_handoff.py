@@ -34,7 +34,8 @@ CART = {"lines": [{"title": "Linen shirt", "quantity": 2, "price": "49.00"}], "t
 
 async def ask(services: Services, *, order: str | None = None, email: str = SHOPPER) -> StoredRequest:
     """What the storefront's help request endpoint does: store the request, then hand it off."""
-    request = HelpRequestInput(email, "Where is my parcel? It was due Monday.", "/pages/track", CART, order=order)
+    named = None if order is None else {"id": order, "source": "shopper"}  # as the storefront form reads it
+    request = HelpRequestInput(email, "Where is my parcel? It was due Monday.", "/pages/track", CART, order=named)
     stored = await store_request(services, SHOP, request, now=datetime.now(UTC), retention_days=30)
     await schedule_hand_off(services, SHOP, stored)
     return stored
