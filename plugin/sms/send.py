@@ -34,6 +34,7 @@ from plugin.email.stages import DELIVERED_RANK, Stage, is_marketing, rank_of
 from plugin.errors import NotFoundError, PlatformError
 from plugin.jobs import Job, JobHandler, schedule_job
 from plugin.keys import ShopRef
+from plugin.order_status.token import status_url
 from plugin.privacy.subjects import DataSubject, known_subjects, resolve_subject
 from plugin.services import Services
 from plugin.shop_data import load_facts
@@ -193,7 +194,8 @@ async def send_sms_message(
     until = quiet_until(moment, zone, settings.quiet_hours)
     if until is not None:
         return await _defer(services, shop, record, until, moment)
-    body = stage_text(record.stage, shop=facts.name if facts else shop.id, order=order.name)
+    link = status_url(services, shop, record.order_id)
+    body = stage_text(record.stage, shop=facts.name if facts else shop.id, order=order.name, link=link)
     sms = OutgoingSms(
         shop, phone, body, ref, record.stage.value, subject, status_callback=callback_url(services, shop, STATUS_PATH)
     )

@@ -16,8 +16,10 @@ HELP_DEFAULT = "{shop}: order updates by text. Help: {contact}. Reply STOP to op
 HELP_NO_CONTACT = "{shop}: order updates by text. Reply STOP to opt out."
 
 
-def stage_text(stage: Stage, *, shop: str, order: str) -> str:
-    return f"{STAGE_TEXTS[stage].format(shop=shop, order=order)} {OPT_OUT_HINT}"
+def stage_text(stage: Stage, *, shop: str, order: str, link: str | None = None) -> str:
+    """The stage's words, the order-status page (where the parcels, the promise and a human are), the opt-out."""
+    parts = [STAGE_TEXTS[stage].format(shop=shop, order=order), link, OPT_OUT_HINT]
+    return " ".join(part for part in parts if part)
 
 
 def help_text(*, shop: str, contact: str | None, custom: str) -> str:

@@ -42,6 +42,7 @@ async def test_a_text_goes_only_to_customers_who_chose_texts(sms: SmsShop) -> No
     chosen = next(text for text in sms.twilio.sent if text.to == "+4915123456789")
     assert chosen.sender == "+4915712345678"
     assert "#1001" in chosen.body and "Journey Shop" in chosen.body and "Reply STOP" in chosen.body
+    assert "/o/" in chosen.body  # the order-status page: parcels, the promise and the way to a person
     assert chosen.status_callback == sms.status_url()
 
     assert (await _text_record(sms, "1001", Stage.CONFIRMED))["basis"] == "sms_choice"
