@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from plugin.admin.after_sale import StageFigures, Wismo, stage_figures, wismo
 from plugin.admin.conversions import read_conversions
 from plugin.admin.insights import TopicReport, topic_report, topic_report_json
 from plugin.admin.stats import Rate, Score, Uplift, csat_score, nps_score, relative_uplift
@@ -92,6 +93,8 @@ class Dashboard:
     nps: Score
     nps_breakdown: Counts = field(default_factory=dict)  # promoters, passives, detractors
     topics: TopicReport | None = None  # what customers wrote about (help requests, survey comments)
+    stages: list[StageFigures] = field(default_factory=list)  # per stage and channel: sent, delivered, clicked
+    wismo: Wismo | None = None  # "where is my order" requests before and after the order-status page
 
     @property
     def help(self) -> WidgetFigures | None:
@@ -163,14 +166,16 @@ def overall_figures(widgets: list[WidgetFigures], orders: Counts) -> Overall:
 
 
 async def messages_sent(services: Services, shop: ShopRef, since: float) -> dict[str, int]:
-    """Post-purchase messages sent since `since` (epoch seconds), per stage, from the message records."""
+    """Post-purchase emails sent since `since` (epoch seconds), per stage, from the message records."""
     sent = dict.fromkeys((stage.value for stage in Stage), 0)
 
     async def count(keys: list[str]) -> None:
         async with services.redis.pipeline(transaction=False) as pipe:
             for key in keys:
-                pipe.hmget(key, ["stage", "state", "sent_at"])
-            for stage, state, sent_at in await pipe.execute():
+                pipe.hmget(key, ["stage", "state", "sent_at", "channel"])
+            for stage, state, sent_at, channel in await pipe.execute():
+                if channel == "sms":  # texts are counted with their channel (plugin.admin.after_sale)
+                    continue
                 if state == "sent" and stage in sent and sent_at and float(sent_at) >= since:
                     sent[stage] += 1
 
@@ -238,6 +243,8 @@ async def build_dashboard(services: Services, shop: ShopRef, days: int, now: dat
             "detractors": surveys.nps.detractors,
         },
         topics=await topic_report(services, shop, span[0], last),
+        stages=await stage_figures(services, shop, since, span[0]),
+        wismo=await wismo(services, shop, last),
     )
 
 
@@ -289,4 +296,24 @@ def dashboard_json(dashboard: Dashboard) -> dict[str, Any]:
         "csat": {**_score_json(dashboard.csat), "satisfied": dashboard.csat_satisfied},
         "nps": {**_score_json(dashboard.nps), **dashboard.nps_breakdown},
         "topics": None if dashboard.topics is None else topic_report_json(dashboard.topics),
+        "messages_by_stage": [
+            {
+                "stage": row.stage.value,
+                "emails_sent": row.emails_sent,
+                "email_clicks": row.email_clicks,
+                "texts_sent": row.texts_sent,
+                "texts_delivered": row.texts_delivered,
+                "text_clicks": row.text_clicks,
+            }
+            for row in dashboard.stages
+        ],
+        "where_is_my_order": None
+        if dashboard.wismo is None or dashboard.wismo.live_since is None
+        else {
+            "status_page_since": dashboard.wismo.live_since.isoformat(),
+            "before": dashboard.wismo.before,
+            "before_days": dashboard.wismo.before_days,
+            "after": dashboard.wismo.after,
+            "after_days": dashboard.wismo.after_days,
+        },
     }

@@ -105,7 +105,9 @@ def message_links(
     """Signed links of a message: a service message links to its order's status page (with `order_id`); a
     marketing message carries unsubscribe, preferences and answer links."""
     if not is_marketing(stage):
-        return MessageLinks(status=status_url(services, shop, order_id) if order_id else None)
+        return MessageLinks(
+            status=status_url(services, shop, order_id, via=f"{stage.value}.email") if order_id else None
+        )
     claims = LinkClaims(shop=shop, subject=subject, locale=locale, message=ref, customer_id=customer_id, email=email)
     answers: tuple[tuple[int, str], ...] = ()
     if stage is Stage.FEEDBACK and feedback_kind in ("csat", "nps"):

@@ -1,11 +1,13 @@
-"""How the order-status page is used, per shop and day: page visits and help requests sent from it. Plain counters
-in one hash per shop (field = day and what), no person, order or address in them."""
+"""How the order-status page is used, per shop and day: page visits, help requests sent from it, and which message's
+link was followed (`<day>:via:<stage>:<channel>`, from the link's unsigned `via`). Plain counters in one hash per
+shop (field = day and what), no person, order or address in them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from plugin.email.stages import Stage
 from plugin.keys import ShopRef
 from plugin.services import Services
 from plugin.storage import as_text
@@ -34,6 +36,37 @@ async def count(services: Services, shop: ShopRef, kind: str, now: datetime) -> 
         pipe.hdel(key, f"{(now.date() - timedelta(days=KEPT_DAYS)).isoformat()}:{kind}")  # the hash stays bounded
         pipe.expire(key, KEPT_DAYS * 86400)
         await pipe.execute()
+
+
+CHANNELS = ("email", "sms")
+
+
+def parse_via(raw: str | None) -> tuple[str, str] | None:
+    """`<stage>.<channel>` from a message's link, or None for anything else (a hand-typed or mangled link)."""
+    stage, _, channel = (raw or "").partition(".")
+    return (stage, channel) if stage in {s.value for s in Stage} and channel in CHANNELS else None
+
+
+async def count_click(services: Services, shop: ShopRef, stage: str, channel: str, now: datetime) -> None:
+    key = counters_key(services, shop)
+    field = f"via:{stage}:{channel}"
+    async with services.redis.pipeline(transaction=True) as pipe:
+        pipe.hincrby(key, f"{now.date().isoformat()}:{field}", 1)
+        pipe.hdel(key, f"{(now.date() - timedelta(days=KEPT_DAYS)).isoformat()}:{field}")
+        pipe.expire(key, KEPT_DAYS * 86400)
+        await pipe.execute()
+
+
+async def clicks_since(services: Services, shop: ShopRef, first: date) -> dict[tuple[str, str], int]:
+    """(stage, channel) -> links followed from `first` on."""
+    found: dict[tuple[str, str], int] = {}
+    for field, value in (await services.redis.hgetall(counters_key(services, shop))).items():
+        day, _, what = as_text(field).partition(":")
+        kind, _, rest = what.partition(":")
+        stage, _, channel = rest.partition(":")
+        if kind == "via" and day >= first.isoformat():
+            found[(stage, channel)] = found.get((stage, channel), 0) + int(as_text(value))
+    return found
 
 
 async def daily_counts(services: Services, shop: ShopRef, *, days: int, today: date) -> list[DayCount]:

@@ -22,7 +22,7 @@ from plugin.email.eligibility import preference_state
 from plugin.email.links import LinkError
 from plugin.email.wording import pick_locale, wording
 from plugin.keys import ShopRef
-from plugin.openapi import FORM, HTML, Body, documented
+from plugin.openapi import FORM, HTML, Body, QueryParam, documented
 from plugin.order_status import metrics
 from plugin.order_status.branding import Branding, load_branding
 from plugin.order_status.page import (
@@ -184,12 +184,22 @@ async def _checked_form(request: Request, loaded: _Loaded) -> dict[str, str] | H
     tag="status",
     media=HTML,
     errors=HTML,
+    query=(
+        QueryParam(
+            "via",
+            "the message whose link was followed, <stage>.<channel> (counted; any other value is ignored)",
+            schema={"type": "string"},
+        ),
+    ),
 )
 async def status_page(request: Request) -> Response:
     loaded = await _load(request)
     if isinstance(loaded, HTMLResponse):
         return loaded
-    await metrics.count(loaded.services, loaded.shop, "visits", datetime.now(UTC))
+    now = datetime.now(UTC)
+    await metrics.count(loaded.services, loaded.shop, "visits", now)
+    if (via := metrics.parse_via(request.query_params.get("via"))) is not None:
+        await metrics.count_click(loaded.services, loaded.shop, *via, now)
     return await _page(request, loaded)
 
 

@@ -36,8 +36,10 @@ def page_token(services: Services, shop: ShopRef, order_id: str) -> str:
     return str(serializer(services, PAGE_PURPOSE).dumps({"s": shop.tag, "o": order_id}))
 
 
-def status_url(services: Services, shop: ShopRef, order_id: str) -> str:
-    return f"{services.settings.app_url}{PAGE_PATH}{page_token(services, shop, order_id)}"
+def status_url(services: Services, shop: ShopRef, order_id: str, *, via: str | None = None) -> str:
+    """The page's link; `via` ("<stage>.<channel>", unsigned: it only counts which message was clicked)."""
+    url = f"{services.settings.app_url}{PAGE_PATH}{page_token(services, shop, order_id)}"
+    return f"{url}?via={via}" if via else url
 
 
 def _loads(services: Services, purpose: str, token: str, max_age: int) -> dict[str, object]:

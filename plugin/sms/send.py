@@ -194,7 +194,7 @@ async def send_sms_message(
     until = quiet_until(moment, zone, settings.quiet_hours)
     if until is not None:
         return await _defer(services, shop, record, until, moment)
-    link = status_url(services, shop, record.order_id)
+    link = status_url(services, shop, record.order_id, via=f"{record.stage.value}.sms")
     body = stage_text(record.stage, shop=facts.name if facts else shop.id, order=order.name, link=link)
     sms = OutgoingSms(
         shop, phone, body, ref, record.stage.value, subject, status_callback=callback_url(services, shop, STATUS_PATH)

@@ -1,0 +1,62 @@
+"""What the after-sale messages achieve, as the dashboard shows it: per stage and channel the emails sent and the
+status-page links followed from them, and "where is my order" help requests before and after the page's first
+visit. The order goes through the Shopify dev store, the worker and real SMTP, as in test_page."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from plugin.admin.after_sale import WISMO_WINDOW_DAYS
+from plugin.devstore.shopify import ShopifyEmulator
+from plugin.keys import ShopRef
+from plugin.services import Services
+from tests.conftest import APP_URL, AppClientFactory
+from tests.order_status.test_page import _html, _links, _shipped_order
+from tests.smtp import Inbox
+from widgets.help.requests import HelpRequestInput, store_request
+
+pytestmark = pytest.mark.anyio
+
+
+async def _ask(services: Services, shop: ShopRef, question: str, at: datetime) -> None:
+    await store_request(services, shop, HelpRequestInput("shopper@example.com", question), now=at, retention_days=90)
+
+
+async def test_the_dashboard_counts_sends_and_followed_links_per_stage_and_where_is_my_order_before_and_after(
+    services: Services,
+    installed: ShopRef,
+    emulator: ShopifyEmulator,
+    emulator_http: httpx.AsyncClient,
+    app_client: AppClientFactory,
+    inbox: Inbox,
+) -> None:
+    now = datetime.now(UTC)
+    # Before the page: two "where is my order" questions and one about returns (another topic) in the 30 days.
+    await _ask(services, installed, "Where is my order? It has not arrived yet.", now - timedelta(days=10))
+    await _ask(services, installed, "Wo ist meine Bestellung? Keine Sendungsverfolgung.", now - timedelta(days=3))
+    await _ask(services, installed, "How do I return the scarf?", now - timedelta(days=2))
+    await _ask(services, installed, "Where is my order??", now - timedelta(days=WISMO_WINDOW_DAYS + 5))  # too old
+    admin = {"Authorization": f"Bearer {emulator.session_token()}"}
+    async with app_client(http=emulator_http) as client:
+        _, page_path, emails = await _shipped_order(services, installed, emulator, client, inbox)
+        confirmation = next(m for m in emails if "Thank you for your order" in str(m["Subject"]))
+        path = next(url for url in _links(_html(confirmation)) if page_path in url).removeprefix(APP_URL)
+        assert path.endswith("?via=confirmed.email")  # the confirmation's link names its stage and channel
+        assert (await client.get(path)).status_code == 200  # the shopper follows it, twice
+        assert (await client.get(path)).status_code == 200
+        assert (await client.get(path.split("?")[0] + "?via=nonsense")).status_code == 200  # counted as a visit only
+        await _ask(services, installed, "Where is my parcel? Tracking says nothing.", now)
+        figures = (await client.get("/admin/api/dashboard", params={"days": "30"}, headers=admin)).json()
+        page = (await client.get("/admin/api/fragments/dashboard", params={"days": "30"}, headers=admin)).text
+    by_stage = {row["stage"]: row for row in figures["messages_by_stage"]}
+    assert by_stage["confirmed"]["emails_sent"] == 1 and by_stage["confirmed"]["email_clicks"] == 2
+    assert by_stage["shipped"]["emails_sent"] >= 1 and by_stage["shipped"]["email_clicks"] == 0
+    assert all(row["texts_sent"] == 0 for row in by_stage.values())  # no texts: the shop has not connected Twilio
+    sent_emails = sum(row["emails_sent"] for row in by_stage.values())
+    assert sent_emails == len(emails) == sum(figures["messages_sent"].values())
+    wismo = figures["where_is_my_order"]
+    assert (wismo["before"], wismo["before_days"], wismo["after"], wismo["after_days"]) == (2, WISMO_WINDOW_DAYS, 1, 1)
+    assert 'data-table="channels"' in page and 'data-figure="wismo"' in page
