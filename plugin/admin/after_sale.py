@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from plugin.email.records import MESSAGE_FAMILY
 from plugin.email.stages import Stage
@@ -87,12 +88,11 @@ async def wismo(services: Services, shop: ShopRef, today: date) -> Wismo:
     live_at = datetime.combine(live, datetime.min.time(), tzinfo=UTC)
     after_days = min(WISMO_WINDOW_DAYS, (today - live).days + 1)
     end = live_at + timedelta(days=after_days)
-    entries: list[bytes | str] = await services.redis.zrangebyscore(
-        index_key(services, shop), start.timestamp(), end.timestamp()
-    )
+    found: Any = await services.redis.zrangebyscore(index_key(services, shop), start.timestamp(), end.timestamp())
+    entries = [as_text(entry) for entry in found]
     before = after = 0
     for start_at in range(0, len(entries), _BATCH):
-        batch = [as_text(entry).split(":", 1)[0] for entry in entries[start_at : start_at + _BATCH]]
+        batch = [entry.split(":", 1)[0] for entry in entries[start_at : start_at + _BATCH]]
         async with services.redis.pipeline(transaction=False) as pipe:
             for request_id in batch:
                 pipe.hmget(request_key(services, shop, request_id), ["topic", "created_at"])
