@@ -120,6 +120,7 @@ def walkthrough(base: str, devstore: DevStore) -> str:
         "                  orders/create, then fulfillments/create, then fulfillments/update --shipment-status\n"
         "                  out_for_delivery, then the same with delivered)\n"
         f"  4. its emails  {devstore.admin_url(base, 'emails')}   (dev outbox: four emails within a minute)\n"
+        '  5. its page     "See your order\'s status" in any of those emails: the order-status page\n'
         f"The BigCommerce demo store (USD, New York): storefront {other_store}   admin {other_admin}\n"
         f"  its order: {upfront} webhook trigger --journey --platform bigcommerce\n"
         f"Also: health {base}/readyz   API {base}/openapi.json   queue {base}/metrics ({upfront} queue stats)\n"
