@@ -1,4 +1,5 @@
-"""Storefront wording in English and German, the language choice, and locale-aware dates, money and durations."""
+"""Storefront wording from the storefront catalog (plugin/locale), the language choice, and locale-aware dates, money
+and durations."""
 
 from __future__ import annotations
 
@@ -13,109 +14,12 @@ from babel.dates import format_interval, format_skeleton
 from babel.lists import format_list
 from babel.numbers import format_decimal
 
+from plugin.catalogs import LOCALES, messages
 from plugin.platform import ShopFacts
 from widgets.estimator.money import format_money, format_shop_money
 
-SUPPORTED = ("en", "de")
-
-_MESSAGES: dict[str, dict[str, str]] = {
-    "en": {
-        "estimate_label": "Shipping estimate",
-        "shipping_to": "Shipping to {country}",
-        "free": "Free",
-        "delivery": "Delivery {dates}",
-        "delivery_estimated": "Delivery {dates} (est.)",
-        "at_checkout": "Calculated at checkout",
-        "pickup_at": "Pickup at {location}",
-        "local_delivery": "Local delivery",
-        "ready_ONE_HOUR": "Ready in 1 hour",
-        "ready_TWO_HOURS": "Ready in 2 hours",
-        "ready_FOUR_HOURS": "Ready in 4 hours",
-        "ready_TWENTY_FOUR_HOURS": "Ready in 24 hours",
-        "ready_TWO_TO_FOUR_DAYS": "Ready in 2–4 days",
-        "ready_FIVE_OR_MORE_DAYS": "Ready in 5+ days",
-        "not_shipped": "We don't ship to {country} yet.",
-        "unknown_rates": "Shipping costs are calculated at checkout.",
-        "more_options_one": "1 more option at checkout",
-        "more_options_other": "{count} more options at checkout",
-        "free_remaining": "Add {amount} more for free shipping",
-        "currency_not_sold": "Shipping costs are shown in {shop}: this shop does not sell in {asked}.",
-        "currency_no_rate": "Shipping costs are shown in {shop}, the shop's currency.",
-        "free_reached": "Your order qualifies for free shipping",
-        "order_within": "Order within {duration} to ship today",
-        "hours_minutes": "{hours} h {minutes} min",
-        "minutes": "{minutes} min",
-        "change": "Change destination",
-        "country": "Country",
-        "postcode": "Postcode",
-        "update": "Update estimate",
-        "badges_label": "Why shop with us",
-        "secure_checkout": "Secure checkout",
-        "secure_checkout_detail": "Encrypted payment, handled by {platform}",
-        "free_returns": "Free returns within {days} days",
-        "money_back": "{days}-day money-back guarantee",
-        "payment_methods": "We accept",
-        "free_shipping_over": "Free shipping to {country} over {amount}",
-        "free_shipping_to": "Free shipping to {country}",
-        "delivery_days": "Delivery to {country} in {low}–{high} business days",
-        "ships_within_one": "Ships within 1 business day",
-        "ships_within_other": "Ships within {count} business days",
-        "support": "Customer support",
-        "on_time": "{percent}% delivered on time",
-        "on_time_detail": "last {days} days, n = {count}",
-        "refund_policy": "Refund policy",
-        "shipping_policy": "Shipping policy",
-        "contact": "Contact us",
-    },
-    "de": {
-        "estimate_label": "Versandkosten und Lieferzeit",
-        "shipping_to": "Versand nach {country}",
-        "free": "Kostenlos",
-        "delivery": "Lieferung {dates}",
-        "delivery_estimated": "Lieferung {dates} (ca.)",
-        "at_checkout": "Wird an der Kasse berechnet",
-        "pickup_at": "Abholung in {location}",
-        "local_delivery": "Lokale Zustellung",
-        "ready_ONE_HOUR": "Abholbereit in 1 Std.",
-        "ready_TWO_HOURS": "Abholbereit in 2 Std.",
-        "ready_FOUR_HOURS": "Abholbereit in 4 Std.",
-        "ready_TWENTY_FOUR_HOURS": "Abholbereit in 24 Std.",
-        "ready_TWO_TO_FOUR_DAYS": "Abholbereit in 2–4 Tagen",
-        "ready_FIVE_OR_MORE_DAYS": "Abholbereit in 5+ Tagen",
-        "not_shipped": "Wir liefern noch nicht nach {country}.",
-        "unknown_rates": "Die Versandkosten werden an der Kasse berechnet.",
-        "more_options_one": "1 weitere Option an der Kasse",
-        "more_options_other": "{count} weitere Optionen an der Kasse",
-        "free_remaining": "Noch {amount} bis zum kostenlosen Versand",
-        "currency_not_sold": "Versandkosten in {shop}: Dieser Shop verkauft nicht in {asked}.",
-        "currency_no_rate": "Versandkosten in {shop}, der Währung des Shops.",
-        "free_reached": "Ihre Bestellung wird kostenlos versendet",
-        "order_within": "Bestellen Sie innerhalb von {duration} für den Versand heute",
-        "hours_minutes": "{hours} Std. {minutes} Min.",
-        "minutes": "{minutes} Min.",
-        "change": "Lieferziel ändern",
-        "country": "Land",
-        "postcode": "Postleitzahl",
-        "update": "Schätzung aktualisieren",
-        "badges_label": "Darum bei uns einkaufen",
-        "secure_checkout": "Sicher bezahlen",
-        "secure_checkout_detail": "Verschlüsselte Zahlung über {platform}",
-        "free_returns": "Kostenlose Rücksendung innerhalb von {days} Tagen",
-        "money_back": "{days} Tage Geld-zurück-Garantie",
-        "payment_methods": "Wir akzeptieren",
-        "free_shipping_over": "Kostenloser Versand nach {country} ab {amount}",
-        "free_shipping_to": "Kostenloser Versand nach {country}",
-        "delivery_days": "Lieferung nach {country} in {low}–{high} Werktagen",
-        "ships_within_one": "Versand innerhalb von 1 Werktag",
-        "ships_within_other": "Versand innerhalb von {count} Werktagen",
-        "support": "Kundenservice",
-        "on_time": "{percent} % pünktlich zugestellt",
-        "on_time_detail": "letzte {days} Tage, n = {count}",
-        "refund_policy": "Rückgaberichtlinie",
-        "shipping_policy": "Versandrichtlinie",
-        "contact": "Kontakt",
-    },
-}
+SUPPORTED = LOCALES
+DOMAIN = "storefront"
 
 _LANGUAGE = re.compile(r"^([A-Za-z]{2,3})(?:[-_]([A-Za-z]{2}|\d{3}))?")
 _TAGS = re.compile(r"<[^>]*>")
@@ -171,10 +75,11 @@ class Wording:
     money_locale: str | None = None
 
     def t(self, key: str, **values: object) -> str:
-        return _MESSAGES[self.locale][key].format(**values)
+        return messages(DOMAIN, self.locale).text(key).format(**values)
 
-    def plural(self, key: str, count: int, **values: object) -> str:
-        return self.t(f"{key}_{'one' if count == 1 else 'other'}", count=count, **values)
+    def plural(self, key: str, number: int, /, *, by: str = "count", **values: object) -> str:
+        """A counted text in the form the locale's plural rule picks for `number`, which fills `{<by>}`."""
+        return messages(DOMAIN, self.locale).plural(key, number).format(**{by: number}, **values)
 
     def country(self, code: str) -> str:
         return _territories(self.locale).get(code.upper(), code.upper())

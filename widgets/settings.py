@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
+from plugin.catalogs import LOCALES as LOCALES  # re-exported: the languages merchant texts may be written in
 from plugin.excerpt import excerpt
 from plugin.json_schema import WHITESPACE, choices, closed, nullable, ordered_pair, whole_number
 from plugin.keys import Keys, ShopRef
@@ -21,7 +22,6 @@ from plugin.storage import RedisStore, as_optional_text
 SCHEMA_VERSION = 1
 PLACEMENTS = ("product", "cart", "footer")
 PLACEMENT_SCHEMA = {"type": "string", "enum": list(PLACEMENTS)}
-LOCALES = ("en", "de")
 BADGE_KINDS = (
     "secure_checkout",
     "free_returns",

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
@@ -45,7 +46,7 @@ from widgets.storefront import WidgetRuntime
 SECURITY = ["shopifySessionToken"]
 OPEN_SHOWN = 100
 RESOLVED_SHOWN = 20
-LANGUAGES = {"en": "English", "de": "German"}
+LANGUAGES = {code: Locale.parse(code).english_name or code for code in LOCALES}  # the admin itself is English
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 DAY_NAMES = dict(zip(WEEKDAYS, DAYS, strict=True))
 CHANNEL_LABELS = {"email": "Email", "phone": "Phone", "chat": "Chat link", "whatsapp": "WhatsApp", "sms": "SMS"}

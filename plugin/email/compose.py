@@ -12,7 +12,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from urllib.parse import quote, urlsplit
 
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 from babel.numbers import format_currency
 
 from plugin.email.journey_settings import JourneySettings
@@ -75,12 +75,16 @@ def format_money(amount: Decimal, currency: str, locale: str) -> str:
         return f"{amount} {currency}"
 
 
+def _short_date(day: date, locale: str) -> str:
+    # English keeps "Thu 5 Nov" (CLDR's en is American: "Thu, Nov 5"); every other locale its CLDR order.
+    if locale == "en":
+        return str(format_date(day, format="EEE d MMM", locale="en"))
+    return str(format_skeleton("MMMEd", day, locale=locale))
+
+
 def format_window(earliest: date, latest: date, locale: str) -> str:
-    first = format_date(earliest, format="EEE d MMM" if locale == "en" else "EEE d. MMM", locale=locale)
-    if earliest == latest:
-        return str(first)
-    last = format_date(latest, format="EEE d MMM" if locale == "en" else "EEE d. MMM", locale=locale)
-    return f"{first} – {last}"
+    first = _short_date(earliest, locale)
+    return first if earliest == latest else f"{first} – {_short_date(latest, locale)}"
 
 
 def current_shipment(order: Order) -> Shipment | None:

@@ -1,17 +1,24 @@
-"""The default wording of emails and email pages per locale (templates/email/copy/<locale>.toml)."""
+"""The default wording of emails and email pages per locale, from the email catalog (plugin/locale/<locale>/
+LC_MESSAGES/email.po): keys are `<section>.<name>`, and a stage's texts `stages.<stage>.<subject|intro|body>`.
+
+A stage's `subject`, `intro` and `body` are the texts a merchant can replace; they are Jinja2 templates rendered in
+the sandbox with: customer.first_name, order.name, order.total, shop.name, shipment.carrier,
+shipment.tracking_number, shipment.tracking_url, delivery.window. Labels and pages use `{name}` placeholders."""
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
+from plugin.catalogs import LOCALES, SOURCE_LOCALE, messages
 from plugin.email.stages import Stage
 from plugin.settings import PACKAGE_ROOT
 
-LOCALES = ("en", "de")
-DEFAULT_LOCALE = "en"
+__all__ = ["LOCALES", "DEFAULT_LOCALE", "StageCopy", "Wording", "pick_locale", "template_dirs", "wording"]
+
+DEFAULT_LOCALE = SOURCE_LOCALE
+DOMAIN = "email"
+SECTIONS = ("labels", "pages", "alert", "status")
 TEMPLATE_DIRS = (PACKAGE_ROOT.parent / "templates", PACKAGE_ROOT / "_bundled" / "templates")
 
 
@@ -36,20 +43,21 @@ def template_dirs() -> list[str]:
     return [str(path) for path in TEMPLATE_DIRS if path.is_dir()]
 
 
-def _copy_file(locale: str) -> Path:
-    for folder in template_dirs():
-        candidate = Path(folder) / "email" / "copy" / f"{locale}.toml"
-        if candidate.is_file():
-            return candidate
-    raise FileNotFoundError(f"no email wording for locale {locale!r}")
-
-
 @cache
 def wording(locale: str) -> Wording:
     """The wording for a supported locale (see `pick_locale`)."""
-    data = tomllib.loads(_copy_file(locale).read_text(encoding="utf-8"))
-    stages = {stage: StageCopy(**data["stages"][stage.value]) for stage in Stage}
-    return Wording(locale, dict(data["labels"]), dict(data["pages"]), stages, dict(data["alert"]), dict(data["status"]))
+    catalog = messages(DOMAIN, locale)
+    english = messages(DOMAIN, SOURCE_LOCALE)  # the key list: a locale missing one falls back to English for it
+    sections: dict[str, dict[str, str]] = {section: {} for section in SECTIONS}
+    for key in english.texts:
+        section, _, name = key.partition(".")
+        if section in sections:
+            sections[section][name] = catalog.text(key)
+    stages = {
+        stage: StageCopy(*(catalog.text(f"stages.{stage.value}.{part}") for part in ("subject", "intro", "body")))
+        for stage in Stage
+    }
+    return Wording(locale, sections["labels"], sections["pages"], stages, sections["alert"], sections["status"])
 
 
 def pick_locale(*candidates: str | None) -> str:

@@ -40,7 +40,7 @@ RULE = {"id": "r1", "trigger": {"type": "idle", "seconds": 30}}
         ({"rules": [{**RULE, "audience": {"countries": ["XX"]}}]}, "rules.0.audience.countries", "ISO country"),
         ({"rules": [{**RULE, "audience": {"device": "tv"}}]}, "rules.0.audience.device", "must be one of"),
         ({"rules": [{**RULE, "prompt": {"faq": ["nope"]}}]}, "rules.0.prompt.faq", "not the id of an FAQ"),
-        ({"rules": [{**RULE, "prompt": {"text": {"fr": "Bonjour"}}}]}, "rules.0.prompt.text.fr", "language"),
+        ({"rules": [{**RULE, "prompt": {"text": {"ko": "안녕하세요"}}}]}, "rules.0.prompt.text.ko", "language"),
         (
             {"rules": [{**RULE, "prompt": {"actions": [{"label": {"en": "Guide"}, "url": "javascript:x"}]}}]},
             "rules.0.prompt.actions.0.url",

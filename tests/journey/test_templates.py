@@ -26,6 +26,7 @@ from plugin.email.records import order_messages
 from plugin.email.sandbox import MerchantTemplateError, render_merchant_text
 from plugin.email.stages import Stage
 from plugin.email.transport import SmtpMailer
+from plugin.email.wording import LOCALES
 from plugin.services import Services
 from plugin.settings import Settings
 from tests.journey.conftest import Inbox, run_jobs
@@ -113,7 +114,7 @@ async def test_merchant_text_is_used_and_escaped(shop: tuple[Services, MemoryPla
 
 
 @pytest.mark.parametrize("stage", list(Stage), ids=lambda stage: stage.value)
-@pytest.mark.parametrize("locale", ["en", "de"])
+@pytest.mark.parametrize("locale", LOCALES)
 async def test_every_stage_previews_in_every_locale(
     shop: tuple[Services, MemoryPlatform], stage: Stage, locale: str
 ) -> None:

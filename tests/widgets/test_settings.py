@@ -86,7 +86,7 @@ def test_typical_costs_and_transit_days_of_one_method_become_one_override(settin
         ({"holdout_percent": 80}, "holdout_percent", "between 0 and 50"),
         ({"holdout_percent": "10"}, "holdout_percent", "whole number"),
         ({"holdout_percent": True}, "holdout_percent", "whole number"),
-        ({"locale": "fr"}, "locale", "must be one of en, de"),
+        ({"locale": "ko"}, "locale", "must be one of en, de, fr, es, it, nl, pl, sv, pt, ja"),
         ({"colour": "red"}, "colour", "is not a setting"),
         ({"estimator": {"cutoff": "25:00"}}, "estimator.cutoff", "is not a time"),
         ({"estimator": {"cutoff": "14:00:30"}}, "estimator.cutoff", "hours and minutes"),

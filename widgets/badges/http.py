@@ -41,19 +41,23 @@ def badge_view(badge: Accepted, words: Wording, now: datetime) -> BadgeView:
     if badge.claim == "secure_checkout":
         title, detail = words.t("secure_checkout"), words.t("secure_checkout_detail", platform=words.platform())
     elif badge.claim in ("free_returns", "money_back"):
-        title = words.t(badge.claim, days=values["days"])
+        title = words.plural(badge.claim, values["days"], by="days")
     elif badge.claim == "payment_methods":
         title, detail = words.t("payment_methods"), words.listing(list(values["methods"]))
     elif badge.claim == "free_shipping_over":
         threshold: Decimal = values["threshold"]
         title = words.t(badge.claim, country=words.country(values["country"]), amount=words.money(threshold))
-    elif badge.claim in ("free_shipping_to", "delivery_days"):
-        title = words.t(badge.claim, **{**values, "country": words.country(values["country"])})
+    elif badge.claim == "free_shipping_to":
+        title = words.t(badge.claim, country=words.country(values["country"]))
+    elif badge.claim == "delivery_days":  # "in 2–4 business days" takes the form of its upper bound
+        title = words.plural(
+            badge.claim, values["high"], by="high", low=values["low"], country=words.country(values["country"])
+        )
     elif badge.claim == "ships_within":
         title = words.plural("ships_within", values["count"])
     elif badge.claim == "on_time":  # the rate never without its sample size and period
         title = words.t("on_time", percent=values["percent"])
-        detail = words.t("on_time_detail", days=values["days"], count=words.number(values["count"]))
+        detail = words.plural("on_time_detail", values["days"], by="days", count=words.number(values["count"]))
     elif "hours" in values:  # the same words as the help prompt's: widgets.help.opening
         title, detail = words.t("support"), opening_words(values["hours"], HelpWording(words), now).week
     else:  # the merchant's own text, with the shop's timezone named as everywhere else
@@ -145,6 +149,7 @@ async def badges_fragment(call: StorefrontCall) -> Response:
     html = call.render(
         "widgets/badges.html",
         label=words.t("badges_label"),
+        locale=words.locale,
         placement=placement,
         variant=variant,
         badges=[badge_view(badge, words, call.now()) for badge in accepted],

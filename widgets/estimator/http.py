@@ -260,6 +260,7 @@ def fragment_context(answer: EstimateAnswer, words: Wording, variant: str) -> di
     destination = country if not answer.request.postcode else f"{country}, {answer.request.postcode}"
     return {
         "t": words.t,
+        "locale": words.locale,
         "variant": variant,
         "title": settings.heading or words.t("estimate_label"),
         "destination": words.t("shipping_to", country=destination),

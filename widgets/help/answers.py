@@ -97,7 +97,7 @@ def returns_answer(entry: FaqEntry, shop: StorefrontShop, words: HelpWording) ->
     window = check_badge(shop.facts, shop.setup, Badge("money_back", confirmed))
     free = check_badge(shop.facts, shop.setup, Badge("free_returns", confirmed))
     if isinstance(window, Accepted) and window.link is not None:
-        lines = [words.t("returns_days", days=window.values["days"])]
+        lines = [words.plural("returns_days", window.values["days"], by="days")]
         if isinstance(free, Accepted):
             lines.append(words.t("returns_free"))
         return Answer(entry.id, question, tuple(lines), window.link.url, words.t("returns_policy"))
