@@ -326,7 +326,7 @@
       "@media (max-width:48rem){" +
       ":where([data-upfront-slot=estimate]){min-height:var(--upfront-estimate-height-narrow,16rem)}" +
       ":where([data-upfront-placement=cart][data-upfront-slot=estimate]){min-height:var(--upfront-cart-estimate-height-narrow,18rem)}" +
-      ":where([data-upfront-slot=badges]){min-height:var(--upfront-badges-height-narrow,12rem)}}" +
+      ":where([data-upfront-slot=badges]){min-height:var(--upfront-badges-height-narrow,13rem)}}" +
       ".upfront-w{--a:var(--upfront-accent,#1d5c96);box-sizing:border-box;contain:inline-size;margin:0;padding:.625rem .875rem;" +
       "font-size:var(--upfront-font-size,.9375rem);line-height:1.4;color:var(--upfront-text,inherit);" +
       "background:var(--upfront-bg,transparent);border:1px solid var(--upfront-border,rgba(0,0,0,.18));" +
@@ -531,6 +531,7 @@
         box.setAttribute("aria-live", "polite");
         panel.hidden = true;
         panel.innerHTML = html;
+        box.firstChild.setAttribute("aria-label", panel.firstElementChild.dataset.upfrontClose); // in its language
         open.type = "button";
         open.className = "upfront-lc";
         open.textContent = panel.querySelector(".upfront-t").textContent;
