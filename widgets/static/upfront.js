@@ -531,7 +531,8 @@
         box.setAttribute("aria-live", "polite");
         panel.hidden = true;
         panel.innerHTML = html;
-        box.firstChild.setAttribute("aria-label", panel.firstElementChild.dataset.upfrontClose); // in its language
+        // The close button in the prompt's language (the fragment carries the word).
+        box.firstChild.setAttribute("aria-label", panel.firstElementChild.dataset.upfrontClose);
         open.type = "button";
         open.className = "upfront-lc";
         open.textContent = panel.querySelector(".upfront-t").textContent;
