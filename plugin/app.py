@@ -22,6 +22,7 @@ from plugin.admin.routes import admin_mount
 from plugin.bigcommerce import callbacks as bigcommerce_callbacks
 from plugin.bigcommerce import jobs as bigcommerce_jobs
 from plugin.bigcommerce.adapter import BigCommercePlatform
+from plugin.catalogs import load_catalogs
 from plugin.content_security import AdminContentSecurity
 from plugin.crypto import Cipher
 from plugin.email.mailer import ConfiguredMailer
@@ -238,6 +239,7 @@ def create_app(
             _tune_collector()
             yield {"services": built}
 
+    load_catalogs()  # a broken translation fails here, at startup
     routes = build_routes()
     hot = [
         *hot_routes(routes, "POST", "/webhooks/shopify", "/webhooks/bigcommerce"),
