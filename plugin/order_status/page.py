@@ -12,7 +12,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_skeleton
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from plugin.email.compose import format_window
@@ -106,10 +106,15 @@ def _zone(name: str) -> ZoneInfo:
 
 
 def _day(moment: date, locale: str) -> str:
+    if locale not in ("en", "de"):  # "d." is German: other locales take CLDR's own order (fr "jeu. 5 nov.")
+        return str(format_skeleton("MMMEd", moment, locale=locale))
     return str(format_date(moment, format="EEE d MMM" if locale == "en" else "EEE d. MMM", locale=locale))
 
 
 def format_event_time(moment: datetime, timezone: str, locale: str) -> str:
+    if locale not in ("en", "de"):
+        local = moment.astimezone(_zone(timezone))
+        return f"{_day(local.date(), locale)}, {local:%H:%M}"
     pattern = "EEE d MMM, HH:mm" if locale == "en" else "EEE d. MMM, HH:mm"
     return str(format_datetime(moment, pattern, tzinfo=_zone(timezone), locale=locale))
 
