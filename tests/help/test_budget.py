@@ -9,12 +9,16 @@ from html.parser import HTMLParser
 
 import pytest
 
+from plugin.catalogs import LOCALES
 from plugin.storefront_script import served_script
 from tests.help.conftest import HelpClient
 
 pytestmark = pytest.mark.anyio
 
 BUDGET_BYTES = 10 * 1024  # README: Performance
+# Met in English; the other languages' longer words take the demo page to 10,247-10,594 B (Japanese the most, its
+# characters take three bytes each in UTF-8). README says so; this guards them until the fragments are slimmer.
+OTHER_LANGUAGES_GUARD_BYTES = 10_650
 PRODUCT_PAGE = "/devstore/products/canvas-tote"
 
 
@@ -36,7 +40,8 @@ def gzipped(body: bytes, level: int = 6) -> int:
     return len(gzip.compress(body, compresslevel=level, mtime=0))
 
 
-async def test_everything_before_interaction_fits_in_10_kb_gzipped(help_client: HelpClient) -> None:
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_everything_before_interaction_fits_in_10_kb_gzipped(help_client: HelpClient, locale: str) -> None:
     script = gzipped(served_script(), 9)
     fetched = []
     async with help_client() as client:
@@ -44,13 +49,13 @@ async def test_everything_before_interaction_fits_in_10_kb_gzipped(help_client: 
         page.feed((await client.get(PRODUCT_PAGE)).text)
         for slot in page.slots:
             kind = slot["data-upfront-slot"]
-            params = {"locale": "en", "bucket": "99", "placement": slot.get("data-upfront-placement", "product")}
+            params = {"locale": locale, "bucket": "99", "placement": slot.get("data-upfront-placement", "product")}
             if kind == "estimate":
                 params.update(country="DE", subtotal=slot["data-upfront-subtotal"], currency="EUR")
             answer = await client.get(f"{page.proxy}/widgets/{kind}", params=params)
             assert answer.status_code == 200 and answer.text
             fetched.append(gzipped(answer.content))
-        rules = await client.get(f"{page.proxy}/help/rules", params={"locale": "en", "bucket": "99", "country": "DE"})
+        rules = await client.get(f"{page.proxy}/help/rules", params={"locale": locale, "bucket": "99", "country": "DE"})
         assert rules.status_code == 200 and rules.json()["rules"]
         fetched.append(gzipped(rules.content))
         markup = await client.get(f"{page.proxy}/structured-data", params={"price": "24.90", "currency": "EUR"})
@@ -58,4 +63,5 @@ async def test_everything_before_interaction_fits_in_10_kb_gzipped(help_client: 
         fetched.append(gzipped(markup.content))
     assert len(fetched) == 5  # estimate, two badge rows, help rules, structured data
     total = script + sum(fetched)
-    assert total <= BUDGET_BYTES, f"script {script} B + fetched {fetched} = {total} B (budget {BUDGET_BYTES} B)"
+    allowed = BUDGET_BYTES if locale == "en" else OTHER_LANGUAGES_GUARD_BYTES
+    assert total <= allowed, f"{locale}: script {script} B + fetched {fetched} = {total} B (budget {BUDGET_BYTES} B)"
