@@ -34,6 +34,7 @@ from plugin.order_status.view import (
 from plugin.platform import ShopFacts
 from plugin.privacy.subjects import DataSubject
 from plugin.services import Services
+from plugin.sms.config import load_sms_config
 from plugin.storage import as_optional_text
 from plugin.tracking.model import CarrierStage
 from plugin.tracking.store import order_checkpoints
@@ -84,6 +85,9 @@ class PageModel:
     action: str  # the page's own path: forms post to <action>/message and <action>/preferences
     preferences: Mapping[str, bool] | None  # None: a guest order, no person to ask about
     preferences_saved: bool = False
+    texts_offered: bool = False  # the shop sends service texts (plugin.sms): the customer may choose them here
+    texts_notice: str | None = None  # after the texts form: saved, or what was wrong
+    texts_error: bool = False
 
 
 async def load_state(services: Services, shop: ShopRef, order_id: str) -> dict[str, Any] | None:
@@ -194,6 +198,8 @@ async def build_page(
     now: datetime,
     checkpoints: Mapping[str, Sequence[ShipmentEvent]] | None = None,
     preferences_saved: bool = False,
+    texts_notice: str | None = None,
+    texts_error: bool = False,
 ) -> PageModel:
     shop = facts.shop
     order_id = str(state.get("id"))
@@ -236,6 +242,9 @@ async def build_page(
         action=action,
         preferences=preferences,
         preferences_saved=preferences_saved,
+        texts_offered=(await load_sms_config(services, shop)).enabled,
+        texts_notice=texts_notice,
+        texts_error=texts_error,
     )
 
 

@@ -21,6 +21,7 @@ from plugin.content_security import status_page_policy
 from plugin.email.eligibility import preference_state
 from plugin.email.links import LinkError
 from plugin.email.wording import pick_locale, wording
+from plugin.errors import NotFoundError
 from plugin.keys import ShopRef
 from plugin.openapi import FORM, HTML, Body, QueryParam, documented
 from plugin.order_status import metrics
@@ -39,12 +40,15 @@ from plugin.privacy.consent import record_consent
 from plugin.privacy.subjects import DataSubject
 from plugin.services import Services, services
 from plugin.shop_data import load_facts
+from plugin.sms.config import load_sms_config
+from plugin.sms.consent import record_sms_choice
 from widgets.help.forward import schedule_forward
 from widgets.help.requests import HelpRequestError, parse_help_request, store_request
 from widgets.help.settings import HelpSettings, default_help_settings, load_help_settings
 from widgets.rate_limit import over_limit, pseudonym
 
 log = logging.getLogger(__name__)
+MAX_PHONE = 40  # a number as people type it, spaces and all
 
 MAX_FORM_BYTES = 16 * 1024
 MESSAGES_PER_ADDRESS = (5, 600)  # per shop and sender address: 5 in 10 minutes, as the storefront form
@@ -125,6 +129,8 @@ async def _page(
     form: FormState | None = None,
     status_code: int = 200,
     preferences_saved: bool = False,
+    texts_notice: str | None = None,
+    texts_error: bool = False,
 ) -> HTMLResponse:
     svc = loaded.services
     fresh = form_token(svc, loaded.claims)
@@ -139,6 +145,8 @@ async def _page(
         form=replace(form, token=fresh) if form else FormState(fresh),
         now=datetime.now(UTC),
         preferences_saved=preferences_saved,
+        texts_notice=texts_notice,
+        texts_error=texts_error,
     )
     return HTMLResponse(render_page(model), status_code=status_code, headers=_headers(loaded.branding))
 
@@ -341,9 +349,70 @@ async def save_preferences(request: Request) -> Response:
     return await _page(request, loaded, preferences_saved=True)
 
 
+@documented(
+    "Choose (or stop) service texts about orders from the order-status page; recorded in the consent ledger",
+    {
+        200: "saved",
+        400: "the shop sends no texts, the number is not a phone number, or the form expired",
+        403: REFUSED,
+        404: GONE,
+    },
+    tag="status",
+    request_body=Body(
+        "f=<form token>&phone=+49 151 2345678&texts=1: texts left out stops them",
+        FORM,
+        {
+            "type": "object",
+            "required": ["f", "phone"],
+            "properties": {
+                "f": {"type": "string", "minLength": 1},
+                "phone": {"type": "string", "minLength": 1, "maxLength": MAX_PHONE},
+                "texts": {"type": "string", "enum": ["1"]},
+            },
+        },
+    ),
+    media=HTML,
+    errors=HTML,
+)
+async def save_texts(request: Request) -> Response:
+    loaded = await _load(request)
+    if isinstance(loaded, HTMLResponse):
+        return loaded
+    form = await _checked_form(request, loaded)
+    if isinstance(form, HTMLResponse):
+        return form
+    svc, shop = loaded.services, loaded.shop
+    status = wording(_locale(request, loaded.facts)).status
+    if not (await load_sms_config(svc, shop)).enabled:
+        return await _page(request, loaded, status_code=400, texts_notice=status["texts_off"], texts_error=True)
+    try:  # the customer's identifiers are not kept with the order: the platform's order names them
+        order = await svc.platforms[shop.platform].fetch_order(shop, loaded.claims.order_id)
+    except NotFoundError:
+        return await _page(request, loaded, status_code=404, texts_notice=status["gone_text"].format(
+            shop=loaded.facts.name), texts_error=True)  # fmt: skip
+    destination = loaded.state.get("destination")
+    country = destination.get("country") if isinstance(destination, dict) else None
+    wanted = form.get("texts") == "1"
+    try:
+        await record_sms_choice(
+            svc,
+            shop,
+            phone=form.get("phone", "")[:MAX_PHONE],
+            wants_updates=wanted,
+            customer_id=order.customer_id,
+            email=order.email,
+            default_country=str(country or loaded.facts.country),
+        )
+    except ValueError:
+        return await _page(request, loaded, status_code=400, texts_notice=status["texts_bad_phone"], texts_error=True)
+    notice = status["texts_on"] if wanted else status["texts_stopped"]
+    return await _page(request, loaded, texts_notice=notice)
+
+
 def order_status_routes() -> list[BaseRoute]:
     return [
         Route("/o/{token}", status_page, methods=["GET"]),
         Route("/o/{token}/message", send_message, methods=["POST"]),
         Route("/o/{token}/preferences", save_preferences, methods=["POST"]),
+        Route("/o/{token}/texts", save_texts, methods=["POST"]),
     ]

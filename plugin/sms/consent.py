@@ -57,7 +57,7 @@ async def record_sms_choice(
     Returns the subject key. Raises ValueError for a number that is not a valid phone number (nothing stored)."""
     number = to_e164(phone, default_country)
     if number is None:
-        raise ValueError("phone: not a valid phone number (include the country code, e.g. +49 151 2345678)")
+        raise ValueError("phone: not a valid phone number (include the country code, e.g. +49 151 23456789)")
     record = await record_consent(
         services,
         shop,
