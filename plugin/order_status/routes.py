@@ -21,7 +21,7 @@ from plugin.content_security import status_page_policy
 from plugin.email.eligibility import preference_state
 from plugin.email.links import LinkError
 from plugin.email.wording import pick_locale, wording
-from plugin.errors import NotFoundError
+from plugin.errors import NotFoundError, PlatformError
 from plugin.keys import ShopRef
 from plugin.openapi import FORM, HTML, Body, QueryParam, documented
 from plugin.order_status import metrics
@@ -354,6 +354,7 @@ async def save_preferences(request: Request) -> Response:
     {
         200: "saved",
         400: "the shop sends no texts, the number is not a phone number, or the form expired",
+        503: "a guest order the platform cannot look up right now (try again)",
         403: REFUSED,
         404: GONE,
     },
@@ -385,11 +386,15 @@ async def save_texts(request: Request) -> Response:
     status = wording(_locale(request, loaded.facts)).status
     if not (await load_sms_config(svc, shop)).enabled:
         return await _page(request, loaded, status_code=400, texts_notice=status["texts_off"], texts_error=True)
-    try:  # the customer's identifiers are not kept with the order: the platform's order names them
-        order = await svc.platforms[shop.platform].fetch_order(shop, loaded.claims.order_id)
-    except NotFoundError:
-        return await _page(request, loaded, status_code=404, texts_notice=status["gone_text"].format(
-            shop=loaded.facts.name), texts_error=True)  # fmt: skip
+    customer_id, email = loaded.state.get("customer_id"), None
+    if not customer_id:  # a guest: the order keeps no email, the platform's order names it
+        try:
+            order = await svc.platforms[shop.platform].fetch_order(shop, loaded.claims.order_id)
+        except (NotFoundError, PlatformError):
+            return await _page(
+                request, loaded, status_code=503, texts_notice=status["texts_unavailable"], texts_error=True
+            )
+        email = order.email
     destination = loaded.state.get("destination")
     country = destination.get("country") if isinstance(destination, dict) else None
     wanted = form.get("texts") == "1"
@@ -399,8 +404,8 @@ async def save_texts(request: Request) -> Response:
             shop,
             phone=form.get("phone", "")[:MAX_PHONE],
             wants_updates=wanted,
-            customer_id=order.customer_id,
-            email=order.email,
+            customer_id=str(customer_id) if customer_id else None,
+            email=email,
             default_country=str(country or loaded.facts.country),
         )
     except ValueError:
