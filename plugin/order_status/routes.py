@@ -170,6 +170,15 @@ def _same_origin(request: Request, svc: Services) -> bool:
     return origin == f"{app.scheme}://{app.netloc}"
 
 
+async def _posted(request: Request) -> tuple[_Loaded, dict[str, str]] | HTMLResponse:
+    """A form posted to the page: its order loaded and its form checked, or the page that refuses it."""
+    loaded = await _load(request)
+    if isinstance(loaded, HTMLResponse):
+        return loaded
+    form = await _checked_form(request, loaded)
+    return form if isinstance(form, HTMLResponse) else (loaded, form)
+
+
 async def _checked_form(request: Request, loaded: _Loaded) -> dict[str, str] | HTMLResponse:
     """The posted form, once it is ours (form token of this order, same origin); else the page with a 400/403."""
     form = await _form(request)
@@ -255,12 +264,10 @@ async def _rate_limited(request: Request, loaded: _Loaded) -> int | None:
     errors=HTML,
 )
 async def send_message(request: Request) -> Response:
-    loaded = await _load(request)
-    if isinstance(loaded, HTMLResponse):
-        return loaded
-    form = await _checked_form(request, loaded)
-    if isinstance(form, HTMLResponse):
-        return form
+    posted = await _posted(request)
+    if isinstance(posted, HTMLResponse):
+        return posted
+    loaded, form = posted
     locale = _locale(request, loaded.facts)
     status = wording(locale).status
     kept = FormState("", form.get("email", "")[:254], form.get("question", "")[:2000])
@@ -316,12 +323,10 @@ async def send_message(request: Request) -> Response:
     errors=HTML,
 )
 async def save_preferences(request: Request) -> Response:
-    loaded = await _load(request)
-    if isinstance(loaded, HTMLResponse):
-        return loaded
-    form = await _checked_form(request, loaded)
-    if isinstance(form, HTMLResponse):
-        return form
+    posted = await _posted(request)
+    if isinstance(posted, HTMLResponse):
+        return posted
+    loaded, form = posted
     customer = loaded.state.get("customer_id")
     if not customer:
         return await _page(request, loaded, status_code=400)
@@ -376,12 +381,10 @@ async def save_preferences(request: Request) -> Response:
     errors=HTML,
 )
 async def save_texts(request: Request) -> Response:
-    loaded = await _load(request)
-    if isinstance(loaded, HTMLResponse):
-        return loaded
-    form = await _checked_form(request, loaded)
-    if isinstance(form, HTMLResponse):
-        return form
+    posted = await _posted(request)
+    if isinstance(posted, HTMLResponse):
+        return posted
+    loaded, form = posted
     svc, shop = loaded.services, loaded.shop
     status = wording(_locale(request, loaded.facts)).status
     if not (await load_sms_config(svc, shop)).enabled:
