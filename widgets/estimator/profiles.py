@@ -28,6 +28,8 @@ GRAMS_SHAPE = r"(?:0|[1-9][0-9]{0,5}|1000000)"
 ITEM_SHAPE = rf"[0-9]{{1,20}}(:[0-9]{{0,20}}(:{QUANTITY_SHAPE}?(:{GRAMS_SHAPE}?)?)?)?"
 ITEMS_SHAPE = rf"{ITEM_SHAPE}(,{ITEM_SHAPE}){{0,{MAX_LINES - 1}}}"
 _ITEM = re.compile(ITEM_SHAPE)
+# Read first with looser numbers, so a quantity or weight out of range is named as such rather than as a bad shape.
+_ITEM_DIGITS = re.compile(r"[0-9]{1,20}(:[0-9]{0,20}(:[0-9]{0,6}(:[0-9]{0,7})?)?)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +52,7 @@ def parse_items(raw: str | None, *, max_quantity: int, max_grams: int) -> tuple[
         raise ItemsError(f"at most {MAX_LINES} lines")
     lines = []
     for entry in entries:
-        if not _ITEM.fullmatch(entry):
+        if not _ITEM_DIGITS.fullmatch(entry):
             raise ItemsError("each line is product[:variant[:quantity[:grams]]] with numeric ids")
         product, variant, quantity, grams = (entry.split(":") + ["", "", ""])[:4]
         count = int(quantity) if quantity else 1
@@ -59,6 +61,8 @@ def parse_items(raw: str | None, *, max_quantity: int, max_grams: int) -> tuple[
         weight = int(grams) if grams else None
         if weight is not None and weight > max_grams:
             raise ItemsError(f"over {max_grams:,} g per item is not a parcel we can estimate")
+        if not _ITEM.fullmatch(entry):  # in range, but written with leading zeros (the published shape has none)
+            raise ItemsError("quantities and grams are written without leading zeros")
         lines.append(CartLine(product, variant or None, count, weight))
     return tuple(lines)
 
