@@ -152,7 +152,8 @@ def delay_notice(content: MessageContent, labels: dict[str, str]) -> str:
         what = labels["delay_late_unknown"]
     if content.expected_by:
         what += " " + labels["delay_expected"].format(date=content.expected_by)
-    return what
+    # A date ending in an abbreviation ("6 déc.") closes the sentence with its own period, not a second one.
+    return what[:-1] if what.endswith("..") and not what.endswith("...") else what
 
 
 def _context(content: MessageContent, words: Wording, texts: dict[str, str]) -> dict[str, Any]:
