@@ -138,6 +138,9 @@ def _texts(
     return texts, problems
 
 
+_DOUBLE_PERIOD = re.compile(r"(?<!\.)\.\.(?!\.)")  # two periods, never an ellipsis
+
+
 def delay_notice(content: MessageContent, labels: dict[str, str]) -> str:
     """What happened, in plain words per cause, and when the order is now expected: the part of a delay notice a
     merchant's text cannot replace, so the apology stays honest about its reason."""
@@ -152,8 +155,8 @@ def delay_notice(content: MessageContent, labels: dict[str, str]) -> str:
         what = labels["delay_late_unknown"]
     if content.expected_by:
         what += " " + labels["delay_expected"].format(date=content.expected_by)
-    # A date ending in an abbreviation ("6 déc.") closes the sentence with its own period, not a second one.
-    return what[:-1] if what.endswith("..") and not what.endswith("...") else what
+    # A date ending in an abbreviation ("6 déc.") closes its sentence with its own period, not a second one.
+    return _DOUBLE_PERIOD.sub(".", what)
 
 
 def _context(content: MessageContent, words: Wording, texts: dict[str, str]) -> dict[str, Any]:
