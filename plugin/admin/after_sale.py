@@ -21,7 +21,7 @@ from plugin.shop_index import family_keys
 from plugin.storage import as_optional_text, as_text
 from widgets.help.requests import index_key, request_key
 
-_BATCH = 500
+_BATCH = 1000  # message records read per pipeline
 WISMO_WINDOW_DAYS = 30  # the "before" window; "after" is as long, or as long as the page has been live
 
 
@@ -46,7 +46,9 @@ class Wismo:
     after_days: int = 0
 
 
-async def stage_figures(services: Services, shop: ShopRef, since: float, first: date) -> list[StageFigures]:
+async def sent_counts(services: Services, shop: ShopRef, since: float) -> dict[tuple[str, str], int]:
+    """(stage, what) -> messages sent since `since` (epoch seconds): emails_sent, texts_sent, texts_delivered; one
+    read of the shop's message records."""
     counts: dict[tuple[str, str], int] = {}
 
     def add(stage: str, what: str) -> None:
@@ -65,6 +67,11 @@ async def stage_figures(services: Services, shop: ShopRef, since: float, first: 
             add(as_text(stage), "texts_sent" if text else "emails_sent")
             if text and as_optional_text(outcome) == "delivered":
                 add(as_text(stage), "texts_delivered")
+    return counts
+
+
+async def stage_figures(services: Services, shop: ShopRef, since: float, first: date) -> list[StageFigures]:
+    counts = await sent_counts(services, shop, since)
     clicks = await clicks_since(services, shop, first)
     return [
         StageFigures(

@@ -14,11 +14,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from plugin.admin.after_sale import StageFigures, Wismo, stage_figures, wismo
+from plugin.admin.after_sale import StageFigures, Wismo, sent_counts, stage_figures, wismo
 from plugin.admin.conversions import read_conversions
 from plugin.admin.insights import TopicReport, topic_report, topic_report_json
 from plugin.admin.stats import Rate, Score, Uplift, csat_score, nps_score, relative_uplift
-from plugin.email.records import MESSAGE_FAMILY
 from plugin.email.stages import Stage
 from plugin.email.surveys import survey_results
 from plugin.keys import ShopRef
@@ -34,7 +33,6 @@ from widgets.settings import default_settings, load_widget_settings
 PERIODS = (7, 30, 90)
 DEFAULT_PERIOD = 30
 WIDGET_LABELS = {"estimate": "Shipping estimate", "badges": "Trust badges", "help": "Help prompts"}
-_BATCH = 1000  # message records read per pipeline
 
 Counts = dict[str, int]  # variant -> count
 
@@ -167,22 +165,8 @@ def overall_figures(widgets: list[WidgetFigures], orders: Counts) -> Overall:
 
 async def messages_sent(services: Services, shop: ShopRef, since: float) -> dict[str, int]:
     """Post-purchase emails sent since `since` (epoch seconds), per stage, from the message records."""
-    sent = dict.fromkeys((stage.value for stage in Stage), 0)
-
-    async def count(keys: list[str]) -> None:
-        async with services.redis.pipeline(transaction=False) as pipe:
-            for key in keys:
-                pipe.hmget(key, ["stage", "state", "sent_at", "channel"])
-            for stage, state, sent_at, channel in await pipe.execute():
-                if channel == "sms":  # texts are counted with their channel (plugin.admin.after_sale)
-                    continue
-                if state == "sent" and stage in sent and sent_at and float(sent_at) >= since:
-                    sent[stage] += 1
-
-    found = await family_keys(services.redis, services.keys, shop, MESSAGE_FAMILY)
-    for start in range(0, len(found), _BATCH):
-        await count(found[start : start + _BATCH])
-    return sent
+    counts = await sent_counts(services, shop, since)
+    return {stage.value: counts.get((stage.value, "emails_sent"), 0) for stage in Stage}
 
 
 async def unsubscribes(services: Services, shop: ShopRef, since: float) -> int:
@@ -225,6 +209,7 @@ async def build_dashboard(services: Services, shop: ShopRef, days: int, now: dat
         services.redis, services.keys, shop, default_settings(services.settings.manifest.widgets)
     )
     surveys = await survey_results(services, shop, span[0])
+    stages = await stage_figures(services, shop, since, span[0])
     return Dashboard(
         days=days,
         first=span[0],
@@ -232,7 +217,7 @@ async def build_dashboard(services: Services, shop: ShopRef, days: int, now: dat
         holdout_percent=settings.holdout_percent,
         widgets=widgets,
         overall=overall_figures(widgets, orders),
-        messages_sent=await messages_sent(services, shop, since),
+        messages_sent={row.stage.value: row.emails_sent for row in stages},  # the same read as `stages`
         unsubscribes=await unsubscribes(services, shop, since),
         csat=csat_score(surveys.csat.satisfied, surveys.csat.responses),
         csat_satisfied=surveys.csat.satisfied,
@@ -243,7 +228,7 @@ async def build_dashboard(services: Services, shop: ShopRef, days: int, now: dat
             "detractors": surveys.nps.detractors,
         },
         topics=await topic_report(services, shop, span[0], last),
-        stages=await stage_figures(services, shop, since, span[0]),
+        stages=stages,
         wismo=await wismo(services, shop, last),
     )
 

@@ -27,15 +27,19 @@ def counters_key(services: Services, shop: ShopRef) -> str:
     return services.keys.shop(shop, "status_page", "daily")
 
 
+async def _bump(services: Services, shop: ShopRef, what: str, now: datetime) -> None:
+    key = counters_key(services, shop)
+    async with services.redis.pipeline(transaction=True) as pipe:
+        pipe.hincrby(key, f"{now.date().isoformat()}:{what}", 1)
+        pipe.hdel(key, f"{(now.date() - timedelta(days=KEPT_DAYS)).isoformat()}:{what}")  # the hash stays bounded
+        pipe.expire(key, KEPT_DAYS * 86400)
+        await pipe.execute()
+
+
 async def count(services: Services, shop: ShopRef, kind: str, now: datetime) -> None:
     if kind not in KINDS:
         raise ValueError(f"unknown counter {kind!r}")
-    key = counters_key(services, shop)
-    async with services.redis.pipeline(transaction=True) as pipe:
-        pipe.hincrby(key, f"{now.date().isoformat()}:{kind}", 1)
-        pipe.hdel(key, f"{(now.date() - timedelta(days=KEPT_DAYS)).isoformat()}:{kind}")  # the hash stays bounded
-        pipe.expire(key, KEPT_DAYS * 86400)
-        await pipe.execute()
+    await _bump(services, shop, kind, now)
 
 
 CHANNELS = ("email", "sms")
@@ -48,13 +52,7 @@ def parse_via(raw: str | None) -> tuple[str, str] | None:
 
 
 async def count_click(services: Services, shop: ShopRef, stage: str, channel: str, now: datetime) -> None:
-    key = counters_key(services, shop)
-    field = f"via:{stage}:{channel}"
-    async with services.redis.pipeline(transaction=True) as pipe:
-        pipe.hincrby(key, f"{now.date().isoformat()}:{field}", 1)
-        pipe.hdel(key, f"{(now.date() - timedelta(days=KEPT_DAYS)).isoformat()}:{field}")
-        pipe.expire(key, KEPT_DAYS * 86400)
-        await pipe.execute()
+    await _bump(services, shop, f"via:{stage}:{channel}", now)
 
 
 async def clicks_since(services: Services, shop: ShopRef, first: date) -> dict[tuple[str, str], int]:
