@@ -24,7 +24,7 @@ from plugin.services import Services
 from plugin.settings import Settings
 from tests.admin.dashboard_case import expected_figures, seed_dashboard, signed
 from tests.admin.support import seed_dead_letter
-from tests.browser.conftest import LiveServer, axe_source, new_context, visitor_in
+from tests.browser.conftest import LiveServer, axe_source, close_context, new_context, visitor_in
 from webhooks.stream import StreamKeys
 from widgets.help.requests import HelpRequestInput, load_request, store_request
 
@@ -198,14 +198,14 @@ async def test_shopify_staff_change_a_setting_see_it_on_the_storefront_and_read_
     )
     assert "9,90 €" in await frame.inner_text("[data-preview-estimate]")
     assert csp_violations == []
-    await context.close()
+    await close_context(context)
 
     shopper = await new_context(browser, consent="no", visitor=visitor_in(SHOP, control=False), **DESKTOP)
     storefront = await shopper.new_page()
     await storefront.goto(f"{admin_server}/devstore/products/canvas-tote")
     await storefront.wait_for_selector("[data-upfront-widget=estimate]")
     assert "Fast delivery to you" in await storefront.inner_text("[data-upfront-widget=estimate]")
-    await shopper.close()
+    await close_context(shopper)
 
 
 async def test_bigcommerce_staff_open_the_admin_from_the_load_callback_and_change_a_setting(
@@ -262,7 +262,7 @@ async def test_bigcommerce_staff_open_the_admin_from_the_load_callback_and_chang
     await page.wait_for_selector("#toast:has-text('Replayed your store')")
     assert sum([await services.redis.xlen(sk.dead) for sk in StreamKeys.every(services.keys)]) == 0
     assert csp_violations == []
-    await context.close()
+    await close_context(context)
 
 
 async def test_bigcommerce_staff_resolve_a_help_request_from_the_help_page(
@@ -304,7 +304,7 @@ async def test_bigcommerce_staff_resolve_a_help_request_from_the_help_page(
     assert "must close after it opens" in await page.inner_text("form[data-done='Hours saved.'] .field-error")
     assert await page.evaluate("document.activeElement.name") == "hours.weekly.mon.0.0"
     assert csp_violations == []
-    await context.close()
+    await close_context(context)
 
 
 async def test_staff_connect_zendesk_and_send_a_test_ticket_from_the_help_page(
@@ -340,7 +340,7 @@ async def test_staff_connect_zendesk_and_send_a_test_ticket_from_the_help_page(
     assert ticket["subject"] == "Upfront test ticket" and "upfront_test" in ticket["tags"]
     assert await accessibility_violations(page) == []
     assert csp_violations == []
-    await context.close()
+    await close_context(context)
 
 
 async def accessibility_violations(page: Page | Frame) -> list[tuple[str, str, list[str]]]:
@@ -383,7 +383,7 @@ async def test_the_dev_shopify_admin_opens_offline_in_the_dev_stores_stand_in(
     assert await switch.text_content() == "Switch to the BigCommerce demo store"
     assert await switch.is_visible()
     assert offline == []  # nothing was even asked of Shopify's CDN
-    await context.close()
+    await close_context(context)
 
 
 @pytest.mark.parametrize("device", [DESKTOP, PHONE], ids=["1280px", "390px"])
@@ -417,4 +417,4 @@ async def test_shopify_staff_confirm_a_return_window_and_see_each_badges_sources
     await frame.wait_for_selector(f"{money_back}[data-shown=true]")
     assert "30-day money-back guarantee" in await frame.inner_text(money_back)
     assert csp_violations == []
-    await context.close()
+    await close_context(context)

@@ -29,7 +29,7 @@ from plugin.services import Services
 from plugin.settings import Settings
 from plugin.shop_data import save_facts
 from plugin.shops import StoredToken
-from tests.browser.conftest import new_context, visitor_in
+from tests.browser.conftest import close_context, new_context, visitor_in
 
 pytestmark = [pytest.mark.anyio, pytest.mark.browser]
 
@@ -150,7 +150,7 @@ async def test_with_consent_the_cart_id_is_sent_after_an_add_to_cart_once_per_ca
     await page.wait_for_timeout(800)
     assert len([url for url in sent if url.endswith("/cart-variant")]) == 1
     assert len([url for url in sent if url.endswith("/api/storefront/carts")]) == 2
-    await context.close()
+    await close_context(context)
 
 
 async def test_with_consent_the_cart_page_sends_the_cart_id(
@@ -161,7 +161,7 @@ async def test_with_consent_the_cart_page_sends_the_cart_id(
     page = await context.new_page()
     await page.goto(f"{live_store}/cart.php")
     assert await wait_for_variant(services) == "treatment"
-    await context.close()
+    await close_context(context)
 
 
 async def test_without_consent_the_cart_is_neither_read_nor_sent(
@@ -178,4 +178,4 @@ async def test_without_consent_the_cart_is_neither_read_nor_sent(
     assert storefront.carts, "the theme did add to the cart"
     assert not [url for url in sent if "/api/storefront/carts" in url or url.endswith("/cart-variant")]
     assert await cart_variant(services.redis, services.keys, STORE, CART_ID) is None
-    await context.close()
+    await close_context(context)

@@ -8,7 +8,7 @@ import pytest
 from playwright.async_api import Browser
 
 from plugin.devstore.bigcommerce import DEMO_STORE_HASH
-from tests.browser.conftest import new_context, visitor_in
+from tests.browser.conftest import close_context, new_context, visitor_in
 from tests.browser.test_layout import BIGCOMMERCE_STOREFRONT, demo_shops, two_shops
 
 pytestmark = [pytest.mark.anyio, pytest.mark.browser]
@@ -30,4 +30,4 @@ async def test_a_bigcommerce_shopper_in_euros_sees_the_estimate_in_euros(browser
     badges = "[data-upfront-slot=badges][data-upfront-placement=product]"
     await page.wait_for_selector(f"{badges} [data-upfront-badge]")
     assert "Free shipping to United States over €69.12" in await page.inner_text(badges)
-    await context.close()
+    await close_context(context)

@@ -21,7 +21,7 @@ from plugin.keys import ShopRef
 from plugin.services import Services
 from plugin.settings import Settings
 from plugin.shopify.proxy import proxy_context, proxy_mount
-from tests.browser.conftest import LiveServer, axe_source, new_context, storefront_app, visitor_in
+from tests.browser.conftest import LiveServer, axe_source, close_context, new_context, storefront_app, visitor_in
 from tests.help.conftest import TUESDAY_MORNING, TUESDAY_NIGHT, Clock, change_help
 from tests.smtp import Inbox, free_port
 from widgets.outcomes import read_outcomes
@@ -164,7 +164,7 @@ async def test_idle_shows_the_prompt_once_and_the_session_cap_holds_across_page_
     await open_prompt(second, 8000)
     assert await second.evaluate("JSON.parse(sessionStorage.getItem('upfront_hs')).n") == 1
     assert await second.evaluate("localStorage.getItem('upfront_hl')") is None  # no day cap: nothing kept
-    await context.close()
+    await close_context(context)
 
 
 async def test_a_dismissal_is_respected_across_sessions_for_the_shops_days(browser: Browser, start: Starter) -> None:
@@ -186,8 +186,8 @@ async def test_a_dismissal_is_respected_across_sessions_for_the_shops_days(brows
     fresh = await stranger.new_page()
     await fresh.goto(base + PRODUCT)
     await open_prompt(fresh, 8000)
-    await context.close()
-    await stranger.close()
+    await close_context(context)
+    await close_context(stranger)
 
 
 async def test_exit_intent_on_desktop_and_a_fast_scroll_up_on_a_phone(browser: Browser, start: Starter) -> None:
@@ -212,8 +212,8 @@ async def test_exit_intent_on_desktop_and_a_fast_scroll_up_on_a_phone(browser: B
     assert await small.locator(PROMPT).count() == 0  # reading down is not leaving
     await small.evaluate("window.scrollTo(0, 0)")
     await open_prompt(small, 5000)
-    await desktop.close()
-    await phone.close()
+    await close_context(desktop)
+    await close_context(phone)
 
 
 async def test_the_human_path_is_reachable_by_keyboard_and_a_request_reaches_the_merchant(
@@ -260,7 +260,7 @@ async def test_the_human_path_is_reachable_by_keyboard_and_a_request_reaches_the
     text = str(body.get_content())
     assert "Can I still change the colour of my tote?" in text
     assert "1 x canvas-tote at 24.90" in text and "Page: /devstore/cart" in text
-    await context.close()
+    await close_context(context)
 
 
 async def test_outside_business_hours_the_prompt_says_when_someone_is_back_in_the_shops_time(
@@ -285,8 +285,8 @@ async def test_outside_business_hours_the_prompt_says_when_someone_is_back_in_th
     # Someone in New York reads the shop's clock, named, as in the hours beside it.
     assert "back tomorrow at 9:00 (Berlin time)" in await abroad.inner_text(f"{PROMPT} [data-upfront-status]")
     assert "Hours (Berlin time): Mon–Fri 9:00–17:00; Sat 10:00–14:00" in await abroad.inner_text(PROMPT)
-    await context.close()
-    await elsewhere.close()
+    await close_context(context)
+    await close_context(elsewhere)
 
 
 async def test_a_costly_estimate_prompts_with_the_estimators_own_answer(
@@ -323,7 +323,7 @@ async def test_a_costly_estimate_prompts_with_the_estimators_own_answer(
     assert counts[("help", "treatment", "impression")] == 1
     assert counts[("help", "treatment", "interaction")] == 1
     assert counts[("help", "treatment", "dismissed")] == 1
-    await context.close()
+    await close_context(context)
 
 
 async def test_the_holdout_never_sees_a_prompt_but_is_counted(
@@ -342,4 +342,4 @@ async def test_the_holdout_never_sees_a_prompt_but_is_counted(
             break
         await asyncio.sleep(0.1)
     assert counts[("help", "control", "impression")] == 1
-    await context.close()
+    await close_context(context)

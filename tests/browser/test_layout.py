@@ -36,7 +36,7 @@ from plugin.services import Services
 from plugin.settings import Settings
 from plugin.shop_data import save_facts, save_shipping_setup
 from plugin.shops import StoredToken
-from tests.browser.conftest import LiveServer, new_context, visitor_in
+from tests.browser.conftest import LiveServer, close_context, new_context, visitor_in
 from widgets.help.settings import default_help_settings, save_help_settings
 from widgets.settings import default_settings, save_widget_settings
 
@@ -213,7 +213,7 @@ async def test_widgets_read_whole_and_keep_clear_at_every_width(
                     break
             await page.click(".upfront-fixed .upfront-lc")
             await page.screenshot(path=Path(folder) / f"{platform}-{kind}-390-prompt.png")
-        await context.close()
+        await close_context(context)
     assert problems == [], "\n".join(problems)
 
 
@@ -230,5 +230,5 @@ async def test_the_demo_shops_home_page_fits_every_width(browser: Browser, two_s
         scroll_width = await page.evaluate("document.documentElement.scrollWidth")
         if scroll_width > width:
             too_wide.append(f"{width}px: page is {scroll_width}px wide")
-    await context.close()
+    await close_context(context)
     assert too_wide == []

@@ -19,7 +19,7 @@ from plugin.catalogs import LOCALES, messages
 from plugin.devstore.storefront import CART_COOKIE, seed_demo_shop, storefront_routes
 from plugin.services import Services
 from plugin.settings import Settings
-from tests.browser.conftest import LiveServer, new_context, visitor_in
+from tests.browser.conftest import LiveServer, close_context, new_context, visitor_in
 from tests.browser.test_layout import A_FULL_CART, PAGES, problems_at, settle, show_help_prompt
 
 pytestmark = [pytest.mark.anyio, pytest.mark.browser]
@@ -93,5 +93,5 @@ async def test_every_locale_reads_whole_on_a_phone(browser: Browser, storefronts
         ).text("close")
         assert await page.get_attribute("[data-upfront-widget=help]", "lang") == locale
         problems += [f"{kind} prompt: {line}" for line in await page.evaluate(PROMPT_PROBLEMS)]
-        await context.close()
+        await close_context(context)
     assert problems == [], "\n".join(problems)

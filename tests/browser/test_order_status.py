@@ -17,7 +17,7 @@ from plugin.order_status.branding import Branding, save_branding
 from plugin.order_status.token import page_token
 from plugin.services import Services
 from plugin.shopify.order_payloads import order_from_payload
-from tests.browser.conftest import axe_source
+from tests.browser.conftest import axe_source, close_context
 from tests.order_status.support import iso, new_order, ship_two_parcels
 from webhooks.handlers.orders import record_order
 from webhooks.journey.advance import advance_order_journey
@@ -80,7 +80,7 @@ async def test_the_page_passes_axe_loads_nothing_from_elsewhere_and_wears_the_me
     colour = await page.eval_on_selector("form button", "b => getComputedStyle(b).backgroundColor")
     assert colour == "rgb(122, 31, 92)"  # ACCENT
     assert await page.evaluate("document.documentElement.scrollWidth") <= WIDTHS[width]["width"]
-    await context.close()
+    await close_context(context)
 
 
 async def test_the_message_form_works_with_javascript_off(
@@ -97,4 +97,4 @@ async def test_the_message_form_works_with_javascript_off(
     assert "has reached Upfront Demo" in await page.inner_text("[role=status]")
     [request] = await list_requests(services, shop, status="open", limit=5)
     assert request.question == "The UPS parcel failed. Can you resend it?" and request.order is not None
-    await context.close()
+    await close_context(context)

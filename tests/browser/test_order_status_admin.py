@@ -16,6 +16,7 @@ from plugin.jobs import run_due_jobs
 from plugin.keys import ShopRef
 from plugin.order_status.branding import DEFAULT_ACCENT, load_branding
 from plugin.services import Services
+from tests.browser.conftest import close_context
 from tests.browser.test_admin import (
     DESKTOP,
     accessibility_violations,
@@ -59,4 +60,4 @@ async def test_a_merchant_previews_unsaved_colours_then_saves_them(
     await page.wait_for_selector("#toast:text('Branding saved.')")
     assert (await load_branding(services, store)).accent == "#7a1f5c"
     assert csp_violations == []
-    await context.close()
+    await close_context(context)

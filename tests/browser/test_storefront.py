@@ -14,7 +14,7 @@ from playwright.async_api import Browser, Page, Request
 
 from plugin.keys import ShopRef
 from plugin.services import Services
-from tests.browser.conftest import axe_source, new_context, visitor_in
+from tests.browser.conftest import axe_source, close_context, new_context, visitor_in
 from tests.help.conftest import change_help
 from widgets.outcomes import read_outcomes
 from widgets.settings import default_settings, save_widget_settings
@@ -65,7 +65,7 @@ async def test_the_product_page_shows_the_estimate_and_true_badges_without_layou
         "https://upfront-demo.example/policies/refund-policy"
     )
     assert await shifts(page) == []
-    await context.close()
+    await close_context(context)
 
 
 async def test_a_shopper_browsing_in_dollars_sees_the_estimate_and_badges_in_dollars(
@@ -92,7 +92,7 @@ async def test_a_shopper_browsing_in_dollars_sees_the_estimate_and_badges_in_dol
     await widgets_rendered(page)
     assert "CHF" in await page.inner_text("[data-upfront-widget=estimate]")  # the shop's manual CHF rate
     assert await shifts(page) == []
-    await context.close()
+    await close_context(context)
 
 
 async def test_the_cart_page_estimates_for_the_cart(browser: Browser, live_server: str) -> None:
@@ -108,7 +108,7 @@ async def test_the_cart_page_estimates_for_the_cart(browser: Browser, live_serve
     assert "Your order qualifies for free shipping" in estimate
     await page.wait_for_selector("[data-upfront-placement=cart] [data-upfront-badge]")
     assert await shifts(page) == []
-    await context.close()
+    await close_context(context)
 
 
 async def test_the_estimate_is_keyboard_operable_and_announces_the_new_destination(
@@ -139,7 +139,7 @@ async def test_the_estimate_is_keyboard_operable_and_announces_the_new_destinati
     assert "9,90 €" in await page.inner_text("[data-upfront-widget=estimate]")
     assert await page.get_attribute("[data-upfront-slot=estimate]", "aria-live") == "polite"
     assert await page.evaluate("document.activeElement.hasAttribute('data-upfront-toggle')")
-    await context.close()
+    await close_context(context)
 
 
 async def test_axe_finds_no_violations_in_the_apps_markup(browser: Browser, live_server: str) -> None:
@@ -155,7 +155,7 @@ async def test_axe_finds_no_violations_in_the_apps_markup(browser: Browser, live
     expanded = await page.evaluate(run)
     summary = [(v["id"], v["help"], [n["html"][:120] for n in v["nodes"]]) for v in collapsed + expanded]
     assert summary == []
-    await context.close()
+    await close_context(context)
 
 
 async def test_merchant_text_with_markup_shows_as_text(
@@ -183,7 +183,7 @@ async def test_merchant_text_with_markup_shows_as_text(
     )
     assert await page.evaluate("window.__pwned") is None
     assert await page.locator("[data-upfront-slot] img, [data-upfront-slot] script").count() == 0
-    await context.close()
+    await close_context(context)
 
 
 async def wait_for_outcomes(services: Services, shop: ShopRef, key: tuple[str, str, str]) -> dict[Any, int]:
@@ -217,7 +217,7 @@ async def test_without_consent_nothing_is_reported_and_the_cart_is_not_tagged(
     assert await page.evaluate("localStorage.getItem('upfront_vid')") is None
     day_counts = await wait_for_outcomes(services, shop, ("estimate", "treatment", "impression"))
     assert day_counts == {}
-    await context.close()
+    await close_context(context)
 
 
 async def test_with_consent_outcomes_are_counted_and_the_cart_carries_the_variant(
@@ -237,7 +237,7 @@ async def test_with_consent_outcomes_are_counted_and_the_cart_carries_the_varian
     cart = await page.evaluate("fetch('/devstore/cart.js').then(r => r.json())")
     assert cart["attributes"] == {"_upfront_variant": "treatment"}
     assert await page.evaluate("localStorage.getItem('upfront_vid')") == TREATMENT_VISITOR
-    await context.close()
+    await close_context(context)
 
 
 async def test_the_holdout_control_group_sees_nothing_and_nothing_moves(
@@ -254,10 +254,11 @@ async def test_the_holdout_control_group_sees_nothing_and_nothing_moves(
     assert await page.locator("[data-upfront-widget]").count() == 0
     assert await shifts(page) == []
     await page.click("button[name=add]")
+    await page.wait_for_url("**/devstore/cart")
     counts = await wait_for_outcomes(services, shop, ("estimate", "control", "add_to_cart"))
     assert counts[("estimate", "control", "impression")] == 1
     assert counts[("estimate", "control", "add_to_cart")] == 1
-    await context.close()
+    await close_context(context)
 
 
 async def test_the_page_without_the_app_makes_no_app_requests(browser: Browser, live_server: str) -> None:
@@ -271,7 +272,7 @@ async def test_the_page_without_the_app_makes_no_app_requests(browser: Browser, 
         r.url for r in requested if "upfront." in r.url or "/apps/upfront" in r.url or "/storefront/" in r.url
     ] == []
     assert json.loads(await page.evaluate("JSON.stringify(window.__upfrontShifts)")) == []
-    await context.close()
+    await close_context(context)
 
 
 async def test_without_theme_slots_the_script_places_its_own_below_the_fold(browser: Browser, live_server: str) -> None:
@@ -283,7 +284,7 @@ async def test_without_theme_slots_the_script_places_its_own_below_the_fold(brow
     assert top >= 800  # appended where the shopper has not scrolled yet
     assert await page.locator(".upfront-fixed").count() == 0
     assert await shifts(page) == []
-    await context.close()
+    await close_context(context)
 
 
 async def test_on_a_short_page_the_own_slot_floats_and_can_be_closed_by_keyboard(
@@ -301,4 +302,4 @@ async def test_on_a_short_page_the_own_slot_floats_and_can_be_closed_by_keyboard
     assert await page.get_attribute(".upfront-fixed button.upfront-x", "aria-label") == "Close"
     await page.keyboard.press("Enter")
     assert await page.locator(".upfront-fixed").count() == 0
-    await context.close()
+    await close_context(context)

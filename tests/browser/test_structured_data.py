@@ -19,7 +19,7 @@ from plugin.keys import ShopRef
 from plugin.services import Services
 from plugin.settings import Settings
 from plugin.shop_data import load_facts, save_facts
-from tests.browser.conftest import LiveServer, new_context
+from tests.browser.conftest import LiveServer, close_context, new_context
 from tests.browser.test_layout import BIGCOMMERCE_STOREFRONT, both_storefronts, seed_bigcommerce_demo
 from tests.structured_data.vocabulary import (
     google_return_policy_problems,
@@ -109,7 +109,7 @@ async def test_the_product_page_has_one_product_with_the_shops_shipping_and_retu
         assert google_return_policy_problems(offer["hasMerchantReturnPolicy"]) == []
     else:
         assert "hasMerchantReturnPolicy" not in offer  # no window stated: no policy claimed
-    await context.close()
+    await close_context(context)
 
 
 async def test_a_page_without_product_markup_gets_only_the_stores_return_policy(
@@ -130,7 +130,7 @@ async def test_a_page_without_product_markup_gets_only_the_stores_return_policy(
     assert typed(documents, "Product") == [] and typed(documents, "Offer") == []  # no price or stock invented
     assert schema_problems(documents) == []
     assert google_return_policy_problems(documents[0]["hasMerchantReturnPolicy"]) == []
-    await context.close()
+    await close_context(context)
 
 
 # A theme that describes variants as a ProductGroup, one of whose offers already states its own shipping.
@@ -183,4 +183,4 @@ async def test_variants_get_the_facts_and_what_the_theme_states_wins(browser: Br
     assert natural["shippingDetails"] and natural["hasMerchantReturnPolicy"]["merchantReturnDays"] == 30
     assert black["shippingDetails"] == VARIANTS["hasVariant"][1]["offers"]["shippingDetails"]  # the theme's own
     assert black["hasMerchantReturnPolicy"]["merchantReturnDays"] == 30  # what the theme did not state is added
-    await context.close()
+    await close_context(context)
