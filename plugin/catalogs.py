@@ -14,8 +14,9 @@ from babel.messages.pofile import read_po
 # Every locale we write; English is the source every other catalog is checked against (tests/i18n).
 LOCALES = ("en", "de", "fr", "es", "it", "nl", "pl", "sv", "pt", "ja")
 SOURCE_LOCALE = "en"
-# One catalog per area: the storefront widgets, the help prompt, emails and email pages.
-DOMAINS = ("storefront", "help", "email")
+# One catalog per area: the storefront widgets, the help prompt, emails and email pages, and the admin's areas
+# (plugin/admin/language.py reads those four as one).
+DOMAINS = ("storefront", "help", "email", "admin", "admin_shipping", "admin_help", "admin_after_sale")
 LOCALE_DIR = Path(__file__).parent / "locale"
 
 

@@ -35,6 +35,7 @@ class AdminSession:
     user_id: str
     platform: str  # how the caller signed in: "shopify" (session token) or "bigcommerce" (signed cookie)
     session_id: str = ""
+    locale: str | None = None  # BigCommerce: the staff user's locale from the load callback
 
 
 def _csrf_serializer(settings: Settings) -> URLSafeTimedSerializer:
@@ -81,7 +82,7 @@ async def authenticate(request: Request) -> AdminSession:
         raise HTTPException(403, "Upfront is not installed for this store")
     if not await svc.redis.hexists(svc.keys.shop(cookie.shop, USERS_FAMILY), cookie.user_id):
         raise HTTPException(403, "this user no longer has access to Upfront for the store")
-    return AdminSession(cookie.shop, cookie.user_id, "bigcommerce")
+    return AdminSession(cookie.shop, cookie.user_id, "bigcommerce", locale=cookie.locale)
 
 
 async def authenticated_shop(request: Request) -> ShopRef:

@@ -12,7 +12,7 @@ from starlette.requests import Request
 @dataclass(frozen=True)
 class DevAdmin:
     app_bridge_src: str  # replaces Shopify's CDN script, which a laptop offline cannot load
-    switch: Mapping[str, tuple[str, str]]  # signed-in platform -> (label, URL) of the other demo shop's admin
+    switch: Mapping[str, str]  # signed-in platform -> URL of the other demo shop's admin
 
 
 def dev_admin_of(request: Request) -> DevAdmin | None:

@@ -20,10 +20,12 @@ from plugin.admin.dashboard_routes import dashboard_routes
 from plugin.admin.dev import dev_admin_of
 from plugin.admin.email_routes import email_admin_routes
 from plugin.admin.help_pages import help_page_routes
+from plugin.admin.language import LOCALE_HEADER, admin_locale, request_locale, texts
 from plugin.admin.privacy_routes import privacy_routes
 from plugin.admin.setup_routes import setup_routes
-from plugin.admin.web import NO_STORE, PAGES, page_url, render
+from plugin.admin.web import NO_STORE, PAGES, page_label, page_url, render
 from plugin.admin.widget_pages import widget_page_routes
+from plugin.bigcommerce.admin_session import AdminSession as BigCommerceSession
 from plugin.bigcommerce.admin_session import read_admin_session
 from plugin.bigcommerce.pages import FRAME_ANCESTORS as BIGCOMMERCE_FRAME_ANCESTORS
 from plugin.content_security import admin_page_policy, new_nonce
@@ -47,7 +49,6 @@ ADMIN_API_RESPONSES = {
     503: "Shopify or storage unreachable; try again",
 }
 ADMIN_API_SECURITY = ("shopifySessionToken", "bigcommerceSession")
-TITLES = dict(PAGES)
 
 
 def _origin(url: str) -> str:
@@ -63,19 +64,38 @@ def shopify_frame_ancestors(settings: Settings, shop_param: str | None) -> str:
     return f"{SHOPIFY_ADMIN} {_origin(shop_origin(settings.shopify_origin, shop))}"
 
 
+# What the shell's script says without a round trip (errors it meets, an export's count).
+SHELL_SCRIPT_TEXTS = (
+    "shell_failed",
+    "shell_expired_shopify",
+    "shell_expired_bigcommerce",
+    "shell_open_from_shopify",
+    "shell_export_created",
+)
+
+
 def render_shell(request: Request, page: str) -> HTMLResponse:
     svc = services(request)
     settings = svc.settings
     cookie = read_admin_session(request, settings)
+    with admin_locale(request_locale(request, cookie.locale if cookie else None)) as locale:
+        return _shell(request, page, cookie, locale)
+
+
+def _shell(request: Request, page: str, cookie: BigCommerceSession | None, locale: str) -> HTMLResponse:
+    settings = services(request).settings
     nonce = new_nonce()
     context = {
         "nonce": nonce,
         "page": page,
-        "title": TITLES[page],
-        "nav": [(key, label, page_url(key)) for key, label in PAGES],
+        "title": page_label(page),
+        "nav": [(key, page_label(key), page_url(key)) for key in PAGES],
         "identity": None,
         "api_key": settings.shopify_api_key,
         "dev": dev_admin_of(request),
+        "locale": locale,
+        "locale_header": LOCALE_HEADER,
+        "script_texts": dict(texts(*SHELL_SCRIPT_TEXTS)),
     }
     if cookie is not None:  # BigCommerce: the cookie decides how the page script authenticates, nothing else
         html = render(
@@ -110,7 +130,7 @@ def render_shell(request: Request, page: str) -> HTMLResponse:
 )
 async def admin_page(request: Request) -> Response:
     page = request.path_params.get("page", "home")
-    if page not in TITLES:
+    if page not in PAGES:
         return HTMLResponse("No such page", status_code=404, headers=NO_STORE)
     return render_shell(request, page)
 

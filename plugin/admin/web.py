@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from plugin.admin.auth import AdminSession, authenticate
+from plugin.admin.language import admin_locale, request_locale, t, tn
 from plugin.json_body import JsonBodyError, parse_json_object
 from plugin.keys import ShopRef
 from plugin.services import Services, services
@@ -28,21 +29,26 @@ TEMPLATE_DIRS = (PACKAGE_ROOT.parent / "templates", PACKAGE_ROOT / "_bundled" / 
 NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 MAX_JSON_BYTES = 64 * 1024
 
-# (page, label): the admin's pages, in navigation order. "home" is /admin/, the others /admin/<page>.
-PAGES: tuple[tuple[str, str], ...] = (
-    ("home", "Setup"),
-    ("dashboard", "Dashboard"),
-    ("estimator", "Shipping estimator"),
-    ("badges", "Trust badges"),
-    ("help", "Help prompts"),
-    ("emails", "Emails"),
-    ("privacy", "Privacy"),
-    ("health", "Webhooks"),
-    ("at_risk", "At-risk orders"),
-    ("tracking", "Carrier tracking"),
-    ("sms", "Texts"),
-    ("status", "Order-status page"),
+# The admin's pages, in navigation order. "home" is /admin/, the others /admin/<page>; `page_label` names them.
+PAGES: tuple[str, ...] = (
+    "home",
+    "dashboard",
+    "estimator",
+    "badges",
+    "help",
+    "emails",
+    "privacy",
+    "health",
+    "at_risk",
+    "tracking",
+    "sms",
+    "status",
 )
+
+
+def page_label(page: str) -> str:
+    """The page's name in the navigation and its title, in the admin's language."""
+    return t(f"nav_{page}")
 
 
 def page_url(page: str) -> str:
@@ -78,7 +84,8 @@ def admin_endpoint(handler: AdminHandler) -> Callable[[Request], Awaitable[Respo
     async def endpoint(request: Request) -> Response:
         try:
             session = await authenticate(request)
-            return await handler(AdminCall(services(request), session, request))
+            with admin_locale(request_locale(request, session.locale)):
+                return await handler(AdminCall(services(request), session, request))
         except HTTPException as exc:
             return error(exc.status_code, str(exc.detail), headers=dict(exc.headers or {}))
         except RedisError:
@@ -103,6 +110,7 @@ def templates() -> Environment:
     environment.filters["percent"] = format_percent
     environment.filters["signed_percent"] = format_signed_percent
     environment.filters["moment"] = format_moment
+    environment.globals.update(t=t, tn=tn)
     return environment
 
 

@@ -20,6 +20,7 @@ _SALT = "upfront.bigcommerce.admin-session"
 class AdminSession:
     shop: ShopRef
     user_id: str
+    locale: str | None = None  # the staff user's, as the load callback names it: the admin speaks it
 
 
 def _serializer(settings: Settings) -> URLSafeTimedSerializer:
@@ -28,10 +29,12 @@ def _serializer(settings: Settings) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secrets, salt=_SALT)
 
 
-def issue_admin_session(response: Response, settings: Settings, shop: ShopRef, user_id: str) -> None:
+def issue_admin_session(
+    response: Response, settings: Settings, shop: ShopRef, user_id: str, locale: str | None = None
+) -> None:
     """The control panel frames us from another site: only SameSite=None; Secure cookies reach us there, and
     Partitioned keeps them working where third-party cookies are blocked."""
-    value = _serializer(settings).dumps({"shop": shop.tag, "user": user_id})
+    value = _serializer(settings).dumps({"shop": shop.tag, "user": user_id, "locale": locale})
     response.set_cookie(
         COOKIE_NAME,
         value,
@@ -56,6 +59,9 @@ def read_admin_session(connection: HTTPConnection, settings: Settings) -> AdminS
         data = _serializer(settings).loads(raw, max_age=MAX_AGE_SECONDS)
         shop = ShopRef.parse(str(data["shop"]))
         user_id = str(data["user"])
-    except (BadSignature, KeyError, TypeError, ValueError):
+        locale = data.get("locale")
+    except (BadSignature, KeyError, TypeError, ValueError, AttributeError):
         return None
-    return AdminSession(shop, user_id) if shop.platform == "bigcommerce" else None
+    if shop.platform != "bigcommerce":
+        return None
+    return AdminSession(shop, user_id, locale if isinstance(locale, str) else None)

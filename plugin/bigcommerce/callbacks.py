@@ -195,7 +195,7 @@ async def load_callback(request: Request) -> Response:
         response = await _render_panel(svc, shop, user, just_installed=False)
     except RedisError:
         return _unavailable()
-    issue_admin_session(response, svc.settings, shop, user.id)
+    issue_admin_session(response, svc.settings, shop, user.id, user.locale)
     return response
 
 

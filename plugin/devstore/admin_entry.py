@@ -53,15 +53,12 @@ def bigcommerce_admin_path(store_hash: str) -> str:
 def dev_admin(shopify_shop: str, store_hash: str) -> DevAdmin:
     return DevAdmin(
         app_bridge_src=APP_BRIDGE_PATH,
-        switch={
-            "shopify": ("BigCommerce demo store", bigcommerce_admin_path(store_hash)),
-            "bigcommerce": ("Shopify demo shop", shopify_admin_path(shopify_shop)),
-        },
+        switch={"shopify": bigcommerce_admin_path(store_hash), "bigcommerce": shopify_admin_path(shopify_shop)},
     )
 
 
 def admin_entry_routes(shopify: ShopifyEmulator, bigcommerce: BigCommerceEmulator) -> list[BaseRoute]:
-    pages = dict(PAGES)
+    pages = set(PAGES)
 
     async def app_bridge(request: Request) -> Response:
         return Response(_APP_BRIDGE_STANDIN, media_type="text/javascript", headers=NO_STORE)
@@ -72,7 +69,9 @@ def admin_entry_routes(shopify: ShopifyEmulator, bigcommerce: BigCommerceEmulato
         if shop is None or page not in pages:
             return PlainTextResponse("unknown shop or page", status_code=404)
         path = "/admin/" if page == "home" else f"/admin/{page}"
-        src = f"{path}?{urlencode({'shop': shop, 'host': admin_host(shop), 'embedded': '1'})}"
+        # Shopify names the staff member's admin language in `locale`; `?locale=de` here plays a German user.
+        locale = request.query_params.get("locale", "en")
+        src = f"{path}?{urlencode({'shop': shop, 'host': admin_host(shop), 'embedded': '1', 'locale': locale})}"
         title = f"{shop} · Shopify admin (dev store stand-in)"
         html = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -96,7 +95,10 @@ iframe{{flex:1;border:0;width:100%}}</style></head>
         if store_hash not in bigcommerce.stores:
             return PlainTextResponse(f"no dev store {json.dumps(store_hash[:40])}", status_code=404)
         # What the control panel does when a merchant opens the app: a freshly signed load request.
-        jwt = bigcommerce.signed_payload_jwt(store_hash)
+        # The signed user carries their control-panel language: `?locale=de-DE` here plays a German user.
+        owner = bigcommerce.stores[store_hash].owner
+        user = {**owner, "locale": request.query_params.get("locale", owner.get("locale", "en-US"))}
+        jwt = bigcommerce.signed_payload_jwt(store_hash, user=user)
         return RedirectResponse(f"/bigcommerce/load?{urlencode({'signed_payload_jwt': jwt})}", headers=NO_STORE)
 
     return [

@@ -145,7 +145,7 @@ def _with_shop(victim: Victim, **extra: Any) -> dict[str, Any]:
 
 CASES: dict[tuple[str, str], Attack] = {
     ("GET", "/admin/"): lambda v: [{"params": {"shop": v.shop.id}}],
-    ("GET", "/admin/{page}"): lambda v: [{"path": {"page": page}, "params": {"shop": v.shop.id}} for page, _ in PAGES],
+    ("GET", "/admin/{page}"): lambda v: [{"path": {"page": page}, "params": {"shop": v.shop.id}} for page in PAGES],
     ("GET", "/admin/api/session"): lambda v: [{"params": {"shop": v.shop.id}}],
     ("GET", "/admin/api/fragments/home"): lambda v: [{"params": {"shop": v.shop.id}}],
     ("GET", "/admin/api/fragments/health"): lambda v: [{"params": {"shop": v.shop.id}}],

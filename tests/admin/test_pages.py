@@ -14,6 +14,7 @@ import pytest
 from plugin.admin.conversions import record_order_conversion
 from plugin.admin.web import PAGES
 from plugin.app import build_event_handlers
+from plugin.catalogs import messages
 from plugin.devstore.shopify_demo import sample_webhook_payload
 from plugin.privacy.consent import record_consent
 from plugin.shopify.adapter import shopify_platform
@@ -38,7 +39,8 @@ async def test_every_page_renders_for_both_platforms(admin: AdminClients, platfo
     headers = admin.shopify() if platform == "shopify" else {}
     if platform == "bigcommerce":
         await admin.open_bigcommerce()
-    for page, label in PAGES:
+    for page in PAGES:
+        label = messages("admin", "en").text(f"nav_{page}")
         shell = await admin.http.get("/admin/" if page == "home" else f"/admin/{page}")
         content = await admin.http.get(f"/admin/api/fragments/{page}", headers=headers)
         assert shell.status_code == 200 and f"<title>{label} · Upfront</title>" in shell.text
