@@ -20,6 +20,7 @@ from plugin.email.eligibility import preference_state
 from plugin.email.records import load_journey
 from plugin.email.wording import template_dirs, wording
 from plugin.keys import ShopRef
+from plugin.order_status.answers import OrderAnswer, order_answers
 from plugin.order_status.branding import Branding
 from plugin.order_status.view import (
     Progress,
@@ -40,11 +41,13 @@ from plugin.tracking.model import CarrierStage
 from plugin.tracking.store import order_checkpoints
 from webhooks.handlers.orders import order_key
 from webhooks.journey.window import expected_window
+from widgets.help.answers import ReturnsFacts, returns_facts
 from widgets.help.presence import ChannelView, human_path
 from widgets.help.requests import measured_reply_time
 from widgets.help.settings import HelpSettings
 from widgets.help.wording import HelpWording
 from widgets.i18n import Wording as WidgetWording
+from widgets.shop_context import ShopUnavailable, load_storefront_shop
 
 PREFERENCE_PURPOSES = ("review_survey", "marketing_email")  # as the email preference center (plugin.email.routes)
 
@@ -88,6 +91,8 @@ class PageModel:
     texts_offered: bool = False  # the shop sends service texts (plugin.sms): the customer may choose them here
     texts_notice: str | None = None  # after the texts form: saved, or what was wrong
     texts_error: bool = False
+    answers: tuple[OrderAnswer, ...] = ()  # what customers ask about an order, answered for this one
+    asked: str | None = None  # the answer whose "ask" link brought the customer to the form (kept open)
 
 
 async def load_state(services: Services, shop: ShopRef, order_id: str) -> dict[str, Any] | None:
@@ -175,6 +180,14 @@ async def carrier_checkpoints(
     return found
 
 
+async def _returns(services: Services, shop: ShopRef, words: HelpWording) -> ReturnsFacts | None:
+    """The return window and policy as the shop's badges state them; None while its data cannot be read."""
+    try:
+        return returns_facts(await load_storefront_shop(services, shop), words)
+    except ShopUnavailable:
+        return None
+
+
 async def _help_view(
     services: Services, facts: ShopFacts, settings: HelpSettings, locale: str, now: datetime
 ) -> HelpView:
@@ -200,6 +213,7 @@ async def build_page(
     preferences_saved: bool = False,
     texts_notice: str | None = None,
     texts_error: bool = False,
+    asked: str | None = None,
 ) -> PageModel:
     shop = facts.shop
     order_id = str(state.get("id"))
@@ -221,6 +235,22 @@ async def build_page(
     if customer:
         preferences = await preference_state(services, shop, DataSubject(customer_id=str(customer)))
     placed = datetime.fromisoformat(str(state.get("created_at")))
+    shipments = shipment_views(
+        state.get("shipments") or (),
+        checkpoints if checkpoints is not None else await carrier_checkpoints(services, shop, state),
+    )
+    delivered = delivered_on(state) if shown.delivered else None
+    help_words = HelpWording(WidgetWording(locale, facts))
+    answers = order_answers(
+        shown=shown,
+        late=late,
+        expected=expected,
+        delivered=_day(delivered, locale) if delivered else None,
+        shipments=shipments,
+        returns=await _returns(services, shop, help_words),
+        returns_link_label=help_words.t("returns_policy"),
+        words=wording(locale).status,
+    )
     return PageModel(
         locale=locale,
         shop_name=facts.name,
@@ -232,10 +262,7 @@ async def build_page(
         expected=expected,
         late=late,
         destination=WidgetWording(locale, facts).country(str(country)) if country else None,
-        shipments=shipment_views(
-            state.get("shipments") or (),
-            checkpoints if checkpoints is not None else await carrier_checkpoints(services, shop, state),
-        ),
+        shipments=shipments,
         timezone=facts.timezone,
         help=await _help_view(services, facts, help_settings, locale, now),
         form=form,
@@ -245,6 +272,8 @@ async def build_page(
         texts_offered=(await load_sms_config(services, shop)).enabled,
         texts_notice=texts_notice,
         texts_error=texts_error,
+        answers=answers,
+        asked=asked,
     )
 
 

@@ -25,6 +25,7 @@ from plugin.errors import NotFoundError, PlatformError
 from plugin.keys import ShopRef
 from plugin.openapi import FORM, HTML, Body, QueryParam, documented
 from plugin.order_status import metrics
+from plugin.order_status.answers import ASKS, prefilled_question
 from plugin.order_status.branding import Branding, load_branding
 from plugin.order_status.page import (
     PREFERENCE_PURPOSES,
@@ -131,6 +132,7 @@ async def _page(
     preferences_saved: bool = False,
     texts_notice: str | None = None,
     texts_error: bool = False,
+    asked: str | None = None,
 ) -> HTMLResponse:
     svc = loaded.services
     fresh = form_token(svc, loaded.claims)
@@ -147,6 +149,7 @@ async def _page(
         preferences_saved=preferences_saved,
         texts_notice=texts_notice,
         texts_error=texts_error,
+        asked=asked,
     )
     return HTMLResponse(render_page(model), status_code=status_code, headers=_headers(loaded.branding))
 
@@ -207,12 +210,24 @@ async def _checked_form(request: Request, loaded: _Loaded) -> dict[str, str] | H
             "the message whose link was followed, <stage>.<channel> (counted; any other value is ignored)",
             schema={"type": "string"},
         ),
+        QueryParam(
+            "ask",
+            "an answer's one-click way to a person: the message form opens filled in with this question "
+            "(any other value is ignored)",
+            schema={"type": "string"},
+        ),
     ),
 )
 async def status_page(request: Request) -> Response:
     loaded = await _load(request)
     if isinstance(loaded, HTMLResponse):
         return loaded
+    ask = request.query_params.get("ask")
+    if ask in ASKS:  # the same visit, one click on: not counted again
+        status = wording(_locale(request, loaded.facts)).status
+        order_name = str(loaded.state.get("name") or loaded.claims.order_id)
+        form = FormState("", question=prefilled_question(ask, order_name, status))
+        return await _page(request, loaded, form=form, asked=ask)
     now = datetime.now(UTC)
     await metrics.count(loaded.services, loaded.shop, "visits", now)
     if (via := metrics.parse_via(request.query_params.get("via"))) is not None:

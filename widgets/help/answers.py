@@ -90,9 +90,15 @@ def shipping_lines(data: Mapping[str, Any] | None, country: str, subtotal: Decim
     return lines
 
 
-def returns_answer(entry: FaqEntry, shop: StorefrontShop, words: HelpWording) -> Answer | None:
-    """The return window exactly as the money-back badge states it, "free" only as the free-returns badge says it."""
-    question = _localized(entry.question, words.locale) or words.t("faq_returns")
+@dataclass(frozen=True)
+class ReturnsFacts:
+    lines: tuple[str, ...]  # the window and "free", as the badges would state them; empty when they would not
+    policy_url: str | None
+
+
+def returns_facts(shop: StorefrontShop, words: HelpWording) -> ReturnsFacts:
+    """The return window exactly as the money-back badge states it, "free" only as the free-returns badge says it,
+    and the policy to read; nothing the badges would withhold."""
     confirmed = Confirmations.of(shop.settings.badges)
     window = check_badge(shop.facts, shop.setup, Badge("money_back", confirmed))
     free = check_badge(shop.facts, shop.setup, Badge("free_returns", confirmed))
@@ -100,9 +106,16 @@ def returns_answer(entry: FaqEntry, shop: StorefrontShop, words: HelpWording) ->
         lines = [words.plural("returns_days", window.values["days"], by="days")]
         if isinstance(free, Accepted):
             lines.append(words.t("returns_free"))
-        return Answer(entry.id, question, tuple(lines), window.link.url, words.t("returns_policy"))
-    policy = safe_link(shop.facts.refund_policy_url) or safe_link(confirmed.return_policy_url)
-    return None if policy is None else Answer(entry.id, question, (), policy, words.t("returns_policy"))
+        return ReturnsFacts(tuple(lines), window.link.url)
+    return ReturnsFacts((), safe_link(shop.facts.refund_policy_url) or safe_link(confirmed.return_policy_url))
+
+
+def returns_answer(entry: FaqEntry, shop: StorefrontShop, words: HelpWording) -> Answer | None:
+    question = _localized(entry.question, words.locale) or words.t("faq_returns")
+    facts = returns_facts(shop, words)
+    if facts.policy_url is None:
+        return None
+    return Answer(entry.id, question, facts.lines, facts.policy_url, words.t("returns_policy"))
 
 
 def build_answers(
