@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from plugin.email.wording import pick_locale
 from plugin.keys import ShopRef
 from plugin.openapi import FORM, TEXT, Body, QueryParam, documented
 from plugin.services import Services, services
@@ -119,7 +120,9 @@ async def inbound_message(request: Request) -> Response:
         return _twiml()
     facts = await load_facts(found.redis, found.keys, shop)
     name = facts.name if facts else shop.id
-    return _twiml(help_text(shop=name, contact=facts.email if facts else None, custom=config.help_text))
+    # A keyword reply knows no order: the shop's own language (the number's country may speak several).
+    locale = pick_locale(facts.locale if facts else None)
+    return _twiml(help_text(shop=name, contact=facts.email if facts else None, custom=config.help_text, locale=locale))
 
 
 def sms_routes() -> list[BaseRoute]:

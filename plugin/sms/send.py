@@ -31,6 +31,7 @@ from plugin.email.records import (
     update_message,
 )
 from plugin.email.stages import DELIVERED_RANK, Stage, is_marketing, rank_of
+from plugin.email.wording import pick_locale
 from plugin.errors import NotFoundError, PlatformError
 from plugin.jobs import Job, JobHandler, schedule_job
 from plugin.keys import ShopRef
@@ -195,7 +196,8 @@ async def send_sms_message(
     if until is not None:
         return await _defer(services, shop, record, until, moment)
     link = status_url(services, shop, record.order_id, via=f"{record.stage.value}.sms")
-    body = stage_text(record.stage, shop=facts.name if facts else shop.id, order=order.name, link=link)
+    locale = pick_locale(order.locale, facts.locale if facts else None)  # the customer's, as their emails
+    body = stage_text(record.stage, shop=facts.name if facts else shop.id, order=order.name, link=link, locale=locale)
     sms = OutgoingSms(
         shop, phone, body, ref, record.stage.value, subject, status_callback=callback_url(services, shop, STATUS_PATH)
     )

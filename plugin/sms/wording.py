@@ -1,30 +1,32 @@
-"""The English words of service texts and keyword answers (short: one SMS segment where it can be)."""
+"""The words of service texts and keyword answers in the customer's language (the email catalog's `sms.*` keys):
+short, one SMS segment where the language allows. "STOP" stays as it is in every language: it is the keyword
+Twilio and the carriers act on."""
 
 from __future__ import annotations
 
+from plugin.catalogs import messages
 from plugin.email.stages import Stage
+from plugin.email.wording import DEFAULT_LOCALE
 
-STAGE_TEXTS: dict[Stage, str] = {
-    Stage.CONFIRMED: "{shop}: thanks, we have your order {order}. We will text you when it ships.",
-    Stage.SHIPPED: "{shop}: your order {order} is on its way.",
-    Stage.OUT_FOR_DELIVERY: "{shop}: your order {order} is out for delivery today.",
-    Stage.DELIVERED: "{shop}: your order {order} has been delivered.",
-    Stage.DELAYED: "{shop}: sorry, your order {order} is delayed. We are on it and will keep you posted.",
-}
-OPT_OUT_HINT = "Reply STOP to opt out."
-HELP_DEFAULT = "{shop}: order updates by text. Help: {contact}. Reply STOP to opt out."
-HELP_NO_CONTACT = "{shop}: order updates by text. Reply STOP to opt out."
+DOMAIN = "email"
+TEXTED_STAGES = (Stage.CONFIRMED, Stage.SHIPPED, Stage.OUT_FOR_DELIVERY, Stage.DELIVERED, Stage.DELAYED)
 
 
-def stage_text(stage: Stage, *, shop: str, order: str, link: str | None = None) -> str:
+def _text(key: str, locale: str) -> str:
+    return messages(DOMAIN, locale).text(f"sms.{key}")
+
+
+def stage_text(stage: Stage, *, shop: str, order: str, link: str | None = None, locale: str = DEFAULT_LOCALE) -> str:
     """The stage's words, the order-status page (where the parcels, the promise and a human are), the opt-out."""
-    parts = [STAGE_TEXTS[stage].format(shop=shop, order=order), link, OPT_OUT_HINT]
+    if stage not in TEXTED_STAGES:
+        raise ValueError(f"no service text for the {stage.value} stage")
+    parts = [_text(stage.value, locale).format(shop=shop, order=order), link, _text("opt_out", locale)]
     return " ".join(part for part in parts if part)
 
 
-def help_text(*, shop: str, contact: str | None, custom: str) -> str:
+def help_text(*, shop: str, contact: str | None, custom: str, locale: str = DEFAULT_LOCALE) -> str:
     if custom:
         return custom
     if contact:
-        return HELP_DEFAULT.format(shop=shop, contact=contact)
-    return HELP_NO_CONTACT.format(shop=shop)
+        return _text("help", locale).format(shop=shop, contact=contact)
+    return _text("help_no_contact", locale).format(shop=shop)

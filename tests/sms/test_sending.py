@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from plugin.admin.message_log import describe
+from plugin.catalogs import LOCALES
 from plugin.email.journey_settings import JourneySettings, save_journey_settings
 from plugin.email.records import load_message, message_ref
 from plugin.email.stages import Stage
@@ -17,6 +18,7 @@ from plugin.jobs import pending_jobs
 from plugin.sms.consent import record_sms_choice
 from plugin.sms.records import sms_stats
 from plugin.sms.send import send_sms_message
+from plugin.sms.wording import TEXTED_STAGES, help_text, stage_text
 from tests.journey.support import SHOP
 from tests.sms.conftest import SmsShop
 
@@ -136,3 +138,23 @@ async def test_a_country_sender_rule_refuses_and_the_message_log_says_why(sms: S
     line = describe(record)
     assert line.stage == "Order confirmed (text)" and line.outcome == "Not sent"
     assert "US" in line.detail and "registered" in line.detail
+
+
+async def test_a_customer_gets_texts_in_their_own_language_and_stop_stays_the_keyword(sms: SmsShop) -> None:
+    for order_id, phone, locale in (("1101", "+4915111111111", "de-DE"), ("1102", "+4915122222222", "ja")):
+        await record_sms_choice(sms.services, SHOP, phone=phone, wants_updates=True, customer_id=f"c{order_id}")
+        await sms.order(order_id, 1, phone=None, locale=locale)
+    await sms.run_texts()
+    by_phone = {text.to: text.body for text in sms.twilio.sent}
+    assert by_phone["+4915111111111"].startswith("Journey Shop: Danke, Ihre Bestellung #1101 ist eingegangen.")
+    assert by_phone["+4915122222222"].startswith("Journey Shop：ご注文 #1102 を承りました。")
+    assert all("/o/" in body and "STOP" in body for body in by_phone.values())
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_languages_texts_keep_stop_and_name_the_shop_and_order(locale: str) -> None:
+    for stage in TEXTED_STAGES:
+        text = stage_text(stage, shop="Shop", order="#1", link="https://a.test/o/x", locale=locale)
+        assert "Shop" in text and "#1" in text and "STOP" in text, (locale, stage)
+    assert "STOP" in help_text(shop="Shop", contact="help@shop.test", custom="", locale=locale)
+    assert "STOP" in help_text(shop="Shop", contact=None, custom="", locale=locale)
