@@ -83,7 +83,7 @@ def test_script_integrity_is_a_sha384_sri_of_the_script_as_served(tmp_path: Path
     script = tmp_path / "upfront.js"
     assert script_integrity(script) is None
     script.write_bytes(b"// a comment the shopper never downloads\nconsole.log('upfront')\n")
-    digest = base64.b64encode(hashlib.sha384(b"console.log('upfront')\n").digest()).decode()
+    digest = base64.b64encode(hashlib.sha384(b"console.log('upfront')").digest()).decode()
     assert script_integrity(script) == f"sha384-{digest}"
 
 
