@@ -95,3 +95,19 @@ async def test_every_locale_reads_whole_on_a_phone(browser: Browser, storefronts
         problems += [f"{kind} prompt: {line}" for line in await page.evaluate(PROMPT_PROBLEMS)]
         await close_context(context)
     assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("locale", ["de", "ja"])
+async def test_a_floated_estimates_close_button_speaks_the_shoppers_language(
+    browser: Browser, storefronts: str, locale: str
+) -> None:
+    # No theme slots and a short page: the script floats its own box, with a close button named in the locale.
+    context = await new_context(
+        browser, consent="no", visitor=visitor_in(SHOP, control=False), viewport={"width": 1280, "height": 2400}
+    )
+    page = await context.new_page()
+    await page.goto(f"{storefronts}/devstore-{locale}/products/canvas-tote?slots=off")
+    await page.wait_for_selector(".upfront-fixed [data-upfront-widget=estimate]")
+    label = await page.get_attribute(".upfront-fixed > .upfront-x", "aria-label")
+    assert label == messages("storefront", locale).text("close")
+    await close_context(context)

@@ -175,7 +175,11 @@
           if (v === "treatment" || v === "control") setVariant(v);
           if (v === "treatment" && html) {
             slot.innerHTML = html;
-            if (slot.upfrontFloat && !slot.upfrontFloat.isConnected) d.body.appendChild(slot.upfrontFloat);
+            // A floated box's close button in the widget's language (the fragment carries the word).
+            if (slot.upfrontFloat && !slot.upfrontFloat.isConnected) {
+              slot.upfrontFloat.firstChild.setAttribute("aria-label", slot.firstElementChild.dataset.upfrontClose);
+              d.body.appendChild(slot.upfrontFloat);
+            }
             slot.classList.add("upfront-in");
             wire(slot, kind);
           }
@@ -307,7 +311,6 @@
     wrap.className = "upfront-fixed";
     close.type = "button";
     close.className = "upfront-x";
-    close.setAttribute("aria-label", /^de/i.test(locale) ? "Schließen" : "Close");
     close.textContent = "×";
     close.onclick = onclose;
     wrap.append(close);
