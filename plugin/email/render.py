@@ -141,6 +141,11 @@ def _texts(
 _DOUBLE_PERIOD = re.compile(r"(?<!\.)\.\.(?!\.)")  # two periods, never an ellipsis
 
 
+def one_period(text: str) -> str:
+    """A date ending in an abbreviation ("6 déc.") closes its sentence with its own period, not a second one."""
+    return _DOUBLE_PERIOD.sub(".", text)
+
+
 def delay_notice(content: MessageContent, labels: dict[str, str]) -> str:
     """What happened, in plain words per cause, and when the order is now expected: the part of a delay notice a
     merchant's text cannot replace, so the apology stays honest about its reason."""
@@ -155,8 +160,7 @@ def delay_notice(content: MessageContent, labels: dict[str, str]) -> str:
         what = labels["delay_late_unknown"]
     if content.expected_by:
         what += " " + labels["delay_expected"].format(date=content.expected_by)
-    # A date ending in an abbreviation ("6 déc.") closes its sentence with its own period, not a second one.
-    return _DOUBLE_PERIOD.sub(".", what)
+    return one_period(what)
 
 
 def _context(content: MessageContent, words: Wording, texts: dict[str, str]) -> dict[str, Any]:

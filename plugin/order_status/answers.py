@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from plugin.email.render import one_period
 from plugin.order_status.view import Progress, ShipmentView
 from widgets.help.answers import ReturnsFacts
 
@@ -33,7 +34,7 @@ def _where(
     words: Mapping[str, str],
 ) -> tuple[str, ...]:
     if shown.delivered:
-        return (words["a_where_delivered"].format(date=delivered),) if delivered else ()
+        return (one_period(words["a_where_delivered"].format(date=delivered)),) if delivered else ()
     if shown.exception == "failed":
         return (words["a_where_problem"],)
     if shown.rank >= 3:
@@ -49,7 +50,7 @@ def _where(
         lines.append(words["a_where_expected"].format(window=expected))
     if late or shown.exception == "late":
         lines.append(words["a_where_late"])
-    return tuple(lines)
+    return tuple(one_period(line) for line in lines)
 
 
 def order_answers(

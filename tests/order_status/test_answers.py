@@ -152,6 +152,11 @@ def test_each_stage_answers_what_is_true_then_and_nothing_more() -> None:
     assert delivered["where"] == (EN["a_where_delivered"].format(date="Tue 8 Dec"),)
     assert "address" not in delivered  # nothing left to redirect
     assert _answer_lines(_progress(0, cancelled=True)) == {}
+    # A French date ends in its abbreviation's period: the sentence takes no second one.
+    french = wording("fr").status
+    [said] = _answer_lines(_progress(4), delivered="jeu. 3 déc.", words=french)["where"]
+    assert "le jeu. 3 déc. Si vous" in said and ".." not in said
+    assert _answer_lines(_progress(1), expected="lun. 7 déc. – mer. 9 déc.", words=french)["where"][1].endswith("déc.")
     stated = ReturnsFacts(("You can return items within 30 days.", "Returns are free."), "https://shop.example/r")
     [with_facts] = [
         answer
