@@ -8,7 +8,17 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import api_calls, bench_estimate, ingest, messages, storage, storefront, storefront_api, topics
+from bench import (
+    api_calls,
+    bench_estimate,
+    cluster_ingest,
+    ingest,
+    messages,
+    storage,
+    storefront,
+    storefront_api,
+    topics,
+)
 from bench.alternating import MIN_PAIRS
 from bench.figures import Figure
 from bench.load import wrk_available
@@ -20,6 +30,7 @@ def _suites(seconds: int, pairs: int) -> dict[str, Callable[[], list[Figure]]]:
     return {
         "estimate": lambda: [bench_estimate.measure()],
         "ingest": lambda: ingest.measure(seconds=seconds, pairs=pairs),
+        "cluster_ingest": lambda: cluster_ingest.measure(seconds=seconds, pairs=pairs),
         "storefront": storefront.measure,
         "storefront_api": lambda: storefront_api.measure(seconds=seconds, pairs=pairs),
         "messages": messages.measure,
@@ -34,8 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         action="append",
-        help="run just these suites (estimate, ingest, storefront, storefront_api, messages, storage, api_calls, "
-        "topics)",
+        help="run just these suites (estimate, ingest, cluster_ingest, storefront, storefront_api, messages, storage, "
+        "api_calls, topics)",
     )
     parser.add_argument(
         "--seconds", type=int, default=5, help="load duration of one round of app or baseline (default 5)"
@@ -55,8 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, run in _suites(args.seconds, args.pairs).items():
         if args.only and name not in args.only:
             continue
-        if name in ("ingest", "storefront_api") and not wrk_available():
-            print("ingest: skipped, `wrk` is not installed (apt-get install wrk)", file=sys.stderr)
+        if name in ("ingest", "cluster_ingest", "storefront_api") and not wrk_available():
+            print(f"{name}: skipped, `wrk` is not installed (apt-get install wrk)", file=sys.stderr)
             continue
         print(f"running {name} ...", file=sys.stderr, flush=True)
         for figure in run():

@@ -44,10 +44,15 @@ end
 """
 
 
-def measure(seconds: int = 5, connections: int = 64, pairs: int = MIN_PAIRS) -> list[Figure]:
+def signed_body() -> tuple[str, str]:
+    """An `orders/updated` body and its X-Shopify-Hmac-Sha256 (the HMAC covers the body only)."""
     payload = {"id": 820982911946154508, "name": "#1001", "updated_at": "2026-11-22T10:00:00Z", "line_items": []}
     body = json.dumps(payload)
-    signature = base64.b64encode(hmac.new(SECRET.encode(), body.encode(), hashlib.sha256).digest()).decode()
+    return body, base64.b64encode(hmac.new(SECRET.encode(), body.encode(), hashlib.sha256).digest()).decode()
+
+
+def measure(seconds: int = 5, connections: int = 64, pairs: int = MIN_PAIRS) -> list[Figure]:
+    body, signature = signed_body()
     script = _script(body, signature, secrets.token_hex(4))
     with tempfile.TemporaryDirectory() as data_dir:
         env = {

@@ -24,6 +24,7 @@ from plugin.redis_url import cluster_nodes, is_cluster_url
 from plugin.storage import RedisStore
 
 START_TIMEOUT = 30.0
+SLOTS = 16384
 BUS_PORT_OFFSET = 10_000  # Redis Cluster's node-to-node bus listens on port + 10000
 
 
@@ -115,6 +116,11 @@ class LocalCluster:
             self.primaries.append(Primary(port, self.root / f"primary-{index}"))
         for primary in self.primaries:
             primary.start()
+        if self.size == 1:  # redis-cli creates clusters of three or more: a lone node takes every slot itself
+            with self.primaries[0].client() as client:
+                client.execute_command("CLUSTER ADDSLOTS", *range(SLOTS))
+            self.wait_ok()
+            return self
         cli = str(Path(redis_server_executable()).with_name("redis-cli"))
         nodes = [f"127.0.0.1:{primary.port}" for primary in self.primaries]
         created = subprocess.run(
