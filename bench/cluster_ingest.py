@@ -50,18 +50,30 @@ end
 """
 
 
-def shops_per_primary(cluster: LocalCluster, shops: list[str], partitions: int = DEFAULT_PARTITIONS) -> list[int]:
-    """How many of `shops` have their event partition (its hash tag's slot) on each primary, by the slot map."""
+def _slot_owners(cluster: LocalCluster) -> dict[int, int]:
+    """Slot -> the port of the primary serving it, from the cluster's own slot map."""
     owner: dict[int, int] = {}
     with cluster.primaries[0].client() as client:
         for start, end, master, *_ in client.execute_command("CLUSTER SLOTS"):
-            port = int(master[1])
             for slot in range(int(start), int(end) + 1):
-                owner[slot] = port
-    counted = Counter(
-        owner[key_slot(f"{{events:{partition_of('shopify:' + shop, partitions).index}/{partitions}}}".encode())]
-        for shop in shops
-    )
+                owner[slot] = int(master[1])
+    return owner
+
+
+def _slot(index: int, partitions: int) -> int:
+    return int(key_slot(f"{{events:{index}/{partitions}}}".encode()))
+
+
+def partitions_per_primary(cluster: LocalCluster, partitions: int = DEFAULT_PARTITIONS) -> list[int]:
+    owner = _slot_owners(cluster)
+    counted = Counter(owner[_slot(index, partitions)] for index in range(partitions))
+    return [counted.get(primary.port, 0) for primary in cluster.primaries]
+
+
+def shops_per_primary(cluster: LocalCluster, shops: list[str], partitions: int = DEFAULT_PARTITIONS) -> list[int]:
+    """How many of `shops` have their event partition (its hash tag's slot) on each primary, by the slot map."""
+    owner = _slot_owners(cluster)
+    counted = Counter(owner[_slot(partition_of("shopify:" + shop, partitions).index, partitions)] for shop in shops)
     return [counted.get(primary.port, 0) for primary in cluster.primaries]
 
 
