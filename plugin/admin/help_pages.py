@@ -4,6 +4,7 @@ JSON routes (`widgets.help.admin`), so this module only reads and renders."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -51,6 +52,9 @@ OPEN_SHOWN = 100
 RESOLVED_SHOWN = 20
 # How a help request's forwarding went (`help_forwarded_<state>`); "failed:<reason>" names the reason.
 FORWARD_STATES = ("pending", "sent", "no_address")
+# The states widgets/help/handoff.py records while a helpdesk files the request (the JSON API shows them as stored).
+FILING = re.compile(r"being filed in (?P<helpdesk>.+)")
+FILED = re.compile(r"filed in (?P<helpdesk>.+) as ticket #(?P<ticket>.+)")
 # (key, the rule without its id, the trigger value the merchant sets when adding it); labelled `help_preset_<key>`.
 PRESETS: tuple[tuple[str, dict[str, Any], str | None], ...] = (
     ("idle-product", {"trigger": {"type": "idle"}, "where": {"pages": ["product"]}}, "seconds"),
@@ -150,15 +154,21 @@ def _cart_summary(cart: Mapping[str, Any] | None) -> str | None:
     return "; ".join(part for part in (lines, t("help_cart_total", money=money) if money else "") if part) or None
 
 
-def _forwarded(state: str) -> str:
+def forwarded(state: str) -> str:
+    """Where a help request went, in the admin's language (the helpdesk's and the mail server's reasons as given)."""
     if state in FORWARD_STATES:
         return t(f"help_forwarded_{state}")
-    reason = state.removeprefix("failed:").strip()
-    return t("help_forwarded_failed", reason=reason) if state.startswith("failed:") else state
+    if state.startswith("failed:"):
+        return t("help_forwarded_failed", reason=state.removeprefix("failed:").strip())
+    if found := FILED.fullmatch(state):
+        return t("help_forwarded_filed", helpdesk=found["helpdesk"], ticket=found["ticket"])
+    if found := FILING.fullmatch(state):
+        return t("help_forwarded_filing", helpdesk=found["helpdesk"])
+    return state
 
 
 def inbox_entry(stored: StoredRequest, zone: ZoneInfo) -> InboxEntry:
-    forward = _forwarded(stored.forward)
+    forward = forwarded(stored.forward)
     return InboxEntry(
         id=stored.id,
         open=stored.status == "open",
