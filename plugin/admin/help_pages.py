@@ -18,7 +18,7 @@ from babel.lists import format_list
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from plugin.admin.language import current_locale, t
+from plugin.admin.language import admin_messages, current_locale, t
 from plugin.admin.web import AdminCall, admin_endpoint, error, fragment
 from plugin.helpdesk.admin import field_label, helpdesk_document, webhook_help
 from plugin.openapi import documented
@@ -369,7 +369,8 @@ def reply_view(
     path = human_path(settings, shop.facts, words, now, measured or stated)
     return {
         "path": path,
-        "after_sending": path.reply.replace("{email}", t("help_told_the_shopper")),
+        # The sentence is in `words`' language, so is the phrase standing in for the shopper's address.
+        "after_sending": path.reply.replace("{email}", admin_messages(words.locale).text("help_told_the_shopper")),
         "measured": None if measured is None else admin.duration(measured),
         "samples": samples,
         "needed": MIN_REPLY_SAMPLES,

@@ -79,3 +79,11 @@ async def test_the_helpdesk_instructions_keep_the_body_as_code_in_every_language
     assert "Legen Sie im Admin Center einen Webhook zu dieser URL an (POST, JSON)" in hook
     assert 'mit dem Body <code>{"ticket_id": "{{ticket.id}}"}</code> auf, oder abonnieren' in hook
     assert "<summary>Zendesk ändern</summary>" in german and "Zendesk trennen" in german
+
+
+async def test_what_shoppers_are_told_reads_as_one_sentence_in_each_language(admin: AdminClients) -> None:
+    # The storefront's "we'll reply to <address>" names the shopper in the sentence's own language and case.
+    french, polish = await page_in(admin, "fr"), await page_in(admin, "pl")
+    assert "Nous répondrons à la personne qui écrit sous 2 heures.</q>" in french
+    assert "Odpowiemy na adres klienta w ciągu 2 godzin.</q>" in polish
+    assert "Podany czas odpowiedzi (w ciągu 2 godzin) obowiązuje" in polish  # help.po's durations are genitive
