@@ -4,22 +4,26 @@ JSON routes (`widgets.help.admin`), so this module only reads and renders."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from babel import Locale
+from babel.dates import format_date, format_time, get_datetime_format, get_day_names
+from babel.lists import format_list
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from plugin.admin.language import admin_messages, current_locale, t
 from plugin.admin.web import AdminCall, admin_endpoint, error, fragment
-from plugin.helpdesk.admin import HELPDESK_FIELD_LABELS, WEBHOOK_HELP, helpdesk_document
+from plugin.helpdesk.admin import field_label, helpdesk_document, webhook_help
 from plugin.openapi import documented
 from widgets.estimator.engine import EstimateInputError, parse_estimate_request
-from widgets.help.admin import problems
+from widgets.help.admin import problem_codes
 from widgets.help.answers import Answer, build_answers
 from widgets.help.forward import support_address
 from widgets.help.hours import WEEKDAYS
@@ -46,32 +50,29 @@ from widgets.storefront import WidgetRuntime
 SECURITY = ["shopifySessionToken"]
 OPEN_SHOWN = 100
 RESOLVED_SHOWN = 20
-LANGUAGES = {code: Locale.parse(code).english_name or code for code in LOCALES}  # the admin itself is English
-DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-DAY_NAMES = dict(zip(WEEKDAYS, DAYS, strict=True))
-CHANNEL_LABELS = {"email": "Email", "phone": "Phone", "chat": "Chat link", "whatsapp": "WhatsApp", "sms": "SMS"}
-FORWARDED = {"pending": "being forwarded to you", "sent": "forwarded to you", "no_address": "not forwarded: no email"}
-POLICY_NAMES = {
-    "any": "a shipping or returns policy",
-    "shipping": "the shipping policy",
-    "returns": "the refund policy",
-}
-# (key, button label, the rule without its id, the trigger value the merchant sets when adding it)
-PRESETS: tuple[tuple[str, str, dict[str, Any], str | None], ...] = (
-    (
-        "idle-product",
-        "Idle on product pages",
-        {"trigger": {"type": "idle"}, "where": {"pages": ["product"]}},
-        "seconds",
-    ),
-    ("exit-cart", "Exit intent on the cart", {"trigger": {"type": "exit_intent"}, "where": {"pages": ["cart"]}}, None),
-    (
-        "shipping-above",
-        "Shipping estimate above an amount",
-        {"trigger": {"type": "shipping_estimate"}, "where": {"pages": ["product", "cart"]}},
-        "above",
-    ),
+# How a help request's forwarding went (`help_forwarded_<state>`); "failed:<reason>" names the reason.
+FORWARD_STATES = ("pending", "sent", "no_address")
+# The states widgets/help/handoff.py records while a helpdesk files the request (the JSON API shows them as stored).
+FILING = re.compile(r"being filed in (?P<helpdesk>.+)")
+FILED = re.compile(r"filed in (?P<helpdesk>.+) as ticket #(?P<ticket>.+)")
+# (key, the rule without its id, the trigger value the merchant sets when adding it); labelled `help_preset_<key>`.
+PRESETS: tuple[tuple[str, dict[str, Any], str | None], ...] = (
+    ("idle-product", {"trigger": {"type": "idle"}, "where": {"pages": ["product"]}}, "seconds"),
+    ("exit-cart", {"trigger": {"type": "exit_intent"}, "where": {"pages": ["cart"]}}, None),
+    ("shipping-above", {"trigger": {"type": "shipping_estimate"}, "where": {"pages": ["product", "cart"]}}, "above"),
 )
+
+
+def language_names() -> dict[str, str]:
+    """The languages merchant texts may be written in, named in the admin's language."""
+    admin = Locale.parse(current_locale())
+    return {code: Locale.parse(code).get_display_name(admin) or code for code in LOCALES}
+
+
+def day_names() -> dict[str, tuple[str, str]]:
+    """Each weekday's (full, abbreviated) name in the admin's language."""
+    wide, short = (get_day_names(width, locale=current_locale()) for width in ("wide", "abbreviated"))
+    return {day: (str(wide[number]), str(short[number])) for number, day in enumerate(WEEKDAYS)}
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,22 @@ class StoreAnswer:
 
 
 def _local(moment: datetime, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%d %b %Y, %H:%M %Z")
+    """A moment in the shop's timezone, the admin's way: "Dec 3, 2026, 9:48 AM CET", "03.12.2026, 09:48 CET"."""
+    local, locale = moment.astimezone(zone), current_locale()
+    date_time = str(get_datetime_format("medium", locale=locale))
+    written = date_time.replace("{1}", format_date(local, "medium", locale=locale))
+    return f"{written.replace('{0}', format_time(local, 'short', locale=locale))} {local.strftime('%Z')}"
+
+
+def moment(iso: str | None, zone: ZoneInfo) -> str:
+    """A stored ISO time (a test ticket's, a dead letter's) as `_local` writes it; left as it is if it is not one."""
+    if not iso:
+        return "–"
+    try:
+        parsed = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return _local(parsed, zone) if parsed.tzinfo is not None else iso
 
 
 def _cart_summary(cart: Mapping[str, Any] | None) -> str | None:
@@ -135,11 +151,24 @@ def _cart_summary(cart: Mapping[str, Any] | None) -> str | None:
     lines = ", ".join(f"{line['quantity']} × {line['title']}" for line in cart.get("lines", []))
     total = cart.get("total")
     money = f"{total} {cart.get('currency') or ''}".strip() if total else ""
-    return "; ".join(part for part in (lines, f"total {money}" if money else "") if part) or None
+    return "; ".join(part for part in (lines, t("help_cart_total", money=money) if money else "") if part) or None
+
+
+def forwarded(state: str) -> str:
+    """Where a help request went, in the admin's language (the helpdesk's and the mail server's reasons as given)."""
+    if state in FORWARD_STATES:
+        return t(f"help_forwarded_{state}")
+    if state.startswith("failed:"):
+        return t("help_forwarded_failed", reason=state.removeprefix("failed:").strip())
+    if found := FILED.fullmatch(state):
+        return t("help_forwarded_filed", helpdesk=found["helpdesk"], ticket=found["ticket"])
+    if found := FILING.fullmatch(state):
+        return t("help_forwarded_filing", helpdesk=found["helpdesk"])
+    return state
 
 
 def inbox_entry(stored: StoredRequest, zone: ZoneInfo) -> InboxEntry:
-    forward = FORWARDED.get(stored.forward) or stored.forward.replace("failed:", "forwarding failed:", 1)
+    forward = forwarded(stored.forward)
     return InboxEntry(
         id=stored.id,
         open=stored.status == "open",
@@ -159,49 +188,59 @@ def _order_summary(order: Mapping[str, str] | None) -> str | None:
     if not order:
         return None
     if order.get("source") == "status_page" and order.get("name"):
-        return f"Order {order['name']} (sent from its order-status page)"
-    return f"Order id {order['id']} (named by the shopper)" if order.get("id") else None
+        return t("help_order_from_status_page", order=order["name"])
+    return t("help_order_named", order=order["id"]) if order.get("id") else None
+
+
+def _listing(items: Sequence[str], style: Literal["standard", "or"] = "standard") -> str:
+    return str(format_list(list(items), style=style, locale=current_locale()))
 
 
 def describe_trigger(trigger: Trigger, money: Wording) -> str:
+    """A rule's trigger in the admin's language; amounts in `money`'s (the admin's) format."""
     if trigger.type == "time_on_page":
-        return f"After {trigger.seconds} s on a page"
+        return t("help_trigger_time_on_page", seconds=trigger.seconds)
     if trigger.type == "idle":
-        return f"Idle for {trigger.seconds} s"
+        return t("help_trigger_idle", seconds=trigger.seconds)
     if trigger.type == "exit_intent":
-        return "About to leave (exit intent; a fast scroll up on phones)"
+        return t("help_trigger_exit_intent")
     if trigger.type == "repeat_product":
-        return f"Views the same product {trigger.views} times"
+        return t("help_trigger_repeat_product", views=trigger.views)
     if trigger.type == "policy_open":
-        return f"Opens {POLICY_NAMES[trigger.policy]}"
-    parts = [] if trigger.above is None else [f"the cheapest shipping costs more than {money.money(trigger.above)}"]
+        return t(f"help_trigger_policy_{trigger.policy}")
+    parts = [] if trigger.above is None else [t("help_trigger_above", amount=money.money(trigger.above))]
     if trigger.not_shipped:
-        parts.append("we don't ship there")
-    return "Shipping estimate: " + " or ".join(parts)
+        parts.append(t("help_trigger_not_shipped"))
+    return t("help_trigger_shipping", conditions=_listing(parts, "or"))
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def describe_where(where: Where, money: Wording) -> str:
-    found = [(", ".join(where.pages) + " pages") if where.pages else "every page"]
+    pages = _listing([t(f"help_page_{page}") for page in where.pages])
+    found = [t("help_where_pages", pages=pages) if where.pages else t("help_where_every_page")]
     if where.url:
-        found.append(f"URL {where.url}")
+        found.append(t("help_where_url", url=where.url))
     if where.cart_above is not None:
-        found.append(f"cart over {money.money(where.cart_above)}")
+        found.append(t("help_where_cart_above", amount=money.money(where.cart_above)))
     if where.cart_below is not None:
-        found.append(f"cart under {money.money(where.cart_below)}")
-    return "; ".join(found).capitalize()
+        found.append(t("help_where_cart_below", amount=money.money(where.cart_below)))
+    return _capital("; ".join(found))
 
 
 def describe_audience(audience: Audience) -> str:
     found = []
     if audience.visitor != "any":
-        found.append(f"{audience.visitor} visitors")
+        found.append(t(f"help_audience_{audience.visitor}"))
     if audience.device != "any":
-        found.append("on phones" if audience.device == "mobile" else "on computers")
+        found.append(t(f"help_audience_{audience.device}"))
     if audience.countries:
-        found.append("in " + ", ".join(audience.countries))
+        found.append(t("help_audience_countries", countries=_listing(audience.countries)))
     if audience.languages:
-        found.append("speaking " + ", ".join(audience.languages))
-    return " · ".join(found) or "Everyone"
+        found.append(t("help_audience_languages", languages=_listing(audience.languages)))
+    return _capital(" · ".join(found)) or t("help_audience_everyone")
 
 
 def _languages(language: str, *texts: Mapping[str, str]) -> tuple[str, ...]:
@@ -217,13 +256,14 @@ def _free_id(base: str, taken: Sequence[str]) -> str:
     return found
 
 
-def rule_views(settings: HelpSettings, words: HelpWording) -> list[RuleView]:
+def rule_views(settings: HelpSettings, words: HelpWording, admin: Wording) -> list[RuleView]:
+    """`words` speaks the shop's language (the prompt's default texts); `admin` the admin's (the descriptions)."""
     return [
         RuleView(
             index=index,
             rule=rule,
-            title=describe_trigger(rule.trigger, words.base),
-            where=describe_where(rule.where, words.base),
+            title=describe_trigger(rule.trigger, admin),
+            where=describe_where(rule.where, admin),
             audience=describe_audience(rule.audience),
             languages=_languages(words.locale, rule.prompt.text),
             default_text=words.prompt_for(rule.trigger.type),
@@ -235,8 +275,14 @@ def rule_views(settings: HelpSettings, words: HelpWording) -> list[RuleView]:
 def preset_views(settings: HelpSettings) -> list[PresetView]:
     taken = [rule.id for rule in settings.rules]
     return [
-        PresetView(key, label, len(settings.rules), {"id": _free_id(key, taken), **rule}, value)
-        for key, label, rule, value in PRESETS
+        PresetView(
+            key,
+            t(f"help_preset_{key.replace('-', '_')}"),
+            len(settings.rules),
+            {"id": _free_id(key, taken), **rule},
+            value,
+        )
+        for key, rule, value in PRESETS
     ]
 
 
@@ -287,8 +333,8 @@ def _note(notes: Mapping[str, str] | None, language: str) -> str | None:
 
 
 def hours_form(data: dict[str, Any], timezone: str, language: str) -> dict[str, Any]:
-    """The hours section as stored (or empty), the weekly rows with at least two interval slots per day, and the
-    closures with their note in the shop's language."""
+    """The hours section as stored (or empty), the weekly rows (with the day's full and short name in the admin's
+    language) with at least two interval slots per day, and the closures with their note in `language`."""
     hours: dict[str, Any] = data["hours"] or {
         "timezone": timezone,
         "weekly": {day: [] for day in WEEKDAYS},
@@ -296,12 +342,12 @@ def hours_form(data: dict[str, Any], timezone: str, language: str) -> dict[str, 
         "public_holidays": None,
         "closures": [],
     }
-    weekly = hours["weekly"]
+    weekly, names = hours["weekly"], day_names()
     closures: list[dict[str, Any]] = hours["closures"]
     return {
         "timezone": hours["timezone"],
         "whole": hours,
-        "days": [(day, DAY_NAMES[day], weekly[day] + [["", ""]] * max(0, 2 - len(weekly[day]))) for day in WEEKDAYS],
+        "days": [(day, *names[day], weekly[day] + [["", ""]] * max(0, 2 - len(weekly[day]))) for day in WEEKDAYS],
         "public_holidays": hours["public_holidays"] or "",
         "closures": [(closure, _note(closure["note"], language)) for closure in closures],
         "can_close": len(closures) < MAX_CLOSURES,
@@ -312,20 +358,23 @@ def reply_view(
     settings: HelpSettings,
     shop: StorefrontShop,
     words: HelpWording,
+    admin: HelpWording,
     now: datetime,
     measured: timedelta | None,
     samples: int,
 ) -> dict[str, Any]:
-    """What shoppers are told right now, from the same figures as the JSON route's `reply_time`."""
+    """What shoppers are told right now (in `words`' language), from the same figures as the JSON route's
+    `reply_time`; the reply times the admin's own sentences name are in `admin`'s language."""
     stated = None if settings.reply_minutes is None else timedelta(minutes=settings.reply_minutes)
     path = human_path(settings, shop.facts, words, now, measured or stated)
     return {
         "path": path,
-        "after_sending": path.reply.replace("{email}", "the shopper"),
-        "measured": None if measured is None else words.duration(measured),
+        # The sentence is in `words`' language, so is the phrase standing in for the shopper's address.
+        "after_sending": path.reply.replace("{email}", admin_messages(words.locale).text("help_told_the_shopper")),
+        "measured": None if measured is None else admin.duration(measured),
         "samples": samples,
         "needed": MIN_REPLY_SAMPLES,
-        "stated": None if stated is None else words.duration(stated),
+        "stated": None if stated is None else admin.duration(stated),
     }
 
 
@@ -350,8 +399,13 @@ def help_page_routes(runtime: WidgetRuntime) -> list[BaseRoute]:
         defaults = default_help_settings(found.settings.manifest.widgets)
         settings = await load_help_settings(found.redis, found.keys, call.shop, defaults, facts.timezone)
         data = help_settings_to_dict(settings)
+        # What the merchant writes for shoppers is in the shop's language; what shoppers are told is shown as a
+        # shopper browsing in the admin's language reads it (the storefront follows the shopper's language unless
+        # the merchant fixed one); the admin's own sentences are in the admin's language.
         language = choose_locale(shop.settings.locale, None, facts.locale, shop.settings.fallback_locale)
-        words = HelpWording(Wording(language, facts))
+        told = choose_locale(shop.settings.locale, current_locale(), facts.locale, shop.settings.fallback_locale)
+        shop_words, words = HelpWording(Wording(language, facts)), HelpWording(Wording(told, facts))
+        admin = HelpWording(Wording(current_locale(), facts))
         timezone = settings.hours.timezone if settings.hours is not None else facts.timezone
         zone = ZoneInfo(timezone)
         listed = [
@@ -364,17 +418,18 @@ def help_page_routes(runtime: WidgetRuntime) -> list[BaseRoute]:
             "admin/help.html",
             settings=settings,
             data=data,
-            problems=problems(settings, facts),
+            problems=problem_codes(settings, facts),
             live=live,
             inbox=[inbox_entry(stored, zone) for stored in listed],
-            reply=reply_view(settings, shop, words, runtime.clock(), measured, samples),
+            reply=reply_view(settings, shop, words, admin, runtime.clock(), measured, samples),
+            told=told,
             contact_email=None if settings.channels else next(iter(contact_channels(settings, facts)), None),
             shop_email=facts.email,
             support=support_address(settings, facts),
-            channel_kinds=[(kind, CHANNEL_LABELS[kind]) for kind in CHANNEL_KINDS],
+            channel_kinds=[(kind, t(f"help_channel_{kind}")) for kind in CHANNEL_KINDS],
             can_add_channel=len(settings.channels) < MAX_CHANNELS,
-            hours=hours_form(data, timezone, language),
-            rules=rule_views(settings, words),
+            hours=hours_form(data, timezone, told),
+            rules=rule_views(settings, shop_words, admin.base),
             presets=preset_views(settings) if len(settings.rules) < MAX_RULES else [],
             faq=faq_views(settings, language),
             store_answers=await store_answers(call, runtime, shop, settings, words),
@@ -382,11 +437,12 @@ def help_page_routes(runtime: WidgetRuntime) -> list[BaseRoute]:
             if len(settings.faq) < MAX_FAQ
             else None,
             language=language,
-            languages=LANGUAGES,
+            languages=language_names(),
             currency=facts.currency,
             helpdesk=await helpdesk_document(found, call.shop),
-            field_labels=HELPDESK_FIELD_LABELS,
-            hook_help=WEBHOOK_HELP,
+            field_label=field_label,
+            webhook_help=webhook_help,
+            moment=lambda iso: moment(iso, zone),
         )
 
     return [Route("/fragments/help", help_fragment, methods=["GET"])]

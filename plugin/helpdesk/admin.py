@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
+from plugin.admin.language import t
 from plugin.errors import PlatformError
 from plugin.helpdesk.base import HelpTicket
 from plugin.helpdesk.connection import (
@@ -41,32 +42,23 @@ from plugin.shop_data import load_facts
 Authenticate = Callable[[Request], Awaitable[ShopRef]]
 MAX_BODY_BYTES = 8192
 NO_STORE = {"Cache-Control": "no-store"}
-# The admin form's labels (a mapping where the helpdesks name the same field differently) and where each helpdesk
-# is told to send status changes.
-HELPDESK_FIELD_LABELS: dict[str, str | dict[str, str]] = {
-    "domain": "Gorgias subdomain (yourshop in yourshop.gorgias.com)",
-    "subdomain": "Zendesk subdomain (yourshop in yourshop.zendesk.com)",
-    "email": {
-        "gorgias": "Email of the user the API key belongs to",
-        "zendesk": "Email of the agent the token belongs to",
-    },
-    "api_key": "REST API key (Settings, REST API)",
-    "api_token": "API token (Admin Center, Apps and integrations, Zendesk API)",
-    "webhook_secret": "Webhook signing secret (shown on the webhook you create for the URL below)",
-    "base_url": "Chatwoot address, e.g. https://app.chatwoot.com",
-    "account_id": "Account id (the number after /app/accounts/)",
-    "inbox_id": "Id of the API inbox requests arrive in",
-    "api_access_token": "Access token (Profile settings)",
-}
-WEBHOOK_HELP = {
-    "zendesk": "In Admin Center create a webhook to this URL (POST, JSON) and call it from a trigger on ticket status "
-    'changes with the body {"ticket_id": "{{ticket.id}}"}, or subscribe it to ticket events; paste its signing secret '
-    "above. Status is also checked every 6 hours.",
-    "gorgias": "In Settings, HTTP integrations, add one calling this URL (POST, on ticket updated) with the body "
-    '{"ticket_id": "{{ticket.id}}"}. Without it, status is checked every 6 hours.',
-    "chatwoot": 'In Settings, Integrations, Webhooks, add this URL with the event "conversation status changed". '
-    "Status is also checked every 6 hours.",
-}
+# The helpdesk body a status webhook sends (the helpdesks' own placeholder syntax), shown as code in the admin's
+# instructions (`help_hook_<kind>`, whose `{body}` marks where it goes).
+WEBHOOK_BODY = '{"ticket_id": "{{ticket.id}}"}'
+# Account fields the helpdesks name differently (whose user the email is): labelled `help_hd_<field>_<kind>`.
+NAMED_PER_HELPDESK = frozenset({"email"})
+
+
+def field_label(name: str, kind: str) -> str:
+    """The admin form's label of a connection field, in the admin's language."""
+    return t(f"help_hd_{name}_{kind}" if name in NAMED_PER_HELPDESK else f"help_hd_{name}")
+
+
+def webhook_help(kind: str) -> tuple[str, str | None, str]:
+    """Where `kind` is told to send status changes, in the admin's language, around the body it must send:
+    (before, WEBHOOK_BODY or None when that helpdesk sends its own, after)."""
+    before, marker, after = t(f"help_hook_{kind}").partition("{body}")
+    return before, (WEBHOOK_BODY if marker else None), after
 
 
 def kinds() -> list[dict[str, Any]]:

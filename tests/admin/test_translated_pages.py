@@ -26,7 +26,18 @@ KEPT_AS_WRITTEN = re.compile(
 )
 
 # The demo shop's data that pages show as the shop wrote it (the seeded shop's names for things), by page.
-SHOP_DATA: dict[str, set[str]] = {}
+SHOP_DATA: dict[str, set[str]] = {
+    "help": {
+        # The demo shop's support address and timezone (plugin/devstore/storefront.py, shopify_demo.py).
+        "hello@upfront-demo.example",
+        "Europe/Berlin",
+        # The prompts' default texts in the demo shop's language (English, help.po), shown as what the English
+        # prompt-text input says while it is empty: what shoppers read, not the admin's words.
+        "Can we help?",
+        "Before you go: any questions? We're happy to help.",
+        "Questions about shipping? Here is what we can tell you.",
+    },
+}
 
 
 class _Texts(HTMLParser):

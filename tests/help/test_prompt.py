@@ -79,6 +79,16 @@ def test_the_shipping_answer_admits_what_it_cannot_say() -> None:
     assert shipping_lines(None, "DE", Decimal(0), words) == ["Shipping costs are calculated at checkout."]
 
 
+def test_a_shipping_line_ending_in_an_abbreviated_date_has_one_period() -> None:
+    facts = ShopFacts(ShopRef("shopify", "x.myshopify.com"), "X", "EUR", "Europe/Berlin", "DE")
+    express = {"name": "Express", "cost": "9.90", "free": False, "earliest": "2026-12-04", "latest": "2026-12-04"}
+    estimate = {"ships_here": True, "options": [express]}
+    german = shipping_lines(estimate, "DE", Decimal(0), HelpWording(Wording("de", facts)))
+    english = shipping_lines(estimate, "DE", Decimal(0), HelpWording(Wording("en", facts)))
+    assert german == ["Express nach Deutschland: 9,90\u00a0€, Lieferung Fr., 4. Dez."]
+    assert english == ["Express to Germany: €9.90, delivery Fri, Dec 4."]
+
+
 @pytest.mark.parametrize(
     ("now", "online", "status"),
     [

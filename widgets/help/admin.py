@@ -43,18 +43,33 @@ MAX_LISTED = 200
 STATUSES = ("open", "resolved", "all")
 
 
-def problems(settings: HelpSettings, facts: ShopFacts) -> list[str]:
-    """What keeps the help prompt from being as useful as it could be, in the merchant's words."""
+# What keeps the help prompt from being as useful as it could be: a code each (the admin page words it in the
+# merchant's language, `help_problem_<code>`) and the English the JSON API reports.
+PROBLEMS = {
+    "no_support_email": "no support email: help requests are kept here but cannot be forwarded to you",
+    "no_channel": "no contact channel: shoppers can only write through the form",
+    "no_hours": "no business hours: the prompt cannot say when you are available",
+    "no_rule": "no enabled rule: the prompt never appears",
+}
+
+
+def problem_codes(settings: HelpSettings, facts: ShopFacts) -> list[str]:
+    """The PROBLEMS that apply, in their order."""
     found = []
     if support_address(settings, facts) is None:
-        found.append("no support email: help requests are kept here but cannot be forwarded to you")
+        found.append("no_support_email")
     if not contact_channels(settings, facts):
-        found.append("no contact channel: shoppers can only write through the form")
+        found.append("no_channel")
     if settings.hours is None or not settings.hours.has_any_hours():
-        found.append("no business hours: the prompt cannot say when you are available")
+        found.append("no_hours")
     if not any(rule.enabled for rule in settings.rules):
-        found.append("no enabled rule: the prompt never appears")
+        found.append("no_rule")
     return found
+
+
+def problems(settings: HelpSettings, facts: ShopFacts) -> list[str]:
+    """The problems in English, as the JSON API states them."""
+    return [PROBLEMS[code] for code in problem_codes(settings, facts)]
 
 
 async def _document(found: Services, shop: ShopRef) -> dict[str, Any]:

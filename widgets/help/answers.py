@@ -75,7 +75,8 @@ def shipping_lines(data: Mapping[str, Any] | None, country: str, subtotal: Decim
         if option["earliest"] is not None:
             dates = base.dates(date.fromisoformat(option["earliest"]), date.fromisoformat(option["latest"]))
             line += ", " + words.t("ship_delivery", dates=dates)
-        lines.append(line + ".")
+        # A date ending in an abbreviation ("Fr., 4. Dez.") closes the sentence with its own period, never two.
+        lines.append(line if line.endswith(".") else line + ".")
     if not lines:
         lines.append(words.t("ship_checkout"))
     progress = data.get("free_shipping")
