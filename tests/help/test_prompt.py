@@ -87,6 +87,9 @@ def test_a_shipping_line_ending_in_an_abbreviated_date_has_one_period() -> None:
     english = shipping_lines(estimate, "DE", Decimal(0), HelpWording(Wording("en", facts)))
     assert german == ["Express nach Deutschland: 9,90\u00a0€, Lieferung Fr., 4. Dez."]
     assert english == ["Express to Germany: €9.90, delivery Fri, Dec 4."]
+    # Japanese joins the clauses and ends the sentence with its own marks.
+    [japanese] = shipping_lines(estimate, "DE", Decimal(0), HelpWording(Wording("ja", facts)))
+    assert japanese.endswith("。") and "、お届け予定" in japanese and ", " not in japanese
 
 
 @pytest.mark.parametrize(

@@ -74,9 +74,11 @@ def shipping_lines(data: Mapping[str, Any] | None, country: str, subtotal: Decim
         line = words.t("ship_option", method=option["name"], country=place, price=price)
         if option["earliest"] is not None:
             dates = base.dates(date.fromisoformat(option["earliest"]), date.fromisoformat(option["latest"]))
-            line += ", " + words.t("ship_delivery", dates=dates)
-        # A date ending in an abbreviation ("Fr., 4. Dez.") closes the sentence with its own period, never two.
-        lines.append(line if line.endswith(".") else line + ".")
+            line += words.t("clause_join") + words.t("ship_delivery", dates=dates)
+        # A date ending in an abbreviation ("Fr., 4. Dez.") closes the sentence with its own period, never two;
+        # Japanese joins and ends with its own marks (、 。).
+        end = words.t("sentence_end")
+        lines.append(line if line.endswith((".", end)) else line + end)
     if not lines:
         lines.append(words.t("ship_checkout"))
     progress = data.get("free_shipping")
