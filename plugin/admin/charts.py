@@ -8,6 +8,9 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from plugin.admin.formats import format_number, format_percent
+from plugin.admin.language import t, tn
+
 WIDTH = 640
 HEIGHT = 200
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 48, 12, 12, 28
@@ -51,7 +54,7 @@ def line_chart(
     top = max((value for line in series for value in line.values if value is not None), default=0.0) or 1.0
     plot_w, plot_h = WIDTH - PAD_LEFT - PAD_RIGHT, HEIGHT - PAD_TOP - PAD_BOTTOM
     step = plot_w / max(1, len(labels) - 1)
-    body = _axes(f"{100 * top:.1f} %" if percent else f"{top:g}")
+    body = _axes(format_percent(top) if percent else format_number(top, 1))
     for line in series:
         segments: list[list[str]] = [[]]
         for index, value in enumerate(line.values):
@@ -73,7 +76,8 @@ def line_chart(
             f'<text class="tick" x="{WIDTH - PAD_RIGHT}" y="{HEIGHT - 8}" text-anchor="end">{escape(labels[-1])}</text>'
         )
     description = "; ".join(
-        f"{line.name}: {sum(1 for value in line.values if value is not None)} days with data" for line in series
+        tn("dash_chart_days_with_data", sum(1 for value in line.values if value is not None), series=line.name)
+        for line in series
     )
     return _svg(chart_id, title, description, body)
 
@@ -93,7 +97,7 @@ def bar_chart(chart_id: str, title: str, bars: Sequence[tuple[str, int]]) -> Mar
         body += [
             f'<text class="tick" x="{label_w - 8}" y="{baseline}" text-anchor="end">{escape(label)}</text>',
             f'<rect class="bar" x="{label_w}" y="{_fmt(y)}" width="{_fmt(width)}" height="{_fmt(bar_h)}"/>',
-            f'<text class="tick" x="{_fmt(label_w + width + 6)}" y="{baseline}">{value}</text>',
+            f'<text class="tick" x="{_fmt(label_w + width + 6)}" y="{baseline}">{escape(format_number(value))}</text>',
         ]
-    description = ", ".join(f"{label}: {value}" for label, value in bars)
+    description = ", ".join(t("dash_chart_bar", label=label, value=format_number(value)) for label, value in bars)
     return _svg(chart_id, title, description, body)

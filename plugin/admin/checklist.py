@@ -7,8 +7,9 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 from plugin.admin.dashboard import shop_today
+from plugin.admin.formats import format_moment, format_number
+from plugin.admin.language import t, tn
 from plugin.admin.queue import shop_dead_letters
-from plugin.admin.web import format_moment
 from plugin.bigcommerce.jobs import install_state_key
 from plugin.email.outbox import list_outbox
 from plugin.keys import ShopRef
@@ -52,11 +53,9 @@ async def _storefront_step(services: Services, shop: ShopRef, install: dict[str,
         checked = install.get("installation_checked_at")
         return Step(
             "storefront",
-            "Storefront script installed",
+            t("home_script_label"),
             checked is not None,
-            "Our script is registered with BigCommerce's Script Manager and was checked."
-            if checked
-            else "The script is installed in the background after the app is installed; reopen the app shortly.",
+            t("home_script_checked") if checked else t("home_script_pending"),
         )
     views = await _storefront_views(services, shop, today)
     editor = (
@@ -66,18 +65,14 @@ async def _storefront_step(services: Services, shop: ShopRef, install: dict[str,
     )
     if views:
         return Step(
-            "storefront",
-            "App embed enabled",
-            True,
-            f"The storefront reported {views} page views with Upfront in the last {STOREFRONT_WINDOW_DAYS} days.",
+            "storefront", t("home_embed_label"), True, tn("home_embed_seen", views, days=STOREFRONT_WINDOW_DAYS)
         )
     return Step(
         "storefront",
-        "App embed enabled",
+        t("home_embed_label"),
         False,
-        "No storefront page has reported Upfront yet (reports need the shopper's analytics consent). "
-        "Turn on the Upfront app embed in your theme.",
-        "Open the theme editor",
+        t("home_embed_missing"),
+        t("home_embed_action"),
         editor,
         external=True,
     )
@@ -94,9 +89,11 @@ async def onboarding_steps(services: Services, shop: ShopRef, now: datetime) -> 
     steps = [
         Step(
             "facts",
-            "Store details read",
+            t("home_facts_label"),
             facts is not None,
-            f"{facts.name}: {facts.currency}, {facts.timezone}." if facts else "Reading your store's details.",
+            t("home_facts_read", name=facts.name, currency=facts.currency, timezone=facts.timezone)
+            if facts
+            else t("home_facts_reading"),
         ),
         await _storefront_step(services, shop, install, today),
     ]
@@ -104,32 +101,32 @@ async def onboarding_steps(services: Services, shop: ShopRef, now: datetime) -> 
     stats = await collect_stats(redis, keys)
     lagging = stats.oldest_pending_age_s > QUEUE_LAG_LIMIT_S
     if dead:
-        detail = f"{dead} of your store's events failed for good: replay them once the cause is fixed."
+        detail = tn("home_webhooks_dead", dead)
     elif lagging:
-        detail = f"Events are waiting {stats.oldest_pending_age_s:.0f} s for a worker; they are handled shortly."
+        detail = t("home_webhooks_lagging", seconds=format_number(stats.oldest_pending_age_s))
     else:
-        detail = "No failed events, and the queue is keeping up."
-    steps.append(Step("webhooks", "Order updates flowing", not dead and not lagging, detail, "Webhooks", "health"))
+        detail = t("home_webhooks_ok")
+    flowing = not dead and not lagging
+    steps.append(Step("webhooks", t("home_webhooks_label"), flowing, detail, t("nav_health"), "health"))
     setup = await load_shipping_setup(redis, keys, shop)
     synced_at = install.get("shipping_synced_at")
     if setup is None:
-        rates = "Copying your shipping zones and rates; the estimator starts once they are here."
+        rates = t("home_rates_copying")
+    elif synced_at:
+        rates = tn("home_rates_synced", len(setup.zones), currency=setup.currency, when=format_moment(float(synced_at)))
     else:
-        when = f", synced {format_moment(float(synced_at))}" if synced_at else ""
-        rates = f"{len(setup.zones)} shipping zone(s) in {setup.currency}{when}."
-    steps.append(Step("rates", "Shipping rates synced", setup is not None, rates, "Shipping estimator", "estimator"))
+        rates = tn("home_rates_zones", len(setup.zones), currency=setup.currency)
+    steps.append(Step("rates", t("home_rates_label"), setup is not None, rates, t("nav_estimator"), "estimator"))
     sent_at = await redis.get(test_email_key(services, shop))
     if sent_at is None and services.settings.smtp_url is None:
         sent_at = next((entry.at for entry in await list_outbox(services, shop) if entry.kind == "test"), None)
     steps.append(
         Step(
             "email",
-            "Test email sent",
+            t("home_email_label"),
             sent_at is not None,
-            "You have seen a post-purchase email as your customers will."
-            if sent_at
-            else "Send yourself a test of a post-purchase email.",
-            "Emails",
+            t("home_email_seen") if sent_at else t("home_email_todo"),
+            t("nav_emails"),
             "emails",
         )
     )

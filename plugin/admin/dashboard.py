@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from plugin.admin.after_sale import StageFigures, Wismo, sent_counts, stage_figures, wismo
 from plugin.admin.conversions import read_conversions
 from plugin.admin.insights import TopicReport, topic_report, topic_report_json
+from plugin.admin.language import t
 from plugin.admin.stats import Rate, Score, Uplift, csat_score, nps_score, relative_uplift
 from plugin.email.stages import Stage
 from plugin.email.surveys import survey_results
@@ -32,7 +33,8 @@ from widgets.settings import default_settings, load_widget_settings
 
 PERIODS = (7, 30, 90)
 DEFAULT_PERIOD = 30
-WIDGET_LABELS = {"estimate": "Shipping estimate", "badges": "Trust badges", "help": "Help prompts"}
+# The widgets the dashboard names in the admin's language (`dash_widget_<name>`); another shows its own name.
+NAMED_WIDGETS = ("estimate", "badges", "help")
 
 Counts = dict[str, int]  # variant -> count
 
@@ -56,7 +58,7 @@ class WidgetFigures:
 
     @property
     def label(self) -> str:
-        return WIDGET_LABELS.get(self.widget, self.widget)
+        return t(f"dash_widget_{self.widget}") if self.widget in NAMED_WIDGETS else self.widget
 
     @property
     def interaction_rate(self) -> Rate:

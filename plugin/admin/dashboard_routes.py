@@ -8,7 +8,8 @@ from starlette.routing import BaseRoute, Route
 
 from plugin.admin.charts import Series, bar_chart, line_chart
 from plugin.admin.dashboard import DEFAULT_PERIOD, PERIODS, Dashboard, build_dashboard, dashboard_json
-from plugin.admin.message_log import STAGE_LABELS
+from plugin.admin.formats import format_day
+from plugin.admin.language import t
 from plugin.admin.stats import CONFIDENCE, MIN_RESPONSES, MIN_SUCCESSES, MIN_TRIALS
 from plugin.admin.web import AdminCall, admin_endpoint, error, fragment
 from plugin.email.stages import Stage
@@ -29,25 +30,30 @@ def _period(call: AdminCall) -> int | None:
     return int(raw) if raw.isdigit() and int(raw) in PERIODS else None
 
 
+def stage_labels() -> dict[Stage, str]:
+    """The stages' names in the admin's language, as the dashboard's tables and chart show them."""
+    return {stage: t(f"dash_stage_{stage.value}") for stage in Stage}
+
+
 def charts(dashboard: Dashboard) -> dict[str, object]:
-    labels = [day.isoformat() for day in (dashboard.first, dashboard.last)]
+    labels = [format_day(day) for day in (dashboard.first, dashboard.last)]
     reference = next((w for w in dashboard.widgets if w.widget == dashboard.overall.reference), None)
     found: dict[str, object] = {}
     if reference is not None:
-        days = [rates.day.isoformat() for rates in reference.daily]
+        days = [format_day(rates.day) for rates in reference.daily]
         found["add_to_cart"] = line_chart(
             "chart-atc",
-            f"Daily add-to-cart rate, {reference.label}: treatment and holdout",
+            t("dash_chart_atc", widget=reference.label),
             days or labels,
             [
-                Series("Treatment", [rates.treatment for rates in reference.daily], "line-treatment"),
-                Series("Holdout", [rates.control for rates in reference.daily], "line-control"),
+                Series(t("dash_with_upfront"), [rates.treatment for rates in reference.daily], "line-treatment"),
+                Series(t("dash_holdout"), [rates.control for rates in reference.daily], "line-control"),
             ],
         )
     found["messages"] = bar_chart(
         "chart-messages",
-        "Messages sent per stage",
-        [(STAGE_LABELS[stage], dashboard.messages_sent.get(stage.value, 0)) for stage in Stage],
+        t("dash_chart_messages"),
+        [(stage_labels()[stage], dashboard.messages_sent.get(stage.value, 0)) for stage in Stage],
     )
     return found
 
@@ -70,7 +76,7 @@ async def dashboard_fragment(call: AdminCall) -> Response:
         d=dashboard,
         periods=PERIODS,
         charts=charts(dashboard),
-        stage_labels=STAGE_LABELS,
+        stage_labels=stage_labels(),
         stages=list(Stage),
         confidence=CONFIDENCE,
         min_trials=MIN_TRIALS,

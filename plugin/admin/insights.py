@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from plugin.admin.language import t
 from plugin.email.surveys import load_answer
 from plugin.email.unsubscribe_reasons import load_reason
 from plugin.insights.store import ExampleRef, Source, daily_counts, forget_example, latest_examples
@@ -18,32 +19,23 @@ from widgets.help.requests import load_request
 EXAMPLES_SHOWN = 2
 EXAMPLE_CHARS = 160
 
-TOPIC_LABELS = {
-    Topic.ORDER_STATUS: "Order status (where is my order)",
-    Topic.RETURNS: "Returns and refunds",
-    Topic.PAYMENT: "Payment",
-    Topic.SIZING: "Sizing and fit",
-    Topic.SHIPPING_COST: "Shipping cost",
-    Topic.DELIVERY_TIME: "Delivery time",
-    Topic.PRODUCT: "Product questions",
-    Topic.OTHER: "Other",
-}
+# The figures' JSON names its sources in English (a documented API); the page names them in the admin's language.
 SOURCE_LABELS = {
     Source.HELP_REQUEST: "help request",
     Source.SURVEY_COMMENT: "survey comment",
     Source.UNSUBSCRIBE_REASON: "reason for unsubscribing",
 }
 
-# (admin page, what to do there): the setting that answers each topic before it is asked.
-REMEDIES = {
-    Topic.ORDER_STATUS: ("emails", "Send shipped and out-for-delivery updates with tracking"),
-    Topic.RETURNS: ("badges", "Show the returns badge with your return window"),
-    Topic.PAYMENT: ("badges", "Show the payment methods badge"),
-    Topic.SIZING: ("help", "Add a sizing answer to the help prompt's FAQ"),
-    Topic.SHIPPING_COST: ("estimator", "Show shipping cost and free-shipping progress on product pages"),
-    Topic.DELIVERY_TIME: ("estimator", "Show the delivery window on product and cart pages"),
-    Topic.PRODUCT: ("help", "Add answers to the help prompt's FAQ"),
-    Topic.OTHER: ("help", "Read the help inbox"),
+# The admin page with the setting that answers each topic before it is asked (what to do there: `dash_remedy_<topic>`).
+REMEDY_PAGES = {
+    Topic.ORDER_STATUS: "emails",
+    Topic.RETURNS: "badges",
+    Topic.PAYMENT: "badges",
+    Topic.SIZING: "help",
+    Topic.SHIPPING_COST: "estimator",
+    Topic.DELIVERY_TIME: "estimator",
+    Topic.PRODUCT: "help",
+    Topic.OTHER: "help",
 }
 
 
@@ -106,7 +98,7 @@ async def _examples(services: Services, shop: ShopRef, topic: Topic) -> list[Sho
         if text is None:  # its source expired or was erased: the reference goes too
             await forget_example(services, shop, topic, example)
             continue
-        shown.append(ShownExample(SOURCE_LABELS[example.source], example.at.date(), _shorten(text)))
+        shown.append(ShownExample(t(f"dash_source_{example.source.value}"), example.at.date(), _shorten(text)))
         if len(shown) == EXAMPLES_SHOWN:
             break
     return shown
@@ -129,13 +121,13 @@ async def topic_report(services: Services, shop: ShopRef, first: date, last: dat
     rows = [
         TopicRow(
             topic=topic,
-            label=TOPIC_LABELS[topic],
+            label=t(f"dash_topic_{topic.value}"),
             count=now[topic],
             previous=then[topic],
             by_source=sources[topic],
             examples=await _examples(services, shop, topic) if now[topic] else [],
-            remedy_page=REMEDIES[topic][0],
-            remedy=REMEDIES[topic][1],
+            remedy_page=REMEDY_PAGES[topic],
+            remedy=t(f"dash_remedy_{topic.value}"),
         )
         for topic in TOPICS
         if now[topic] or then[topic]

@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from plugin.admin.checklist import onboarding_steps
+from plugin.admin.language import t
 from plugin.admin.queue import (
     ENTRY_ID,
     ENTRY_ID_SHAPE,
@@ -44,7 +45,7 @@ async def home_fragment(call: AdminCall) -> Response:
     return fragment(
         "admin/home.html",
         store_name=facts.name if facts else shop.id,
-        user_label=(user.email if user and user.email else f"staff user {call.session.user_id}"),
+        user_label=(user.email if user and user.email else t("home_staff_user", id=call.session.user_id)),
         steps=steps,
         done=sum(step.done for step in steps),
     )

@@ -52,6 +52,16 @@ def wilson_interval(rate: Rate, confidence: float = CONFIDENCE) -> tuple[float, 
 
 
 @dataclass(frozen=True)
+class Withheld:
+    """Why a figure is withheld, in parts a page puts into its own language (`reason` is the English sentence the
+    JSON carries): what is short, how many are needed, and the counts so far (treatment and holdout, or answers)."""
+
+    kind: str  # "not_proportion", "exposures", "events" or "answers"
+    needed: int = 0
+    counts: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class Uplift:
     treatment: Rate
     control: Rate
@@ -59,6 +69,7 @@ class Uplift:
     low: float | None
     high: float | None
     reason: str | None = None  # why there is no figure
+    withheld: Withheld | None = None  # the same, in parts
 
     @property
     def enough_data(self) -> bool:
@@ -78,20 +89,22 @@ def relative_uplift(
     min_trials: int = MIN_TRIALS,
     min_successes: int = MIN_SUCCESSES,
 ) -> Uplift:
-    def without(reason: str) -> Uplift:
-        return Uplift(treatment, control, None, None, None, reason)
+    def without(reason: str, withheld: Withheld) -> Uplift:
+        return Uplift(treatment, control, None, None, None, reason, withheld)
 
     if treatment.successes > treatment.trials or control.successes > control.trials:
-        return without("the counts are not a proportion (more events than exposures)")
+        return without("the counts are not a proportion (more events than exposures)", Withheld("not_proportion"))
     if min(treatment.trials, control.trials) < min_trials:
         return without(
             f"not enough data yet: {min_trials} exposures per group needed "
-            f"(treatment {treatment.trials}, holdout {control.trials})"
+            f"(treatment {treatment.trials}, holdout {control.trials})",
+            Withheld("exposures", min_trials, (treatment.trials, control.trials)),
         )
     if min(treatment.successes, control.successes) < min_successes:
         return without(
             f"not enough data yet: {min_successes} events per group needed "
-            f"(treatment {treatment.successes}, holdout {control.successes})"
+            f"(treatment {treatment.successes}, holdout {control.successes})",
+            Withheld("events", min_successes, (treatment.successes, control.successes)),
         )
     x1, n1, x2, n2 = treatment.successes, treatment.trials, control.successes, control.trials
     log_ratio = math.log((x1 / n1) / (x2 / n2))
@@ -115,6 +128,12 @@ class Score:
     high: float | None
     responses: int
     reason: str | None = None
+    withheld: Withheld | None = None
+
+
+def _too_few_answers(minimum: int, responses: int) -> Score:
+    reason = f"not enough data yet: {minimum} answers needed ({responses})"
+    return Score(None, None, None, responses, reason, Withheld("answers", minimum, (responses,)))
 
 
 def csat_score(satisfied: int, responses: int, *, minimum: int = MIN_RESPONSES) -> Score:
@@ -122,7 +141,7 @@ def csat_score(satisfied: int, responses: int, *, minimum: int = MIN_RESPONSES) 
     if not 0 <= satisfied <= responses:
         raise ValueError("satisfied answers must be between 0 and the number of responses")
     if responses < minimum:
-        return Score(None, None, None, responses, f"not enough data yet: {minimum} answers needed ({responses})")
+        return _too_few_answers(minimum, responses)
     interval = wilson_interval(Rate(satisfied, responses))
     assert interval is not None
     return Score(100 * satisfied / responses, 100 * interval[0], 100 * interval[1], responses)
@@ -135,7 +154,7 @@ def nps_score(promoters: int, passives: int, detractors: int, *, minimum: int = 
         raise ValueError("counts must not be negative")
     responses = promoters + passives + detractors
     if responses < minimum:
-        return Score(None, None, None, responses, f"not enough data yet: {minimum} answers needed ({responses})")
+        return _too_few_answers(minimum, responses)
     p, d = promoters / responses, detractors / responses
     mean = p - d
     margin = z_value() * math.sqrt(max(0.0, (p + d) - mean * mean) / responses)

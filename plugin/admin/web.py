@@ -11,13 +11,20 @@ from functools import lru_cache
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
 from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from plugin.admin.auth import AdminSession, authenticate
-from plugin.admin.language import admin_locale, request_locale, t, tn
+from plugin.admin.formats import format_day, format_number, format_points
+
+# The formatters templates used before they took the admin's language; kept importable from here.
+from plugin.admin.formats import format_moment as format_moment
+from plugin.admin.formats import format_percent as format_percent
+from plugin.admin.formats import format_signed_percent as format_signed_percent
+from plugin.admin.language import admin_locale, admin_messages, current_locale, request_locale, t, tn
 from plugin.json_body import JsonBodyError, parse_json_object
 from plugin.keys import ShopRef
 from plugin.services import Services, services
@@ -109,9 +116,28 @@ def templates() -> Environment:
     environment = Environment(loader=FileSystemLoader(found), autoescape=True, undefined=StrictUndefined)
     environment.filters["percent"] = format_percent
     environment.filters["signed_percent"] = format_signed_percent
+    environment.filters["points"] = format_points
+    environment.filters["number"] = format_number
+    environment.filters["day"] = format_day
     environment.filters["moment"] = format_moment
-    environment.globals.update(t=t, tn=tn)
+    environment.filters["strong"] = strong
+    environment.globals.update(t=t, tn=tn, t_html=t_html)
     return environment
+
+
+def t_html(key: str, count: int | None = None, **values: object) -> Markup:
+    """A text whose fields carry markup the template made (`strong`): the catalog's words are escaped, each field
+    too unless it is Markup, so a catalog never holds HTML and a translation cannot inject any. With `count`, the
+    counted form for it (`{count}` filled in, written as the admin's language writes numbers)."""
+    catalog = admin_messages(current_locale())
+    if count is None:
+        return Markup(escape(catalog.text(key))).format(**values)
+    return Markup(escape(catalog.plural(key, count))).format(count=format_number(count), **values)
+
+
+def strong(value: object) -> Markup:
+    """A figure to emphasise inside a `t_html` text."""
+    return Markup("<strong>{}</strong>").format(value)
 
 
 def render(template: str, **context: Any) -> str:
@@ -120,34 +146,3 @@ def render(template: str, **context: Any) -> str:
 
 def fragment(template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     return HTMLResponse(render(template, **context), status_code=status_code, headers=NO_STORE)
-
-
-# --- formatting shared by templates and tests ----------------------------------------------------------------
-
-
-def format_percent(value: float | None, digits: int = 1) -> str:
-    """0.1234 -> "12.3 %"; None -> "–"."""
-    return "–" if value is None else f"{100 * value:.{digits}f} %"
-
-
-def format_signed_percent(value: float | None, digits: int = 1) -> str:
-    """Relative changes: 0.1234 -> "+12.3 %", -0.05 -> "−5.0 %"."""
-    if value is None:
-        return "–"
-    text = f"{100 * abs(value):.{digits}f} %"
-    return ("+" if value >= 0 else "−") + text
-
-
-def format_moment(value: float | str | None) -> str:
-    """Epoch seconds or an ISO time -> "2026-11-17 09:00 UTC"; missing -> "never"."""
-    if value in (None, ""):
-        return "never"
-    try:
-        moment = (
-            datetime.fromtimestamp(float(value), UTC)
-            if isinstance(value, float | int) or str(value).replace(".", "", 1).isdigit()
-            else datetime.fromisoformat(str(value))
-        )
-    except ValueError:
-        return str(value)
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
