@@ -121,7 +121,7 @@ def templates() -> Environment:
     environment.filters["day"] = format_day
     environment.filters["moment"] = format_moment
     environment.filters["strong"] = strong
-    environment.globals.update(t=t, tn=tn, t_html=t_html)
+    environment.globals.update(t=t, tn=tn, t_html=t_html, t_label=t_label)
     return environment
 
 
@@ -133,6 +133,13 @@ def t_html(key: str, count: int | None = None, **values: object) -> Markup:
     if count is None:
         return Markup(escape(catalog.text(key))).format(**values)
     return Markup(escape(catalog.plural(key, count))).format(count=format_number(count), **values)
+
+
+def t_label(prefix: str, value: str) -> str:
+    """The name of a known value (a consent purpose, an audit action) in the admin's language: the text of
+    `prefix + value`; a value the catalog does not name (added later, or from the platform) shows as written."""
+    key = prefix + value
+    return t(key) if key in admin_messages(current_locale()) else value
 
 
 def strong(value: object) -> Markup:
