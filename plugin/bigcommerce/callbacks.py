@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -10,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from plugin.admin.language import admin_locale, request_locale, t, tn
 from plugin.bigcommerce.admin_session import issue_admin_session
 from plugin.bigcommerce.jobs import install_state_key, schedule_post_install, schedule_repair, schedule_shop_redact
 from plugin.bigcommerce.oauth import GrantRefused, LoginUnavailable, exchange_code
@@ -34,7 +36,6 @@ log = logging.getLogger(__name__)
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 TAG = "bigcommerce"
-_REOPEN = "Open Upfront again from Apps > My Apps in your BigCommerce control panel."
 _NON_EMPTY = {"type": "string", "minLength": 1}
 _STORE_CONTEXT = "^stores/[a-z0-9]{1,32}$"  # what shop_from_context accepts
 _SIGNED_PAYLOAD = QueryParam(
@@ -42,14 +43,28 @@ _SIGNED_PAYLOAD = QueryParam(
 )
 
 
+def speaks_admin_language(endpoint: Endpoint) -> Endpoint:
+    """The callback's pages in the staff member's language: the browser's until the signed user names theirs (the
+    panel then renders inside `admin_locale` with it)."""
+
+    @functools.wraps(endpoint)
+    async def localized(request: Request) -> Response:
+        with admin_locale(request_locale(request)):
+            return await endpoint(request)
+
+    return localized
+
+
+def _reopen() -> str:
+    return t("bc_reopen")
+
+
 def _not_configured() -> HTMLResponse:
-    return message_page(
-        503, "Upfront is not configured", "This Upfront server has no BigCommerce client secret set.", _REOPEN
-    )
+    return message_page(503, t("bc_not_configured_title"), t("bc_not_configured"), _reopen())
 
 
 def _unavailable() -> HTMLResponse:
-    return message_page(503, "Please try again", "Upfront could not reach its storage just now.", _REOPEN)
+    return message_page(503, t("bc_unavailable_title"), t("bc_unavailable"), _reopen())
 
 
 async def _render_panel(svc: Services, shop: ShopRef, user: StoreUser, *, just_installed: bool) -> HTMLResponse:
@@ -57,20 +72,19 @@ async def _render_panel(svc: Services, shop: ShopRef, user: StoreUser, *, just_i
     state = {as_text(k): as_text(v) for k, v in (await svc.redis.hgetall(install_state_key(svc.keys, shop))).items()}
     installed = "installation_checked_at" in state
     zones = state.get("shipping_zones", "0")
+    synced = "shipping_synced_at" in state
     checklist = [
-        ChecklistItem("Store details", facts is not None, "Name, currency and time zone read from your store."),
-        ChecklistItem("Order and shipment updates", installed, "Webhooks so customers hear about their orders."),
-        ChecklistItem("Storefront script", installed, "Shows shipping costs and delivery dates on product pages."),
+        ChecklistItem(t("bc_item_facts"), facts is not None, t("bc_item_facts_detail")),
+        ChecklistItem(t("bc_item_webhooks"), installed, t("bc_item_webhooks_detail")),
+        ChecklistItem(t("bc_item_script"), installed, t("bc_item_script_detail")),
         ChecklistItem(
-            "Shipping zones",
-            "shipping_synced_at" in state,
-            f"{zones} zone(s) copied for the estimator." if "shipping_synced_at" in state else "Copying your zones.",
+            t("bc_item_zones"), synced, tn("bc_item_zones_copied", int(zones)) if synced else t("bc_item_zones_copying")
         ),
     ]
     return panel_page(
         store_name=facts.name if facts else shop.id,
         store_hash=shop.id,
-        user_label=user.email or f"user {user.id}",
+        user_label=user.email or t("bc_user", id=user.id),
         checklist=checklist,
         just_installed=just_installed,
     )
@@ -99,16 +113,11 @@ async def auth_callback(request: Request) -> Response:
     svc = services(request)
     code, scope, context = (request.query_params.get(name, "") for name in ("code", "scope", "context"))
     if not (code and scope and context):
-        return message_page(
-            400,
-            "Installation could not start",
-            "The link is missing its code, scope or context: it did not come from BigCommerce.",
-            "Install Upfront from the BigCommerce marketplace or Apps > My Apps.",
-        )
+        return message_page(400, t("bc_install_not_started"), t("bc_link_incomplete"), t("bc_install_from_marketplace"))
     try:
         shop = shop_from_context(context)
     except ValueError:
-        return message_page(400, "Installation could not start", "The store context is not valid.", _REOPEN)
+        return message_page(400, t("bc_install_not_started"), t("bc_context_invalid"), _reopen())
     secret = svc.settings.bigcommerce_client_secret
     if secret is None:
         return _not_configured()
@@ -117,20 +126,13 @@ async def auth_callback(request: Request) -> Response:
             svc.http, svc.settings, client_secret=str(secret), code=code, scope=scope, context=context
         )
     except GrantRefused:  # a credential refused, as a bad signature is: 401
-        return message_page(
-            401,
-            "Installation code refused",
-            "BigCommerce refused the installation code; it may have expired or been used already.",
-            "Start the installation again from your BigCommerce control panel.",
-        )
+        return message_page(401, t("bc_code_refused_title"), t("bc_code_refused"), t("bc_install_again"))
     except LoginUnavailable as exc:
         log.warning("bigcommerce install failed", extra={"store": shop.id, "reason": str(exc)})
-        return message_page(
-            502, "BigCommerce did not answer", "We could not complete the installation with BigCommerce.", _REOPEN
-        )
+        return message_page(502, t("bc_no_answer_title"), t("bc_no_answer"), _reopen())
     if grant.context != context:
         log.error("bigcommerce grant for another store", extra={"store": shop.id})
-        return message_page(502, "Installation failed", "BigCommerce answered for a different store.", _REOPEN)
+        return message_page(502, t("bc_install_failed_title"), t("bc_other_store"), _reopen())
     role = "owner" if grant.owner_id is None or grant.owner_id == grant.user.id else "staff"
     user = StoreUser(grant.user.id, grant.user.email, role)
     try:
@@ -158,9 +160,7 @@ async def _verified(request: Request) -> SignedPayload | Response:
         )
     except SignedPayloadError as exc:
         log.info("bigcommerce callback refused", extra={"reason": str(exc), "path": request.url.path})
-        return message_page(
-            401, "This link could not be verified", "The request was not signed by BigCommerce, or expired.", _REOPEN
-        )
+        return message_page(401, t("bc_unverified_title"), t("bc_unverified"), _reopen())
 
 
 def _staff_user(payload: SignedPayload) -> StoreUser:
@@ -183,16 +183,12 @@ async def load_callback(request: Request) -> Response:
     svc, shop = services(request), verified.shop
     try:
         if not await svc.shops.is_active(shop):
-            return message_page(
-                403,
-                "Upfront is not installed for this store",
-                "Its installation was removed or never completed.",
-                "Uninstall Upfront and install it again from the BigCommerce marketplace.",
-            )
+            return message_page(403, t("bc_not_installed_title"), t("bc_not_installed"), t("bc_reinstall"))
         user = _staff_user(verified)
         await StoreUsers(svc.redis, svc.keys, svc.cipher).record(shop, user)
         await schedule_repair(svc.redis, svc.keys, shop)
-        response = await _render_panel(svc, shop, user, just_installed=False)
+        with admin_locale(request_locale(request, user.locale)):  # the signed user's own language
+            response = await _render_panel(svc, shop, user, just_installed=False)
     except RedisError:
         return _unavailable()
     issue_admin_session(response, svc.settings, shop, user.id, user.locale)
@@ -219,9 +215,7 @@ async def uninstall_callback(request: Request) -> Response:
     except RedisError:
         return _unavailable()
     log.info("bigcommerce store uninstalled", extra={"store": shop.id})
-    return message_page(
-        200, "Upfront was uninstalled", "Widgets and messages stopped. The store's data is deleted in 48 hours."
-    )
+    return message_page(200, t("bc_uninstalled_title"), t("bc_uninstalled"))
 
 
 @documented(
@@ -241,7 +235,7 @@ async def remove_user_callback(request: Request) -> Response:
         await StoreUsers(svc.redis, svc.keys, svc.cipher).remove(verified.shop, verified.user.id)
     except RedisError:
         return _unavailable()
-    return message_page(200, "User removed", "This user no longer has access to Upfront for the store.")
+    return message_page(200, t("bc_user_removed_title"), t("bc_user_removed"))
 
 
 def routes(*, webhook_receiver: Endpoint) -> list[BaseRoute]:
@@ -253,9 +247,9 @@ def routes(*, webhook_receiver: Endpoint) -> list[BaseRoute]:
         request_body="BigCommerce webhook payload {scope, store_id, data, hash, created_at, producer}",
     )(webhook_receiver)
     return [
-        Route("/bigcommerce/auth", auth_callback, methods=["GET"]),
-        Route("/bigcommerce/load", load_callback, methods=["GET"]),
-        Route("/bigcommerce/uninstall", uninstall_callback, methods=["GET"]),
-        Route("/bigcommerce/remove-user", remove_user_callback, methods=["GET"]),
+        Route("/bigcommerce/auth", speaks_admin_language(auth_callback), methods=["GET"]),
+        Route("/bigcommerce/load", speaks_admin_language(load_callback), methods=["GET"]),
+        Route("/bigcommerce/uninstall", speaks_admin_language(uninstall_callback), methods=["GET"]),
+        Route("/bigcommerce/remove-user", speaks_admin_language(remove_user_callback), methods=["GET"]),
         Route("/webhooks/bigcommerce", receiver, methods=["POST"]),
     ]

@@ -1,4 +1,5 @@
-"""The HTML BigCommerce shows in its control-panel iframe: the admin panel and plain message pages."""
+"""The HTML BigCommerce shows in its control-panel iframe: the admin panel and plain message pages, in the admin's
+language (the callbacks set it: the staff user's BigCommerce locale, else the browser's)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.responses import HTMLResponse
 
+from plugin.admin.language import current_locale, t
 from plugin.content_security import static_page_policy
 from plugin.settings import PACKAGE_ROOT
 
@@ -27,7 +29,9 @@ class ChecklistItem:
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     found = [str(path) for path in TEMPLATE_DIRS if path.is_dir()]
-    return Environment(loader=FileSystemLoader(found), autoescape=True, undefined=StrictUndefined)
+    environment = Environment(loader=FileSystemLoader(found), autoescape=True, undefined=StrictUndefined)
+    environment.globals.update(t=t, locale=current_locale)
+    return environment
 
 
 def render(template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
