@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from plugin.admin.formats import format_number
+from plugin.admin.language import t, tn
 from plugin.rates import Zone
 from plugin.services import Services
 from widgets.estimator.learning import MIN_SAMPLES, WINDOW_DAYS, MethodTransit, OnTime, transit_report
@@ -35,8 +37,18 @@ def _days(days: tuple[int, int]) -> str:
 
 def on_time_words(on_time: OnTime | None) -> str:
     if on_time is None or on_time.percent is None:
-        return "no delivery measured against its promise yet"
-    return f"{on_time.percent}% within the promised window (n = {on_time.samples:,})"
+        return t("delivery_on_time_none")
+    return t("delivery_on_time", percent=format_number(on_time.percent), samples=format_number(on_time.samples))
+
+
+def _classes(kinds: list[str]) -> str:
+    """Destination classes in words: "domestic and international"."""
+    names = [t(f"delivery_class_{kind}") for kind in kinds]
+    return (
+        names[0]
+        if len(names) == 1
+        else t("delivery_and", first=t("common_list_separator").join(names[:-1]), last=names[-1])
+    )
 
 
 def _zone_countries(zone: Zone) -> list[tuple[str, str | None]]:
@@ -52,22 +64,22 @@ def _method_row(
     days = " / ".join(sorted({_days(d) for d, _ in found}))
     sources = {source for _, source in found}
     if TransitSource.MERCHANT in sources:
-        source = "your numbers"
+        source = t("delivery_source_merchant")
     elif TransitSource.LEARNED in sources:
         used = transit.learned[(zone.id, name)]  # the storefront's last recomputation
-        source = f"learned from {used.samples:,} deliveries (10th–90th percentile)"
+        source = tn("delivery_source_learned", used.samples, samples=format_number(used.samples))
     else:
         setup = transit.setup
         kinds = sorted(
             {destination_class(setup.origin_country, setup.origin_subdivision, c, p).value for c, p in places}
         )
-        source = f"default for {' and '.join(kinds)} destinations, shown as an estimate"
+        source = t("delivery_source_default", classes=_classes(kinds))
     if seen is None:
-        measured = "no timed deliveries yet"
-    elif seen.learned:
-        measured = f"{_days(seen.days)} business days, n = {seen.samples:,}"
+        measured = t("delivery_measured_none")
     else:
-        measured = f"{_days(seen.days)} business days so far, n = {seen.samples:,} (used from {MIN_SAMPLES})"
+        key = "delivery_measured" if seen.learned else "delivery_measured_so_far"
+        samples, minimum = format_number(seen.samples), format_number(MIN_SAMPLES)
+        measured = tn(key, seen.days[1], days=_days(seen.days), samples=samples, minimum=minimum)
     return MethodRow(name, days, source, measured)
 
 
@@ -91,8 +103,10 @@ async def delivery_times(services: Services, shop: StorefrontShop, now: datetime
     ]
 
 
-DEFAULTS_NOTE = (
-    "Without your numbers or enough deliveries, windows use defaults by destination: "
-    + ", ".join(f"{kind.value} {_days(days)}" for kind, days in DEFAULT_TRANSIT_DAYS.items())
-    + f" business days. On-time rates and learned times cover the last {WINDOW_DAYS} days."
-)
+def defaults_note() -> str:
+    """How windows are made without the merchant's numbers or enough deliveries, in the admin's language."""
+    defaults = t("common_list_separator").join(
+        t("delivery_default_days", kind=t(f"delivery_class_{kind.value}"), days=_days(days))
+        for kind, days in DEFAULT_TRANSIT_DAYS.items()
+    )
+    return t("delivery_defaults_note", defaults=defaults, window=format_number(WINDOW_DAYS))

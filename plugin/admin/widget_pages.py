@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from plugin.admin.delivery_times import DEFAULTS_NOTE, delivery_times
+from plugin.admin.delivery_times import defaults_note, delivery_times
 from plugin.admin.web import AdminCall, admin_endpoint, error, fragment
 from plugin.openapi import QueryParam, documented
 from widgets.badges.catalogue import Accepted, Refused, badges_from_settings, check_badge
@@ -160,7 +160,7 @@ def widget_page_routes(runtime: WidgetRuntime) -> list[BaseRoute]:
         return fragment(
             "admin/estimator.html",
             delivery_zones=await delivery_times(call.services, shop, call.now()),
-            delivery_note=DEFAULTS_NOTE,
+            delivery_note=defaults_note(),
             settings=settings_to_dict(shop.settings),
             placements=PLACEMENTS,
             max_holdout=MAX_HOLDOUT_PERCENT,
