@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 
+from babel.numbers import format_decimal
 from starlette.requests import HTTPConnection
 
 from plugin.catalogs import LOCALES, SOURCE_LOCALE, Messages, messages
@@ -88,9 +89,17 @@ def t(key: str, **values: object) -> str:
     return text.format(**values) if values else text
 
 
+def count_words(count: int, locale: str) -> str:
+    """A count as the language writes it in a sentence: 4956 in English (the admin's house style), 4.956 in
+    German, 4 956 in French."""
+    return str(count) if locale == SOURCE_LOCALE else str(format_decimal(count, locale=locale))
+
+
 def tn(key: str, count: int, **values: object) -> str:
-    """The counted text `key` in the form the language's plural rule picks for `count` (`{count}` is filled in)."""
-    return admin_messages(_current.get()).plural(key, count).format(count=count, **values)
+    """The counted text `key` in the form the language's plural rule picks for `count` (`{count}` is filled in, as
+    the language writes numbers)."""
+    locale = _current.get()
+    return admin_messages(locale).plural(key, count).format(count=count_words(count, locale), **values)
 
 
 def texts(*keys: str) -> Mapping[str, str]:

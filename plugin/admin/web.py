@@ -24,7 +24,15 @@ from plugin.admin.formats import format_day, format_number, format_points
 from plugin.admin.formats import format_moment as format_moment
 from plugin.admin.formats import format_percent as format_percent
 from plugin.admin.formats import format_signed_percent as format_signed_percent
-from plugin.admin.language import admin_locale, admin_messages, current_locale, request_locale, t, tn
+from plugin.admin.language import (
+    admin_locale,
+    admin_messages,
+    count_words,
+    current_locale,
+    request_locale,
+    t,
+    tn,
+)
 from plugin.json_body import JsonBodyError, parse_json_object
 from plugin.keys import ShopRef
 from plugin.services import Services, services
@@ -132,7 +140,7 @@ def t_html(key: str, count: int | None = None, **values: object) -> Markup:
     catalog = admin_messages(current_locale())
     if count is None:
         return Markup(escape(catalog.text(key))).format(**values)
-    return Markup(escape(catalog.plural(key, count))).format(count=format_number(count), **values)
+    return Markup(escape(catalog.plural(key, count))).format(count=count_words(count, current_locale()), **values)
 
 
 def t_label(prefix: str, value: str) -> str:

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from plugin.admin.formats import format_day, format_moment, format_number, format_percent, format_signed_percent
-from plugin.admin.language import LOCALE_HEADER, admin_locale
+from plugin.admin.language import LOCALE_HEADER, admin_locale, tn
 from plugin.devstore.bigcommerce import DEMO_STORE_HASH
 from plugin.privacy.consent import record_consent
 from tests.admin.conftest import SHOP_A, AdminClients
@@ -61,6 +61,15 @@ def test_numbers_percentages_and_times_follow_the_locale_and_english_keeps_its_h
         assert (format_percent(0.1234), format_moment(moment)) == ("12.3%", "2026/11/17 9:05 UTC")
     with admin_locale("fr"):
         assert format_number(-1234.5, 1) == "−1\u202f234,5" and format_number(3, signed=True) == "+3"
+
+
+@pytest.mark.parametrize(
+    ("locale", "written"),
+    [("en", "4956 page views"), ("de", "4.956 Seitenaufrufe"), ("ja", "4,956 件"), ("pl", "4\xa0956 wyświetleń")],
+)
+def test_a_counted_text_writes_its_count_as_the_language_does(locale: str, written: str) -> None:
+    with admin_locale(locale):
+        assert written in tn("home_embed_seen", 4956, days=7)
 
 
 async def test_the_dashboards_figures_read_the_german_way(admin: AdminClients) -> None:
