@@ -11,11 +11,13 @@ import pytest
 
 from plugin.admin.formats import format_day, format_moment, format_number, format_percent, format_signed_percent
 from plugin.admin.language import LOCALE_HEADER, admin_locale, tn
+from plugin.catalogs import LOCALES
 from plugin.devstore.bigcommerce import DEMO_STORE_HASH
 from plugin.privacy.consent import record_consent
 from tests.admin.conftest import SHOP_A, AdminClients
 from tests.admin.dashboard_case import expected_figures, seed_dashboard
 from tests.admin.support import seed_dead_letter
+from widgets.help.requests import HelpRequestInput, store_request
 
 pytestmark = pytest.mark.anyio
 
@@ -142,3 +144,44 @@ async def test_bigcommerces_panel_and_refusals_speak_the_staff_members_language(
     assert "No se ha podido verificar este enlace" in refused.text and "Apps &gt; My Apps" in refused.text
     english = await admin.http.get("/bigcommerce/load", params={"signed_payload_jwt": "forged"})
     assert "This link could not be verified" in english.text and '<html lang="en">' in english.text
+
+
+async def test_every_locale_renders_the_core_pages_full_of_figures(admin: AdminClients) -> None:
+    """The pages as a busy shop sees them (figures, a topic with its example, a failed event, a consent record and
+    an export), in every language: nothing missing, no field left unfilled, the shop's own words unchanged."""
+    await seed_dashboard(admin.services, SHOP_A)
+    await store_request(
+        admin.services,
+        SHOP_A,
+        HelpRequestInput("ana@example.com", "How much is shipping to Canada?"),
+        now=datetime.now(UTC),
+        retention_days=90,
+    )
+    await seed_dead_letter(admin.services, SHOP_A, "a-delivery-every", "order fetch failed: 404")
+    person = {"email": "ada@example.com"}
+    await record_consent(
+        admin.services,
+        SHOP_A,
+        purpose="review_survey",
+        granted=True,
+        source="order_status_page",
+        channel="web",
+        text="Ask me how it went",
+        text_version="status-1",
+        opt_in_level="confirmed_opt_in",
+        **person,
+    )
+    made = await admin.http.post("/admin/api/privacy/exports", json=person, headers=admin.shopify())
+    assert made.status_code == 201
+    for locale in LOCALES:
+        pages = [await fragment(admin, page, locale) for page in ("home", "dashboard", "health", "privacy")]
+        lookup = await admin.http.post(
+            "/admin/api/privacy/lookup", json=person, headers={**admin.shopify(), LOCALE_HEADER: locale}
+        )
+        assert lookup.status_code == 200, (locale, lookup.text[:300])
+        for html in [*pages, lookup.text]:
+            assert not re.findall(r"(?<!\{)\{[a-z_]+\}(?!\})", html), locale
+        assert "How much is shipping to Canada?" in pages[1] and "Ask me how it went" in lookup.text
+        if locale != "en":
+            assert "Not enough data yet" not in pages[1] and "Replay all" not in pages[2], locale
+            assert "customer.export" not in pages[3].replace('data-action="customer.export"', ""), locale
