@@ -11,7 +11,6 @@ from functools import lru_cache
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup, escape
 from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -24,15 +23,8 @@ from plugin.admin.formats import format_day, format_number, format_points
 from plugin.admin.formats import format_moment as format_moment
 from plugin.admin.formats import format_percent as format_percent
 from plugin.admin.formats import format_signed_percent as format_signed_percent
-from plugin.admin.language import (
-    admin_locale,
-    admin_messages,
-    count_words,
-    current_locale,
-    request_locale,
-    t,
-    tn,
-)
+from plugin.admin.language import admin_locale, request_locale, t, tn
+from plugin.admin.wording import strong, t_html, t_label
 from plugin.json_body import JsonBodyError, parse_json_object
 from plugin.keys import ShopRef
 from plugin.services import Services, services
@@ -131,28 +123,6 @@ def templates() -> Environment:
     environment.filters["strong"] = strong
     environment.globals.update(t=t, tn=tn, t_html=t_html, t_label=t_label)
     return environment
-
-
-def t_html(key: str, count: int | None = None, **values: object) -> Markup:
-    """A text whose fields carry markup the template made (`strong`): the catalog's words are escaped, each field
-    too unless it is Markup, so a catalog never holds HTML and a translation cannot inject any. With `count`, the
-    counted form for it (`{count}` filled in, written as the admin's language writes numbers)."""
-    catalog = admin_messages(current_locale())
-    if count is None:
-        return Markup(escape(catalog.text(key))).format(**values)
-    return Markup(escape(catalog.plural(key, count))).format(count=count_words(count, current_locale()), **values)
-
-
-def t_label(prefix: str, value: str) -> str:
-    """The name of a known value (a consent purpose, an audit action) in the admin's language: the text of
-    `prefix + value`; a value the catalog does not name (added later, or from the platform) shows as written."""
-    key = prefix + value
-    return t(key) if key in admin_messages(current_locale()) else value
-
-
-def strong(value: object) -> Markup:
-    """A figure to emphasise inside a `t_html` text."""
-    return Markup("<strong>{}</strong>").format(value)
 
 
 def render(template: str, **context: Any) -> str:
