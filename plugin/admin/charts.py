@@ -75,7 +75,7 @@ def line_chart(
         body.append(
             f'<text class="tick" x="{WIDTH - PAD_RIGHT}" y="{HEIGHT - 8}" text-anchor="end">{escape(labels[-1])}</text>'
         )
-    description = "; ".join(
+    description = t("common_list_separator").join(
         tn("dash_chart_days_with_data", sum(1 for value in line.values if value is not None), series=line.name)
         for line in series
     )
@@ -99,5 +99,7 @@ def bar_chart(chart_id: str, title: str, bars: Sequence[tuple[str, int]]) -> Mar
             f'<rect class="bar" x="{label_w}" y="{_fmt(y)}" width="{_fmt(width)}" height="{_fmt(bar_h)}"/>',
             f'<text class="tick" x="{_fmt(label_w + width + 6)}" y="{baseline}">{escape(format_number(value))}</text>',
         ]
-    description = ", ".join(t("dash_chart_bar", label=label, value=format_number(value)) for label, value in bars)
+    description = t("common_list_separator").join(
+        t("dash_chart_bar", label=label, value=format_number(value)) for label, value in bars
+    )
     return _svg(chart_id, title, description, body)
