@@ -107,8 +107,8 @@ async def test_the_badges_page_shows_each_claims_sources_and_why_a_contradicted_
         'data-withheld="true"' in payments and "you listed Amazon Pay, but Shopify&#39;s payment settings" in payments
     )
     assert (
-        "<strong>Platform</strong> (Shopify PaymentSettings.supportedDigitalWallets): Shop Pay, Apple Pay, Google Pay"
-        in payments
+        "<strong>Platform</strong> (<code>Shopify PaymentSettings.supportedDigitalWallets</code>): "
+        "Shop Pay, Apple Pay, Google Pay" in payments
     )
     # The confirmation fields are on the page with what was saved.
     assert 'name="badges.return_window_days"' in page and 'value="60"' in page

@@ -22,7 +22,8 @@ READ_ATTRIBUTES = ("aria-label", "placeholder", "title", "alt")
 # the demo shop's own data (SHOP_DATA, each with where it comes from) or was not translated.
 KEPT_AS_WRITTEN = re.compile(
     r"^(Upfront|Shopify|BigCommerce|Gorgias|Zendesk|Chatwoot|AfterShip|Twilio|GDPR|CSV|JSON|HTML|SMS|URL|API|"
-    r"Webhooks?|OK|DHL|UPS|FedEx|USPS|Royal Mail|PostNord|CSAT|NPS|ISO 3166|Klarna|PayPal|Apple Pay|Google Pay)$"
+    r"Webhooks?|OK|DHL|UPS|FedEx|USPS|Royal Mail|PostNord|CSAT|NPS|ISO 3166|Klarna|PayPal|Apple Pay|Google Pay|"
+    r"Shop Pay|Amazon Pay|American Express)$"
 )
 
 # The demo shop's data that pages show as the shop wrote it (the seeded shop's names for things), by page.
@@ -37,6 +38,8 @@ SHOP_DATA: dict[str, set[str]] = {
         "Before you go: any questions? We're happy to help.",
         "Questions about shipping? Here is what we can tell you.",
     },
+    # The demo Shopify store's shipping method (plugin/devstore/shopify_demo.py), in the delivery times table.
+    "estimator": {"Free shipping"},
 }
 
 

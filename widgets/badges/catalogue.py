@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from plugin.platform import ShopFacts
 from plugin.rates import ShippingSetup
+from widgets.badges.phrases import Phrase, phrase
 from widgets.badges.sources import (
     PLATFORM_NAMES,
     Confirmations,
@@ -68,10 +69,15 @@ class Accepted:
 @dataclass(frozen=True)
 class Refused:
     kind: str
-    reason: str
+    why: Phrase  # the reason, worded in the admin's language (widgets.badges.phrases)
     sources: tuple[Source, ...] = ()
     withheld: bool = False  # True: sources contradict each other (not merely missing)
     ok: Literal[False] = False
+
+    @property
+    def reason(self) -> str:
+        """The reason in English, as the settings API states it."""
+        return str(self.why)
 
 
 BadgeCheck = Accepted | Refused
@@ -126,38 +132,40 @@ EMAIL_FIELDS = {"shopify": "Shopify Shop.contactEmail", "bigcommerce": "BigComme
 def _sources_of(check: Accepted, facts: ShopFacts, badge: Badge) -> tuple[Source, ...]:
     platform = facts.shop.platform
     if check.kind == "secure_checkout":
-        return (Source("platform", "the shop's platform", f"checkout hosted by {PLATFORM_NAMES.get(platform)}"),)
+        hosted = phrase("badge_says_hosted_checkout", platform=PLATFORM_NAMES.get(platform, platform))
+        return (Source("platform", phrase("badge_field_platform"), hosted),)
     if check.kind == "delivery_promise":
-        return (Source("platform", RATE_FIELDS.get(platform, "synced shipping rates"), "the synced shipping rates"),)
+        rates: Phrase | str = RATE_FIELDS.get(platform) or phrase("badge_field_rates")
+        return (Source("platform", rates, phrase("badge_says_rates")),)
     if check.kind != "support":
         return ()
     if badge.hours is not None:
-        hours = Source("merchant", "business hours in the help settings", "opening hours")
+        hours = Source("merchant", phrase("badge_field_business_hours"), phrase("badge_says_opening_hours"))
     else:
-        hours = Source("merchant", "support hours on the badges page", badge.support_hours or "")
+        hours = Source("merchant", phrase("badge_field_support_hours"), badge.support_hours or "")
     if safe_link(badge.support_url):
-        contact = Source("merchant", "support link on the badges page", str(badge.support_url))
+        contact = Source("merchant", phrase("badge_field_support_link"), str(badge.support_url))
     else:
-        contact = Source("platform", EMAIL_FIELDS.get(platform, "shop email"), str(facts.email))
+        contact = Source("platform", EMAIL_FIELDS.get(platform) or phrase("badge_field_shop_email"), str(facts.email))
     return hours, contact
 
 
 def _secure_checkout(facts: ShopFacts, setup: ShippingSetup | None, badge: Badge) -> BadgeCheck:
     platform = facts.shop.platform
     if platform not in HOSTED_CHECKOUTS:
-        return Refused(badge.kind, "the checkout is not one the app knows to be hosted and encrypted by the platform")
+        return Refused(badge.kind, phrase("badge_refused_checkout"))
     return Accepted(badge.kind, "secure_checkout", {"platform": platform})
 
 
 def _return_terms(facts: ShopFacts, badge: Badge) -> tuple[ReturnPolicyFacts, int, Link] | Refused:
     terms = resolve_return_policy(facts, badge.confirmed)
     if terms.window_conflict:
-        return Refused(badge.kind, f"withheld: {terms.window_conflict}", terms.sources, withheld=True)
+        return Refused(badge.kind, _withheld(terms.window_conflict), terms.sources, withheld=True)
     if terms.window_days is None:
-        return Refused(badge.kind, terms.window_missing or "no source states a return window", terms.sources)
+        return Refused(badge.kind, terms.window_missing or phrase("badge_refused_no_window"), terms.sources)
     if terms.policy_url is None:
-        where = "" if facts.shop.platform == "shopify" else ": add its link"
-        return Refused(badge.kind, f"there is no published refund policy page to link to{where}", terms.sources)
+        key = "badge_refused_no_policy_page" if facts.shop.platform == "shopify" else "badge_refused_no_policy_link"
+        return Refused(badge.kind, phrase(key), terms.sources)
     return terms, terms.window_days, Link(terms.policy_url, "refund_policy")
 
 
@@ -167,10 +175,9 @@ def _free_returns(facts: ShopFacts, setup: ShippingSetup | None, badge: Badge) -
         return found
     terms, days, link = found
     if terms.free_conflict:
-        return Refused(badge.kind, f"withheld: {terms.free_conflict}", terms.sources, withheld=True)
+        return Refused(badge.kind, _withheld(terms.free_conflict), terms.sources, withheld=True)
     if not terms.free_returns:
-        reason = "you have not confirmed that returns cost the shopper nothing, and your refund policy does not say so"
-        return Refused(badge.kind, reason, terms.sources)
+        return Refused(badge.kind, phrase("badge_refused_free_returns"), terms.sources)
     return Accepted(badge.kind, "free_returns", {"days": days}, link, terms.sources)
 
 
@@ -180,38 +187,37 @@ def _money_back(facts: ShopFacts, setup: ShippingSetup | None, badge: Badge) -> 
         return found
     terms, days, link = found
     if terms.refund_conflict:
-        return Refused(badge.kind, f"withheld: {terms.refund_conflict}", terms.sources, withheld=True)
+        return Refused(badge.kind, _withheld(terms.refund_conflict), terms.sources, withheld=True)
     if not terms.refunds:
-        reason = "neither your confirmation nor your refund policy says returns are refunded in money"
-        return Refused(badge.kind, reason, terms.sources)
+        return Refused(badge.kind, phrase("badge_refused_money_back"), terms.sources)
     return Accepted(badge.kind, "money_back", {"days": days}, link, terms.sources)
 
 
 def _payment_methods(facts: ShopFacts, setup: ShippingSetup | None, badge: Badge) -> BadgeCheck:
     found = resolve_payment_methods(facts, badge.confirmed)
     if found.conflict:
-        return Refused(badge.kind, f"withheld: {found.conflict}", found.sources, withheld=True)
+        return Refused(badge.kind, _withheld(found.conflict), found.sources, withheld=True)
     if not found.methods:
-        return Refused(badge.kind, "no accepted payment methods are known for the shop", found.sources)
+        return Refused(badge.kind, phrase("badge_refused_no_payments"), found.sources)
     methods = found.methods[:PAYMENT_METHODS_SHOWN]
     return Accepted(badge.kind, "payment_methods", {"methods": methods}, None, found.sources)
 
 
 def _delivery_promise(facts: ShopFacts, setup: ShippingSetup | None, badge: Badge) -> BadgeCheck:
     if setup is None:
-        return Refused(badge.kind, "no shipping rates have been synced yet")
+        return Refused(badge.kind, phrase("badge_refused_no_rates"))
     country = (facts.country or setup.origin_country).upper()
     try:
         compiled = compile_setup(setup)
     except ValueError as exc:
-        return Refused(badge.kind, f"the shipping setup cannot be read ({exc})")
+        return Refused(badge.kind, phrase("badge_refused_unreadable_rates", problem=str(exc)))
     found = compiled.index.match(country)
     if found is None or not found.zone.methods:
-        return Refused(badge.kind, f"no shipping zone covers the shop's own country ({country})")
+        return Refused(badge.kind, phrase("badge_refused_no_domestic_zone", country=country))
     quotes, progress = quote_zone(found.zone, Cart(Decimal(0), 0, 1), setup.currency)
     priced = [quote for quote in quotes if quote.cost is not None and quote.computable]
     if not priced:
-        return Refused(badge.kind, f"rates to {country} are calculated by a carrier at checkout, so none is promised")
+        return Refused(badge.kind, phrase("badge_refused_carrier_rates", country=country))
     link = safe_link(facts.shipping_policy_url)
     policy = None if link is None else Link(link, "shipping_policy")
     if any(quote.free for quote in priced):
@@ -228,13 +234,10 @@ def _delivery_promise(facts: ShopFacts, setup: ShippingSetup | None, badge: Badg
 
 def _support(facts: ShopFacts, setup: ShippingSetup | None, badge: Badge) -> BadgeCheck:
     if badge.hours is None and not badge.support_hours:
-        return Refused(
-            badge.kind,
-            "set your support hours (or business hours in the help settings) to show when shoppers can reach you",
-        )
+        return Refused(badge.kind, phrase("badge_refused_no_hours"))
     contact = safe_link(badge.support_url) or (safe_link(f"mailto:{facts.email}") if facts.email else None)
     if contact is None:
-        return Refused(badge.kind, "there is no way to reach support: add a support link or a shop email address")
+        return Refused(badge.kind, phrase("badge_refused_no_contact"))
     values = {"hours": badge.hours} if badge.hours is not None else {"text": badge.support_hours}
     return Accepted(badge.kind, "support", values, Link(contact, "contact"))
 
@@ -243,13 +246,14 @@ def _on_time(facts: ShopFacts, setup: ShippingSetup | None, badge: Badge) -> Bad
     """Only a measured rate, always with its sample size and period, and only from enough deliveries."""
     measured = badge.on_time
     if measured is None or measured.percent is None:
-        return Refused(badge.kind, "no delivery has been measured against its promised window yet")
+        return Refused(badge.kind, phrase("badge_refused_no_on_time"))
     if not measured.claimable:
-        return Refused(
-            badge.kind,
-            f"{measured.samples} deliveries measured against their promised window in the last {measured.days} "
-            f"days; the badge needs at least {MIN_ON_TIME_SAMPLES}",
-        )
+        why = phrase("badge_refused_few_on_time", measured.samples, days=measured.days, needed=MIN_ON_TIME_SAMPLES)
+        return Refused(badge.kind, why)
     return Accepted(
         badge.kind, "on_time", {"percent": measured.percent, "count": measured.samples, "days": measured.days}
     )
+
+
+def _withheld(conflict: Phrase) -> Phrase:
+    return phrase("badge_withheld", conflict=conflict)

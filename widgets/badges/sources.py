@@ -12,6 +12,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from plugin.platform import ShopFacts
+from widgets.badges.phrases import And, Names, Phrase, phrase
 from widgets.badges.policy_text import PolicyReading, read_policy
 from widgets.settings import BadgeSettings
 
@@ -27,14 +28,23 @@ WALLET_NAMES = {
     "FACEBOOK_PAY": "Facebook Pay",
 }
 PLATFORM_NAMES = {"shopify": "Shopify", "bigcommerce": "BigCommerce"}
-MERCHANT = "your confirmation on the badges page"
+MERCHANT = phrase("badge_field_confirmation")
 
 
 @dataclass(frozen=True)
 class Source:
     origin: Origin
-    field: str  # where exactly: a platform field, the merchant's confirmation, or the policy text
-    says: str  # what it states, in plain words
+    # Where exactly, in words (a phrase), or a platform field by its own name (a string, never translated).
+    where: Phrase | str
+    said: Phrase | str  # what it states, in plain words (a phrase), or the shop's own data as it is (a string)
+
+    @property
+    def field(self) -> str:
+        return str(self.where)
+
+    @property
+    def says(self) -> str:
+        return str(self.said)
 
 
 @dataclass(frozen=True)
@@ -68,23 +78,24 @@ class ReturnPolicyFacts:
     refunds: bool  # returns are refunded in money (not only exchanged or credited)
     policy_url: str | None
     sources: tuple[Source, ...]
-    window_missing: str | None = None  # why no window is known, when none is and no source contradicts
-    window_conflict: str | None = None
-    free_conflict: str | None = None
-    refund_conflict: str | None = None
+    window_missing: Phrase | None = None  # why no window is known, when none is and no source contradicts
+    window_conflict: Phrase | None = None
+    free_conflict: Phrase | None = None
+    refund_conflict: Phrase | None = None
 
     @property
     def conflicts(self) -> tuple[str, ...]:
-        """Every contradiction between sources, in plain words: structured data should state none of a
+        """Every contradiction between sources, in plain (English) words: structured data should state none of a
         contradicted fact either."""
-        return tuple(found for found in (self.window_conflict, self.free_conflict, self.refund_conflict) if found)
+        found = (self.window_conflict, self.free_conflict, self.refund_conflict)
+        return tuple(str(conflict) for conflict in found if conflict)
 
 
 @dataclass(frozen=True)
 class PaymentFacts:
     methods: tuple[str, ...]  # names to show: the platform's, then the merchant's
     sources: tuple[Source, ...]
-    conflict: str | None = None
+    conflict: Phrase | None = None
 
 
 def _web_link(url: str | None) -> str | None:
@@ -95,15 +106,15 @@ def _web_link(url: str | None) -> str | None:
     return url.strip() if parts.scheme in ("https", "http") and parts.netloc else None
 
 
-def _days(values: tuple[int, ...]) -> str:
-    words = [str(day) for day in values]
-    return (", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else words[0]) + " days"
+def _days(values: tuple[int, ...]) -> Phrase:
+    """ "30 days", "14 and 30 days": counted by the last number, as the sentence reads."""
+    return phrase("badge_days", values[-1], days=And(tuple(str(day) for day in values)))
 
 
-def _policy_field(facts: ShopFacts) -> str:
+def _policy_field(facts: ShopFacts) -> Phrase:
     if facts.shop.platform == "shopify":
-        return "Shopify refund policy text (ShopPolicy.body, REFUND_POLICY)"
-    return f"{PLATFORM_NAMES.get(facts.shop.platform, facts.shop.platform)} refund policy text"
+        return phrase("badge_field_policy_text_api", platform="Shopify", api="ShopPolicy.body, REFUND_POLICY")
+    return phrase("badge_field_policy_text", platform=PLATFORM_NAMES.get(facts.shop.platform, facts.shop.platform))
 
 
 def resolve_return_policy(facts: ShopFacts, confirmed: Confirmations) -> ReturnPolicyFacts:
@@ -112,51 +123,53 @@ def resolve_return_policy(facts: ShopFacts, confirmed: Confirmations) -> ReturnP
     platform_url = _web_link(facts.refund_policy_url)
     merchant_url = _web_link(confirmed.return_policy_url)
     if platform_url:
-        field = "Shopify ShopPolicy.url (REFUND_POLICY)" if facts.shop.platform == "shopify" else "refund policy page"
-        sources.append(Source("platform", field, f"policy page {platform_url}"))
+        field: Phrase | str = "Shopify ShopPolicy.url (REFUND_POLICY)"
+        if facts.shop.platform != "shopify":
+            field = phrase("badge_field_policy_page")
+        sources.append(Source("platform", field, phrase("badge_says_policy_page", url=platform_url)))
     elif merchant_url:
-        sources.append(Source("merchant", MERCHANT, f"policy page {merchant_url}"))
+        sources.append(Source("merchant", MERCHANT, phrase("badge_says_policy_page", url=merchant_url)))
     text_field = _policy_field(facts)
     if reading.windows:
-        sources.append(Source("policy_text", text_field, f"return window of {_days(reading.windows)}"))
+        sources.append(Source("policy_text", text_field, phrase("badge_says_window", days=_days(reading.windows))))
     if reading.free_returns is not None:
-        says = "returns are free" if reading.free_returns else "the shopper pays for returns"
+        says = phrase("badge_says_free_returns" if reading.free_returns else "badge_says_shopper_pays")
         sources.append(Source("policy_text", text_field, says))
     if reading.refunds is not None:
-        says = "returns are refunded" if reading.refunds else "no money refunds (exchange or store credit only)"
+        says = phrase("badge_says_refunded" if reading.refunds else "badge_says_no_refunds")
         sources.append(Source("policy_text", text_field, says))
     if confirmed.return_window_days is not None:
-        sources.append(Source("merchant", MERCHANT, f"return window of {confirmed.return_window_days} days"))
+        days = _days((confirmed.return_window_days,))
+        sources.append(Source("merchant", MERCHANT, phrase("badge_says_window", days=days)))
     if confirmed.free_returns:
-        sources.append(Source("merchant", MERCHANT, "returns are free"))
+        sources.append(Source("merchant", MERCHANT, phrase("badge_says_free_returns")))
     if confirmed.money_back:
-        sources.append(Source("merchant", MERCHANT, "returns are refunded in money"))
+        sources.append(Source("merchant", MERCHANT, phrase("badge_says_refunded_in_money")))
 
-    quote = f' ("{reading.quotes[0]}")' if reading.quotes else ""
+    # The policy's own sentence, quoted as the shop wrote it.
+    quote = phrase("badge_quote", quote=reading.quotes[0]) if reading.quotes else ""
     window: int | None = None
     window_missing = window_conflict = None
     mine = confirmed.return_window_days
     if mine is not None and reading.windows and mine not in reading.windows:
-        window_conflict = (
-            f"you confirmed a {mine}-day return window, but your refund policy says {_days(reading.windows)}{quote}"
-        )
+        window_conflict = phrase("badge_conflict_window", mine, policy=_days(reading.windows), quote=quote)
     elif mine is not None:
         window = mine
     elif reading.window_days is not None:
         window = reading.window_days
     elif reading.windows:
-        window_missing = f"your refund policy names several return windows ({_days(reading.windows)}): confirm yours"
+        window_missing = phrase("badge_missing_window_several", windows=_days(reading.windows))
     elif facts.refund_policy_text:
-        window_missing = "your refund policy states no return window in days: confirm your return window"
+        window_missing = phrase("badge_missing_window_in_days")
     else:
-        window_missing = "no refund policy text states a return window: confirm your return window"
+        window_missing = phrase("badge_missing_window_text")
 
     free_conflict = None
     if confirmed.free_returns and reading.free_returns is False:
-        free_conflict = f"you confirmed that returns are free, but your refund policy says the shopper pays{quote}"
+        free_conflict = phrase("badge_conflict_free", quote=quote)
     refund_conflict = None
     if confirmed.money_back and reading.refunds is False:
-        refund_conflict = f"you confirmed money-back refunds, but your refund policy offers none{quote}"
+        refund_conflict = phrase("badge_conflict_refund", quote=quote)
     return ReturnPolicyFacts(
         window_days=window,
         free_returns=free_conflict is None and (confirmed.free_returns or reading.free_returns is True),
@@ -170,10 +183,10 @@ def resolve_return_policy(facts: ShopFacts, confirmed: Confirmations) -> ReturnP
     )
 
 
-def _platform_payment_field(facts: ShopFacts) -> str:
+def _platform_payment_field(facts: ShopFacts) -> Phrase | str:
     if facts.shop.platform == "bigcommerce":
         return "BigCommerce GET /v2/payments/methods"
-    return f"{PLATFORM_NAMES.get(facts.shop.platform, facts.shop.platform)} payment methods"
+    return phrase("badge_field_payment_methods", platform=PLATFORM_NAMES.get(facts.shop.platform, facts.shop.platform))
 
 
 def resolve_payment_methods(facts: ShopFacts, confirmed: Confirmations) -> PaymentFacts:
@@ -182,25 +195,25 @@ def resolve_payment_methods(facts: ShopFacts, confirmed: Confirmations) -> Payme
     listed = [name.strip() for name in facts.payment_methods if name.strip()]
     if listed:
         names += listed
-        sources.append(Source("platform", _platform_payment_field(facts), ", ".join(listed)))
+        sources.append(
+            Source("platform", _platform_payment_field(facts), phrase("badge_names", names=Names(tuple(listed))))
+        )
     wallets = facts.digital_wallets
     if wallets is not None:
         shown = [WALLET_NAMES.get(wallet, wallet.replace("_", " ").title()) for wallet in wallets]
         names += shown
-        field = "Shopify PaymentSettings.supportedDigitalWallets"
-        sources.append(Source("platform", field, ", ".join(shown) if shown else "no digital wallets"))
+        says = phrase("badge_names", names=Names(tuple(shown))) if shown else phrase("badge_says_no_wallets")
+        sources.append(Source("platform", "Shopify PaymentSettings.supportedDigitalWallets", says))
     if confirmed.payment_methods:
         names += confirmed.payment_methods
-        sources.append(Source("merchant", MERCHANT, ", ".join(confirmed.payment_methods)))
+        sources.append(Source("merchant", MERCHANT, phrase("badge_names", names=Names(confirmed.payment_methods))))
     conflict = None
     if wallets is not None:
         enabled = {WALLET_NAMES.get(wallet) for wallet in wallets}
         claimed = [name for name in confirmed.payment_methods if name in WALLET_NAMES.values()]
         missing = [name for name in claimed if name not in enabled]
         if missing:
-            has = ", ".join(WALLET_NAMES.get(wallet, wallet) for wallet in wallets) or "none"
-            conflict = (
-                f"you listed {' and '.join(missing)}, but Shopify's payment settings do not support "
-                f"{'it' if len(missing) == 1 else 'them'} (supported digital wallets: {has})"
-            )
+            supported = tuple(WALLET_NAMES.get(wallet, wallet) for wallet in wallets)
+            has = phrase("badge_names", names=Names(supported)) if supported else phrase("badge_none")
+            conflict = phrase("badge_conflict_wallets", len(missing), listed=And(tuple(missing)), supported=has)
     return PaymentFacts(tuple(dict.fromkeys(names)), tuple(sources), conflict)
