@@ -41,7 +41,7 @@ PREVIEW_QUERY = (
     QueryParam("country", "destination country (ISO code); default the shop's"),
     QueryParam("postcode", "destination postcode"),
     QueryParam("subtotal", "cart subtotal for the preview"),
-    QueryParam("locale", "the shopper's language to preview (en, de, ...); default the admin's"),
+    QueryParam("language", "the shopper's language to preview (en, de, ...); default the admin's"),
 )
 
 
@@ -112,8 +112,9 @@ def _destination(request: Request, shop: StorefrontShop) -> dict[str, str]:
     country = (query.get("country") or shop.facts.country or "US").strip().upper()[:2]
     postcode = (query.get("postcode") or "").strip()[:12]
     subtotal = (query.get("subtotal") or DEFAULT_SUBTOTAL).strip()[:16]
-    # The storefront speaks the shopper's language: the preview, the one asked for, else the admin's.
-    locale = (query.get("locale") or "").strip().lower()
+    # The storefront speaks the shopper's language: the preview, the one asked for, else the admin's. (Not
+    # `locale`: that names the admin's own language, plugin.admin.language.)
+    locale = (query.get("language") or "").strip().lower()
     locale = locale if locale in LOCALES else current_locale()
     params = {"country": country, "subtotal": subtotal, "item_count": "1", "locale": locale}
     if postcode:

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from plugin.catalogs import messages
 from plugin.devstore.storefront import demo_shipping_setup
 from plugin.keys import ShopRef
 from plugin.platform import ShopFacts
@@ -17,7 +18,9 @@ from plugin.shop_data import load_facts, save_facts
 from tests.help.conftest import change_help
 from tests.widgets.conftest import WidgetClient
 from widgets.badges import Accepted, Badge, Refused, check_badge
+from widgets.badges.phrases import CATALOG
 from widgets.badges.sources import Confirmations
+from widgets.estimator.learning import OnTime
 from widgets.settings import default_settings, save_widget_settings
 
 pytestmark = pytest.mark.anyio
@@ -309,3 +312,33 @@ def test_every_shown_badge_says_where_its_facts_come_from() -> None:
     ]
     assert ("policy_text", "Shopify refund policy text (ShopPolicy.body, REFUND_POLICY)") in sources["money_back"]
     assert sources["payment_methods"] == [("platform", "Shopify payment methods")]
+
+
+@pytest.mark.parametrize(
+    ("samples", "locale", "reads"),
+    [
+        (1, "en", "1 delivery measured against its promised window in the last 90 days; the badge needs at least 100"),
+        (3, "en", "3 deliveries measured against their promised window in the last 90 days"),
+        (1, "pl", "1 dostawa zmierzona"),
+        (3, "pl", "3 dostawy zmierzone"),
+        (5, "pl", "5 dostaw zmierzonych"),
+        (22, "pl", "22 dostawy zmierzone"),
+        (12, "pl", "12 dostaw zmierzonych"),
+        (3, "ja", "過去90日間で約束したお届け期間と照合した配達は3件です"),
+    ],
+)
+def test_a_refusal_reads_in_the_admins_language_in_the_counts_plural_form(
+    samples: int, locale: str, reads: str
+) -> None:
+    refused = check_badge(FACTS, SETUP, Badge("on_time", on_time=OnTime(samples, samples, 90)))
+    assert isinstance(refused, Refused)
+    assert reads in refused.why.say(messages(CATALOG, locale))
+
+
+def test_a_contradiction_lists_and_quotes_the_way_the_language_does() -> None:
+    facts = replace(FACTS, refund_policy_text="Returns within 14 days, or 30 days for members.")
+    refused = check_badge(facts, SETUP, Badge("money_back", Confirmations(return_window_days=60, money_back=True)))
+    assert isinstance(refused, Refused) and refused.withheld
+    assert "your refund policy says 14 and 30 days" in refused.reason  # English, as the settings API states it
+    assert "nennt 14 und 30 Tage („" in refused.why.say(messages(CATALOG, "de"))
+    assert "返金ポリシーには14、30日と記載されています（「" in refused.why.say(messages(CATALOG, "ja"))
