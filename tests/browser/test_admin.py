@@ -418,3 +418,30 @@ async def test_shopify_staff_confirm_a_return_window_and_see_each_badges_sources
     assert "30-day money-back guarantee" in await frame.inner_text(money_back)
     assert csp_violations == []
     await close_context(context)
+
+
+# Any control, heading or table header in the page whose words do not fit its box (clipped or spilling out).
+CLIPPED_TEXT = """() => [...document.querySelectorAll(
+  "main button, main label, main legend, main th, main h1, main h2, main .pill, main select")]
+  .filter((el) => el.offsetParent !== null && el.scrollWidth > el.clientWidth + 1)
+  .map((el) => el.tagName + ": " + el.textContent.trim().slice(0, 60))"""
+
+
+async def test_german_staff_read_the_shipping_pages_whole_on_a_phone(browser: Browser, dev_admin_server: str) -> None:
+    context = await browser.new_context(**PHONE)
+    page = await context.new_page()
+    await page.goto(f"{dev_admin_server}/devstore/shopify/{SHOP}/admin?page=estimator&locale=de")
+    frame = await embedded_frame(page)
+    await frame.wait_for_selector("main[aria-busy=false] h1")
+    assert await frame.locator("main h1").first.text_content() == "Versandrechner"
+    assert "Tarife jetzt synchronisieren" in await frame.inner_text("main")
+    # German runs long: on a 390 px phone every label and button wraps inside the screen, none is clipped.
+    assert await frame.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    assert await frame.evaluate(CLIPPED_TEXT) == []
+
+    await open_page(frame, "Vertrauenssiegel")
+    assert await frame.locator("main h1").first.text_content() == "Vertrauenssiegel"
+    assert "Angaben, die nur Sie bestätigen können" in await frame.inner_text("main")
+    assert await frame.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    assert await frame.evaluate(CLIPPED_TEXT) == []
+    await close_context(context)
