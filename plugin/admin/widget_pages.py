@@ -112,10 +112,10 @@ def _destination(request: Request, shop: StorefrontShop) -> dict[str, str]:
     country = (query.get("country") or shop.facts.country or "US").strip().upper()[:2]
     postcode = (query.get("postcode") or "").strip()[:12]
     subtotal = (query.get("subtotal") or DEFAULT_SUBTOTAL).strip()[:16]
-    # The storefront speaks the shopper's language: the preview, the one asked for, else the admin's. (Not
-    # `locale`: that names the admin's own language, plugin.admin.language.)
+    # The storefront speaks the language the merchant fixed, else the shopper's: the preview shows the one asked
+    # for, else the admin's. (Not `locale`: that names the admin's own language, plugin.admin.language.)
     locale = (query.get("language") or "").strip().lower()
-    locale = locale if locale in LOCALES else current_locale()
+    locale = shop.settings.locale or (locale if locale in LOCALES else current_locale())
     params = {"country": country, "subtotal": subtotal, "item_count": "1", "locale": locale}
     if postcode:
         params["postcode"] = postcode

@@ -68,3 +68,17 @@ async def test_the_storefront_preview_speaks_the_chosen_shopper_language(admin: 
         "/admin/api/estimator/preview", params={"country": "AT", "language": "xx"}, headers=auth
     )
     assert unknown.status_code == 200 and "Versand nach Österreich" in unknown.text
+
+
+async def test_a_language_the_merchant_fixed_is_the_one_the_preview_shows(admin: AdminClients) -> None:
+    auth = {**admin.shopify(), LOCALE_HEADER: "de"}
+    fixed = await admin.http.put("/admin/api/widgets/settings", json={"locale": "sv"}, headers=auth)
+    assert fixed.status_code == 200
+    page = await admin.http.get(
+        "/admin/api/fragments/estimator", params={"country": "AT", "language": "fr"}, headers=auth
+    )
+    # Every shopper reads Swedish, so the preview does too, and the picker says why it cannot change.
+    assert "Frakt till Österrike" in page.text and "Livraison vers" not in page.text
+    assert '<select id="preview-locale" name="language" disabled' in page.text
+    assert '<option value="sv" selected>Schwedisch</option>' in page.text
+    assert "Ihre Widgets sprechen für alle Kunden dieselbe Sprache" in page.text
