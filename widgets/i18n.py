@@ -17,6 +17,7 @@ from babel.numbers import format_decimal
 from plugin.catalogs import LOCALES, messages
 from plugin.platform import ShopFacts
 from widgets.estimator.money import format_money, format_shop_money
+from widgets.german_destinations import german_destinations
 
 SUPPORTED = LOCALES
 DOMAIN = "storefront"
@@ -62,6 +63,11 @@ def _known_locales() -> frozenset[str]:
     return frozenset(localedata.locale_identifiers())
 
 
+def said(locale: str, text: str) -> str:
+    """A filled-in text as the language says it: German destinations take their preposition."""
+    return german_destinations(text) if locale == "de" else text
+
+
 @dataclass(frozen=True)
 class Wording:
     """Everything a fragment says, in one language, for one shop."""
@@ -75,11 +81,11 @@ class Wording:
     money_locale: str | None = None
 
     def t(self, key: str, **values: object) -> str:
-        return messages(DOMAIN, self.locale).text(key).format(**values)
+        return said(self.locale, messages(DOMAIN, self.locale).text(key).format(**values))
 
     def plural(self, key: str, number: int, /, *, by: str = "count", **values: object) -> str:
         """A counted text in the form the locale's plural rule picks for `number`, which fills `{<by>}`."""
-        return messages(DOMAIN, self.locale).plural(key, number).format(**{by: number}, **values)
+        return said(self.locale, messages(DOMAIN, self.locale).plural(key, number).format(**{by: number}, **values))
 
     def country(self, code: str) -> str:
         return _territories(self.locale).get(code.upper(), code.upper())

@@ -47,6 +47,7 @@ from widgets.help.requests import measured_reply_time
 from widgets.help.settings import HelpSettings
 from widgets.help.wording import HelpWording
 from widgets.i18n import Wording as WidgetWording
+from widgets.i18n import said
 from widgets.shop_context import ShopUnavailable, load_storefront_shop
 
 PREFERENCE_PURPOSES = ("review_survey", "marketing_email")  # as the email preference center (plugin.email.routes)
@@ -80,7 +81,7 @@ class PageModel:
     promised: str | None
     expected: str | None
     late: bool
-    destination: str | None
+    destination: str | None  # "Shipping to Germany", in the page's language
     shipments: Sequence[ShipmentView]
     timezone: str
     help: HelpView
@@ -261,7 +262,12 @@ async def build_page(
         promised=format_window(window[0], window[1], locale) if window else None,
         expected=expected,
         late=late,
-        destination=WidgetWording(locale, facts).country(str(country)) if country else None,
+        destination=said(
+            locale,
+            wording(locale).status["destination"].format(country=WidgetWording(locale, facts).country(str(country))),
+        )
+        if country
+        else None,
         shipments=shipments,
         timezone=facts.timezone,
         help=await _help_view(services, facts, help_settings, locale, now),

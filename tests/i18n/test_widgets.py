@@ -12,8 +12,12 @@ import pytest
 from babel import Locale
 
 from plugin.catalogs import LOCALES, SOURCE_LOCALE, messages
+from plugin.keys import ShopRef
+from plugin.platform import ShopFacts
 from tests.help.conftest import FRIDAY_NIGHT, TUESDAY_NIGHT, HelpClient, storefront
 from tests.widget_app import TUESDAY_MORNING, Clock
+from widgets.german_destinations import destination_phrases
+from widgets.i18n import Wording
 
 pytestmark = pytest.mark.anyio
 
@@ -115,3 +119,16 @@ def test_the_leak_and_key_checks_see_what_they_look_for() -> None:
     assert english_leaks("Wird an der Kasse berechnet", "de") == []
     assert shown_keys("Versand more_options, shipping_to") == ["more_options", "shipping_to"]
     assert shown_keys("Versand nach Deutschland") == []
+
+
+def test_a_german_destination_takes_its_preposition_where_a_name_has_an_article() -> None:
+    names = Locale("de").territories
+    for code, phrase in destination_phrases().items():  # each phrase names the country as CLDR does
+        assert phrase.endswith(names[code].split(" ")[-1]), (code, names[code], phrase)
+    facts = ShopFacts(ShopRef("shopify", "x.myshopify.com"), "X", "EUR", "Europe/Berlin", "DE")
+    german = Wording("de", facts)
+    assert german.t("shipping_to", country=german.country("US")) == "Versand in die Vereinigten Staaten"
+    assert german.t("shipping_to", country=german.country("CH")) == "Versand in die Schweiz"
+    assert german.t("shipping_to", country=german.country("NG")) == "Versand nach Nigeria"  # not "Niger"
+    assert german.t("shipping_to", country=german.country("AT")) == "Versand nach Österreich"
+    assert Wording("en", facts).t("shipping_to", country="United States") == "Shipping to United States"

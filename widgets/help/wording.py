@@ -12,7 +12,7 @@ from babel.dates import format_date, format_skeleton, get_day_names
 
 from plugin.catalogs import messages
 from widgets.help.hours import BusinessHours, Interval
-from widgets.i18n import Wording
+from widgets.i18n import Wording, said
 
 DOMAIN = "help"
 
@@ -28,7 +28,7 @@ class HelpWording:
         return self.base.locale
 
     def t(self, key: str, **values: object) -> str:
-        return messages(DOMAIN, self.locale).text(key).format(**values)
+        return said(self.locale, messages(DOMAIN, self.locale).text(key).format(**values))
 
     def plural(self, key: str, number: int, /, *, by: str = "count", **values: object) -> str:
         """A counted text in the form the locale's plural rule picks for `number`, which fills `{<by>}`."""
