@@ -5,7 +5,7 @@ dates and plural forms, and shows no English sentence in its place and no messag
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from html import unescape
 
 import pytest
@@ -16,6 +16,8 @@ from plugin.keys import ShopRef
 from plugin.platform import ShopFacts
 from tests.help.conftest import FRIDAY_NIGHT, TUESDAY_NIGHT, HelpClient, storefront
 from tests.widget_app import TUESDAY_MORNING, Clock
+from widgets.badges.catalogue import Accepted
+from widgets.badges.http import badge_view
 from widgets.german_destinations import destination_phrases
 from widgets.i18n import Wording
 
@@ -132,3 +134,11 @@ def test_a_german_destination_takes_its_preposition_where_a_name_has_an_article(
     assert german.t("shipping_to", country=german.country("NG")) == "Versand nach Nigeria"  # not "Niger"
     assert german.t("shipping_to", country=german.country("AT")) == "Versand nach Österreich"
     assert Wording("en", facts).t("shipping_to", country="United States") == "Shipping to United States"
+
+
+@pytest.mark.parametrize(("locale", "said"), [("de", "Nachnahme"), ("ja", "代金引換"), ("en", "Cash on delivery")])
+def test_payment_methods_that_are_words_are_said_in_the_shoppers_language(locale: str, said: str) -> None:
+    facts = ShopFacts(ShopRef("shopify", "x.myshopify.com"), "X", "EUR", "Europe/Berlin", "DE")
+    badge = Accepted("payment_methods", "payment_methods", {"methods": ("Visa", "Cash on delivery")})
+    view = badge_view(badge, Wording(locale, facts), datetime(2026, 12, 3, tzinfo=UTC))
+    assert view.detail is not None and said in view.detail and "Visa" in view.detail  # brands stay as written

@@ -35,6 +35,10 @@ class BadgeView:
     link_label: str | None
 
 
+# Payment methods that are words, not brand names: said in the shopper's language (the storefront catalog).
+WORDED_METHODS = {"Bank transfer": "pay_bank_transfer", "Cash on delivery": "pay_cash_on_delivery"}
+
+
 def badge_view(badge: Accepted, words: Wording, now: datetime) -> BadgeView:
     values = badge.values
     detail: str | None = None
@@ -43,7 +47,8 @@ def badge_view(badge: Accepted, words: Wording, now: datetime) -> BadgeView:
     elif badge.claim in ("free_returns", "money_back"):
         title = words.plural(badge.claim, values["days"], by="days")
     elif badge.claim == "payment_methods":
-        title, detail = words.t("payment_methods"), words.listing(list(values["methods"]))
+        named = [words.t(WORDED_METHODS[m]) if m in WORDED_METHODS else m for m in values["methods"]]
+        title, detail = words.t("payment_methods"), words.listing(named)
     elif badge.claim == "free_shipping_over":
         threshold: Decimal = values["threshold"]
         title = words.t(badge.claim, country=words.country(values["country"]), amount=words.money(threshold))
