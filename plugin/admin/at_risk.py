@@ -7,9 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from babel.dates import format_interval, format_skeleton
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from plugin.admin.language import current_locale, t
 from plugin.admin.message_log import CAUSE_LABELS, describe, order_names
 from plugin.admin.web import AdminCall, admin_endpoint, fragment
 from plugin.email.at_risk import AtRisk, at_risk_orders
@@ -29,22 +31,33 @@ class AtRiskRow:
     cause: str  # in words
     cause_code: str
     since: str  # ISO time
-    promised: str  # "5 Nov – 9 Nov 2026", or "–"
-    expected: str
-    apology: str  # "Sent", "Scheduled", "Not sent", ...
+    promised: Window  # "Nov 5 – 9, 2026" in English, or "–"
+    expected: Window
+    apology: str  # "Sent", "Scheduled", "Not sent", ... in the admin's language
     apology_tone: str
     apology_detail: str
 
 
-def _days(value: str | None) -> str:
+@dataclass(frozen=True)
+class Window:
+    """A promised or expected delivery window: as stored ("2026-11-05/2026-11-09") and in the admin's words."""
+
+    iso: str
+    text: str
+
+
+def _days(value: str | None) -> Window:
     if not value:
-        return "–"
+        return Window("", "–")
     first, _, last = value.partition("/")
     try:
         start, end = date.fromisoformat(first), date.fromisoformat(last or first)
     except ValueError:
-        return value
-    return start.isoformat() if start == end else f"{start.isoformat()} – {end.isoformat()}"
+        return Window("", value)
+    locale = current_locale()
+    if start == end:
+        return Window(start.isoformat(), format_skeleton("yMMMd", start, locale=locale))
+    return Window(f"{start.isoformat()}/{end.isoformat()}", format_interval(start, end, "yMMMd", locale=locale))
 
 
 async def at_risk_rows(services: Services, shop: ShopRef) -> list[AtRiskRow]:
@@ -63,9 +76,9 @@ async def at_risk_rows(services: Services, shop: ShopRef) -> list[AtRiskRow]:
                 since=entry.since,
                 promised=_days(entry.promised),
                 expected=_days(entry.expected),
-                apology=line.outcome if line else "Not sent",
+                apology=line.outcome if line else t("mail_outcome_not_sent"),
                 apology_tone=line.tone if line else "warn",
-                apology_detail=line.detail if line else "No apology was recorded for this order.",
+                apology_detail=line.detail if line else t("risk_no_apology"),
             )
         )
     return rows

@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from plugin.admin.checklist import test_email_key
+from plugin.admin.language_names import language_name
 from plugin.admin.message_log import STAGE_LABELS, recent_order_messages
 from plugin.admin.web import AdminCall, admin_endpoint, error, fragment, json_body
 from plugin.email.journey_settings import (
@@ -89,7 +90,8 @@ def _variable_names(variables: Mapping[str, Any], prefix: str = "") -> list[str]
     tag="admin",
     query=(
         QueryParam("stage", "the stage whose texts to edit", schema=STAGE_SCHEMA),
-        QueryParam("locale", "en or de", schema=LOCALE_SCHEMA),
+        # not `locale`: that is the admin's own language (Shopify appends it; plugin.admin.language)
+        QueryParam("text_locale", "the language whose texts to edit and preview", schema=LOCALE_SCHEMA),
     ),
     security=SECURITY,
 )
@@ -99,7 +101,7 @@ async def emails_fragment(call: AdminCall) -> Response:
     facts = await load_facts(services.redis, services.keys, shop)
     try:
         stage = _stage(query.get("stage") or Stage.CONFIRMED.value)
-        locale = _locale(query.get("locale") or pick_locale(facts.locale if facts else None))
+        locale = _locale(query.get("text_locale") or pick_locale(facts.locale if facts else None))
     except ValueError as exc:
         return error(400, str(exc))
     settings = await load_journey_settings(services, shop)
@@ -112,7 +114,7 @@ async def emails_fragment(call: AdminCall) -> Response:
         stage=stage,
         stage_label=STAGE_LABELS[stage],
         locale=locale,
-        locales=LOCALES,
+        locales=[(code, language_name(code)) for code in LOCALES],
         override=settings.override(stage, locale) or TemplateOverride(),
         feedback_kinds=FEEDBACK_KINDS,
         variables=_variable_names(sample_variables()),

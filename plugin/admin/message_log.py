@@ -4,9 +4,11 @@ in words a merchant reads (the message records keep codes such as ``before_journ
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from plugin.admin.language import t
 from plugin.email.at_risk import AT_RISK_HOLD
 from plugin.email.records import MessageRecord, recent_messages
 from plugin.email.stages import DelayCause, Stage
@@ -16,47 +18,56 @@ from plugin.storage import as_optional_text
 from webhooks.handlers.orders import order_key
 from webhooks.journey.advance import START_WINDOW
 
+_Code = TypeVar("_Code", Stage, DelayCause)
+
 SHOWN = 60  # message records; a journey has at most seven, so this covers the last dozen orders or more
-STAGE_LABELS = {
-    Stage.CONFIRMED: "Order confirmed",
-    Stage.SHIPPED: "Shipped",
-    Stage.OUT_FOR_DELIVERY: "Out for delivery",
-    Stage.DELIVERED: "Delivered",
-    Stage.DELAYED: "Delayed or failed delivery",
-    Stage.FEEDBACK: "Review / CSAT / NPS request",
-    Stage.RECOMMENDATIONS: "Recommendations",
-}
-CAUSE_LABELS = {
-    DelayCause.STALLED: "No tracking update for longer than the usual transit time",
-    DelayCause.EXCEPTION: "The carrier reported a problem",
-    DelayCause.LATE: "Later than promised at checkout",
-}
-_HOLDS = {
-    "detractor": "after a low survey score",
-    AT_RISK_HOLD: "while one of their orders is at risk of arriving late (until it is delivered)",
-}
-_SKIPPED = {
-    "before_journey": (
-        "Upfront first heard of the order when it was over {days} days old (placed before the app was installed, "
-        "or an old sample order), and customers are not emailed about older orders"
-    ),
-    "superseded": "the order had already reached a later step, so only the newest one was emailed",
-    "disabled": "this email is switched off under Stages and timing",
-    "shop_inactive": "the app was not installed when the email was due",
-    "order_cancelled": "the order was cancelled",
-    "order_gone": "the order no longer exists in the shop",
-    "no_email": "the order has no customer email address",
-    "expired": "quiet hours or the marketing limit held it back until it was no longer timely",
-    "delivered_meanwhile": "the order was delivered before the delay notice was due",
-    "open_issue": "the customer has an open help request; review and promotion emails wait until it is resolved",
-    "no_consent": "the customer has not agreed to marketing emails",
-    # Texts (plugin.sms): consent, number and sender rules.
-    "no_sms_consent": "the customer did not choose order updates by text",
-    "sms_withdrawn": "the customer stopped texts (replied STOP or changed their preference)",
-    "no_phone": "the order has no valid phone number for texts",
-    "sms_off": "order updates by text are switched off",
-    "sender_rule": "the text was not sent under that country's sender rules: {detail}",
-}
+
+
+class Labels(Mapping[_Code, str]):
+    """Names by code, read in the admin's language when looked up (so a module-level table follows each request's
+    language): `LABELS[Stage.SHIPPED]` is the text of the key `<prefix><code>`."""
+
+    def __init__(self, prefix: str, codes: Iterable[_Code]) -> None:
+        self._prefix = prefix
+        self._codes: tuple[_Code, ...] = tuple(codes)
+
+    def __getitem__(self, code: _Code) -> str:
+        if code not in self._codes:
+            raise KeyError(code)
+        return t(f"{self._prefix}{code}")
+
+    def __iter__(self) -> Iterator[_Code]:
+        return iter(self._codes)
+
+    def __len__(self) -> int:
+        return len(self._codes)
+
+
+STAGE_LABELS: Labels[Stage] = Labels("mail_stage_", Stage)
+CAUSE_LABELS: Labels[DelayCause] = Labels("risk_cause_", DelayCause)
+# The skip codes the journey writes, each with its own sentence (the key `mail_skip_<code>`).
+_SKIPPED = frozenset(
+    {
+        "before_journey",
+        "superseded",
+        "disabled",
+        "shop_inactive",
+        "order_cancelled",
+        "order_gone",
+        "no_email",
+        "expired",
+        "delivered_meanwhile",
+        "open_issue",
+        "no_consent",
+        # Texts (plugin.sms): consent, number and sender rules.
+        "no_sms_consent",
+        "sms_withdrawn",
+        "no_phone",
+        "sms_off",
+        "sender_rule",
+    }
+)
+_HOLDS = {"detractor": "mail_skip_hold_detractor", AT_RISK_HOLD: "mail_skip_hold_at_risk"}
 
 
 @dataclass(frozen=True)
@@ -76,18 +87,17 @@ class OrderMessages:
 
 
 def skip_reason(code: str) -> str:
-    """A skip code in plain words."""
+    """A skip code in plain words, in the admin's language."""
     kind, _, detail = code.partition(":")
     if kind in _SKIPPED:
-        return _SKIPPED[kind].format(days=START_WINDOW.days, detail=detail)
+        return t(f"mail_skip_{kind}", days=START_WINDOW.days, detail=detail)
     if kind == "order_unreadable":
-        return f"the order could not be read from the shop ({detail or 'unknown error'})"
+        return t("mail_skip_order_unreadable", detail=detail or t("mail_skip_unknown_error"))
     if kind == "hold":
-        why = _HOLDS.get(detail, f"({detail})")
-        return f"marketing emails to this customer are paused {why}"
+        return t(_HOLDS[detail]) if detail in _HOLDS else t("mail_skip_hold_other", detail=detail)
     if kind == "withdrawn":
-        return "the customer withdrew consent to marketing emails"
-    return f"skipped ({code})"
+        return t("mail_skip_withdrawn")
+    return t("mail_skip_other", code=code)
 
 
 def _number(fields: Any, name: str) -> float | None:
@@ -100,9 +110,9 @@ def _number(fields: Any, name: str) -> float | None:
 def _sent_basis(basis: str) -> str:
     """Why a marketing message was allowed to go; service messages need no reason."""
     if basis.startswith("consent:"):
-        return "The customer agreed to these emails."
+        return t("mail_basis_consent")
     if basis == "soft_opt_in":
-        return "Sent under your soft opt-in setting (the customer bought from you and was offered an opt-out)."
+        return t("mail_basis_soft_opt_in")
     return ""
 
 
@@ -112,30 +122,35 @@ def message_label(record: MessageRecord) -> str:
         cause = DelayCause(record.get("cause"))
     except ValueError:
         return STAGE_LABELS[record.stage]
-    return f"Delay notice: {CAUSE_LABELS[cause][:1].lower()}{CAUSE_LABELS[cause][1:]}"
+    return t(f"mail_delay_notice_{cause.value}")
 
 
 def describe(record: MessageRecord) -> MessageLine:
-    label = message_label(record) + (" (text)" if record.get("channel") == "sms" else "")
+    """One message's line in the admin's language: its stage, outcome and why."""
+    label = message_label(record)
+    if record.get("channel") == "sms":
+        label = t("mail_label_text", label=label)
     state, fields = record.state, record.fields
     if state == "sent":
-        return MessageLine(label, "Sent", "ok", _sent_basis(record.get("basis")), _number(fields, "sent_at"))
+        sent = t("mail_outcome_sent")
+        return MessageLine(label, sent, "ok", _sent_basis(record.get("basis")), _number(fields, "sent_at"))
     if state == "skipped":
         why = skip_reason(record.get("reason") or record.get("basis"))
-        return MessageLine(label, "Not sent", "warn", why[:1].upper() + why[1:] + ".", _number(fields, "due"))
+        detail = t("mail_detail_sentence", reason=why[:1].upper() + why[1:])
+        return MessageLine(label, t("mail_outcome_not_sent"), "warn", detail, _number(fields, "due"))
     if state == "scheduled":
-        return MessageLine(label, "Scheduled", "", "Waiting until it is due.", _number(fields, "due"))
+        return MessageLine(label, t("mail_outcome_scheduled"), "", t("mail_detail_scheduled"), _number(fields, "due"))
     if state == "sending":
-        return MessageLine(label, "Sending", "", "Being handed to the mail server.", _number(fields, "sending_at"))
+        detail = t("mail_detail_sending")
+        return MessageLine(label, t("mail_outcome_sending"), "", detail, _number(fields, "sending_at"))
     if state == "failed":
-        error = record.get("error") or "no reason given"
-        server = "SMS provider" if record.get("channel") == "sms" else "mail server"
-        detail = f"The {server} did not accept it: {error}."
-        return MessageLine(label, "Failed", "bad", detail, _number(fields, "failed_at"))
+        error = record.get("error") or t("mail_detail_no_reason")
+        detail = t("mail_detail_failed_sms" if record.get("channel") == "sms" else "mail_detail_failed", error=error)
+        return MessageLine(label, t("mail_outcome_failed"), "bad", detail, _number(fields, "failed_at"))
     if state == "interrupted":
-        detail = "A worker stopped while sending it; it is never sent twice, so it was not sent again."
-        return MessageLine(label, "Not sent", "bad", detail, _number(fields, "sending_at"))
-    return MessageLine(label, state or "Unknown", "", "", None)
+        detail = t("mail_detail_interrupted")
+        return MessageLine(label, t("mail_outcome_not_sent"), "bad", detail, _number(fields, "sending_at"))
+    return MessageLine(label, state or t("mail_outcome_unknown"), "", "", None)
 
 
 async def order_names(services: Services, shop: ShopRef, order_ids: list[str]) -> dict[str, str]:
@@ -152,7 +167,7 @@ async def order_names(services: Services, shop: ShopRef, order_ids: list[str]) -
         except json.JSONDecodeError:
             state = {}
         name = state.get("name") if isinstance(state, dict) else None
-        names[order_id] = str(name) if name else f"Order {order_id}"
+        names[order_id] = str(name) if name else t("mail_order_fallback", id=order_id)
     return names
 
 

@@ -6,11 +6,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from babel.dates import format_skeleton
+from babel.numbers import format_decimal
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from plugin.admin.language import current_locale
+from plugin.admin.language_names import language_name
 from plugin.admin.web import AdminCall, admin_endpoint, error, fragment, json_body
-from plugin.email.wording import LOCALES, pick_locale
+from plugin.email.wording import pick_locale
 from plugin.openapi import Body, documented
 from plugin.order_status.branding import (
     Branding,
@@ -107,15 +111,19 @@ async def status_fragment(call: AdminCall) -> Response:
     branding = await load_branding(call.services, call.shop)
     locale = pick_locale(facts.locale)
     days = await daily_counts(call.services, call.shop, days=DAYS_SHOWN, today=call.now().date())
+    admin = current_locale()
+    visits, help_requests = sum(day.visits for day in days), sum(day.help for day in days)
     return fragment(
         "admin/status_page.html",
         branding=branding,
         preview=await _preview_html(call, facts, branding, locale),
         locale=locale,
-        locales=LOCALES,
-        days=days,
-        visits=sum(day.visits for day in days),
-        help_requests=sum(day.help for day in days),
+        language=language_name(locale),
+        days=[(format_skeleton("MMMEd", day.day, locale=admin), day) for day in days],
+        visits=format_decimal(visits, locale=admin),
+        visits_count=visits,
+        help_requests=format_decimal(help_requests, locale=admin),
+        help_count=help_requests,
     )
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from plugin.admin.language import t
+from plugin.admin.message_log import STAGE_LABELS
 from plugin.admin.web import AdminCall, admin_endpoint, error, fragment, json_body
 from plugin.email.stages import MAIN_TRACK, Stage
 from plugin.openapi import Body, documented
@@ -21,18 +23,37 @@ from plugin.sms.config import (
 from plugin.sms.outbox import sms_outbox_items
 from plugin.sms.phone import masked
 from plugin.sms.records import OUTCOMES, sms_stats
-from plugin.sms.rules import DEFAULT_RULE, RULES
+from plugin.sms.rules import DEFAULT_RULE, RULES, CountryRule
 from plugin.sms.send import INBOUND_PATH, STATUS_PATH, callback_url
 
 SECURITY = ["shopifySessionToken"]
 OUTBOX_SHOWN = 20
+# Countries whose rule has a note of its own; the others share the open or the default rule's note.
+_OWN_NOTES = frozenset({"US", "CA", "IN", "AE", "SA"})
+
+
+def rule_note(country: str | None, rule: CountryRule) -> str:
+    """The rule's note (plugin.sms.rules says it in English) in the admin's language."""
+    if country in _OWN_NOTES:
+        return t(f"sms_rule_{country.lower()}")
+    return t("sms_rule_open" if rule.alphanumeric and not rule.registration else "sms_rule_default")
+
+
+def _stage_label(value: object) -> str:
+    try:
+        return STAGE_LABELS[Stage(str(value))]
+    except ValueError:
+        return str(value)
 
 
 async def _page(call: AdminCall, config: SmsConfig, status_code: int = 200) -> Response:
     services, shop = call.services, call.shop
     counts = await sms_stats(services, shop)
     stages = [*MAIN_TRACK, Stage.DELAYED]
-    rows = [(stage.value, [counts.get(stage.value, {}).get(outcome, 0) for outcome in OUTCOMES]) for stage in stages]
+    rows = [
+        (stage.value, STAGE_LABELS[stage], [counts.get(stage.value, {}).get(outcome, 0) for outcome in OUTCOMES])
+        for stage in stages
+    ]
     outbox = [] if config.connected else (await sms_outbox_items(services, shop))[:OUTBOX_SHOWN]
     return fragment(
         "admin/sms.html",
@@ -42,11 +63,14 @@ async def _page(call: AdminCall, config: SmsConfig, status_code: int = 200) -> R
         inbound_url=callback_url(services, shop, INBOUND_PATH),
         status_url=callback_url(services, shop, STATUS_PATH),
         rows=rows,
-        outcomes=OUTCOMES,
+        outcomes=[(outcome, t(f"sms_outcome_{outcome}")) for outcome in OUTCOMES],
         unsubscribed=counts.get("all", {}).get("unsubscribed", 0),
-        rules=sorted(RULES.items()),
-        default_rule=DEFAULT_RULE,
-        outbox=[{**item, "to": masked(str(item.get("to", "")))} for _, item in outbox],
+        rules=[(country, rule, rule_note(country, rule)) for country, rule in sorted(RULES.items())],
+        default_note=rule_note(None, DEFAULT_RULE),
+        outbox=[
+            {**item, "to": masked(str(item.get("to", ""))), "stage": _stage_label(item.get("stage"))}
+            for _, item in outbox
+        ],
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from plugin.admin.language import t
 from plugin.admin.web import AdminCall, admin_endpoint, error, fragment, json_body
 from plugin.errors import PlatformError
 from plugin.openapi import Body, documented
@@ -25,6 +26,8 @@ from plugin.tracking.webhook_url import webhook_url
 
 SECURITY = ["shopifySessionToken"]
 MAX_SECRET = 200
+# The stored outcome of a test AfterShip answered 401/403 to (a code kept as written; the page words it).
+REFUSED = "AfterShip refused the API key"
 # Keys and secrets are printable ASCII without blanks: a pasted value with a line break or space is a paste error.
 _CREDENTIAL = re.compile(r"^[!-~]+$")
 CONNECTION_SCHEMA = {
@@ -47,11 +50,25 @@ def _credential(data: dict[str, Any], name: str, label: str) -> str:
     return value
 
 
+def check_words(check: str) -> str:
+    """The last connection test's stored outcome in the admin's language; "" when never tested."""
+    if not check:
+        return ""
+    if check == "ok":
+        return t("track_check_ok")
+    if check == REFUSED:
+        return t("track_check_refused")
+    kind, _, detail = check.partition(": ")
+    return t("track_check_failed", detail=detail) if kind == "failed" else check
+
+
 async def _section(call: AdminCall, status_code: int = 200) -> Response:
+    connection = await connection_status(call.services, call.shop)
     return fragment(
         "admin/tracking.html",
         status_code=status_code,
-        connection=await connection_status(call.services, call.shop),
+        connection=connection,
+        check=check_words(connection.check) if connection else "",
         webhook_url=webhook_url(call.services, call.shop),
     )
 
@@ -118,7 +135,7 @@ async def test_connection(call: AdminCall) -> Response:
     try:
         await provider_for(call.services).check_connection(credentials)
     except PlatformError as exc:
-        outcome = "AfterShip refused the API key" if exc.status in (401, 403) else f"failed: {exc}"
+        outcome = REFUSED if exc.status in (401, 403) else f"failed: {exc}"
     else:
         outcome = "ok"
     await record_check(call.services, call.shop, outcome)

@@ -140,7 +140,7 @@ async def test_the_admin_preview_of_every_stage_and_locale_reads_right(admin: Ad
     saved = {"stages": {"shipped": {"overrides": {"de": merchant}}}}
     assert (await admin.http.put("/admin/api/emails/settings", json=saved, headers=auth)).status_code == 200
     page = await admin.http.get(
-        "/admin/api/fragments/emails", params={"stage": "shipped", "locale": "de"}, headers=auth
+        "/admin/api/fragments/emails", params={"stage": "shipped", "text_locale": "de"}, headers=auth
     )
     srcdoc, plain = SRCDOC.search(page.text), PLAIN.search(page.text)
     assert srcdoc and plain and "#1001 from" in html.unescape(plain.group(1))

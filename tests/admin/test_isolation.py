@@ -181,8 +181,8 @@ CASES: dict[tuple[str, str], Attack] = {
         {"json": {"estimator": {"heading": "changed by the attacker"}}, "params": {"shop": v.shop.id}},
     ],
     ("GET", "/admin/api/fragments/emails"): lambda v: [
-        {"params": {"shop": v.shop.id, "stage": "confirmed", "locale": "en"}},
-        {"params": {"shop": v.shop.id, "stage": "shipped", "locale": "en"}},
+        {"params": {"shop": v.shop.id, "stage": "confirmed", "text_locale": "en"}},
+        {"params": {"shop": v.shop.id, "stage": "shipped", "text_locale": "en"}},
     ],
     ("PUT", "/admin/api/emails/settings"): lambda v: [
         {"json": _with_shop(v, stages={"confirmed": {"overrides": {"en": {"subject": "changed"}}}})}

@@ -133,7 +133,7 @@ async def test_email_texts_preview_refuse_broken_templates_and_send_a_test(admin
     broken = {"stages": {"shipped": {"overrides": {"en": {"subject": "{{ order.name "}}}}}
     refused = await admin.http.put("/admin/api/emails/settings", json=broken, headers=auth)
     page = await admin.http.get(
-        "/admin/api/fragments/emails", params={"stage": "shipped", "locale": "en"}, headers=auth
+        "/admin/api/fragments/emails", params={"stage": "shipped", "text_locale": "en"}, headers=auth
     )
     unsaved = await admin.http.post(
         "/admin/api/emails/preview",

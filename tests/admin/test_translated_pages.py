@@ -40,6 +40,9 @@ SHOP_DATA: dict[str, set[str]] = {
     },
     # The demo Shopify store's shipping method (plugin/devstore/shopify_demo.py), in the delivery times table.
     "estimator": {"Free shipping"},
+    # The preview's subject is the customer's email in the shop's language (its default wording, plugin/locale/en/
+    # LC_MESSAGES/email.po), not the admin's: the merchant edits and previews what their customers receive.
+    "emails": {"Thank you for your order #1001"},
 }
 
 
