@@ -8,6 +8,7 @@ import json
 import httpx
 import pytest
 
+from plugin.admin.language import LOCALE_HEADER
 from plugin.devstore.aftership import Account, AfterShipEmulator
 from plugin.devstore.shopify import ShopifyEmulator
 from plugin.devstore.storefront import seed_demo_shop
@@ -61,6 +62,9 @@ async def test_the_merchant_connects_tests_and_disconnects_aftership(
         assert (await client.put(CONNECTION, headers=auth(), content=wrong)).status_code == 200
         tested = await client.post("/admin/api/tracking/test", headers=auth())
         assert "AfterShip refused the API key" in tested.text
+        # The outcome is stored once and worded in the language of whoever reads the section.
+        in_japanese = await client.get(SECTION, headers={**auth(), LOCALE_HEADER: "ja"})
+        assert "AfterShipがAPIキーを拒否しました" in in_japanese.text
 
         gone = await client.delete(CONNECTION, headers=auth())
         assert gone.status_code == 200 and 'data-tracking="off"' in gone.text
