@@ -61,6 +61,14 @@ def _locale(value: object) -> str:
     return str(value)
 
 
+def _stage_name(value: str) -> str:
+    """A stored stage code as the admin names it (an unknown one as stored)."""
+    try:
+        return STAGE_LABELS[Stage(value)]
+    except ValueError:
+        return value
+
+
 def merged(current: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
     """`changes` over `current`, objects merged key by key (so one stage's text leaves the others alone)."""
     result = dict(current)
@@ -119,7 +127,10 @@ async def emails_fragment(call: AdminCall) -> Response:
         feedback_kinds=FEEDBACK_KINDS,
         variables=_variable_names(sample_variables()),
         preview=preview,
-        problems=await template_problems(services, shop),
+        problems=[
+            (_stage_name(problem.stage), language_name(problem.locale), problem.reason, problem.at)
+            for problem in await template_problems(services, shop)
+        ],
         outbox=outbox,
         orders=await recent_order_messages(services, shop),
         test_sent_at=await services.redis.get(test_email_key(services, shop)),

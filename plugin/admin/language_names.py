@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from functools import cache
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 
 from plugin.admin.language import current_locale
 
 
 @cache
 def _name(code: str, admin: str) -> str:
-    name = Locale.parse(code).get_language_name(admin) or code
+    try:
+        name = Locale.parse(code).get_language_name(admin) or code
+    except (ValueError, UnknownLocaleError):
+        return code  # not a language code: shown as stored
     # Romance and Slavic languages write language names in lower case mid-sentence; a choice in a list starts upper.
     return name[:1].upper() + name[1:]
 

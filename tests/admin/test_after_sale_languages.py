@@ -14,6 +14,7 @@ import pytest
 from plugin.admin.language import LOCALE_HEADER, admin_locale
 from plugin.email.at_risk import AtRisk, note_at_risk
 from plugin.email.journey_settings import JourneySettings, StageSettings, save_journey_settings
+from plugin.email.problems import record_template_problem
 from plugin.email.stages import DelayCause, Stage
 from plugin.platform import Order, OrderLine
 from plugin.sms.admin import rule_note
@@ -70,6 +71,15 @@ async def test_the_message_log_says_what_happened_in_the_admins_language(admin: 
     )
     assert japanese.startswith("#6601 注文確認 未送信 このメールは「段階と送信タイミング」でオフになっています。")
     assert english.startswith("#6601 Order confirmed Not sent This email is switched off under Stages and timing.")
+
+
+async def test_a_text_that_fell_back_is_named_in_the_admins_language(admin: AdminClients) -> None:
+    await record_template_problem(admin.services, SHOP_A, "shipped", "de", "subject: 'order.nme' is undefined")
+    page = await _page(admin, "emails", "fr")
+
+    assert "Textes remplacés par le texte par défaut" in page
+    # The stage and language in French words and punctuation; the technical reason as recorded, marked English.
+    assert '<li>Expédiée (Allemand) : <span lang="en">subject: &#39;order.nme&#39; is undefined</span>' in page
 
 
 async def test_the_admins_language_does_not_pick_the_email_texts_being_edited(admin: AdminClients) -> None:
