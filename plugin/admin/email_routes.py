@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from plugin.admin.checklist import test_email_key
+from plugin.admin.language import t
 from plugin.admin.language_names import language_name
 from plugin.admin.message_log import STAGE_LABELS, recent_order_messages
 from plugin.admin.web import AdminCall, admin_endpoint, error, fragment, json_body
@@ -69,6 +70,13 @@ def _stage_name(value: str) -> str:
         return value
 
 
+def _kind_name(kind: str) -> str:
+    """What an outbox message is: its stage's name, or a test, an alert or a forwarded help request."""
+    if kind in ("test", "alert", "help_request"):
+        return t(f"mail_kind_{kind}")
+    return _stage_name(kind)
+
+
 def merged(current: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
     """`changes` over `current`, objects merged key by key (so one stage's text leaves the others alone)."""
     result = dict(current)
@@ -115,6 +123,7 @@ async def emails_fragment(call: AdminCall) -> Response:
     settings = await load_journey_settings(services, shop)
     preview = await preview_message(services, shop, stage, locale)
     outbox = await list_outbox(services, shop, limit=OUTBOX_SHOWN) if services.settings.smtp_url is None else None
+    outbox_rows = None if outbox is None else [(item, _kind_name(item.kind)) for item in outbox]
     return fragment(
         "admin/emails.html",
         settings=journey_settings_to_dict(settings),
@@ -131,7 +140,7 @@ async def emails_fragment(call: AdminCall) -> Response:
             (_stage_name(problem.stage), language_name(problem.locale), problem.reason, problem.at)
             for problem in await template_problems(services, shop)
         ],
-        outbox=outbox,
+        outbox=outbox_rows,
         orders=await recent_order_messages(services, shop),
         test_sent_at=await services.redis.get(test_email_key(services, shop)),
         to=facts.email if facts and facts.email else "",

@@ -145,3 +145,16 @@ async def test_the_status_page_counts_days_in_the_admins_language(admin: AdminCl
     assert f'<time datetime="{today.isoformat()}">' in page
     assert f'<time datetime="{(today - timedelta(days=13)).isoformat()}">' in page
     assert "Beispielbestellung mit zwei Paketen" in page and "(Englisch)" in page  # the preview's language
+
+
+async def test_the_dev_outbox_names_what_each_message_is_in_the_admins_language(admin: AdminClients) -> None:
+    sent = await admin.http.post(
+        "/admin/api/emails/test", json={"stage": "shipped", "to": "merchant@example.com"}, headers=admin.shopify()
+    )
+    assert sent.status_code == 200, sent.text
+    page = await _page(admin, "emails", "es")
+    row = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page.split('data-table="outbox"')[1])).split())
+
+    assert "Bandeja de salida de desarrollo" in page
+    assert "Prueba merchant@example.com [Test]" in row  # the kind in Spanish; address and subject as sent
+    assert "Cuándo Tipo Para Asunto" in row
