@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 from plugin.admin.language import current_locale, t
 from plugin.admin.message_log import CAUSE_LABELS, describe, order_names
 from plugin.admin.web import AdminCall, admin_endpoint, fragment
+from plugin.catalogs import SOURCE_LOCALE
 from plugin.email.at_risk import AtRisk, at_risk_orders
 from plugin.email.records import delay_ref, load_message
 from plugin.keys import ShopRef
@@ -25,25 +26,25 @@ SHOWN = 200
 
 
 @dataclass(frozen=True)
+class Window:
+    """A promised or expected delivery window: as stored ("2026-11-05/2026-11-09") and in the admin's words."""
+
+    iso: str
+    text: str
+
+
+@dataclass(frozen=True)
 class AtRiskRow:
     order_id: str
     order_name: str
     cause: str  # in words
     cause_code: str
     since: str  # ISO time
-    promised: Window  # "Nov 5 – 9, 2026" in English, or "–"
+    promised: Window  # "2026-11-05 – 2026-11-09" in English, "5.–9. Nov. 2026" in German, or "–"
     expected: Window
     apology: str  # "Sent", "Scheduled", "Not sent", ... in the admin's language
     apology_tone: str
     apology_detail: str
-
-
-@dataclass(frozen=True)
-class Window:
-    """A promised or expected delivery window: as stored ("2026-11-05/2026-11-09") and in the admin's words."""
-
-    iso: str
-    text: str
 
 
 def _days(value: str | None) -> Window:
@@ -54,10 +55,13 @@ def _days(value: str | None) -> Window:
         start, end = date.fromisoformat(first), date.fromisoformat(last or first)
     except ValueError:
         return Window("", value)
+    iso = start.isoformat() if start == end else f"{start.isoformat()}/{end.isoformat()}"
     locale = current_locale()
+    if locale == SOURCE_LOCALE:  # the English admin's house style: ISO days
+        return Window(iso, iso.replace("/", " – "))
     if start == end:
-        return Window(start.isoformat(), format_skeleton("yMMMd", start, locale=locale))
-    return Window(f"{start.isoformat()}/{end.isoformat()}", format_interval(start, end, "yMMMd", locale=locale))
+        return Window(iso, format_skeleton("yMMMd", start, locale=locale))
+    return Window(iso, format_interval(start, end, "yMMMd", locale=locale))
 
 
 async def at_risk_rows(services: Services, shop: ShopRef) -> list[AtRiskRow]:

@@ -3,7 +3,7 @@ shop's own setup, and how the page is used per day (visits, help requests sent f
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from babel.dates import format_skeleton
@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 from plugin.admin.language import current_locale
 from plugin.admin.language_names import language_name
 from plugin.admin.web import AdminCall, admin_endpoint, error, fragment, json_body
+from plugin.catalogs import SOURCE_LOCALE
 from plugin.email.wording import pick_locale
 from plugin.openapi import Body, documented
 from plugin.order_status.branding import (
@@ -74,6 +75,18 @@ def sample_state(now: datetime) -> dict[str, Any]:
     }
 
 
+def _day(day: date) -> str:
+    """A day of the use table: ISO in English (the admin's house style), "Do., 3. Dez." in German."""
+    locale = current_locale()
+    return day.isoformat() if locale == SOURCE_LOCALE else format_skeleton("MMMEd", day, locale=locale)
+
+
+def _count(number: int) -> str:
+    """2400 in English (the admin's house style), "2.400" in German."""
+    locale = current_locale()
+    return str(number) if locale == SOURCE_LOCALE else format_decimal(number, locale=locale)
+
+
 async def _preview_html(call: AdminCall, facts: ShopFacts, branding: Branding, locale: str) -> str:
     services = call.services
     defaults = default_help_settings(services.settings.manifest.widgets)
@@ -111,7 +124,6 @@ async def status_fragment(call: AdminCall) -> Response:
     branding = await load_branding(call.services, call.shop)
     locale = pick_locale(facts.locale)
     days = await daily_counts(call.services, call.shop, days=DAYS_SHOWN, today=call.now().date())
-    admin = current_locale()
     visits, help_requests = sum(day.visits for day in days), sum(day.help for day in days)
     return fragment(
         "admin/status_page.html",
@@ -119,10 +131,10 @@ async def status_fragment(call: AdminCall) -> Response:
         preview=await _preview_html(call, facts, branding, locale),
         locale=locale,
         language=language_name(locale),
-        days=[(format_skeleton("MMMEd", day.day, locale=admin), day) for day in days],
-        visits=format_decimal(visits, locale=admin),
+        days=[(_day(day.day), day) for day in days],
+        visits=_count(visits),
         visits_count=visits,
-        help_requests=format_decimal(help_requests, locale=admin),
+        help_requests=_count(help_requests),
         help_count=help_requests,
     )
 

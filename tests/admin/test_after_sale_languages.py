@@ -112,7 +112,7 @@ async def test_an_at_risk_order_reads_in_the_admins_language_with_its_dates(admi
     assert "5.–9. Nov. 2026 12. Nov. 2026 Nicht gesendet" in german
     assert "Für diese Bestellung wurde keine Entschuldigung erfasst." in german
     assert "Order 7701 No tracking update for longer than the usual transit time" in english
-    assert "Nov 5 – 9, 2026 Nov 12, 2026 Not sent" in english
+    assert "2026-11-05 – 2026-11-09 2026-11-12 Not sent" in english
     page = await _page(admin, "at_risk", "ja")
     assert 'data-window="2026-11-05/2026-11-09">2026年11月5日～9日<' in page  # the stored window stays readable
 
@@ -145,6 +145,8 @@ async def test_the_status_page_counts_days_in_the_admins_language(admin: AdminCl
     assert f'<time datetime="{today.isoformat()}">' in page
     assert f'<time datetime="{(today - timedelta(days=13)).isoformat()}">' in page
     assert "Beispielbestellung mit zwei Paketen" in page and "(Englisch)" in page  # the preview's language
+    english = await _page(admin, "status", "en")
+    assert f'<time datetime="{today.isoformat()}">{today.isoformat()}</time>' in english  # the house style, as before
 
 
 async def test_the_dev_outbox_names_what_each_message_is_in_the_admins_language(admin: AdminClients) -> None:
