@@ -7,14 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from babel.dates import format_interval, format_skeleton
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from plugin.admin.language import current_locale, t
+from plugin.admin.formats import format_day
+from plugin.admin.language import t
 from plugin.admin.message_log import CAUSE_LABELS, describe, order_names
 from plugin.admin.web import AdminCall, admin_endpoint, fragment
-from plugin.catalogs import SOURCE_LOCALE
 from plugin.email.at_risk import AtRisk, at_risk_orders
 from plugin.email.records import delay_ref, load_message
 from plugin.keys import ShopRef
@@ -40,7 +39,7 @@ class AtRiskRow:
     cause: str  # in words
     cause_code: str
     since: str  # ISO time
-    promised: Window  # "2026-11-05 – 2026-11-09" in English, "5.–9. Nov. 2026" in German, or "–"
+    promised: Window  # "2026-11-05 – 2026-11-09" in English, "05.11.2026 – 09.11.2026" in German, or "–"
     expected: Window
     apology: str  # "Sent", "Scheduled", "Not sent", ... in the admin's language
     apology_tone: str
@@ -55,13 +54,9 @@ def _days(value: str | None) -> Window:
         start, end = date.fromisoformat(first), date.fromisoformat(last or first)
     except ValueError:
         return Window("", value)
-    iso = start.isoformat() if start == end else f"{start.isoformat()}/{end.isoformat()}"
-    locale = current_locale()
-    if locale == SOURCE_LOCALE:  # the English admin's house style: ISO days
-        return Window(iso, iso.replace("/", " – "))
     if start == end:
-        return Window(iso, format_skeleton("yMMMd", start, locale=locale))
-    return Window(iso, format_interval(start, end, "yMMMd", locale=locale))
+        return Window(start.isoformat(), format_day(start))
+    return Window(f"{start.isoformat()}/{end.isoformat()}", f"{format_day(start)} – {format_day(end)}")
 
 
 async def at_risk_rows(services: Services, shop: ShopRef) -> list[AtRiskRow]:

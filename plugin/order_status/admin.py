@@ -3,18 +3,14 @@ shop's own setup, and how the page is used per day (visits, help requests sent f
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from babel.dates import format_skeleton
-from babel.numbers import format_decimal
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from plugin.admin.language import current_locale
 from plugin.admin.language_names import language_name
 from plugin.admin.web import AdminCall, admin_endpoint, error, fragment, json_body
-from plugin.catalogs import SOURCE_LOCALE
 from plugin.email.wording import pick_locale
 from plugin.openapi import Body, documented
 from plugin.order_status.branding import (
@@ -75,18 +71,6 @@ def sample_state(now: datetime) -> dict[str, Any]:
     }
 
 
-def _day(day: date) -> str:
-    """A day of the use table: ISO in English (the admin's house style), "Do., 3. Dez." in German."""
-    locale = current_locale()
-    return day.isoformat() if locale == SOURCE_LOCALE else format_skeleton("MMMEd", day, locale=locale)
-
-
-def _count(number: int) -> str:
-    """2400 in English (the admin's house style), "2.400" in German."""
-    locale = current_locale()
-    return str(number) if locale == SOURCE_LOCALE else format_decimal(number, locale=locale)
-
-
 async def _preview_html(call: AdminCall, facts: ShopFacts, branding: Branding, locale: str) -> str:
     services = call.services
     defaults = default_help_settings(services.settings.manifest.widgets)
@@ -131,11 +115,9 @@ async def status_fragment(call: AdminCall) -> Response:
         preview=await _preview_html(call, facts, branding, locale),
         locale=locale,
         language=language_name(locale),
-        days=[(_day(day.day), day) for day in days],
-        visits=_count(visits),
-        visits_count=visits,
-        help_requests=_count(help_requests),
-        help_count=help_requests,
+        days=days,
+        visits=visits,
+        help_requests=help_requests,
     )
 
 
