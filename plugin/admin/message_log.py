@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from plugin.admin.language import t
+from plugin.admin.sender_rules import refusal_words
 from plugin.email.at_risk import AT_RISK_HOLD
 from plugin.email.records import MessageRecord, recent_messages
 from plugin.email.stages import DelayCause, Stage
@@ -89,6 +90,8 @@ class OrderMessages:
 def skip_reason(code: str) -> str:
     """A skip code in plain words, in the admin's language."""
     kind, _, detail = code.partition(":")
+    if kind == "sender_rule":
+        return t("mail_skip_sender_rule", detail=refusal_words(detail))
     if kind in _SKIPPED:
         return t(f"mail_skip_{kind}", days=START_WINDOW.days, detail=detail)
     if kind == "order_unreadable":

@@ -9,6 +9,7 @@ from starlette.routing import BaseRoute, Route
 
 from plugin.admin.language import t
 from plugin.admin.message_log import STAGE_LABELS
+from plugin.admin.sender_rules import rule_note
 from plugin.admin.web import AdminCall, admin_endpoint, error, fragment, json_body
 from plugin.email.stages import MAIN_TRACK, Stage
 from plugin.openapi import Body, documented
@@ -23,20 +24,11 @@ from plugin.sms.config import (
 from plugin.sms.outbox import sms_outbox_items
 from plugin.sms.phone import masked
 from plugin.sms.records import OUTCOMES, sms_stats
-from plugin.sms.rules import DEFAULT_RULE, RULES, CountryRule
+from plugin.sms.rules import DEFAULT_RULE, RULES
 from plugin.sms.send import INBOUND_PATH, STATUS_PATH, callback_url
 
 SECURITY = ["shopifySessionToken"]
 OUTBOX_SHOWN = 20
-# Countries whose rule has a note of its own; the others share the open or the default rule's note.
-_OWN_NOTES = frozenset({"US", "CA", "IN", "AE", "SA"})
-
-
-def rule_note(country: str | None, rule: CountryRule) -> str:
-    """The rule's note (plugin.sms.rules says it in English) in the admin's language."""
-    if country in _OWN_NOTES:
-        return t(f"sms_rule_{country.lower()}")
-    return t("sms_rule_open" if rule.alphanumeric and not rule.registration else "sms_rule_default")
 
 
 def _stage_label(value: object) -> str:

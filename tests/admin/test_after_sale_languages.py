@@ -12,13 +12,14 @@ from decimal import Decimal
 import pytest
 
 from plugin.admin.language import LOCALE_HEADER, admin_locale
+from plugin.admin.message_log import skip_reason
+from plugin.admin.sender_rules import rule_note
 from plugin.email.at_risk import AtRisk, note_at_risk
 from plugin.email.journey_settings import JourneySettings, StageSettings, save_journey_settings
 from plugin.email.problems import record_template_problem
 from plugin.email.stages import DelayCause, Stage
 from plugin.platform import Order, OrderLine
-from plugin.sms.admin import rule_note
-from plugin.sms.rules import DEFAULT_RULE, RULES
+from plugin.sms.rules import DEFAULT_RULE, RULES, SenderKind, refusal
 from tests.admin.conftest import SHOP_A, AdminClients
 from webhooks.handlers.orders import record_order
 from webhooks.journey.advance import advance_order_journey
@@ -160,3 +161,29 @@ async def test_the_dev_outbox_names_what_each_message_is_in_the_admins_language(
     assert "Bandeja de salida de desarrollo" in page
     assert "Prueba merchant@example.com [Test]" in row  # the kind in Spanish; address and subject as sent
     assert "Cuándo Tipo Para Asunto" in row
+
+
+@pytest.mark.parametrize(
+    ("country", "kind", "registered"),
+    [
+        ("US", SenderKind.ALPHANUMERIC, frozenset()),
+        ("US", SenderKind.NUMBER, frozenset()),
+        ("IN", SenderKind.ALPHANUMERIC, frozenset({"US"})),
+        ("DE", None, frozenset()),
+        (None, SenderKind.NUMBER, frozenset()),
+    ],
+    ids=["alphanumeric-in-us", "unregistered-us", "unregistered-in", "no-sender", "unknown-country"],
+)
+def test_a_text_the_sender_rules_refused_says_why_in_the_admins_language(
+    country: str | None, kind: SenderKind | None, registered: frozenset[str]
+) -> None:
+    recorded = refusal(country, kind, registered)
+    assert recorded is not None
+    with admin_locale("en"):
+        english = skip_reason(f"sender_rule:{recorded}")
+    with admin_locale("de"):
+        german = skip_reason(f"sender_rule:{recorded}")
+
+    assert english == f"the text was not sent under that country's sender rules: {recorded}"  # as recorded
+    assert german.startswith("die SMS wurde nach den Absenderregeln dieses Landes nicht gesendet: ")
+    assert recorded not in german and not re.search(r"\b(sender|registered|texts)\b", german)  # all worded, note too
