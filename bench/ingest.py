@@ -21,7 +21,8 @@ SECRET = "bench-shopify-secret-0123456789abcdef"
 SHOP = "bench-shop.myshopify.com"
 
 
-def _script(body: str, signature: str, run_id: str) -> str:
+def wrk_script(body: str, signature: str, run_id: str, shop: str = f'"{SHOP}"') -> str:
+    """`shop`: a Lua expression for the X-Shopify-Shop-Domain header (the cluster bench names 1,000 shops)."""
     # Each wrk thread numbers its own requests: every delivery has a fresh event id, so none is a duplicate.
     return f"""
 local made = 0
@@ -34,7 +35,7 @@ function request()
   headers["Content-Type"] = "application/json"
   headers["X-Shopify-Topic"] = "orders/updated"
   headers["X-Shopify-Hmac-Sha256"] = "{signature}"
-  headers["X-Shopify-Shop-Domain"] = "{SHOP}"
+  headers["X-Shopify-Shop-Domain"] = {shop}
   headers["X-Shopify-API-Version"] = "2026-10"
   headers["X-Shopify-Triggered-At"] = "2026-11-22T10:00:00.000Z"
   headers["X-Shopify-Webhook-Id"] = "{run_id}-" .. tid .. "-" .. counter
@@ -53,7 +54,7 @@ def signed_body() -> tuple[str, str]:
 
 def measure(seconds: int = 5, connections: int = 64, pairs: int = MIN_PAIRS) -> list[Figure]:
     body, signature = signed_body()
-    script = _script(body, signature, secrets.token_hex(4))
+    script = wrk_script(body, signature, secrets.token_hex(4))
     with tempfile.TemporaryDirectory() as data_dir:
         env = {
             "SHOPIFY_API_SECRET": SECRET,

@@ -14,6 +14,7 @@ from functools import cache
 from babel.numbers import format_decimal
 from starlette.requests import HTTPConnection
 
+from plugin.accept_language import accept_language
 from plugin.catalogs import LOCALES, SOURCE_LOCALE, Messages, messages
 
 # The admin's catalogs, one per area so each can grow on its own; keys are unique across them (prefixed by area).
@@ -30,22 +31,6 @@ def shipped_locale(*candidates: str | None) -> str | None:
         if language in LOCALES:
             return language
     return None
-
-
-def accept_language(header: str) -> list[str]:
-    """Accept-Language's languages by preference: "fr-CH, de;q=0.9, en;q=0.8" -> ["fr-CH", "de", "en"]."""
-    weighted: list[tuple[float, int, str]] = []
-    for position, part in enumerate(header.split(",")):
-        tag, _, params = part.strip().partition(";")
-        quality = 1.0
-        if params.strip().startswith("q="):
-            try:
-                quality = float(params.strip()[2:])
-            except ValueError:
-                quality = 0.0
-        if tag and tag != "*" and quality > 0:
-            weighted.append((-quality, position, tag))
-    return [tag for _, _, tag in sorted(weighted)]
 
 
 def request_locale(connection: HTTPConnection, session_locale: str | None = None) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from plugin.accept_language import accept_language
 from plugin.platform import ShopFacts
 from widgets.estimator.engine import known_countries
 
@@ -21,20 +22,13 @@ class Destination:
 
 def accept_language_countries(header: str) -> list[str]:
     """Region subtags of Accept-Language in preference order: "de-AT,de;q=0.9,en-GB;q=0.8" -> ["AT", "GB"]."""
-    ranked: list[tuple[float, int, str]] = []
-    for position, part in enumerate(header.split(",")):
-        tag, _, params = part.strip().partition(";")
-        quality = 1.0
-        if params.strip().startswith("q="):
-            try:
-                quality = float(params.strip()[2:])
-            except ValueError:
-                continue
-        pieces = tag.strip().replace("_", "-").split("-")
+    regions = []
+    for tag in accept_language(header):
+        pieces = tag.replace("_", "-").split("-")
         region = next((p.upper() for p in pieces[1:] if len(p) == 2 and p.isalpha()), None)
-        if region and quality > 0:
-            ranked.append((-quality, position, region))
-    return [region for _, _, region in sorted(ranked)]
+        if region:
+            regions.append(region)
+    return regions
 
 
 def resolve_destination(query: Mapping[str, str], headers: Mapping[str, str], facts: ShopFacts) -> Destination:
