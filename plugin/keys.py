@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from plugin.partitions import Layout, Partition
 
@@ -74,7 +75,7 @@ class ShopRef:
         if not _SAFE_PART.match(self.id):
             raise ValueError(f"shop id {self.id!r} has characters not allowed in a key")
 
-    @property
+    @cached_property  # read several times per delivery; kept in the instance's dict, outside eq and hash
     def tag(self) -> str:
         return f"{self.platform}:{self.id}"
 

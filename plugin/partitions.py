@@ -17,6 +17,7 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from redis.exceptions import RedisError
@@ -51,7 +52,11 @@ class Partition:
 
 
 def partition_of(shop: ShopRef | str, count: int) -> Partition:
-    tag = shop if isinstance(shop, str) else shop.tag
+    return _partition(shop if isinstance(shop, str) else shop.tag, count)
+
+
+@lru_cache(maxsize=16384)  # every delivery asks: one lookup instead of a hash and a new Partition
+def _partition(tag: str, count: int) -> Partition:
     return Partition(shop_hash(tag) % count, count)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from plugin.events import PlatformEvent
@@ -36,10 +36,16 @@ BODY_SHOP_FIELDS: Mapping[str, str] = {
 }
 
 
+@cache  # a handful of names, spelled out once rather than on every delivery
+def _header_names(name: str) -> tuple[str, str]:
+    return _LEGACY + name, _NEWER + name
+
+
 def _header(headers: Mapping[str, str], name: str) -> str | None:
     """The first non-empty of X-Shopify-<name> and Shopify-<name>, stripped. Names are lowercase, as ASGI gives
     them: looking up the few we read is cheaper than folding every header a delivery carries."""
-    value = headers.get(_LEGACY + name) or headers.get(_NEWER + name)
+    legacy, newer = _header_names(name)
+    value = headers.get(legacy) or headers.get(newer)
     return value.strip() if value else None
 
 

@@ -4,6 +4,7 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -17,6 +18,7 @@ from plugin.jobs import Job, JobHandler, failed_jobs, pending_jobs, run_due_jobs
 from plugin.keys import ShopRef
 from plugin.services import Services
 from plugin.settings import Settings
+from webhooks import ingest
 from webhooks.ingest import enqueue_event
 from webhooks.stream import StreamKeys
 
@@ -63,6 +65,24 @@ async def test_concurrent_deliveries_share_one_script_call_and_a_repeat_within_i
     assert [entry_id for entry_id, _ in entries] == [outcome for outcome in outcomes if outcome is not None]
     assert await svc.redis.hgetall(StreamKeys.for_shop(svc.keys, SHOP).counters) == {"received": "3", "duplicates": "2"}
     assert await enqueue_event(svc.pipelined, svc.keys, _event("evt-c")) is None, "and in a later turn too"
+
+
+async def test_a_delivery_seen_in_an_earlier_period_is_a_duplicate_in_a_later_batch(
+    svc: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batch is looked up in the older periods' sets all at once: each earlier delivery is found there,
+    wherever it stands in the batch, and a new one is appended once."""
+    clock = SimpleNamespace(time=lambda: 1_800_000_000.0)
+    monkeypatch.setattr(ingest, "time", clock)
+    first = await asyncio.gather(*(enqueue_event(svc.pipelined, svc.keys, _event(i)) for i in ["old-1", "old-2"]))
+    assert all(first)
+    clock.time = lambda: 1_800_000_000.0 + 3 * ingest.DEDUPE_PERIOD_SECONDS  # three periods on: another set
+    ids = ["old-1", "new", "old-2", "new"]
+    later = await asyncio.gather(*(enqueue_event(svc.pipelined, svc.keys, _event(i)) for i in ids))
+    assert [outcome is not None for outcome in later] == [False, True, False, False]
+    entries = await svc.redis.xrange(StreamKeys.for_shop(svc.keys, SHOP).stream)
+    assert [PlatformEvent.from_fields(fields).delivery_id for _, fields in entries] == ["old-1", "old-2", "new"]
+    assert await svc.redis.hgetall(StreamKeys.for_shop(svc.keys, SHOP).counters) == {"received": "3", "duplicates": "3"}
 
 
 async def test_a_delivery_is_stored_as_sent_when_its_body_is_the_payload(svc: Services) -> None:
