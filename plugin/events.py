@@ -77,7 +77,7 @@ class PlatformEvent:
             "shop": self.shop.tag,
             "type": self.type,
             "delivery_id": self.delivery_id,
-            "occurred_at": self.occurred_at.astimezone(UTC).isoformat(),
+            "occurred_at": (at if (at := self.occurred_at).tzinfo is UTC else at.astimezone(UTC)).isoformat(),
             "source_topic": self.source_topic,
             "payload": self.payload_json or json.dumps(self.payload, separators=(",", ":")),
             "order_id": self.order_id or "",

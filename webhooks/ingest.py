@@ -13,6 +13,7 @@ import math
 import time
 from collections.abc import Sequence
 from itertools import chain
+from typing import Any
 
 from redis.exceptions import ResponseError
 
@@ -148,19 +149,23 @@ async def _enqueue_batch(
             groups.setdefault(keys.layout.of(event.shop), []).append(index)
     if not groups:
         return outcomes
-    async with redis.pipeline(transaction=False) as pipe:
-        for partition, members in groups.items():
-            sk = StreamKeys.of(keys, partition)
-            sets, expires = seen_keys(sk, now)
-            arguments: list[str | int] = [expires]
-            for index in members:
-                fields = events[index].to_fields()
-                arguments += (digests[index], 2 * len(fields), *chain.from_iterable(fields.items()))
-            pipe.execute_command("EVAL", _ENQUEUE, 3 + len(sets), sk.stream, sk.counters, sk.sealed, *sets, *arguments)
-        if waitaof_replicas is not None:
-            # In the same pipeline, so on the same connection: WAITAOF waits for that connection's writes.
-            pipe.execute_command("WAITAOF", 1, waitaof_replicas, WAITAOF_TIMEOUT_MS)
-        replies = await pipe.execute(raise_on_error=False)
+    commands = [
+        _enqueue_command(keys, partition, members, events, digests, now) for partition, members in groups.items()
+    ]
+    if len(commands) == 1 and waitaof_replicas is None:
+        # The usual batch: one partition. A plain command spares the pipeline's bookkeeping.
+        try:
+            replies: list[Any] = [await redis.execute_command(*commands[0])]
+        except ResponseError as exc:
+            replies = [exc]
+    else:
+        async with redis.pipeline(transaction=False) as pipe:
+            for command in commands:
+                pipe.execute_command(*command)
+            if waitaof_replicas is not None:
+                # In the same pipeline, so on the same connection: WAITAOF waits for that connection's writes.
+                pipe.execute_command("WAITAOF", 1, waitaof_replicas, WAITAOF_TIMEOUT_MS)
+            replies = await pipe.execute(raise_on_error=False)
     moved: list[int] = []
     for (_, members), reply in zip(groups.items(), replies, strict=False):
         if isinstance(reply, ResponseError) and str(reply).startswith(_SEALED):
@@ -190,6 +195,23 @@ async def _enqueue_batch(
             for index, outcome in zip(moved, retried, strict=True):
                 outcomes[index] = outcome
     return outcomes
+
+
+def _enqueue_command(
+    keys: Keys,
+    partition: Partition,
+    members: Sequence[int],
+    events: Sequence[PlatformEvent],
+    digests: Sequence[str],
+    now: float,
+) -> list[str | int]:
+    sk = StreamKeys.of(keys, partition)
+    sets, expires = seen_keys(sk, now)
+    command: list[str | int] = ["EVAL", _ENQUEUE, 3 + len(sets), sk.stream, sk.counters, sk.sealed, *sets, expires]
+    for index in members:
+        fields = events[index].to_fields()
+        command += (digests[index], 2 * len(fields), *chain.from_iterable(fields.items()))
+    return command
 
 
 async def _seen_in_previous_layout(
