@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from plugin.logs import on_access_line
 from plugin.platform import WebhookRejected
 from plugin.request_body import read_body
 from plugin.responses import Prebuilt
@@ -52,11 +53,9 @@ def webhook_endpoint(platform_name: str) -> Callable[[Request], Awaitable[Respon
             # Not durable, so not acknowledged: the platform's retry will bring it again.
             log.error("webhook not stored", extra={"platform": platform.name, "error": type(exc).__name__})
             return JSONResponse({"error": "storage unavailable, retry later"}, status_code=503)
-        if log.isEnabledFor(logging.INFO):
-            log.info(
-                "webhook accepted" if entry else "webhook duplicate",
-                extra={"platform": platform.name, "type": event.type, "shop": event.shop.tag},
-            )
+        outcome = {"webhook": "accepted" if entry else "duplicate", "type": event.type, "shop": event.shop.tag}
+        if not on_access_line(**outcome) and log.isEnabledFor(logging.INFO):
+            log.info(f"webhook {outcome['webhook']}", extra={"platform": platform.name, **outcome})
         return QUEUED.response() if entry else DUPLICATE.response()
 
     return receive

@@ -7,11 +7,12 @@ import logging
 import random
 import re
 import time
+from typing import Any
 
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from plugin.logs import request_id_var
+from plugin.logs import access_fields_var, request_id_var
 
 log = logging.getLogger("upfront.access")
 
@@ -35,6 +36,9 @@ class RequestIdMiddleware:
         incoming = next((value for name, value in scope["headers"] if name == b"x-request-id"), b"")
         request_id = incoming.decode() if _ACCEPTABLE_ID.match(incoming) else _mint()
         token = request_id_var.set(request_id)
+        logged = log.isEnabledFor(logging.INFO)
+        fields: dict[str, Any] = {}
+        fields_token = access_fields_var.set(fields if logged else None)
         started = time.perf_counter()
         status = 500
 
@@ -50,15 +54,17 @@ class RequestIdMiddleware:
         except ClientDisconnect:
             status = CLIENT_CLOSED_REQUEST  # whichever body reader noticed; there is no one left to answer
         finally:
-            if log.isEnabledFor(logging.INFO):
+            if logged:
                 # Paths only, never query strings: those can carry signatures, codes and shopper data.
                 log.info(
                     "request",
                     extra={
+                        **fields,  # what the endpoint added (plugin.logs.on_access_line)
                         "method": scope["method"],
                         "path": scope["path"],
                         "status": status,
                         "ms": round((time.perf_counter() - started) * 1000, 2),
                     },
                 )
+            access_fields_var.reset(fields_token)
             request_id_var.reset(token)

@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("plugin", "webhooks", "widgets", "bench", "tests")
 PROVOKES_ON_PURPOSE = {"tests/foundation/test_production_logging.py"}  # shows that the test session catches it
 LOG_METHODS = {"debug", "info", "warning", "warn", "error", "exception", "critical", "log"}
+ACCESS_LINE_FIELDS = "on_access_line"  # plugin.logs: fields for the request's access line, checked alike
 
 
 def _source_files() -> list[Path]:
@@ -32,6 +33,8 @@ def _dict_assignments(tree: ast.AST) -> dict[str, list[ast.Dict]]:
             for target in node.targets:
                 if isinstance(target, ast.Name):
                     found.setdefault(target.id, []).append(node.value)
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.value, ast.Dict) and isinstance(node.target, ast.Name):
+            found.setdefault(node.target.id, []).append(node.value)
     return found
 
 
@@ -52,14 +55,28 @@ def _keys(node: ast.expr, names: dict[str, list[ast.Dict]], where: str) -> Itera
             pytest.fail(f"{where}: extra= keys must be string literals so they can be checked")
 
 
+def _called(call: ast.Call) -> str | None:
+    func = call.func
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+
+
 def _log_extras() -> Iterator[tuple[str, str]]:
     for path in _source_files():
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         names = _dict_assignments(tree)
         for node in ast.walk(tree):
-            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            if not isinstance(node, ast.Call):
                 continue
-            if node.func.attr not in LOG_METHODS:
+            if _called(node) == ACCESS_LINE_FIELDS:  # its keywords become fields of the request's access line
+                where = f"{path.relative_to(ROOT)}:{node.lineno}"
+                for keyword in node.keywords:
+                    if keyword.arg is not None:
+                        yield where, keyword.arg
+                    else:
+                        for key in _keys(keyword.value, names, where):
+                            yield where, key
+                continue
+            if not isinstance(node.func, ast.Attribute) or node.func.attr not in LOG_METHODS:
                 continue
             for keyword in node.keywords:
                 if keyword.arg == "extra":

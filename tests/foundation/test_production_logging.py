@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import UTC, datetime
 
 import pytest
 
@@ -30,6 +31,14 @@ def test_info_records_are_formatted_as_json_lines_with_their_fields(caplog: pyte
         "abc",
         "shipped",
     )
+
+
+def test_a_line_carries_its_time_in_utc_to_the_millisecond() -> None:
+    formatter = JsonFormatter()
+    for created in (1_800_000_000.0, 1_800_000_000.9996, 1_800_000_000.9999996, 1_800_000_001.123, 1_800_000_001.5):
+        record = logging.makeLogRecord({"msg": "x", "created": created})
+        expected = datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")
+        assert json.loads(formatter.format(record))["ts"] == expected
 
 
 def test_error_records_and_broken_log_calls_are_collected(log_problems: LogProblems) -> None:

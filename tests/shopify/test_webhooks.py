@@ -13,6 +13,7 @@ import pytest
 from plugin import events
 from plugin.devstore.shopify import DEMO_SHOP, ShopifyEmulator, create_shopify_emulator, sign_webhook
 from plugin.keys import ShopRef
+from plugin.logs import JsonFormatter
 from plugin.partitions import layout_key
 from plugin.platform import WebhookRejected
 from plugin.services import Services
@@ -66,6 +67,26 @@ async def test_good_delivery_is_queued_once_and_its_redelivery_is_a_duplicate(
         again = await post(app, headers, body)
     assert first.json() == {"status": "queued"}
     assert again.json() == {"status": "duplicate"}
+
+
+async def test_a_delivery_is_logged_once_its_access_line_naming_the_outcome(
+    app_client: AppClientFactory, emulator: ShopifyEmulator, installed: ShopRef, caplog: pytest.LogCaptureFixture
+) -> None:
+    """At INFO, as production logs: one line per delivery (the access line), which says what became of it."""
+    headers, body = emulator.webhook("orders/create")
+    async with app_client() as app:
+        await post(app, headers, body)
+        await post(app, headers, body)
+    lines = [
+        json.loads(JsonFormatter().format(r)) for r in caplog.records if r.name.startswith(("upfront", "webhooks"))
+    ]
+    assert [(line["msg"], line.get("webhook"), line["status"]) for line in lines] == [
+        ("request", "accepted", 200),
+        ("request", "duplicate", 200),
+    ]
+    assert {(line["type"], line["shop"], line["path"]) for line in lines} == {
+        (events.ORDER_CREATED, installed.tag, "/webhooks/shopify")
+    }
 
 
 async def test_lowercase_header_family_is_accepted(
