@@ -68,15 +68,18 @@ def measure(seconds: int = 5, connections: int = 64, pairs: int = MIN_PAIRS) -> 
                 "SHOPIFY_API_SECRET": SECRET,
                 "BIGCOMMERCE_CLIENT_SECRET": "bench-bigcommerce-secret",
                 "UPFRONT_SECRET_KEY": "bench-" + "k" * 40,
-                "UPFRONT_LOG_LEVEL": "WARNING",
                 BENCH_SHOPS_VARIABLE: str(SHOPS),
             }
             with (
                 serve(
-                    "bench.app_factory:create", {**env, "UPFRONT_REDIS_URL": three.url, "UPFRONT_DATA_DIR": root}
+                    "bench.app_factory:create",
+                    {**env, "UPFRONT_REDIS_URL": three.url, "UPFRONT_DATA_DIR": root},
+                    production=True,
                 ) as three_base,
                 serve(
-                    "bench.app_factory:create", {**env, "UPFRONT_REDIS_URL": one.url, "UPFRONT_DATA_DIR": root}
+                    "bench.app_factory:create",
+                    {**env, "UPFRONT_REDIS_URL": one.url, "UPFRONT_DATA_DIR": root},
+                    production=True,
                 ) as one_base,
             ):
                 three_url, one_url = three_base + "/webhooks/shopify", one_base + "/webhooks/shopify"

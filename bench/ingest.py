@@ -61,10 +61,12 @@ def measure(seconds: int = 5, connections: int = 64, pairs: int = MIN_PAIRS) -> 
             "BIGCOMMERCE_CLIENT_SECRET": "bench-bigcommerce-secret",
             "UPFRONT_SECRET_KEY": "bench-" + "k" * 40,
             "UPFRONT_DATA_DIR": data_dir,
-            "UPFRONT_LOG_LEVEL": "WARNING",
             BENCH_SHOP_VARIABLE: SHOP,  # installed, so every delivery is queued, not ignored
         }
-        with serve("bench.app_factory:create", env) as app_base, serve("bench.baseline_app:create", {}) as bare_base:
+        with (
+            serve("bench.app_factory:create", env, production=True) as app_base,
+            serve("bench.baseline_app:create", {}) as bare_base,
+        ):
             app_url, bare_url = app_base + "/webhooks/shopify", bare_base + "/webhooks/shopify"
             for url in (app_url, bare_url):  # warm both before the first counted round
                 run_wrk(url, script, connections=connections, seconds=2)

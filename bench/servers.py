@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,14 +24,25 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(factory: str, env: dict[str, str], ready_path: str = "/healthz") -> Iterator[str]:
-    """Run `uvicorn --factory <factory>` in a child process; yields its base URL once it answers."""
+def serve(
+    factory: str, env: dict[str, str], ready_path: str = "/healthz", *, production: bool = False
+) -> Iterator[str]:
+    """Run `uvicorn --factory <factory>` in a child process; yields its base URL once it answers.
+    `production`: served with `upfront serve`'s server configuration instead (bench.production_server)."""
     port = free_port()
-    command = [
-        sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1", "--port", str(port),
-        "--log-level", "warning", "--no-access-log",
-    ]  # fmt: skip
-    process = subprocess.Popen(command, cwd=REPO, env={**os.environ, **env}, stdout=subprocess.DEVNULL)
+    command = (
+        [sys.executable, "-m", "bench.production_server", factory, str(port)]
+        if production
+        else [
+            sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1", "--port", str(port),
+            "--log-level", "warning", "--no-access-log",
+        ]
+    )  # fmt: skip
+    # A production server logs a JSON line per request to stderr: into a file, as a log collector would take them.
+    log = tempfile.TemporaryFile() if production else None  # noqa: SIM115 (closed below, after the process)
+    process = subprocess.Popen(
+        command, cwd=REPO, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=log or None
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -50,3 +62,5 @@ def serve(factory: str, env: dict[str, str], ready_path: str = "/healthz") -> It
             process.wait(20)
         except subprocess.TimeoutExpired:
             process.kill()
+        if log is not None:
+            log.close()

@@ -43,9 +43,11 @@ def measure(seconds: int = 5, connections: int = 64, pairs: int = MIN_PAIRS) -> 
             "BIGCOMMERCE_CLIENT_SECRET": "bench-bigcommerce-secret-0123456789abcdef",
             "UPFRONT_SECRET_KEY": "bench-" + "k" * 40,
             "UPFRONT_DATA_DIR": data_dir,
-            "UPFRONT_LOG_LEVEL": "WARNING",
         }
-        with serve("bench.app_factory:create", env) as base, serve("bench.baseline_app:create", {}) as bare_base:
+        with (
+            serve("bench.app_factory:create", env, production=True) as base,
+            serve("bench.baseline_app:create", {}) as bare_base,
+        ):
             anyio.run(_seed, env, data_dir)
             first = httpx.get(base + ESTIMATE_PATH, headers={"Origin": ORIGIN}, timeout=10)
             first.raise_for_status()
