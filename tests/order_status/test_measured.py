@@ -62,5 +62,11 @@ async def test_the_dashboard_counts_sends_and_followed_links_per_stage_and_where
     wismo = figures["where_is_my_order"]
     assert (wismo["before"], wismo["before_days"], wismo["after"], wismo["after_days"]) == (2, WISMO_WINDOW_DAYS, 1, 1)
     assert 'data-table="channels"' in page and 'data-figure="wismo"' in page
+    # Unsubscribes per stage: order updates carry no unsubscribe link, so theirs is "–", not a zero.
+    channels = page.split('data-table="channels"')[1]
+    confirmed_row = channels.split('<tr data-stage="confirmed">')[1].split("</tr>")[0]
+    assert '<td class="num" data-figure="unsubscribes">–</td>' in confirmed_row
+    assert by_stage["feedback"]["email_unsubscribes"] == 0 and by_stage["confirmed"]["email_unsubscribes"] is None
+    assert 'data-figure="text-opt-outs">0<' in page and figures["text_opt_outs"] == 0
     [today] = await daily_counts(services, installed, days=1, today=datetime.now(UTC).date())
     assert today.visits == 3  # the two followed links and the plain visit; the HEAD probe is none
