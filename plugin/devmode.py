@@ -120,7 +120,11 @@ def walkthrough(base: str, devstore: DevStore) -> str:
         "                  orders/create, then fulfillments/create, then fulfillments/update --shipment-status\n"
         "                  out_for_delivery, then the same with delivered)\n"
         f"  4. its emails  {devstore.admin_url(base, 'emails')}   (dev outbox: four emails within a minute)\n"
-        '  5. its page     "See your order\'s status" in any of those emails: the order-status page\n'
+        '  5. its page     the /o/ link in any of those emails ("See your order\'s status", "Track your parcel"):\n'
+        "                 the order-status page\n"
+        f'  6. a delay     curl -d \'{{"tracking_number": "<from the shipped email>", "tag": "Exception"}}\' '
+        f"{base}/devstore/aftership-checkpoint\n"
+        "                 (the carrier's scan, signed as AfterShip sends it: an apology email, the at-risk list)\n"
         f"The BigCommerce demo store (USD, New York): storefront {other_store}   admin {other_admin}\n"
         f"  its order: {upfront} webhook trigger --journey --platform bigcommerce\n"
         f"Also: health {base}/readyz   API {base}/openapi.json   queue {base}/metrics ({upfront} queue stats)\n"

@@ -1,5 +1,6 @@
 """What the after-sale messages and the order-status page achieve: per stage and channel, messages sent, texts
-delivered and links followed; and "where is my order" help requests before and after the status page went live.
+delivered, links followed and unsubscribes; and "where is my order" help requests before and after the status page
+went live.
 
 Nothing here tracks a person: opens are not measured (no tracking pixels), a followed link is counted from the
 unsigned `via` of the page's link (plugin.order_status.metrics), and the help requests are counted by their topic.
@@ -33,6 +34,7 @@ class StageFigures:
     texts_sent: int = 0
     texts_delivered: int = 0  # the carrier's final status, from Twilio's callbacks
     text_clicks: int = 0
+    email_unsubscribes: int = 0  # only marketing emails carry an unsubscribe link
 
 
 @dataclass(frozen=True)
@@ -47,8 +49,8 @@ class Wismo:
 
 
 async def sent_counts(services: Services, shop: ShopRef, since: float) -> dict[tuple[str, str], int]:
-    """(stage, what) -> messages sent since `since` (epoch seconds): emails_sent, texts_sent, texts_delivered; one
-    read of the shop's message records."""
+    """(stage, what) -> messages sent since `since` (epoch seconds): emails_sent, texts_sent, texts_delivered, and
+    email_unsubscribes (emails whose unsubscribe link was used since); one read of the shop's message records."""
     counts: dict[tuple[str, str], int] = {}
 
     def add(stage: str, what: str) -> None:
@@ -58,9 +60,11 @@ async def sent_counts(services: Services, shop: ShopRef, since: float) -> dict[t
     for start in range(0, len(found), _BATCH):
         async with services.redis.pipeline(transaction=False) as pipe:
             for key in found[start : start + _BATCH]:
-                pipe.hmget(key, ["stage", "state", "sent_at", "channel", "outcome"])
+                pipe.hmget(key, ["stage", "state", "sent_at", "channel", "outcome", "unsubscribed_at"])
             rows = await pipe.execute()
-        for stage, state, sent_at, channel, outcome in rows:
+        for stage, state, sent_at, channel, outcome, unsubscribed_at in rows:
+            if stage and unsubscribed_at and float(unsubscribed_at) >= since:
+                add(as_text(stage), "email_unsubscribes")
             if as_optional_text(state) != "sent" or not sent_at or float(sent_at) < since:
                 continue
             text = as_optional_text(channel) == "sms"
@@ -81,6 +85,7 @@ async def stage_figures(services: Services, shop: ShopRef, since: float, first: 
             texts_sent=counts.get((stage.value, "texts_sent"), 0),
             texts_delivered=counts.get((stage.value, "texts_delivered"), 0),
             text_clicks=clicks.get((stage.value, "sms"), 0),
+            email_unsubscribes=counts.get((stage.value, "email_unsubscribes"), 0),
         )
         for stage in Stage
     ]

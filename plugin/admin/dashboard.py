@@ -19,7 +19,7 @@ from plugin.admin.conversions import read_conversions
 from plugin.admin.insights import TopicReport, topic_report, topic_report_json
 from plugin.admin.language import t
 from plugin.admin.stats import Rate, Score, Uplift, csat_score, nps_score, relative_uplift
-from plugin.email.stages import Stage
+from plugin.email.stages import Stage, is_marketing
 from plugin.email.surveys import survey_results
 from plugin.keys import ShopRef
 from plugin.privacy.consent import CONSENT_FAMILY
@@ -95,6 +95,7 @@ class Dashboard:
     topics: TopicReport | None = None  # what customers wrote about (help requests, survey comments)
     stages: list[StageFigures] = field(default_factory=list)  # per stage and channel: sent, delivered, clicked
     wismo: Wismo | None = None  # "where is my order" requests before and after the order-status page
+    text_opt_outs: int = 0  # STOP replies in the period
 
     @property
     def help(self) -> WidgetFigures | None:
@@ -171,22 +172,26 @@ async def messages_sent(services: Services, shop: ShopRef, since: float) -> dict
     return {stage.value: counts.get((stage.value, "emails_sent"), 0) for stage in Stage}
 
 
-async def unsubscribes(services: Services, shop: ShopRef, since: float) -> int:
-    """Marketing-email withdrawals made through an email link (one-click unsubscribe or the preference page) since
-    `since`, from the consent ledger; one per withdrawal, whoever made it."""
-    found = 0
+@dataclass(frozen=True)
+class OptOuts:
+    emails: int  # marketing email withdrawn through an email link (one-click unsubscribe or the preference page)
+    texts: int  # order texts stopped by a STOP reply (it names no message, so it has no stage)
+
+
+async def opt_outs(services: Services, shop: ShopRef, since: float) -> OptOuts:
+    """Withdrawals since `since` from the consent ledger, one per withdrawal, whoever made it."""
+    emails = texts = 0
     start = f"{int(since * 1000)}-0"
     for key in await family_keys(services.redis, services.keys, shop, CONSENT_FAMILY):
         entries: Any = await services.redis.xrange(key, min=start)
         for _, raw in entries or []:
             fields = {as_text(k): as_text(v) for k, v in (raw or {}).items()}
-            if (fields.get("purpose"), fields.get("status"), fields.get("source")) == (
-                "marketing_email",
-                "withdrawn",
-                "email_link",
-            ):
-                found += 1
-    return found
+            said = (fields.get("purpose"), fields.get("status"), fields.get("source"))
+            if said == ("marketing_email", "withdrawn", "email_link"):
+                emails += 1
+            elif said == ("service_sms", "withdrawn", "sms_keyword"):
+                texts += 1
+    return OptOuts(emails, texts)
 
 
 async def build_dashboard(services: Services, shop: ShopRef, days: int, now: datetime) -> Dashboard:
@@ -212,6 +217,7 @@ async def build_dashboard(services: Services, shop: ShopRef, days: int, now: dat
     )
     surveys = await survey_results(services, shop, span[0])
     stages = await stage_figures(services, shop, since, span[0])
+    withdrawn = await opt_outs(services, shop, since)
     return Dashboard(
         days=days,
         first=span[0],
@@ -220,7 +226,8 @@ async def build_dashboard(services: Services, shop: ShopRef, days: int, now: dat
         widgets=widgets,
         overall=overall_figures(widgets, orders),
         messages_sent={row.stage.value: row.emails_sent for row in stages},  # the same read as `stages`
-        unsubscribes=await unsubscribes(services, shop, since),
+        unsubscribes=withdrawn.emails,
+        text_opt_outs=withdrawn.texts,
         csat=csat_score(surveys.csat.satisfied, surveys.csat.responses),
         csat_satisfied=surveys.csat.satisfied,
         nps=nps_score(surveys.nps.promoters, surveys.nps.passives, surveys.nps.detractors),
@@ -291,9 +298,11 @@ def dashboard_json(dashboard: Dashboard) -> dict[str, Any]:
                 "texts_sent": row.texts_sent,
                 "texts_delivered": row.texts_delivered,
                 "text_clicks": row.text_clicks,
+                "email_unsubscribes": row.email_unsubscribes if is_marketing(row.stage) else None,
             }
             for row in dashboard.stages
         ],
+        "text_opt_outs": dashboard.text_opt_outs,
         "where_is_my_order": None
         if dashboard.wismo is None or dashboard.wismo.live_since is None
         else {

@@ -12,7 +12,7 @@ from plugin.admin.formats import format_day
 from plugin.admin.language import t
 from plugin.admin.stats import CONFIDENCE, MIN_RESPONSES, MIN_SUCCESSES, MIN_TRIALS
 from plugin.admin.web import AdminCall, admin_endpoint, error, fragment
-from plugin.email.stages import Stage
+from plugin.email.stages import Stage, is_marketing
 from plugin.openapi import QueryParam, documented
 
 SECURITY = ["shopifySessionToken"]
@@ -78,6 +78,7 @@ async def dashboard_fragment(call: AdminCall) -> Response:
         charts=charts(dashboard),
         stage_labels=stage_labels(),
         stages=list(Stage),
+        marketing={stage for stage in Stage if is_marketing(stage)},  # the stages whose emails can be unsubscribed
         confidence=CONFIDENCE,
         min_trials=MIN_TRIALS,
         min_successes=MIN_SUCCESSES,

@@ -83,6 +83,11 @@ def shopify_order_created(emulator: ShopifyEmulator, shop: str, sequence: int, n
     return FreshDelivery(order_id, node["name"], rest_order(node, shop), Stage.CONFIRMED)
 
 
+def dhl_number(node: dict[str, Any]) -> str:
+    """The fresh order's parcel number: unique per order, the demo DHL number's prefix."""
+    return f"0034043416{int(node['legacyResourceId']):010d}"
+
+
 def shopify_fulfillment(emulator: ShopifyEmulator, shop: str, shipment_status: str, now: datetime) -> FreshDelivery:
     """Ship the latest triggered order (first call) or move its fulfillment to `shipment_status`."""
     display = SHOPIFY_SHIPMENT_STATUSES.get(shipment_status)
@@ -96,9 +101,9 @@ def shopify_fulfillment(emulator: ShopifyEmulator, shop: str, shipment_status: s
                 "legacyResourceId": str(int(node["legacyResourceId"]) + 1_000_000),
                 "status": "SUCCESS",
                 "createdAt": moment,  # fulfilled now: the start of its transit time
-                "trackingInfo": [
-                    {"company": "DHL", "number": "00340434161094042557", "url": "https://www.dhl.de/track"}
-                ],
+                # Each order its own parcel number (DHL's 20 digits): carrier tracking follows a number, and the
+                # AfterShip stand-in's checkpoint trigger must reach the order just placed, not the first one.
+                "trackingInfo": [{"company": "DHL", "number": dhl_number(node), "url": "https://www.dhl.de/track"}],
             }
         )
     fulfillment = node["fulfillments"][0]

@@ -65,6 +65,12 @@ redis.call('HSET', KEYS[1], 'state', ARGV[2], unpack(ARGV, 3))
 return 1
 """
 
+# A field set once on a record that still exists (an erased or expired record is not brought back); 1 when set.
+_SET_ONCE_IF_KEPT = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+return redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
+"""
+
 # Journey progress only grows: rank is the max seen; flags once set stay set. Returns the previous rank (-1 if new).
 _ADVANCE = """
 local previous = tonumber(redis.call('HGET', KEYS[1], 'rank') or '-1')
@@ -276,6 +282,12 @@ async def update_message(services: Services, shop: ShopRef, ref: str, **fields: 
     mapping: dict[FieldT, EncodableT] = {name: value for name, value in fields.items()}
     await services.redis.hset(message_key(services, shop, ref), mapping=mapping)
     await retain(services, message_key(services, shop, ref))
+
+
+async def note_unsubscribed(services: Services, shop: ShopRef, ref: str, at: float) -> bool:
+    """The message's unsubscribe link was used (the first time counts: the dashboard's unsubscribes per stage)."""
+    key = message_key(services, shop, ref)
+    return bool(await services.redis.eval(_SET_ONCE_IF_KEPT, 1, key, "unsubscribed_at", f"{at:.3f}"))
 
 
 async def increment_message(services: Services, shop: ShopRef, ref: str, name: str) -> int:

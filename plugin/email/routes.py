@@ -22,7 +22,7 @@ from starlette.routing import BaseRoute, Route
 from plugin.email.context import hold_marketing
 from plugin.email.eligibility import preference_state
 from plugin.email.links import LinkClaims, LinkError, read_token
-from plugin.email.records import load_message
+from plugin.email.records import load_message, note_unsubscribed
 from plugin.email.surveys import ALERT_DELAY_SECONDS, add_comment, alert_job, is_detractor, record_answer
 from plugin.email.unsubscribe_reasons import MAX_REASON, save_reason
 from plugin.email.wording import pick_locale, template_dirs, wording
@@ -196,6 +196,8 @@ async def unsubscribe(request: Request) -> Response:
             customer_id=person.customer_id,
             email=person.email,
         )
+    if claims.message:  # counted against the stage of the email whose link it was
+        await note_unsubscribed(svc, claims.shop, claims.message, datetime.now(UTC).timestamp())
     log.info("unsubscribed by email link", extra={"shop": claims.shop.tag, "subject": claims.subject})
     paragraphs = [pages["unsubscribed_text"].format(shop=shop_name)]
     token = request.query_params.get("t") or form.get("t") or ""

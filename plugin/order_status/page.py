@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel.dates import format_date, format_datetime, format_skeleton
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from plugin.email.at_risk import order_at_risk
 from plugin.email.compose import format_window
 from plugin.email.eligibility import preference_state
 from plugin.email.records import load_journey
@@ -132,16 +133,25 @@ def format_event_time(moment: datetime, timezone: str, locale: str) -> str:
 async def _expectation(
     services: Services, shop: ShopRef, state: Mapping[str, Any], shown: Progress, now: datetime, locale: str
 ) -> tuple[str | None, date | None]:
-    """The current expectation: delivered (the day), unknown after a carrier problem, else the same estimator the
-    promise came from, counted from the last handover to the carrier (or from now, while nothing has left)."""
+    """The current expectation: delivered (the day); for an order caught running late, the date its apology named
+    (the page and the email the customer came from say the same); unknown after a carrier problem; else the same
+    estimator the promise came from, counted from the last handover to the carrier (or from now, while nothing has
+    left), and unknown rather than a day already past."""
     if shown.delivered:
         day = delivered_on(state)
         return (wording(locale).status["delivered_on"].format(date=_day(day, locale)) if day else None), day
-    if shown.exception == "failed" or shown.cancelled:
+    if shown.cancelled:
+        return None, None
+    told = [entry for entry in await order_at_risk(services, shop, str(state.get("id"))) if entry.expected]
+    if told:
+        newest = max(told, key=lambda entry: entry.detected_at)
+        day = date.fromisoformat(str(newest.expected))
+        return format_window(day, day, locale), day
+    if shown.exception == "failed":
         return None, None
     start = last_handover(state) or now
     estimate = await expected_window(services, shop, {**state, "created_at": start.isoformat()})
-    if estimate is None:
+    if estimate is None or estimate.latest < now.date():
         return None, None
     return format_window(estimate.earliest, estimate.latest, locale), estimate.latest
 

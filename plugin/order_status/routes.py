@@ -228,6 +228,8 @@ async def status_page(request: Request) -> Response:
         order_name = str(loaded.state.get("name") or loaded.claims.order_id)
         form = FormState("", question=prefilled_question(ask, order_name, status))
         return await _page(request, loaded, form=form, asked=ask)
+    if request.method == "HEAD":  # a link checker's or mail scanner's probe, not a customer's visit
+        return await _page(request, loaded)
     now = datetime.now(UTC)
     await metrics.count(loaded.services, loaded.shop, "visits", now)
     if (via := metrics.parse_via(request.query_params.get("via"))) is not None:

@@ -84,3 +84,27 @@ async def test_german_staff_read_the_after_sale_pages_whole_on_a_phone(
     assert await frame.locator("main h1").first.text_content() == title
     assert words in text
     await close_context(context)
+
+
+# The tabs a desktop screen shows without scrolling the row sideways: each tab's box inside the row's.
+TABS_OUT_OF_SIGHT = """() => { const row = document.querySelector("nav.tabs ul").getBoundingClientRect();
+  return [...document.querySelectorAll("nav.tabs a")].filter((a) => { const box = a.getBoundingClientRect();
+    return box.right > row.right + 1 || box.left < row.left - 1; }).map((a) => a.textContent.trim()); }"""
+
+
+@pytest.mark.parametrize("locale", ["en", "de"])
+async def test_a_desktop_shows_every_pages_tab_without_scrolling_the_row(
+    browser: Browser, dev_admin_server: str, locale: str
+) -> None:
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = await context.new_page()
+    await tab.goto(f"{dev_admin_server}/devstore/shopify/{SHOP}/admin?page=emails&locale={locale}")
+    await tab.wait_for_selector("iframe")
+    handle = await tab.query_selector("iframe")
+    frame = await handle.content_frame() if handle else None
+    assert frame is not None
+    await frame.wait_for_selector("main[aria-busy=false] h1")
+
+    assert await frame.locator("nav.tabs a").count() == 12  # the after-sale pages' tabs are the last ones
+    assert await frame.evaluate(TABS_OUT_OF_SIGHT) == []
+    await close_context(context)

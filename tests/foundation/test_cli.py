@@ -175,6 +175,7 @@ def test_the_dev_walkthrough_ends_with_four_emails_in_the_demo_shops_outbox(tmp_
     assert f"2. admin       {base}/devstore/shopify/{DEMO_SHOP}/admin" in output
     assert f"4. its emails  {outbox_url}" in output
     assert "webhook trigger --journey" in output
+    assert f"{base}/devstore/aftership-checkpoint" in output  # the carrier's scan that makes a delay
     assert re.search(r"\d\d:\d\d:\d\d GET /readyz 200 [\d.]+ ms  req [0-9a-f]{16}", output), output
     assert re.search(r"POST /devstore/trigger 200 [\d.]+ ms", output)
     assert not runtime_file(env).exists(), "the record goes when `upfront dev` stops"

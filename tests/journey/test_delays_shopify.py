@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import httpx
@@ -33,7 +34,7 @@ from plugin.services import Services
 from plugin.storage import as_text
 from plugin.tracking.connection import connect as connect_tracking
 from plugin.tracking.model import Credentials
-from tests.conftest import AppClientFactory
+from tests.conftest import APP_URL, AppClientFactory
 from tests.email_checks import message_problems
 from tests.journey.conftest import Inbox, drain_events, make_due, run_jobs
 from tests.journey.test_delivery_promises import GERMANY_ZONE, _fresh_install
@@ -129,6 +130,17 @@ def _text(message: Any) -> str:
     return str(message.get_body(preferencelist=("plain",)).get_content())
 
 
+async def _expected_on_the_page(client: httpx.AsyncClient, apology: Any) -> str:
+    """What the order-status page the apology links to says under "expected now"."""
+    found = re.search(rf"{re.escape(APP_URL)}(/o/[^\s?]+)", _text(apology))
+    assert found, "the apology links to the order's page"
+    page = await client.get(found.group(1), headers={"accept-language": "de-DE"})  # the customer's browser
+    assert page.status_code == 200, page.text
+    expected = re.search(r"<dd data-expected>(.*?)</dd>", page.text, re.S)
+    assert expected is not None
+    return expected.group(1)
+
+
 async def test_a_stalled_shipment_gets_one_apology_and_holds_marketing_until_it_is_delivered(
     services: Services,
     aftership: AfterShipEmulator,
@@ -194,6 +206,8 @@ async def test_a_stalled_shipment_gets_one_apology_and_holds_marketing_until_it_
         text = _text(apologies[0])
         assert f"Seit {quiet_days} Tagen gibt es keine neue Sendungsverfolgung" in text
         assert f"jetzt bis {format_window(expected, expected, 'de')}" in text
+        # The page the apology links to names the same new day, not a window counted from the stalled hand-over.
+        assert (await _expected_on_the_page(client, apologies[0])).startswith(format_window(expected, expected, "de"))
         assert apologies[0]["List-Unsubscribe"] is None  # a service message
         assert message_problems(apologies[0], "de") == []
 
@@ -276,6 +290,10 @@ async def test_a_carrier_exception_gets_one_apology_for_that_cause(
         assert "Der Versanddienstleister hat ein Problem bei der Zustellung Ihres Pakets gemeldet." in _text(
             apologies[0]
         )
+        [entry] = await order_at_risk(services, shop, ORDER_ID)
+        told = date.fromisoformat(str(entry.expected))
+        assert f"bis {format_window(told, told, 'de')}" in _text(apologies[0])
+        assert (await _expected_on_the_page(client, apologies[0])).startswith(format_window(told, told, "de"))
         assert await marketing_hold(services, shop, await known_subjects(services, shop, PERSON)) == "order_at_risk"
         page = (await client.get("/admin/api/fragments/at_risk", headers=admin)).text
         row = page.split('data-order="450789470" data-cause="exception"')[1].split("</tr>")[0]

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from redis.asyncio import Redis
 
+from plugin.admin.dashboard import build_dashboard, dashboard_json
 from plugin.admin.insights import topic_report
 from plugin.app import build_job_handlers
 from plugin.email import links
@@ -94,6 +95,29 @@ async def test_one_click_unsubscribe_is_recorded_at_once_and_stops_marketing(
     await run_jobs(services, jobs, fast_forward=True)
     feedback = next(r for r in await order_messages(services, SHOP, "845120002") if r.stage is Stage.FEEDBACK)
     assert (feedback.state, feedback.get("reason")) == ("skipped", "withdrawn:email_link:review_survey")
+
+
+async def test_the_dashboard_counts_an_unsubscribe_once_against_the_stage_of_the_email_it_came_from(
+    journey: tuple[Services, MemoryPlatform], app_client: AppClientFactory
+) -> None:
+    services, platform = journey
+    found = await _feedback_links(services, platform, "845120005", "uma@example.com")
+    async with app_client() as client:
+        for _ in range(2):  # a second click on the same email's link is the same unsubscribe
+            done = await client.post(found["unsubscribe"], content=b"List-Unsubscribe=One-Click", headers=FORM)
+            assert done.status_code == 200
+    figures = dashboard_json(await build_dashboard(services, SHOP, 7, datetime.now(UTC)))
+    by_stage = {row["stage"]: row["email_unsubscribes"] for row in figures["messages_by_stage"]}
+    assert by_stage == {
+        "confirmed": None,  # order updates carry no unsubscribe link
+        "shipped": None,
+        "out_for_delivery": None,
+        "delivered": None,
+        "delayed": None,
+        "feedback": 1,
+        "recommendations": 0,
+    }
+    assert figures["text_opt_outs"] == 0
 
 
 async def test_after_unsubscribing_a_reason_can_be_given_and_reaches_the_merchant_by_topic(

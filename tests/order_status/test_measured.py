@@ -12,6 +12,7 @@ import pytest
 from plugin.admin.after_sale import WISMO_WINDOW_DAYS
 from plugin.devstore.shopify import ShopifyEmulator
 from plugin.keys import ShopRef
+from plugin.order_status.metrics import daily_counts
 from plugin.services import Services
 from tests.conftest import APP_URL, AppClientFactory
 from tests.order_status.test_page import _html, _links, _shipped_order
@@ -45,6 +46,7 @@ async def test_the_dashboard_counts_sends_and_followed_links_per_stage_and_where
         confirmation = next(m for m in emails if "Thank you for your order" in str(m["Subject"]))
         path = next(url for url in _links(_html(confirmation)) if page_path in url).removeprefix(APP_URL)
         assert path.endswith("?via=confirmed.email")  # the confirmation's link names its stage and channel
+        assert (await client.head(path)).status_code == 200  # a mail scanner's probe: not a visit, not a click
         assert (await client.get(path)).status_code == 200  # the shopper follows it, twice
         assert (await client.get(path)).status_code == 200
         assert (await client.get(path.split("?")[0] + "?via=nonsense")).status_code == 200  # counted as a visit only
@@ -60,3 +62,11 @@ async def test_the_dashboard_counts_sends_and_followed_links_per_stage_and_where
     wismo = figures["where_is_my_order"]
     assert (wismo["before"], wismo["before_days"], wismo["after"], wismo["after_days"]) == (2, WISMO_WINDOW_DAYS, 1, 1)
     assert 'data-table="channels"' in page and 'data-figure="wismo"' in page
+    # Unsubscribes per stage: order updates carry no unsubscribe link, so theirs is "–", not a zero.
+    channels = page.split('data-table="channels"')[1]
+    confirmed_row = channels.split('<tr data-stage="confirmed">')[1].split("</tr>")[0]
+    assert '<td class="num" data-figure="unsubscribes">–</td>' in confirmed_row
+    assert by_stage["feedback"]["email_unsubscribes"] == 0 and by_stage["confirmed"]["email_unsubscribes"] is None
+    assert 'data-figure="text-opt-outs">0<' in page and figures["text_opt_outs"] == 0
+    [today] = await daily_counts(services, installed, days=1, today=datetime.now(UTC).date())
+    assert today.visits == 3  # the two followed links and the plain visit; the HEAD probe is none

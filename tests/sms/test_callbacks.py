@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from plugin.admin.dashboard import build_dashboard
 from plugin.email.records import load_message, message_ref
 from plugin.email.stages import Stage
 from plugin.privacy.consent import consent_history, current_consent
@@ -58,6 +59,9 @@ async def test_stop_revokes_sms_consent_and_the_next_stage_sends_no_text(sms: Sm
     assert sms.twilio.requests == twilio_requests  # not even tried: the ledger says no, not Twilio's 21610
     assert await _text_state(sms, "5001", Stage.SHIPPED) == ("skipped", "sms_withdrawn")
     assert (await sms_stats(sms.services, SHOP))["all"] == {"unsubscribed": 1}
+    # The dashboard counts it for the period, beside the texts (a reply names no text, so no stage).
+    dashboard = await build_dashboard(sms.services, SHOP, 7, datetime.now(UTC))
+    assert (dashboard.text_opt_outs, dashboard.unsubscribes) == (1, 0)
 
     await sms.twilio.text_in(sms.inbound_url(), sender=PHONE, body="UNSTOP")
     assert (await _sms_consent(sms))["service_sms"] == "granted"
