@@ -53,41 +53,49 @@ def signed_body() -> tuple[str, str]:
 
 
 def measure(seconds: int = 5, connections: int = 64, pairs: int = MIN_PAIRS) -> list[Figure]:
+    """The app as production runs it (logs at the default INFO: one JSON line per delivery), and again with logs at
+    WARNING (none per delivery), each against the baseline in its own alternating rounds."""
     body, signature = signed_body()
     script = wrk_script(body, signature, secrets.token_hex(4))
-    with tempfile.TemporaryDirectory() as data_dir:
+    with tempfile.TemporaryDirectory() as info_dir, tempfile.TemporaryDirectory() as warning_dir:
         env = {
             "SHOPIFY_API_SECRET": SECRET,
             "BIGCOMMERCE_CLIENT_SECRET": "bench-bigcommerce-secret",
             "UPFRONT_SECRET_KEY": "bench-" + "k" * 40,
-            "UPFRONT_DATA_DIR": data_dir,
             BENCH_SHOP_VARIABLE: SHOP,  # installed, so every delivery is queued, not ignored
         }
+        quiet = {**env, "UPFRONT_DATA_DIR": warning_dir, "UPFRONT_LOG_LEVEL": "WARNING"}
         with (
-            serve("bench.app_factory:create", env, production=True) as app_base,
+            serve("bench.app_factory:create", {**env, "UPFRONT_DATA_DIR": info_dir}, production=True) as info_base,
+            serve("bench.app_factory:create", quiet, production=True) as warning_base,
             serve("bench.baseline_app:create", {}) as bare_base,
         ):
-            app_url, bare_url = app_base + "/webhooks/shopify", bare_base + "/webhooks/shopify"
-            for url in (app_url, bare_url):  # warm both before the first counted round
+            urls = [base + "/webhooks/shopify" for base in (info_base, warning_base, bare_base)]
+            for url in urls:  # warm every server before the first counted round
                 run_wrk(url, script, connections=connections, seconds=2)
-            paired = alternate(
-                lambda: run_wrk(app_url, script, connections=connections, seconds=seconds),
-                lambda: run_wrk(bare_url, script, connections=connections, seconds=seconds),
-                pairs,
-            )
-    return [_throughput(paired), _latency(paired)]
+            info_url, warning_url, bare_url = urls
+
+            def against_baseline(app_url: str) -> Paired:
+                return alternate(
+                    lambda: run_wrk(app_url, script, connections=connections, seconds=seconds),
+                    lambda: run_wrk(bare_url, script, connections=connections, seconds=seconds),
+                    pairs,
+                )
+
+            logged, quiet_paired = against_baseline(info_url), against_baseline(warning_url)
+    return [_throughput(logged, "INFO"), _latency(logged), _throughput(quiet_paired, "WARNING")]
 
 
-def _throughput(paired: Paired) -> Figure:
+def _throughput(paired: Paired, level: str) -> Figure:
     return Figure(
-        name="webhook ingest throughput",
+        name="webhook ingest throughput" + ("" if level == "INFO" else f", logs at {level}"),
         value=paired.app_rps,
         unit="req/s",
         baseline=paired.baseline_rps,
         baseline_label="bare Starlette",
         ratio=paired.median_ratio,
         goal=">= 0.70",
-        detail=f"verified + deduped + fsynced; {paired.spread()}; errors {paired.errors}",
+        detail=f"verified + deduped + fsynced, logs at {level}; {paired.spread()}; errors {paired.errors}",
     )
 
 
