@@ -4,6 +4,7 @@ the next stage then texted to that number, and unticking it stopping them."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -49,6 +50,7 @@ async def test_a_customer_chooses_texts_on_the_page_and_gets_the_next_stage_by_t
         await save_sms_config(services, installed, SmsConfig(enabled=True))  # texts on, the dev outbox (no Twilio)
         page = await client.get(path, headers={"accept-language": "en"})
         assert "Order updates by text" in page.text and 'type="tel"' in page.text
+        assert re.search(r'<input type="checkbox" name="texts" value="1">', page.text), "the choice is not pre-ticked"
         bad = await client.post(
             f"{path}/texts", headers=FORM, content=f"f={_form_token(page.text)}&phone=call+me&texts=1"
         )
