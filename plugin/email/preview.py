@@ -19,6 +19,7 @@ from plugin.keys import ShopRef
 from plugin.platform import Order, OrderLine, Shipment, ShopFacts
 from plugin.services import Services
 from plugin.shop_data import load_facts
+from widgets.estimator.delivery import ShippingCalendar
 
 SAMPLE_LINK = "https://example.invalid/sample-link"
 
@@ -75,9 +76,13 @@ def render_sample(
     facts: ShopFacts | None,
     shop: ShopRef,
     override: TemplateOverride | None = None,
+    *,
+    today: date | None = None,
 ) -> RenderedMessage:
     order = sample_order(shop, facts.currency if facts else "EUR")
-    today = date.today()
+    today = today or date.today()
+    # Sample dates fall on days parcels move, as real ones do: a preview saying "by Sunday" reads as a promise.
+    calendar = ShippingCalendar(facts.country if facts else "", facts.timezone if facts else "UTC")
     content = content_for_order(
         order,
         stage=stage,
@@ -85,18 +90,19 @@ def render_sample(
         facts=facts,
         settings=settings,
         links=_sample_links(stage, settings.feedback_kind),
-        delivery_window=format_window(today + timedelta(days=2), today + timedelta(days=4), locale)
+        delivery_window=format_window(
+            calendar.add_business_days(today, 2), calendar.add_business_days(today, 4), locale
+        )
         if stage is Stage.CONFIRMED
         else None,
         delivery_problem=stage is Stage.DELAYED,
         # A sample cause, so the merchant sees the sentence their text is shown with (webhooks.journey.delays).
-        delay=_sample_delay(today, locale) if stage is Stage.DELAYED else None,
+        delay=_sample_delay(calendar.add_business_days(today, 3), locale) if stage is Stage.DELAYED else None,
     )
     return render_message(content, override if override is not None else settings.override(stage, locale))
 
 
-def _sample_delay(today: date, locale: str) -> DelayNotice:
-    expected = today + timedelta(days=3)
+def _sample_delay(expected: date, locale: str) -> DelayNotice:
     return DelayNotice("stalled", quiet_days=6, expected_by=format_window(expected, expected, locale))
 
 

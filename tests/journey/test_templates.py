@@ -4,6 +4,7 @@ when saved and, if it is stored anyway, falls back to the default text and tells
 from __future__ import annotations
 
 import json
+from datetime import date
 from collections.abc import AsyncIterator
 
 import pytest
@@ -20,7 +21,7 @@ from plugin.email.journey_settings import (
     settings_key,
 )
 from plugin.email.outbox import OutboxMailer, list_outbox
-from plugin.email.preview import preview_message, send_test_message
+from plugin.email.preview import preview_message, render_sample, send_test_message
 from plugin.email.problems import template_problems
 from plugin.email.records import order_messages
 from plugin.email.sandbox import MerchantTemplateError, render_merchant_text
@@ -142,3 +143,14 @@ async def test_a_test_send_reaches_the_given_address(
     assert str(message["Subject"]).startswith("[Test] ") and message["List-Unsubscribe"] is not None
     with pytest.raises(ValueError):
         await send_test_message(services, SHOP, Stage.SHIPPED, "a@b.test\r\nBcc: x@y.test")
+
+
+@pytest.mark.parametrize("stage", [Stage.CONFIRMED, Stage.DELAYED])
+def test_a_previews_sample_dates_fall_on_days_parcels_move(stage: Stage) -> None:
+    """Previewed on a Thursday: two business days on is Monday, not Saturday; the sample delay's three is Tuesday."""
+    thursday = date(2026, 12, 3)
+    rendered = render_sample(stage, "en", JourneySettings(), None, SHOP, today=thursday)
+    expected = {Stage.CONFIRMED: ("Mon 7 Dec", "Wed 9 Dec"), Stage.DELAYED: ("Tue 8 Dec",)}[stage]
+    for day in expected:
+        assert day in rendered.text, rendered.text
+    assert "Sat" not in rendered.text and "Sun" not in rendered.text
