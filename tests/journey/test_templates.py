@@ -4,8 +4,8 @@ when saved and, if it is stored anyway, falls back to the default text and tells
 from __future__ import annotations
 
 import json
-from datetime import date
 from collections.abc import AsyncIterator
+from datetime import date
 
 import pytest
 from redis.asyncio import Redis
