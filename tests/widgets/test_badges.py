@@ -129,6 +129,17 @@ def test_badges_link_to_the_policy_that_backs_them() -> None:
             ),
             "calculated by a carrier",
         ),
+        (
+            # A flat rate with no free shipping and no transit days from the merchant: neither platform states a
+            # delivery or processing time, so "ships within a day" would be the app's default, not the shop's fact.
+            Badge("delivery_promise"),
+            FACTS,
+            replace(
+                SETUP,
+                zones=(Zone("z", "DE", (Region("DE"),), methods=(Method("m", "Std", MethodKind.FLAT, Decimal(5)),)),),
+            ),
+            "no free shipping to DE and no delivery time to state",
+        ),
         (Badge("support"), FACTS, SETUP, "set your support hours"),
         (Badge("support", support_hours="9-17"), replace(FACTS, email=None), SETUP, "no way to reach support"),
     ],
@@ -141,6 +152,7 @@ def test_badges_link_to_the_policy_that_backs_them() -> None:
         "no-setup",
         "no-domestic-zone",
         "carrier-only",
+        "flat-rate-no-transit",
         "no-hours",
         "no-contact",
     ],

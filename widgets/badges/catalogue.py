@@ -225,11 +225,13 @@ def _delivery_promise(facts: ShopFacts, setup: ShippingSetup | None, badge: Badg
     if progress is not None and progress.threshold > 0:
         values = {"country": country, "threshold": progress.threshold, "currency": setup.currency}
         return Accepted(badge.kind, "free_shipping_over", values, policy)
+    # Neither platform states transit or processing times: a delivery time is claimed only from the merchant's own
+    # transit days. The processing days alone would come from the app's default (app.toml), not from the shop.
     transit = priced[0].transit_days or setup.default_transit_days
     if transit is not None:
         days = transit[0] + setup.processing_days, transit[1] + setup.processing_days
         return Accepted(badge.kind, "delivery_days", {"country": country, "low": days[0], "high": days[1]}, policy)
-    return Accepted(badge.kind, "ships_within", {"count": max(1, setup.processing_days)}, policy)
+    return Refused(badge.kind, phrase("badge_refused_no_delivery_time", country=country))
 
 
 def _support(facts: ShopFacts, setup: ShippingSetup | None, badge: Badge) -> BadgeCheck:

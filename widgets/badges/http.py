@@ -58,8 +58,6 @@ def badge_view(badge: Accepted, words: Wording, now: datetime) -> BadgeView:
         title = words.plural(
             badge.claim, values["high"], by="high", low=values["low"], country=words.country(values["country"])
         )
-    elif badge.claim == "ships_within":
-        title = words.plural("ships_within", values["count"])
     elif badge.claim == "on_time":  # the rate never without its sample size and period
         title = words.t("on_time", percent=values["percent"])
         detail = words.plural("on_time_detail", values["days"], by="days", count=words.number(values["count"]))
