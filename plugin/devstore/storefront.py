@@ -475,6 +475,7 @@ def storefront_routes(
             estimate_weight=weight,
             estimate_items=items,
             estimate_lines=items_param([*lines, CartLine(product, 1)]),
+            embed_items=items_param([CartLine(product, 1)]),  # as the app embed names the page's product
         )
 
     @documented("Demo storefront: the cart", {200: "HTML"}, tag="devstore")

@@ -112,6 +112,22 @@ async def test_the_product_page_has_one_product_with_the_shops_shipping_and_retu
     await close_context(context)
 
 
+async def test_a_product_in_its_own_delivery_profile_states_that_profiles_rates(
+    browser: Browser, two_storefronts: str
+) -> None:
+    """The mug ships by the demo shop's "Fragile goods" profile: the embed names it, and its rates are stated."""
+    context = await new_context(browser)
+    page = await context.new_page()
+    await page.goto(f"{two_storefronts}/devstore/products/enamel-mug")
+    [offer] = typed(await merged_markup(page), "Offer")
+    stated = [
+        (sorted(r["addressCountry"] for r in node["shippingDestination"]), node["shippingRate"]["value"])
+        for node in offer["shippingDetails"]
+    ]
+    assert stated == [(["DE"], 6.90), (["DE"], 12.90), (["AT", "FR", "NL"], 14.90)]
+    await close_context(context)
+
+
 async def test_a_page_without_product_markup_gets_only_the_stores_return_policy(
     browser: Browser, two_storefronts: str
 ) -> None:

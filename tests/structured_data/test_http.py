@@ -81,6 +81,50 @@ async def test_behind_the_app_proxy_the_offer_gets_its_shipping_and_return_polic
     assert store["@type"] == "OnlineStore" and store["hasMerchantReturnPolicy"] == policy
 
 
+@pytest.mark.parametrize(
+    ("items", "rates"),
+    [
+        # The mug is in the "Fragile goods" profile: its own rates, not the general profile's.
+        ("632910394:808950812:1", [(["DE"], 6.90), (["DE"], 12.90), (["AT", "FR", "NL"], 14.90)]),
+        ("632910394", [(["DE"], 6.90), (["DE"], 12.90), (["AT", "FR", "NL"], 14.90)]),
+        ("632910392:808950810:1", [(["DE"], 4.90), (["DE"], 9.90), (["AT", "FR", "NL"], 9.90)]),  # general profile
+    ],
+    ids=["custom-profile-variant", "custom-profile-product", "general-profile"],
+)
+async def test_the_pages_product_chooses_the_delivery_profile_whose_rates_are_stated(
+    widget_client: WidgetClient, services: Services, shop: ShopRef, items: str, rates: list[tuple[list[str], float]]
+) -> None:
+    await state_returns(services, shop, 30)
+    async with widget_client() as client:
+        answer = await client.get(signed(shop, price="14.50", currency="EUR", weight_g="400", items=items))
+        estimate = await client.get(
+            f"/storefront/shopify/{shop.id}/estimate",
+            params={"country": "DE", "subtotal": "14.50", "weight_g": "400", "items": items},
+        )
+    assert answer.status_code == 200 and estimate.status_code == 200
+    details = answer.json()["offer"]["shippingDetails"]
+    assert all(google_shipping_problems(node, "EUR") == [] for node in details)
+    stated = [
+        (sorted(r["addressCountry"] for r in n["shippingDestination"]), n["shippingRate"]["value"]) for n in details
+    ]
+    assert stated == rates
+    # The same rates the storefront's estimate shows for that product in Germany.
+    options = estimate.json()["options"]
+    shown = sorted(float(o["cost"]) for o in options if o["cost"] is not None and o["kind"] != "pickup")
+    assert sorted(value for countries, value in rates if countries == ["DE"]) == shown
+
+
+async def test_products_of_several_profiles_get_no_shipping_rate(
+    widget_client: WidgetClient, services: Services, shop: ShopRef
+) -> None:
+    await state_returns(services, shop, 30)
+    async with widget_client() as client:
+        answer = await client.get(signed(shop, price="39.40", currency="EUR", items="632910394,632910392"))
+    body = answer.json()
+    assert "shippingDetails" not in body["offer"] and "hasMerchantReturnPolicy" in body["offer"]
+    assert body["withheld"] == "the page's products ship by different delivery profiles"
+
+
 async def test_an_offer_in_another_currency_or_a_shop_without_a_window_gets_no_invented_facts(
     widget_client: WidgetClient, services: Services, shop: ShopRef
 ) -> None:
@@ -107,8 +151,15 @@ async def test_off_in_the_shops_settings_nothing_is_stated(
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [("price=abc", "price"), ("price=1e9", "price"), ("currency=EURO", "currency"), ("weight_g=-5", "weight_g")],
-    ids=["not-a-number", "exponent", "not-a-currency-code", "negative-weight"],
+    [
+        ("price=abc", "price"),
+        ("price=1e9", "price"),
+        ("currency=EURO", "currency"),
+        ("weight_g=-5", "weight_g"),
+        ("items=tote", "items"),
+        ("items=1:2:0", "items"),
+    ],
+    ids=["not-a-number", "exponent", "not-a-currency-code", "negative-weight", "items-not-ids", "items-zero-quantity"],
 )
 async def test_bad_input_is_refused_with_the_field(
     widget_client: WidgetClient, shop: ShopRef, query: str, field: str

@@ -678,6 +678,8 @@
     }
     function ask(o) {
       var q = new URLSearchParams(o ? { price: o.price, currency: o.priceCurrency } : {});
+      // The app embed names the page's product: its delivery profile's rates are the ones to state.
+      if (o && cfg.upfrontItems) q.set("items", cfg.upfrontItems);
       return (asked[q] = asked[q] || fetch(base + "/structured-data?" + q).then(function (r) {
         return r.json();
       }));

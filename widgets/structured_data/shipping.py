@@ -8,7 +8,8 @@ schema.org has no region for "everywhere else", and a typical cost is not a rate
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo
 from plugin.rates import Method, MethodKind, Region, ShippingSetup, Zone
 from widgets.estimator.matching import compile_postcode_pattern, normalize_postcode, normalize_province
 from widgets.estimator.pricing import Cart, quote_zone
+from widgets.estimator.profiles import CartLine, ProfileRouter
 
 SCHEMA = "https://schema.org/"
 # The estimator's calendar ships Monday to Friday (widgets.estimator.delivery.ShippingCalendar).
@@ -29,6 +31,18 @@ class OfferFacts:
 
     price: Decimal
     weight_g: int | None = None  # None: methods priced or limited by weight are left out
+
+
+def profile_setup(setup: ShippingSetup, lines: Sequence[CartLine]) -> ShippingSetup | None:
+    """The setup with the zones of the delivery profile the page's product ships by (a Shopify product-specific
+    profile, as the estimate chooses it), else the general profile's; None when the lines span several profiles."""
+    if not setup.profiles or not lines:
+        return setup
+    chosen = set(ProfileRouter(setup).groups(lines))
+    if len(chosen) > 1:
+        return None
+    (profile,) = chosen
+    return setup if profile is None else replace(setup, zones=setup.profiles[profile].zones)
 
 
 def offer_shipping_details(setup: ShippingSetup, offer: OfferFacts, now: datetime) -> list[dict[str, Any]]:
