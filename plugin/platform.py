@@ -56,6 +56,7 @@ class OrderLine:
     quantity: int
     sku: str | None = None
     product_id: str | None = None
+    variant_id: str | None = None  # with the product, it chooses the delivery profile (Shopify product-specific rates)
 
 
 @dataclass(frozen=True)

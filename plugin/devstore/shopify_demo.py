@@ -376,7 +376,7 @@ def _rest_line_items(order: dict[str, Any]) -> list[dict[str, Any]]:
     lines = []
     for index, line in enumerate(order["lineItems"]["nodes"]):
         line_id = order_id * 10 + index
-        product = line.get("product") or {}
+        product, variant = line.get("product") or {}, line.get("variant") or {}
         lines.append(
             {
                 "id": line_id,
@@ -387,7 +387,7 @@ def _rest_line_items(order: dict[str, Any]) -> list[dict[str, Any]]:
                 "current_quantity": line["quantity"],
                 "sku": line.get("sku"),
                 "product_id": int(product["legacyResourceId"]) if product.get("legacyResourceId") else None,
-                "variant_id": None,
+                "variant_id": int(variant["legacyResourceId"]) if variant.get("legacyResourceId") else None,
                 "requires_shipping": True,
                 "fulfillment_service": "manual",
                 "fulfillment_status": None,

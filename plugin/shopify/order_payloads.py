@@ -172,6 +172,7 @@ def order_from_payload(payload: Mapping[str, Any], shop: ShopRef) -> Order:
                     quantity=int(line.get("quantity") or 0),
                     sku=_text(line.get("sku")),
                     product_id=_optional_id(line.get("product_id")),
+                    variant_id=_optional_id(line.get("variant_id")),
                 )
                 for line in payload.get("line_items") or ()
             ),

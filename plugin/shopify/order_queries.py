@@ -33,7 +33,7 @@ _ORDER_FIELDS = """
     legacyResourceId firstName defaultEmailAddress { marketingState }
     defaultPhoneNumber { phoneNumber marketingState }
   }
-  lineItems(first: 50) { nodes { title quantity sku product { legacyResourceId } } }
+  lineItems(first: 50) { nodes { title quantity sku product { legacyResourceId } variant { legacyResourceId } } }
   shippingAddress { countryCodeV2 provinceCode zip }
   shippingLine { title }
   fulfillments(first: 20) {
@@ -140,6 +140,7 @@ def order_from(node: Mapping[str, Any], shop: ShopRef) -> Order:
                     quantity=int(line.get("quantity") or 0),
                     sku=line.get("sku") or None,
                     product_id=str((line.get("product") or {}).get("legacyResourceId") or "") or None,
+                    variant_id=str((line.get("variant") or {}).get("legacyResourceId") or "") or None,
                 )
                 for line in (node.get("lineItems") or {}).get("nodes") or ()
             ),

@@ -137,6 +137,55 @@ async def test_the_confirmation_promises_the_storefront_window_for_the_destinati
     assert promised_latest["DE"] < promised_latest["FR"] < promised_latest["US"]
 
 
+MUG = ("632910394", "808950812")  # in the demo shop's "Fragile goods" profile (product-specific rates)
+FRAGILE_STANDARD = "gid://shopify/DeliveryMethodDefinition/41"  # that profile's Standard to Germany
+
+
+async def test_a_product_in_its_own_delivery_profile_is_promised_that_profiles_window(
+    services: Services,
+    installed: ShopRef,
+    emulator: ShopifyEmulator,
+    emulator_http: httpx.AsyncClient,
+    app_client: AppClientFactory,
+) -> None:
+    """The merchant gives the fragile profile's Standard longer transit (by method id: both profiles call it
+    Standard). The mug's page shows that window, and the mug's order confirmation promises it, not the general
+    profile's Standard window."""
+    shop = installed
+    await _fresh_install(services, shop)
+    defaults = default_settings(services.settings.manifest.widgets)
+    slow = {"estimator": {"method_transit_days": {FRAGILE_STANDARD: [6, 8]}}}
+    await save_widget_settings(services.redis, services.keys, shop, slow, defaults)
+    async with app_client(http=emulator_http) as client:
+        mug = f"{MUG[0]}:{MUG[1]}:1"
+        answer = await client.get(
+            ESTIMATE, params={"country": "DE", "postcode": "10119", "subtotal": "14.50", "items": mug}
+        )
+        general = await _storefront_options(client, "DE", "10119")
+        assert answer.status_code == 200, answer.text
+        shown = {option["name"]: option["delivery"] for option in answer.json()["options"]}
+        assert shown["Standard"]["source"] == "merchant" and general["Standard"]["source"] == "default"
+        assert shown["Standard"] != general["Standard"]
+        node = _order_node(datetime.now(UTC), "DE", "10119", "Standard")
+        node["lineItems"] = {
+            "nodes": [
+                {
+                    "title": "Enamel camping mug",
+                    "quantity": 1,
+                    "sku": "MUG-1",
+                    "product": {"legacyResourceId": MUG[0]},
+                    "variant": {"legacyResourceId": MUG[1]},
+                }
+            ]
+        }
+        emulator.orders.append(node)
+        await _send(client, emulator, "orders/create", node)
+        await drain_events(services)
+    journey = await load_journey(services, shop, node["legacyResourceId"])
+    assert journey is not None
+    assert journey.fields["window"] == f"{shown['Standard']['earliest']}/{shown['Standard']['latest']}"
+
+
 # The shipment history: (calendar days from fulfilment to delivery, how many orders). Fulfilled 20 hours after
 # the order; the 20-day parcels arrive long after any promised window, the others well within it.
 HISTORY = [(1, 6), (2, 10), (3, 6), (20, 3)]

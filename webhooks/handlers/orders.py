@@ -48,9 +48,9 @@ def shipment_state(shipment: Shipment) -> dict[str, object]:
 
 
 def order_state(order: Order) -> dict[str, object]:
-    """What the app keeps about an order: status and shipments, and of the customer only the id and the
-    destination's country/province/postcode (the confirmation's delivery window is for them); no name, street or
-    contact (fetched again when needed)."""
+    """What the app keeps about an order: status and shipments, its products' ids (they choose the delivery
+    profile), and of the customer only the id and the destination's country/province/postcode (the confirmation's
+    delivery window is for them); no name, street or contact (fetched again when needed)."""
     return {
         "id": order.id,
         "name": order.name,
@@ -61,6 +61,7 @@ def order_state(order: Order) -> dict[str, object]:
         "updated_at": order.updated_at.isoformat(),
         "customer_id": order.customer_id,
         "quantity": sum(line.quantity for line in order.lines),  # tells a partial fulfillment from a whole one
+        "items": [[line.product_id, line.variant_id, line.quantity] for line in order.lines if line.product_id],
         "shipments": [shipment_state(shipment) for shipment in order.shipments],
         "destination": None if order.destination is None else asdict(order.destination),
         "shipping_method": order.shipping_method,

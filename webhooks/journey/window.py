@@ -11,7 +11,8 @@ from plugin.keys import ShopRef
 from plugin.services import Services
 from widgets.estimator import EstimateInputError, EstimateRequest, estimate, parse_estimate_request
 from widgets.estimator.delivery import ShippingCalendar
-from widgets.estimator.engine import CompiledSetup, Estimate, EstimateOption, compile_setup
+from widgets.estimator.engine import MAX_ITEMS, MAX_WEIGHT_G, CompiledSetup, Estimate, EstimateOption, compile_setup
+from widgets.estimator.profiles import ItemsError, parse_items
 from widgets.shop_context import ShopUnavailable, StorefrontShop, load_storefront_shop
 
 
@@ -41,6 +42,21 @@ def _destination(state: Mapping[str, object], storefront: StorefrontShop) -> dic
         }
     setup = storefront.setup
     return {"country": storefront.facts.country or (setup.origin_country if setup else None)}
+
+
+def _items(state: Mapping[str, object]) -> str | None:
+    """The order's products as the storefront sends them (product:variant:quantity): they choose the delivery
+    profile, as on the product or cart page. None when the state names none, or none the storefront would take."""
+    found = state.get("items")
+    if not isinstance(found, list):
+        return None
+    text = ",".join(
+        f"{entry[0]}:{entry[1] or ''}:{entry[2]}" for entry in found if isinstance(entry, list) and len(entry) == 3
+    )
+    try:
+        return text if parse_items(text, max_quantity=MAX_ITEMS, max_grams=MAX_WEIGHT_G) else None
+    except ItemsError:
+        return None  # e.g. more lines than a cart page sends: the general profile's window, as before
 
 
 def _requests(raw: dict[str, str | None], shop_currency: str) -> list[EstimateRequest]:
@@ -117,6 +133,7 @@ def promise_for_order(
         "subtotal": str(state.get("total") or "0"),
         "currency": str(state.get("currency") or compiled.setup.currency),
         "item_count": str(state.get("quantity") or "") or None,
+        "items": _items(state),
     }
     for request in _requests(raw, compiled.setup.currency):
         try:
