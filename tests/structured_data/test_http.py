@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -19,6 +21,7 @@ from tests.structured_data.vocabulary import (
     schema_problems,
 )
 from tests.widgets.conftest import WidgetClient
+from widgets.estimator.learning import MIN_SAMPLES, DeliverySample, record_delivery, refresh_learned_transit
 from widgets.settings import (
     WidgetSettings,
     WidgetSettingsError,
@@ -29,6 +32,7 @@ from widgets.settings import (
 
 pytestmark = pytest.mark.anyio
 POLICY_URL = "https://upfront-demo.example/policies/refund-policy"
+GERMANY_ZONE = "gid://shopify/DeliveryZone/1"
 
 
 def signed(shop: ShopRef, **params: str) -> str:
@@ -112,6 +116,36 @@ async def test_the_pages_product_chooses_the_delivery_profile_whose_rates_are_st
     options = estimate.json()["options"]
     shown = sorted(float(o["cost"]) for o in options if o["cost"] is not None and o["kind"] != "pickup")
     assert sorted(value for countries, value in rates if countries == ["DE"]) == shown
+
+
+async def test_a_delivery_time_is_stated_from_the_merchants_days_or_the_stores_own_deliveries_never_a_default(
+    widget_client: WidgetClient, services: Services, shop: ShopRef
+) -> None:
+    """No merchant transit days: the storefront dates every option with a labelled default, which search engines
+    are not told; once the store's deliveries by Express to Germany teach a window, that window is stated."""
+    await state_returns(services, shop, 30)  # structured data on
+    no_days = {"estimator": {"default_transit_days": None, "method_transit_days": None}}  # the demo merchant's gone
+    await save_widget_settings(
+        services.redis, services.keys, shop, no_days, default_settings(services.settings.manifest.widgets)
+    )
+
+    async def shipping_details() -> list[dict[str, Any]]:
+        async with widget_client() as client:
+            answer = await client.get(signed(shop, price="24.90", currency="EUR"))
+        found: list[dict[str, Any]] = answer.json()["offer"]["shippingDetails"]
+        return found
+
+    assert [node.get("deliveryTime") for node in await shipping_details()] == [None, None]  # Express DE, Standard EU
+    delivered = datetime.now(UTC).date() - timedelta(days=3)
+    for n in range(MIN_SAMPLES):
+        days = 1 if n % 2 else 2
+        sample = DeliverySample(f"s{n}", GERMANY_ZONE, "Express", delivered - timedelta(days=days), delivered, days)
+        assert await record_delivery(services, shop, sample, datetime.now(UTC))
+    await refresh_learned_transit(services, shop)
+    express, europe = await shipping_details()
+    assert "deliveryTime" not in europe and google_shipping_problems(express, "EUR") == []
+    window = {"@type": "QuantitativeValue", "minValue": 1, "maxValue": 2, "unitCode": "DAY"}
+    assert express["deliveryTime"]["transitTime"] == window
 
 
 async def test_products_of_several_profiles_get_no_shipping_rate(

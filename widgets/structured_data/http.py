@@ -111,7 +111,7 @@ def pieces(
     elif currency is not None and currency != setup.currency:
         # Google requires the rate in the offer's currency; converting is the estimator's job, not a guess here.
         answer["withheld"] = f"rates are in {setup.currency}, the offer in {currency}"
-    elif details := offer_shipping_details(setup, OfferFacts(price, weight_g), now):
+    elif details := offer_shipping_details(setup, OfferFacts(price, weight_g), now, shop.learned_transit):
         offer["shippingDetails"] = details
     policy = merchant_return_policy(return_facts(shop.facts, shop.setup, shop.settings.badges))
     if policy is not None:

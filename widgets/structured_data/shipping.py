@@ -19,6 +19,7 @@ from plugin.rates import Method, MethodKind, Region, ShippingSetup, Zone
 from widgets.estimator.matching import compile_postcode_pattern, normalize_postcode, normalize_province
 from widgets.estimator.pricing import Cart, quote_zone
 from widgets.estimator.profiles import CartLine, ProfileRouter
+from widgets.estimator.transit import LearnedTransit
 
 SCHEMA = "https://schema.org/"
 # The estimator's calendar ships Monday to Friday (widgets.estimator.delivery.ShippingCalendar).
@@ -45,8 +46,11 @@ def profile_setup(setup: ShippingSetup, lines: Sequence[CartLine]) -> ShippingSe
     return setup if profile is None else replace(setup, zones=setup.profiles[profile].zones)
 
 
-def offer_shipping_details(setup: ShippingSetup, offer: OfferFacts, now: datetime) -> list[dict[str, Any]]:
-    """One OfferShippingDetails per zone and method that has a rate for this offer, cheapest first per zone."""
+def offer_shipping_details(
+    setup: ShippingSetup, offer: OfferFacts, now: datetime, learned: LearnedTransit | None = None
+) -> list[dict[str, Any]]:
+    """One OfferShippingDetails per zone and method that has a rate for this offer, cheapest first per zone.
+    `learned`: the transit windows measured from the store's own deliveries (widgets.estimator.learning)."""
     details: list[dict[str, Any]] = []
     for zone in setup.zones:
         destinations = [node for region in zone.regions for node in defined_regions(region)]
@@ -63,7 +67,9 @@ def offer_shipping_details(setup: ShippingSetup, offer: OfferFacts, now: datetim
                 "shippingRate": {"@type": "MonetaryAmount", "value": float(quote.cost), "currency": setup.currency},
                 "shippingDestination": destinations,
             }
-            delivery = delivery_time(setup, methods[quote.method_id], now)
+            method = methods[quote.method_id]
+            measured = (learned or {}).get((zone.id, method.name))
+            delivery = delivery_time(setup, method, now, None if measured is None else measured.days)
             if delivery is not None:
                 node["deliveryTime"] = delivery
             details.append(node)
@@ -81,9 +87,13 @@ def _depends_on_weight(method: Method) -> bool:
     return method.kind is MethodKind.WEIGHT or method.min_weight_g is not None or method.max_weight_g is not None
 
 
-def delivery_time(setup: ShippingSetup, method: Method, now: datetime) -> dict[str, Any] | None:
-    """The same window the estimator promises (method transit, else the shop's default), or None without one."""
-    transit = method.transit_days or setup.default_transit_days
+def delivery_time(
+    setup: ShippingSetup, method: Method, now: datetime, learned: tuple[int, int] | None = None
+) -> dict[str, Any] | None:
+    """The window the estimator promises when it rests on facts: the merchant's transit days (the method's, else
+    the shop's), else those learned from the store's deliveries; None otherwise. The estimator's per-destination
+    default is labelled an estimate on the storefront; here there is no label, so it is not stated."""
+    transit = method.transit_days or setup.default_transit_days or learned
     if transit is None:
         return None
     delivery: dict[str, Any] = {
