@@ -192,8 +192,17 @@ async def test_off_in_the_shops_settings_nothing_is_stated(
         ("weight_g=-5", "weight_g"),
         ("items=tote", "items"),
         ("items=1:2:0", "items"),
+        ("items=", "items"),
     ],
-    ids=["not-a-number", "exponent", "not-a-currency-code", "negative-weight", "items-not-ids", "items-zero-quantity"],
+    ids=[
+        "not-a-number",
+        "exponent",
+        "not-a-currency-code",
+        "negative-weight",
+        "items-not-ids",
+        "items-zero-quantity",
+        "items-empty",
+    ],
 )
 async def test_bad_input_is_refused_with_the_field(
     widget_client: WidgetClient, shop: ShopRef, query: str, field: str

@@ -71,8 +71,11 @@ async def structured_data(call: StorefrontCall) -> Response:
         if not _WEIGHT.fullmatch(weight_text.strip()) or int(weight_text) > MAX_WEIGHT_G:
             return error(400, f"weight_g must be a whole number of grams up to {MAX_WEIGHT_G:,}", "weight_g")
         weight_g = int(weight_text)
+    items_text = params.get("items")
+    if items_text is not None and not items_text.strip():
+        return error(400, "items: name the page's product, product[:variant[:quantity[:grams]]]", "items")
     try:
-        lines = parse_items(params.get("items"), max_quantity=MAX_ITEMS, max_grams=MAX_WEIGHT_G)
+        lines = parse_items(items_text, max_quantity=MAX_ITEMS, max_grams=MAX_WEIGHT_G)
     except ItemsError as exc:
         return error(400, f"items: {exc}", "items")
     try:
