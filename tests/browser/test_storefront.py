@@ -57,7 +57,8 @@ async def test_the_product_page_shows_the_estimate_and_true_badges_without_layou
     assert "Free returns within 30 days" in product_badges  # the refund policy's 30 days, confirmed free
     assert "30-day money-back guarantee" in product_badges
     footer = await page.inner_text("footer [data-upfront-widget=badges]")
-    assert "Free shipping to Germany over 50,00 €" in footer
+    # Not "free shipping over 50 €": the fragile mug's delivery profile has none. The merchant's days hold for all.
+    assert "Delivery to Germany in 2–4 business days" in footer and "Free shipping" not in footer
     assert "Shop Pay, Apple Pay, and Google Pay" in footer  # Shopify's supported digital wallets, as synced
     assert "Hours (Berlin time): Mon–Fri 9:00–17:00; Sat 10:00–14:00" in footer  # the help settings' hours
     assert "Secure checkout" not in footer  # the product's own row says it already: each badge once
@@ -81,8 +82,6 @@ async def test_a_shopper_browsing_in_dollars_sees_the_estimate_and_badges_in_dol
     estimate = await page.inner_text("[data-upfront-widget=estimate]")
     assert "Standard" in estimate and "$5.31" in estimate and "€" not in estimate
     assert "Add $27.22 more for free shipping" in estimate
-    footer = await page.inner_text("footer [data-upfront-widget=badges]")
-    assert "Free shipping to Germany over $54.22" in footer
     # The choice is kept: the next page (no ?currency=) is still in dollars, in Swiss francs after switching.
     await page.goto(f"{live_server}/devstore/products/enamel-mug")
     await widgets_rendered(page)

@@ -59,9 +59,17 @@ BASE = "/storefront/shopify/upfront-demo.myshopify.com"
         (
             Badge("delivery_promise"),
             FACTS,
-            SETUP,
+            replace(SETUP, profiles=()),  # the general profile alone: free over 50 to Germany
             "free_shipping_over",
             {"country": "DE", "threshold": Decimal("50.00"), "currency": "EUR"},
+        ),
+        (
+            # The fragile mug's profile has no free shipping: the shop-wide badge states the delivery time instead.
+            Badge("delivery_promise"),
+            FACTS,
+            replace(SETUP, default_transit_days=(2, 4)),
+            "delivery_days",
+            {"country": "DE", "low": 3, "high": 5},
         ),
         (
             Badge("delivery_promise"),
@@ -82,7 +90,17 @@ BASE = "/storefront/shopify/upfront-demo.myshopify.com"
             {"text": "Mon–Fri 9–17"},
         ),
     ],
-    ids=["secure", "secure-bigcommerce", "free-returns", "money-back", "payments", "free-over", "transit", "support"],
+    ids=[
+        "secure",
+        "secure-bigcommerce",
+        "free-returns",
+        "money-back",
+        "payments",
+        "free-over",
+        "profile-without-free-shipping",
+        "transit",
+        "support",
+    ],
 )
 def test_true_claims_are_accepted_with_the_facts_behind_them(
     badge: Badge, facts: ShopFacts, setup: ShippingSetup, claim: str, values: dict[str, object]
@@ -187,7 +205,8 @@ async def test_the_fragment_shows_only_true_claims_worded_from_the_facts(
     assert answer.status_code == 200
     assert "Free returns" not in html  # not confirmed by the merchant
     assert "30-day money-back guarantee" in html
-    assert "Free shipping to Germany over 50,00 €" in html
+    # The demo's mug ships by a profile without free shipping: the shop-wide claim is the merchant's delivery days.
+    assert "Delivery to Germany in 2–4 business days" in html and "Free shipping" not in html
     assert 'href="https://upfront-demo.example/policies/refund-policy"' in html
     assert 'aria-hidden="true"' in html and "<svg" in html
     assert '<ul class="upfront-r upfront-r-product" aria-label="Why shop with us">' in html
@@ -312,7 +331,8 @@ async def test_changed_business_hours_show_on_the_badge_at_once(
 
 def test_every_shown_badge_says_where_its_facts_come_from() -> None:
     kinds = ("secure_checkout", "money_back", "payment_methods", "delivery_promise")
-    shown = {kind: check_badge(FACTS, SETUP, Badge(kind)) for kind in kinds}
+    general = replace(SETUP, profiles=())  # free shipping over 50 for every product
+    shown = {kind: check_badge(FACTS, general, Badge(kind)) for kind in kinds}
     shown["support"] = check_badge(FACTS, SETUP, Badge("support", support_hours="Mon–Fri 9–17"))
     sources = {kind: [(s.origin, s.field) for s in check.sources] for kind, check in shown.items()}
     assert all(isinstance(check, Accepted) for check in shown.values())

@@ -4,9 +4,13 @@ in EUR with a sentence saying so; a malformed one is refused."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from plugin.keys import ShopRef
+from plugin.services import Services
+from plugin.shop_data import load_shipping_setup, save_shipping_setup
 from tests.widgets.conftest import WidgetClient
 
 pytestmark = pytest.mark.anyio
@@ -72,8 +76,12 @@ async def test_the_fragment_shows_prices_and_the_free_shipping_line_in_the_shopp
 
 
 async def test_badges_state_the_free_shipping_threshold_in_the_shoppers_currency(
-    widget_client: WidgetClient, shop: ShopRef
+    widget_client: WidgetClient, services: Services, shop: ShopRef
 ) -> None:
+    # Without the demo's fragile-goods profile (no free shipping), free shipping over 50 holds for every product.
+    setup = await load_shipping_setup(services.redis, services.keys, shop)
+    assert setup is not None
+    await save_shipping_setup(services.redis, services.keys, shop, replace(setup, profiles=()))
     params = {"placement": "footer", "locale": "en", "bucket": "50"}
     async with widget_client() as client:
         own = await client.get(f"{BASE}/widgets/badges", params=params)

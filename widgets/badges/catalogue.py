@@ -14,7 +14,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from plugin.platform import ShopFacts
-from plugin.rates import ShippingSetup
+from plugin.rates import ShippingSetup, Zone
 from widgets.badges.phrases import Phrase, phrase
 from widgets.badges.sources import (
     PLATFORM_NAMES,
@@ -214,16 +214,20 @@ def _delivery_promise(facts: ShopFacts, setup: ShippingSetup | None, badge: Badg
     found = compiled.index.match(country)
     if found is None or not found.zone.methods:
         return Refused(badge.kind, phrase("badge_refused_no_domestic_zone", country=country))
-    quotes, progress = quote_zone(found.zone, Cart(Decimal(0), 0, 1), setup.currency)
+    quotes, _ = quote_zone(found.zone, Cart(Decimal(0), 0, 1), setup.currency)
     priced = [quote for quote in quotes if quote.cost is not None and quote.computable]
     if not priced:
         return Refused(badge.kind, phrase("badge_refused_carrier_rates", country=country))
     link = safe_link(facts.shipping_policy_url)
     policy = None if link is None else Link(link, "shipping_policy")
-    if any(quote.free for quote in priced):
+    # The badge speaks for the whole shop: free shipping is claimed only where every delivery profile that ships
+    # there has it (a product-specific profile without it would make the claim false for its products).
+    zones = [found.zone, *(m.zone for index in compiled.router.indexes if (m := index.match(country)) is not None)]
+    free = [_free_from(zone, setup.currency) for zone in zones]
+    if all(threshold == 0 for threshold in free):
         return Accepted(badge.kind, "free_shipping_to", {"country": country}, policy)
-    if progress is not None and progress.threshold > 0:
-        values = {"country": country, "threshold": progress.threshold, "currency": setup.currency}
+    if all(threshold is not None for threshold in free):
+        values = {"country": country, "threshold": max(t for t in free if t is not None), "currency": setup.currency}
         return Accepted(badge.kind, "free_shipping_over", values, policy)
     # Neither platform states transit or processing times: a delivery time is claimed only from the merchant's own
     # transit days. The processing days alone would come from the app's default (app.toml), not from the shop.
@@ -232,6 +236,14 @@ def _delivery_promise(facts: ShopFacts, setup: ShippingSetup | None, badge: Badg
         days = transit[0] + setup.processing_days, transit[1] + setup.processing_days
         return Accepted(badge.kind, "delivery_days", {"country": country, "low": days[0], "high": days[1]}, policy)
     return Refused(badge.kind, phrase("badge_refused_no_delivery_time", country=country))
+
+
+def _free_from(zone: Zone, currency: str) -> Decimal | None:
+    """The subtotal from which an order to this zone ships free (0: always), or None when it never does."""
+    quotes, progress = quote_zone(zone, Cart(Decimal(0), 0, 1), currency)
+    if any(quote.free and quote.cost is not None and quote.computable for quote in quotes):
+        return Decimal(0)
+    return progress.threshold if progress is not None and progress.threshold > 0 else None
 
 
 def _support(facts: ShopFacts, setup: ShippingSetup | None, badge: Badge) -> BadgeCheck:
