@@ -35,7 +35,9 @@ async def test_a_withheld_badge_says_why_in_the_admins_language(admin: AdminClie
     # A platform's own field name is code, the same in every language.
     assert "<strong>Plattform</strong> (<code>Shopify ShopPolicy.url (REFUND_POLICY)</code>)" in money_back
     # The shopper-facing wording of a shown badge is the one a German shopper reads.
-    assert "Lieferung nach Deutschland in 2–4 Werktagen" in row(german, "delivery_promise")
+    delivery = row(german, "delivery_promise")
+    assert "Lieferung nach Deutschland in 2–4 Werktagen" in delivery
+    assert "<strong>Sie</strong> (Laufzeiten auf der Seite Versandrechner): 2–4 Werktage Laufzeit" in delivery
 
     japanese = (await admin.http.get("/admin/api/fragments/badges", headers={**auth, LOCALE_HEADER: "ja"})).text
     payments = row(japanese, "payment_methods")

@@ -374,3 +374,12 @@ def test_a_contradiction_lists_and_quotes_the_way_the_language_does() -> None:
     assert "your refund policy says 14 and 30 days" in refused.reason  # English, as the settings API states it
     assert "nennt 14 und 30 Tage („" in refused.why.say(messages(CATALOG, "de"))
     assert "返金ポリシーには14、30日と記載されています（「" in refused.why.say(messages(CATALOG, "ja"))
+
+
+def test_a_delivery_time_names_the_merchants_transit_days_as_its_source() -> None:
+    stated = check_badge(FACTS, replace(SETUP, default_transit_days=(2, 4)), Badge("delivery_promise"))
+    assert isinstance(stated, Accepted) and stated.claim == "delivery_days"
+    assert [(s.origin, s.field, s.says) for s in stated.sources] == [
+        ("platform", "Shopify deliveryProfiles", "the synced shipping rates"),
+        ("merchant", "transit days on the shipping estimator page", "2–4 business days in transit"),
+    ]

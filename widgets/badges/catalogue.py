@@ -234,7 +234,14 @@ def _delivery_promise(facts: ShopFacts, setup: ShippingSetup | None, badge: Badg
     transit = priced[0].transit_days or setup.default_transit_days
     if transit is not None:
         days = transit[0] + setup.processing_days, transit[1] + setup.processing_days
-        return Accepted(badge.kind, "delivery_days", {"country": country, "low": days[0], "high": days[1]}, policy)
+        values = {"country": country, "low": days[0], "high": days[1]}
+        said = phrase("badge_says_transit_days", low=transit[0], high=transit[1])
+        rates = RATE_FIELDS.get(facts.shop.platform) or phrase("badge_field_rates")
+        sources = (
+            Source("platform", rates, phrase("badge_says_rates")),
+            Source("merchant", phrase("badge_field_transit_days"), said),
+        )
+        return Accepted(badge.kind, "delivery_days", values, policy, sources)
     return Refused(badge.kind, phrase("badge_refused_no_delivery_time", country=country))
 
 
