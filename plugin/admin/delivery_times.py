@@ -90,16 +90,20 @@ async def delivery_times(services: Services, shop: StorefrontShop, now: datetime
     report = await transit_report(services, shop.shop, now)
     seen = {(m.zone_id, m.method): m for m in report.methods}
     transit = TransitTimes(shop.setup, shop.learned_transit)
+    # The general profile's zones, then each product-specific profile's, named with it ("Fragile goods: Germany"):
+    # their products are promised, and measured, by their own zones.
+    zones = [(zone.name, zone) for zone in shop.setup.zones]
+    zones += [(f"{profile.name}: {zone.name}", zone) for profile in shop.setup.profiles for zone in profile.zones]
     return [
         ZoneRow(
-            zone.name,
+            name,
             tuple(
                 _method_row(transit, zone, method.name, method.transit_days, seen.get((zone.id, method.name)))
                 for method in zone.methods
             ),
             on_time_words(report.on_time_by_zone.get(zone.id)),
         )
-        for zone in shop.setup.zones
+        for name, zone in zones
     ]
 
 

@@ -20,6 +20,8 @@ async def test_the_estimator_page_shows_sources_and_the_measured_on_time_rate(ad
     assert before.status_code == 200, before.text[:300]
     assert "Delivery times" in before.text
     assert "Germany — no delivery measured against its promise yet" in before.text
+    # The fragile mug's product-specific profile has its own zones, named with the profile.
+    assert "Fragile goods: Germany — no delivery measured against its promise yet" in before.text
 
     now = datetime.now(UTC)
     delivered = (now - timedelta(days=2)).date()
