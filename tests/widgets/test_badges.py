@@ -383,3 +383,15 @@ def test_a_delivery_time_names_the_merchants_transit_days_as_its_source() -> Non
         ("platform", "Shopify deliveryProfiles", "the synced shipping rates"),
         ("merchant", "transit days on the shipping estimator page", "2–4 business days in transit"),
     ]
+
+
+def test_the_on_time_rate_names_the_deliveries_it_was_measured_from() -> None:
+    stated = check_badge(FACTS, SETUP, Badge("on_time", on_time=OnTime(1131, 1202)))
+    assert isinstance(stated, Accepted) and dict(stated.values) == {"percent": 94, "count": 1202, "days": 90}
+    assert [(s.origin, s.field, s.says) for s in stated.sources] == [
+        (
+            "platform",
+            "your store's delivered shipments, each against the window its confirmation promised",
+            "1131 of 1202 within the promised window, last 90 days",
+        )
+    ]

@@ -271,8 +271,12 @@ def _on_time(facts: ShopFacts, setup: ShippingSetup | None, badge: Badge) -> Bad
     if not measured.claimable:
         why = phrase("badge_refused_few_on_time", measured.samples, days=measured.days, needed=MIN_ON_TIME_SAMPLES)
         return Refused(badge.kind, why)
+    said = phrase("badge_says_deliveries", on_time=measured.on_time, samples=measured.samples, days=measured.days)
     return Accepted(
-        badge.kind, "on_time", {"percent": measured.percent, "count": measured.samples, "days": measured.days}
+        badge.kind,
+        "on_time",
+        {"percent": measured.percent, "count": measured.samples, "days": measured.days},
+        sources=(Source("platform", phrase("badge_field_deliveries"), said),),
     )
 
 
