@@ -14,15 +14,18 @@ import httpx
 import pytest
 
 from plugin.admin.delivery_times import delivery_times
+from plugin.app import build_job_handlers
 from plugin.devstore import shopify_demo
 from plugin.devstore.shopify import DEMO_SHOP, ShopifyEmulator
+from plugin.email.compose import format_window
 from plugin.email.journey_settings import JourneySettings, save_journey_settings
 from plugin.email.records import load_journey
+from plugin.email.transport import SmtpMailer
 from plugin.keys import ShopRef
 from plugin.services import Services
 from plugin.shopify.sync import sync_shipping_zones, sync_shop_facts
 from tests.conftest import AppClientFactory
-from tests.journey.conftest import drain_events
+from tests.journey.conftest import Inbox, drain_events, run_jobs
 from tests.shopify.conftest import EMULATOR_BASE, emulator, emulator_http, installed, services
 from widgets.estimator.delivery import ShippingCalendar
 from widgets.estimator.learning import MIN_SAMPLES, percentile, refresh_learned_transit, transit_report
@@ -147,6 +150,8 @@ async def test_a_product_in_its_own_delivery_profile_is_promised_that_profiles_w
     emulator: ShopifyEmulator,
     emulator_http: httpx.AsyncClient,
     app_client: AppClientFactory,
+    inbox: Inbox,
+    smtp_url: str,
 ) -> None:
     """The merchant gives the fragile profile's Standard longer transit (by method id: both profiles call it
     Standard). The mug's page shows that window, and the mug's order confirmation promises it, not the general
@@ -184,6 +189,12 @@ async def test_a_product_in_its_own_delivery_profile_is_promised_that_profiles_w
     journey = await load_journey(services, shop, node["legacyResourceId"])
     assert journey is not None
     assert journey.fields["window"] == f"{shown['Standard']['earliest']}/{shown['Standard']['latest']}"
+    # The confirmation email says it, in the customer's language (customerLocale "de").
+    await run_jobs(services, build_job_handlers(SmtpMailer(smtp_url)))
+    [confirmation] = inbox.to(node["email"])
+    text = confirmation.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    earliest, latest = (date.fromisoformat(shown["Standard"][end]) for end in ("earliest", "latest"))
+    assert format_window(earliest, latest, "de") in text
 
 
 # The shipment history: (calendar days from fulfilment to delivery, how many orders). Fulfilled 20 hours after
