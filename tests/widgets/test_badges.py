@@ -12,7 +12,16 @@ from plugin.catalogs import messages
 from plugin.devstore.storefront import demo_shipping_setup
 from plugin.keys import ShopRef
 from plugin.platform import ShopFacts
-from plugin.rates import Method, MethodKind, Region, ShippingSetup, Zone
+from plugin.rates import (
+    MerchantOverrides,
+    Method,
+    MethodKind,
+    MethodOverride,
+    Region,
+    ShippingSetup,
+    Zone,
+    apply_overrides,
+)
 from plugin.services import Services
 from plugin.shop_data import load_facts, save_facts
 from tests.help.conftest import change_help
@@ -83,6 +92,21 @@ BASE = "/storefront/shopify/upfront-demo.myshopify.com"
             {"country": "DE", "low": 3, "high": 4},
         ),
         (
+            # The merchant gives the fragile profile's Standard (its cheapest to Germany) 6–8 days: the shop-wide
+            # claim spans every profile, 2–8 days in transit plus the processing day.
+            Badge("delivery_promise"),
+            FACTS,
+            apply_overrides(
+                SETUP,
+                MerchantOverrides(
+                    default_transit_days=(2, 4),
+                    methods=(MethodOverride("gid://shopify/DeliveryMethodDefinition/41", transit_days=(6, 8)),),
+                ),
+            ),
+            "delivery_days",
+            {"country": "DE", "low": 3, "high": 9},
+        ),
+        (
             Badge("support", support_hours="Mon–Fri 9–17"),
             FACTS,
             SETUP,
@@ -98,6 +122,7 @@ BASE = "/storefront/shopify/upfront-demo.myshopify.com"
         "payments",
         "free-over",
         "profile-without-free-shipping",
+        "slower-profile",
         "transit",
         "support",
     ],

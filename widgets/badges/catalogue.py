@@ -231,7 +231,10 @@ def _delivery_promise(facts: ShopFacts, setup: ShippingSetup | None, badge: Badg
         return Accepted(badge.kind, "free_shipping_over", values, policy)
     # Neither platform states transit or processing times: a delivery time is claimed only from the merchant's own
     # transit days. The processing days alone would come from the app's default (app.toml), not from the shop.
-    transit = priced[0].transit_days or setup.default_transit_days
+    # Every profile's cheapest rate counts: the claim spans them all.
+    stated = [_cheapest_transit(zone, setup) for zone in zones]
+    known = [days for days in stated if days is not None]
+    transit = (min(d[0] for d in known), max(d[1] for d in known)) if known and len(known) == len(stated) else None
     if transit is not None:
         days = transit[0] + setup.processing_days, transit[1] + setup.processing_days
         values = {"country": country, "low": days[0], "high": days[1]}
@@ -243,6 +246,13 @@ def _delivery_promise(facts: ShopFacts, setup: ShippingSetup | None, badge: Badg
         )
         return Accepted(badge.kind, "delivery_days", values, policy, sources)
     return Refused(badge.kind, phrase("badge_refused_no_delivery_time", country=country))
+
+
+def _cheapest_transit(zone: Zone, setup: ShippingSetup) -> tuple[int, int] | None:
+    """The merchant's transit days for the zone's cheapest priced method, else their shop-wide days."""
+    quotes, _ = quote_zone(zone, Cart(Decimal(0), 0, 1), setup.currency)
+    priced = [quote for quote in quotes if quote.cost is not None and quote.computable]
+    return (priced[0].transit_days if priced else None) or setup.default_transit_days
 
 
 def _free_from(zone: Zone, currency: str) -> Decimal | None:
