@@ -83,13 +83,13 @@ class AccessLineFormatter(logging.Formatter):
 
 
 def configure_dev_logging(level: str = "WARNING") -> None:
-    """JSON lines at `level`, plus one readable line per request (the access log at INFO) on stdout."""
+    """JSON lines at `level`, plus one readable line per request (the access log, DEBUG included) on stdout."""
     configure_logging(level)
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(AccessLineFormatter())
     access = logging.getLogger(ACCESS_LOGGER)
     access.handlers[:] = [handler]
-    access.setLevel(logging.INFO)
+    access.setLevel(logging.DEBUG)  # every request, the storefront's successful reads too
     access.propagate = False
 
 

@@ -81,3 +81,34 @@ async def test_a_client_leaving_mid_body_is_one_info_line_whichever_reader_notic
     records = [(record.name, record.levelname, getattr(record, "status", None)) for record in caplog.records]
     assert records == [("upfront.access", "INFO", 499)]
     assert sent == [], "no answer: nobody is there to read it"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "level"),
+    [
+        ("GET", "/storefront/shopify/demo.myshopify.com/estimate", 200, "DEBUG"),  # a shopper's read
+        ("OPTIONS", "/storefront/shopify/demo.myshopify.com/estimate", 204, "DEBUG"),
+        ("GET", "/storefront/shopify/demo.myshopify.com/estimate", 400, "INFO"),  # a failure is told
+        ("POST", "/storefront/shopify/demo.myshopify.com/events", 202, "INFO"),  # a write is told
+        ("GET", "/admin/", 200, "INFO"),
+        ("POST", "/webhooks/shopify", 200, "INFO"),
+    ],
+)
+async def test_a_shoppers_successful_storefront_read_is_logged_at_debug_everything_else_at_info(
+    method: str, path: str, status: int, level: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def endpoint(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": status, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        pass
+
+    with caplog.at_level(logging.DEBUG):
+        await RequestIdMiddleware(endpoint)(
+            {"type": "http", "method": method, "path": path, "headers": []}, receive, send
+        )
+    assert [(record.name, record.levelname) for record in caplog.records] == [("upfront.access", level)]
