@@ -131,12 +131,20 @@ def format_event_time(moment: datetime, timezone: str, locale: str) -> str:
 
 
 async def _expectation(
-    services: Services, shop: ShopRef, state: Mapping[str, Any], shown: Progress, now: datetime, locale: str
+    services: Services,
+    shop: ShopRef,
+    state: Mapping[str, Any],
+    shown: Progress,
+    now: datetime,
+    locale: str,
+    timezone: str,
 ) -> tuple[str | None, date | None]:
     """The current expectation: delivered (the day); for an order caught running late, the date its apology named
     (the page and the email the customer came from say the same); unknown after a carrier problem; else the same
-    estimator the promise came from, counted from the last handover to the carrier (or from now, while nothing has
-    left), and unknown rather than a day already past."""
+    estimator the promise came from, counted from the last handover to the carrier or, while nothing has left, from
+    when the order was placed until the day it was to ship has passed (an order placed before the day's cutoff may
+    still leave that day: a page seen after the cutoff is no reason to say "later"), then from now; and unknown
+    rather than a day already past."""
     if shown.delivered:
         day = delivered_on(state)
         return (wording(locale).status["delivered_on"].format(date=_day(day, locale)) if day else None), day
@@ -149,8 +157,13 @@ async def _expectation(
         return format_window(day, day, locale), day
     if shown.exception == "failed":
         return None, None
-    start = last_handover(state) or now
-    estimate = await expected_window(services, shop, {**state, "created_at": start.isoformat()})
+    handover = last_handover(state)
+    estimate = await expected_window(services, shop, {**state, "created_at": (handover or now).isoformat()})
+    if handover is None:
+        as_placed = await expected_window(services, shop, state)
+        today = now.astimezone(_zone(timezone)).date()
+        if as_placed is not None and as_placed.ship_date is not None and as_placed.ship_date >= today:
+            estimate = as_placed  # it can still leave on the day it was to ship
     if estimate is None or estimate.latest < now.date():
         return None, None
     return format_window(estimate.earliest, estimate.latest, locale), estimate.latest
@@ -232,7 +245,7 @@ async def build_page(
     fields = journey.fields if journey is not None else {}
     shown = progress(state, fields.get("delivery_problem"))
     window = promised_window(fields)
-    expected, expected_latest = await _expectation(services, shop, state, shown, now, locale)
+    expected, expected_latest = await _expectation(services, shop, state, shown, now, locale, facts.timezone)
     late = bool(
         window is not None
         and not shown.delivered
