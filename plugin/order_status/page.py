@@ -41,7 +41,7 @@ from plugin.storage import as_optional_text
 from plugin.tracking.model import CarrierStage
 from plugin.tracking.store import order_checkpoints
 from webhooks.handlers.orders import order_key
-from webhooks.journey.window import expected_window
+from webhooks.journey.window import compiled_shop, promise_for_order
 from widgets.help.answers import ReturnsFacts, returns_facts
 from widgets.help.presence import ChannelView, human_path
 from widgets.help.requests import measured_reply_time
@@ -157,13 +157,18 @@ async def _expectation(
         return format_window(day, day, locale), day
     if shown.exception == "failed":
         return None, None
+    loaded = await compiled_shop(services, shop)  # once, for both estimates below
+    if loaded is None:
+        return None, None
     handover = last_handover(state)
-    estimate = await expected_window(services, shop, {**state, "created_at": (handover or now).isoformat()})
+    estimate = None
     if handover is None:
-        as_placed = await expected_window(services, shop, state)
+        as_placed = promise_for_order(*loaded, state)
         today = now.astimezone(_zone(timezone)).date()
         if as_placed is not None and as_placed.ship_date is not None and as_placed.ship_date >= today:
             estimate = as_placed  # it can still leave on the day it was to ship
+    if estimate is None:
+        estimate = promise_for_order(*loaded, {**state, "created_at": (handover or now).isoformat()})
     if estimate is None or estimate.latest < now.date():
         return None, None
     return format_window(estimate.earliest, estimate.latest, locale), estimate.latest
