@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import datetime
 from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -69,6 +70,7 @@ from widgets.estimator.learning import learning_job_handlers
 from widgets.help.forward import help_job_handlers
 from widgets.help.handoff import helpdesk_job_handlers
 from widgets.routes import CORS_PREFIX, hot_storefront_routes, proxy_widget_routes, widget_routes
+from widgets.storefront import utc_now
 
 ORDER_EVENTS = (
     events.ORDER_CREATED,
@@ -97,14 +99,15 @@ def outbound_client() -> httpx.AsyncClient:
     return httpx.AsyncClient(timeout=HTTP_TIMEOUT, headers={"User-Agent": f"Upfront/{app_version()}"})
 
 
-def build_routes() -> list[BaseRoute]:
+def build_routes(clock: Callable[[], datetime] = utc_now) -> list[BaseRoute]:
+    """`clock` is "now" for the admin's pages (what shoppers are told right now depends on the shop's hours)."""
     return [
         *health.routes,
         *queue_stats.routes,
         Route("/openapi.json", openapi_json, methods=["GET"]),
         *bigcommerce_callbacks.routes(webhook_receiver=webhook_endpoint("bigcommerce")),
         *shopify_routes(webhook_endpoint("shopify")),
-        admin_mount(),  # after /admin/api/session: a mount never falls through to later routes
+        admin_mount(clock=clock),  # after /admin/api/session: a mount never falls through to later routes
         *widget_routes(),
         *email_routes(),
         *sms_routes(),
@@ -222,10 +225,12 @@ def create_app(
     http: httpx.AsyncClient | None = None,
     extra_routes: Sequence[BaseRoute] = (),
     dev_admin: DevAdmin | None = None,
+    clock: Callable[[], datetime] = utc_now,
 ) -> Starlette:
     """Build the ASGI app. A caller that passes `redis` or `http` owns them; otherwise the lifespan opens them.
     `extra_routes` (the dev store in `upfront dev`) are served but not part of the documented API; `dev_admin`
-    (only `upfront dev` passes one) puts the offline App Bridge stand-in and the demo shop switch in the admin."""
+    (only `upfront dev` passes one) puts the offline App Bridge stand-in and the demo shop switch in the admin;
+    `clock` (tests pin it) is the admin pages' "now"."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Services]]:
@@ -240,7 +245,7 @@ def create_app(
             yield {"services": built}
 
     load_catalogs()  # a broken translation fails here, at startup
-    routes = build_routes()
+    routes = build_routes(clock)
     hot = [
         *hot_routes(routes, "POST", "/webhooks/shopify", "/webhooks/bigcommerce"),
         *hot_storefront_routes(routes),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -19,6 +20,7 @@ from plugin.settings import Settings, load_settings
 from plugin.storage import RedisStore, connect
 from tests.production_logging import log_problems, production_logging
 from tests.redis_cluster import LocalCluster, cross_slot_errors
+from widgets.storefront import utc_now
 
 __all__ = ["log_problems", "production_logging"]  # every test logs as production does (tests/production_logging.py)
 
@@ -141,11 +143,15 @@ AppClientFactory = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 @pytest.fixture
 def app_client(settings: Settings, redis: RedisStore) -> AppClientFactory:
     """`async with app_client() as client:` — the full app on the test's Redis prefix.
-    Pass `http=` to route the app's outbound calls (e.g. to the dev store emulator)."""
+    Pass `http=` to route the app's outbound calls (e.g. to the dev store emulator), `clock=` to pin the admin's
+    "now"."""
 
     def factory(
-        *, http: httpx.AsyncClient | None = None, app_settings: Settings | None = None
+        *,
+        http: httpx.AsyncClient | None = None,
+        app_settings: Settings | None = None,
+        clock: Callable[[], datetime] = utc_now,
     ) -> AbstractAsyncContextManager[httpx.AsyncClient]:
-        return serve_in_process(create_app(app_settings or settings, redis=redis, http=http))
+        return serve_in_process(create_app(app_settings or settings, redis=redis, http=http, clock=clock))
 
     return factory

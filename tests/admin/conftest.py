@@ -4,8 +4,9 @@ with emulator-minted session tokens, and a BigCommerce store signed in through i
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 import httpx
 import pytest
@@ -19,6 +20,7 @@ from plugin.keys import ShopRef
 from plugin.services import Services
 from tests.conftest import AppClientFactory
 from tests.devstores import DevStores, devstore_http, services, stores, test_env
+from widgets.storefront import utc_now
 
 __all__ = ["devstore_http", "services", "stores", "test_env"]  # shared with the platform tests
 SHOP_A = ShopRef("shopify", DEMO_SHOP)
@@ -58,12 +60,22 @@ class AdminClients:
 
 
 @pytest.fixture
+def admin_clock() -> Callable[[], datetime]:
+    """The admin pages' "now": the real clock, unless a module pins it (what shoppers are told depends on it)."""
+    return utc_now
+
+
+@pytest.fixture
 async def admin(
-    app_client: AppClientFactory, devstore_http: httpx.AsyncClient, services: Services, stores: DevStores
+    app_client: AppClientFactory,
+    devstore_http: httpx.AsyncClient,
+    services: Services,
+    stores: DevStores,
+    admin_clock: Callable[[], datetime],
 ) -> AsyncIterator[AdminClients]:
     """Shops A and B seeded as installed Shopify shops; store C installed through the BigCommerce auth callback and
     its post-install jobs (facts, shipping zones) run against the emulator."""
-    async with app_client(http=devstore_http) as client:
+    async with app_client(http=devstore_http, clock=admin_clock) as client:
         installed = await client.get("/bigcommerce/auth", params=stores.bigcommerce.authorize(DEMO_STORE_HASH))
         assert installed.status_code == 200, installed.text
         await run_due_jobs(services, build_job_handlers())

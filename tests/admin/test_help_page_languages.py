@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -26,6 +28,14 @@ from widgets.help.settings import CHANNEL_KINDS
 from widgets.i18n import Wording
 
 pytestmark = pytest.mark.anyio
+# A Tuesday, 10:00 in Berlin: the demo's hours are open and its 2-hour reply ends before 17:00 closing, so what
+# shoppers are told is "we're here now" whenever the suite runs (later in the day it rightly names tomorrow).
+OPEN_HOURS = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def admin_clock() -> Callable[[], datetime]:
+    return lambda: OPEN_HOURS
 
 
 async def page_in(admin: AdminClients, locale: str) -> str:
