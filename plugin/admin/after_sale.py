@@ -9,8 +9,9 @@ unsigned `via` of the page's link (plugin.order_status.metrics), and the help re
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from plugin.email.records import MESSAGE_FAMILY
 from plugin.email.stages import Stage
@@ -91,15 +92,16 @@ async def stage_figures(services: Services, shop: ShopRef, since: float, first: 
     ]
 
 
-async def wismo(services: Services, shop: ShopRef, today: date) -> Wismo:
+async def wismo(services: Services, shop: ShopRef, today: date, zone: ZoneInfo) -> Wismo:
+    """`today` and the page's visit days are the shop's calendar days in `zone`: the split is the shop's midnight."""
     visited = [day.day for day in await daily_counts(services, shop, days=400, today=today) if day.visits]
     if not visited:
         return Wismo(None)
     live = min(visited)
-    start = datetime.combine(live - timedelta(days=WISMO_WINDOW_DAYS), datetime.min.time(), tzinfo=UTC)
-    live_at = datetime.combine(live, datetime.min.time(), tzinfo=UTC)
+    start = datetime.combine(live - timedelta(days=WISMO_WINDOW_DAYS), time.min, tzinfo=zone)
+    live_at = datetime.combine(live, time.min, tzinfo=zone)
     after_days = min(WISMO_WINDOW_DAYS, (today - live).days + 1)
-    end = live_at + timedelta(days=after_days)
+    end = datetime.combine(live + timedelta(days=after_days), time.min, tzinfo=zone)
     found: Any = await services.redis.zrangebyscore(index_key(services, shop), start.timestamp(), end.timestamp())
     entries = [as_text(entry) for entry in found]
     before = after = 0

@@ -238,7 +238,7 @@ async def build_dashboard(services: Services, shop: ShopRef, days: int, now: dat
         },
         topics=await topic_report(services, shop, span[0], last),
         stages=stages,
-        wismo=await wismo(services, shop, last),
+        wismo=await wismo(services, shop, last, zone),
     )
 
 

@@ -1,11 +1,13 @@
 """How the order-status page is used, per shop and day: page visits, help requests sent from it, and which message's
 link was followed (`<day>:via:<stage>:<channel>`, from the link's unsigned `via`). Plain counters in one hash per
-shop (field = day and what), no person, order or address in them."""
+shop (field = day and what), no person, order or address in them. Days are the shop's calendar days, as the
+dashboard's period and the widgets' outcomes are: a visit at 00:30 in Berlin counts on Berlin's day, not UTC's."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from plugin.email.stages import Stage
 from plugin.keys import ShopRef
@@ -23,23 +25,32 @@ class DayCount:
     help: int
 
 
+def shop_day(now: datetime, timezone: str) -> date:
+    """The shop's calendar day at `now` (UTC's if the shop's zone is unknown)."""
+    try:
+        return now.astimezone(ZoneInfo(timezone)).date()
+    except (ZoneInfoNotFoundError, ValueError):
+        return now.astimezone(ZoneInfo("UTC")).date()
+
+
 def counters_key(services: Services, shop: ShopRef) -> str:
     return services.keys.shop(shop, "status_page", "daily")
 
 
-async def _bump(services: Services, shop: ShopRef, what: str, now: datetime) -> None:
+async def _bump(services: Services, shop: ShopRef, what: str, day: date) -> None:
     key = counters_key(services, shop)
     async with services.redis.pipeline(transaction=True) as pipe:
-        pipe.hincrby(key, f"{now.date().isoformat()}:{what}", 1)
-        pipe.hdel(key, f"{(now.date() - timedelta(days=KEPT_DAYS)).isoformat()}:{what}")  # the hash stays bounded
+        pipe.hincrby(key, f"{day.isoformat()}:{what}", 1)
+        pipe.hdel(key, f"{(day - timedelta(days=KEPT_DAYS)).isoformat()}:{what}")  # the hash stays bounded
         pipe.expire(key, KEPT_DAYS * 86400)
         await pipe.execute()
 
 
-async def count(services: Services, shop: ShopRef, kind: str, now: datetime) -> None:
+async def count(services: Services, shop: ShopRef, kind: str, day: date) -> None:
+    """One more `kind` on the shop's calendar `day` (see `shop_day`)."""
     if kind not in KINDS:
         raise ValueError(f"unknown counter {kind!r}")
-    await _bump(services, shop, kind, now)
+    await _bump(services, shop, kind, day)
 
 
 CHANNELS = ("email", "sms")
@@ -51,8 +62,8 @@ def parse_via(raw: str | None) -> tuple[str, str] | None:
     return (stage, channel) if stage in {s.value for s in Stage} and channel in CHANNELS else None
 
 
-async def count_click(services: Services, shop: ShopRef, stage: str, channel: str, now: datetime) -> None:
-    await _bump(services, shop, f"via:{stage}:{channel}", now)
+async def count_click(services: Services, shop: ShopRef, stage: str, channel: str, day: date) -> None:
+    await _bump(services, shop, f"via:{stage}:{channel}", day)
 
 
 async def clicks_since(services: Services, shop: ShopRef, first: date) -> dict[tuple[str, str], int]:

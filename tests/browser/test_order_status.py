@@ -23,7 +23,7 @@ from webhooks.handlers.orders import record_order
 from webhooks.journey.advance import advance_order_journey
 from widgets.help.requests import list_requests
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.browser]
 WIDTHS: dict[str, ViewportSize] = {"390px": {"width": 390, "height": 844}, "1280px": {"width": 1280, "height": 900}}
 ACCENT = "#7a1f5c"
 

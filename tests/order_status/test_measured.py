@@ -4,15 +4,16 @@ visit. The order goes through the Shopify dev store, the worker and real SMTP, a
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
-from plugin.admin.after_sale import WISMO_WINDOW_DAYS
+from plugin.admin.after_sale import WISMO_WINDOW_DAYS, wismo
 from plugin.devstore.shopify import ShopifyEmulator
 from plugin.keys import ShopRef
-from plugin.order_status.metrics import daily_counts
+from plugin.order_status.metrics import count, daily_counts, shop_day
 from plugin.services import Services
 from tests.conftest import APP_URL, AppClientFactory
 from tests.order_status.test_page import _html, _links, _shipped_order
@@ -68,5 +69,24 @@ async def test_the_dashboard_counts_sends_and_followed_links_per_stage_and_where
     assert '<td class="num" data-figure="unsubscribes">–</td>' in confirmed_row
     assert by_stage["feedback"]["email_unsubscribes"] == 0 and by_stage["confirmed"]["email_unsubscribes"] is None
     assert 'data-figure="text-opt-outs">0<' in page and figures["text_opt_outs"] == 0
-    [today] = await daily_counts(services, installed, days=1, today=datetime.now(UTC).date())
+    today_in_berlin = shop_day(datetime.now(UTC), "Europe/Berlin")  # the demo shop's zone: its days are counted
+    [today] = await daily_counts(services, installed, days=1, today=today_in_berlin)
     assert today.visits == 3  # the two followed links and the plain visit; the HEAD probe is none
+
+
+async def test_the_page_counts_on_the_shops_calendar_and_its_first_day_starts_at_the_shops_midnight(
+    services: Services, installed: ShopRef
+) -> None:
+    """At 00:30 in Berlin (23:30 UTC the day before) a visit is Berlin's day: the page has been live one day, and a
+    question asked at 00:10 Berlin time is after it went live, one asked at 23:50 the evening before is not."""
+    berlin = ZoneInfo("Europe/Berlin")
+    visit = datetime(2026, 12, 3, 23, 30, tzinfo=UTC)
+    day = shop_day(visit, "Europe/Berlin")
+    assert day == date(2026, 12, 4) and shop_day(visit, "Nowhere/Unknown") == date(2026, 12, 3)
+    await count(services, installed, "visits", day)
+    await _ask(services, installed, "Where is my order? No news yet.", datetime(2026, 12, 4, 0, 10, tzinfo=berlin))
+    await _ask(services, installed, "Where is my order? Still waiting.", datetime(2026, 12, 3, 23, 50, tzinfo=berlin))
+
+    figures = await wismo(services, installed, day, berlin)
+
+    assert (figures.live_since, figures.before, figures.after, figures.after_days) == (day, 1, 1, 1)

@@ -28,11 +28,20 @@ from plugin.tracking.aftership import sign as aftership_sign
 from plugin.tracking.connection import connect as connect_tracking
 from plugin.tracking.model import Credentials
 from plugin.tracking.webhook_url import webhook_token
-from tests.admin.conftest import SHOP_A, AdminClients, admin, devstore_http, services, stores, test_env
+from tests.admin.conftest import (
+    SHOP_A,
+    AdminClients,
+    admin,
+    admin_clock,
+    devstore_http,
+    services,
+    stores,
+    test_env,
+)
 from tests.conftest import BIGCOMMERCE_SECRET, SHOPIFY_SECRET
 from widgets.help.requests import HelpRequestInput, store_request
 
-__all__ = ["admin", "devstore_http", "services", "stores", "test_env"]  # fixtures used here
+__all__ = ["admin", "admin_clock", "devstore_http", "services", "stores", "test_env"]  # fixtures used here
 pytestmark = [pytest.mark.anyio, pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")]
 
 TRACKING_SECRET = "shop-a-aftership-webhook-secret"
