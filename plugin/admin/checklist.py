@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
-from plugin.admin.dashboard import shop_today
 from plugin.admin.formats import format_moment, format_number
 from plugin.admin.language import t, tn
 from plugin.admin.queue import shop_dead_letters
@@ -15,6 +14,7 @@ from plugin.email.outbox import list_outbox
 from plugin.keys import ShopRef
 from plugin.services import Services
 from plugin.shop_data import load_facts, load_shipping_setup
+from plugin.shop_days import shop_today
 from plugin.shopify.domains import shop_origin
 from plugin.storage import as_text
 from webhooks.stats import collect_stats

@@ -10,7 +10,7 @@ holdout is one split for every widget, so the overall row uses the widget with t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -25,6 +25,7 @@ from plugin.keys import ShopRef
 from plugin.privacy.consent import CONSENT_FAMILY
 from plugin.services import Services
 from plugin.shop_data import load_facts
+from plugin.shop_days import shop_today
 from plugin.shop_index import family_keys
 from plugin.storage import as_text
 from widgets.holdout import CONTROL, TREATMENT
@@ -100,13 +101,6 @@ class Dashboard:
     @property
     def help(self) -> WidgetFigures | None:
         return next((figures for figures in self.widgets if figures.widget == "help" and figures.seen), None)
-
-
-def shop_today(timezone: str | None, now: datetime) -> date:
-    try:
-        return now.astimezone(ZoneInfo(timezone or "UTC")).date()
-    except (ZoneInfoNotFoundError, ValueError):
-        return now.astimezone(UTC).date()
 
 
 def period_days(last: date, days: int) -> list[date]:

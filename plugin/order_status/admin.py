@@ -21,10 +21,11 @@ from plugin.order_status.branding import (
     load_branding,
     save_branding,
 )
-from plugin.order_status.metrics import daily_counts, shop_day
+from plugin.order_status.metrics import daily_counts
 from plugin.order_status.page import FormState, build_page, render_page
 from plugin.platform import ShopFacts
 from plugin.shop_data import load_facts
+from plugin.shop_days import shop_today
 from widgets.help.settings import default_help_settings, load_help_settings
 
 SECURITY = ["shopifySessionToken"]
@@ -107,7 +108,7 @@ async def status_fragment(call: AdminCall) -> Response:
         return error(409, "the shop's details are not synced yet; try again in a minute")
     branding = await load_branding(call.services, call.shop)
     locale = pick_locale(facts.locale)
-    days = await daily_counts(call.services, call.shop, days=DAYS_SHOWN, today=shop_day(call.now(), facts.timezone))
+    days = await daily_counts(call.services, call.shop, days=DAYS_SHOWN, today=shop_today(facts.timezone, call.now()))
     visits, help_requests = sum(day.visits for day in days), sum(day.help for day in days)
     return fragment(
         "admin/status_page.html",

@@ -6,8 +6,7 @@ dashboard's period and the widgets' outcomes are: a visit at 00:30 in Berlin cou
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import date, timedelta
 
 from plugin.email.stages import Stage
 from plugin.keys import ShopRef
@@ -25,14 +24,6 @@ class DayCount:
     help: int
 
 
-def shop_day(now: datetime, timezone: str) -> date:
-    """The shop's calendar day at `now` (UTC's if the shop's zone is unknown)."""
-    try:
-        return now.astimezone(ZoneInfo(timezone)).date()
-    except (ZoneInfoNotFoundError, ValueError):
-        return now.astimezone(ZoneInfo("UTC")).date()
-
-
 def counters_key(services: Services, shop: ShopRef) -> str:
     return services.keys.shop(shop, "status_page", "daily")
 
@@ -47,7 +38,7 @@ async def _bump(services: Services, shop: ShopRef, what: str, day: date) -> None
 
 
 async def count(services: Services, shop: ShopRef, kind: str, day: date) -> None:
-    """One more `kind` on the shop's calendar `day` (see `shop_day`)."""
+    """One more `kind` on the shop's calendar `day` (plugin.shop_days)."""
     if kind not in KINDS:
         raise ValueError(f"unknown counter {kind!r}")
     await _bump(services, shop, kind, day)

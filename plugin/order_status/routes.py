@@ -41,6 +41,7 @@ from plugin.privacy.consent import record_consent
 from plugin.privacy.subjects import DataSubject
 from plugin.services import Services, services
 from plugin.shop_data import load_facts
+from plugin.shop_days import shop_today
 from plugin.sms.config import load_sms_config
 from plugin.sms.consent import record_sms_choice
 from widgets.help.forward import schedule_forward
@@ -230,7 +231,7 @@ async def status_page(request: Request) -> Response:
         return await _page(request, loaded, form=form, asked=ask)
     if request.method == "HEAD":  # a link checker's or mail scanner's probe, not a customer's visit
         return await _page(request, loaded)
-    today = metrics.shop_day(datetime.now(UTC), loaded.facts.timezone)
+    today = shop_today(loaded.facts.timezone, datetime.now(UTC))
     await metrics.count(loaded.services, loaded.shop, "visits", today)
     if (via := metrics.parse_via(request.query_params.get("via"))) is not None:
         await metrics.count_click(loaded.services, loaded.shop, *via, today)
@@ -314,7 +315,7 @@ async def send_message(request: Request) -> Response:
         svc, loaded.shop, replace(asked, order=attached), now=now, retention_days=settings.retention_days
     )
     await schedule_forward(svc, loaded.shop, stored.id)
-    await metrics.count(svc, loaded.shop, "help", metrics.shop_day(now, loaded.facts.timezone))
+    await metrics.count(svc, loaded.shop, "help", shop_today(loaded.facts.timezone, now))
     log.info("help request from the order-status page", extra={"shop": loaded.shop.tag, "request": stored.id})
     sent = status["form_sent"].format(order=order_name, shop=loaded.facts.name)
     return await _page(request, loaded, form=FormState("", sent=sent))

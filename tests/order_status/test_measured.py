@@ -13,8 +13,9 @@ import pytest
 from plugin.admin.after_sale import WISMO_WINDOW_DAYS, wismo
 from plugin.devstore.shopify import ShopifyEmulator
 from plugin.keys import ShopRef
-from plugin.order_status.metrics import count, daily_counts, shop_day
+from plugin.order_status.metrics import count, daily_counts
 from plugin.services import Services
+from plugin.shop_days import shop_today
 from tests.conftest import APP_URL, AppClientFactory
 from tests.order_status.test_page import _html, _links, _shipped_order
 from tests.smtp import Inbox
@@ -69,7 +70,7 @@ async def test_the_dashboard_counts_sends_and_followed_links_per_stage_and_where
     assert '<td class="num" data-figure="unsubscribes">–</td>' in confirmed_row
     assert by_stage["feedback"]["email_unsubscribes"] == 0 and by_stage["confirmed"]["email_unsubscribes"] is None
     assert 'data-figure="text-opt-outs">0<' in page and figures["text_opt_outs"] == 0
-    today_in_berlin = shop_day(datetime.now(UTC), "Europe/Berlin")  # the demo shop's zone: its days are counted
+    today_in_berlin = shop_today("Europe/Berlin", datetime.now(UTC))  # the demo shop's zone: its days are counted
     [today] = await daily_counts(services, installed, days=1, today=today_in_berlin)
     assert today.visits == 3  # the two followed links and the plain visit; the HEAD probe is none
 
@@ -81,8 +82,8 @@ async def test_the_page_counts_on_the_shops_calendar_and_its_first_day_starts_at
     question asked at 00:10 Berlin time is after it went live, one asked at 23:50 the evening before is not."""
     berlin = ZoneInfo("Europe/Berlin")
     visit = datetime(2026, 12, 3, 23, 30, tzinfo=UTC)
-    day = shop_day(visit, "Europe/Berlin")
-    assert day == date(2026, 12, 4) and shop_day(visit, "Nowhere/Unknown") == date(2026, 12, 3)
+    day = shop_today("Europe/Berlin", visit)
+    assert day == date(2026, 12, 4) and shop_today("Nowhere/Unknown", visit) == date(2026, 12, 3)
     await count(services, installed, "visits", day)
     await _ask(services, installed, "Where is my order? No news yet.", datetime(2026, 12, 4, 0, 10, tzinfo=berlin))
     await _ask(services, installed, "Where is my order? Still waiting.", datetime(2026, 12, 3, 23, 50, tzinfo=berlin))
